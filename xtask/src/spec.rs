@@ -172,8 +172,9 @@ pub enum DiagnosticKind {
     /// code, and the spec follows the example there.
     ShapeFromExample,
     /// A `*.fields` result: a map from field name to a descriptor (or a
-    /// title) read off the example, while the page's table of the entity's
-    /// own fields became the entity named in `detail`.
+    /// title) whose keys are read off the example; where the page's table
+    /// lists the entity's own fields, they became the entity named in
+    /// `detail`.
     DescriptorMap,
 }
 

@@ -301,6 +301,99 @@ pub mod catalog {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.catalog.<field>` of `catalog.catalog.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCatalogField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCatalogField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCatalogField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.catalog` of `catalog.catalog.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCatalog {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputCatalogField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCatalog {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCatalog {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -308,7 +401,7 @@ pub mod catalog {
         #[non_exhaustive]
         pub struct Output {
             /// `catalog`: `object`, optional.
-            pub catalog: ::serde_json::Value,
+            pub catalog: ::std::option::Option<OutputCatalog>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -335,7 +428,7 @@ pub mod catalog {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("catalog", &self.catalog)?;
+                crate::support::opt_entry(&mut map, "catalog", &self.catalog)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2290,6 +2383,111 @@ pub mod document {
                 Error { ErrorDocumentRights = "ERROR_DOCUMENT_RIGHTS", N0 = "0" }
             );
             error_code!(Error);
+            /// The object `result.documentElement.<field>` of `catalog.document.element.getFields`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDocumentElementField {
+                /// `isImmutable`: `boolean`, optional.
+                pub is_immutable: ::std::option::Option<bool>,
+                /// `isReadOnly`: `boolean`, optional.
+                pub is_read_only: ::std::option::Option<bool>,
+                /// `isRequired`: `boolean`, optional.
+                pub is_required: ::std::option::Option<bool>,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputDocumentElementField {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        is_immutable: object.field("isImmutable")?,
+                        is_read_only: object.field("isReadOnly")?,
+                        is_required: object.field("isRequired")?,
+                        type_: object.field("type")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputDocumentElementField {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isImmutable",
+                        &self.is_immutable,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isReadOnly",
+                        &self.is_read_only,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isRequired",
+                        &self.is_required,
+                    )?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.documentElement` of `catalog.document.element.getFields`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDocumentElement {
+                /// `<field>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    OutputDocumentElementField,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputDocumentElement {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputDocumentElement {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2297,7 +2495,7 @@ pub mod document {
             #[non_exhaustive]
             pub struct Output {
                 /// `documentElement`: `object`, optional.
-                pub document_element: ::serde_json::Value,
+                pub document_element: ::std::option::Option<OutputDocumentElement>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2324,7 +2522,11 @@ pub mod document {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("documentElement", &self.document_element)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "documentElement",
+                        &self.document_element,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -2833,6 +3035,99 @@ pub mod document {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.document.<field>` of `catalog.document.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDocumentField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDocumentField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.document` of `catalog.document.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDocument {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputDocumentField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDocument {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDocument {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -2840,7 +3135,7 @@ pub mod document {
         #[non_exhaustive]
         pub struct Output {
             /// `document`: `object`, optional.
-            pub document: ::serde_json::Value,
+            pub document: ::std::option::Option<OutputDocument>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2867,7 +3162,7 @@ pub mod document {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("document", &self.document)?;
+                crate::support::opt_entry(&mut map, "document", &self.document)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -3732,6 +4027,99 @@ pub mod documentcontractor {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.documentContractor.<field>` of `catalog.documentcontractor.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDocumentContractorField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDocumentContractorField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentContractorField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.documentContractor` of `catalog.documentcontractor.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDocumentContractor {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputDocumentContractorField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDocumentContractor {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentContractor {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.documentcontractor.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
@@ -3739,7 +4127,7 @@ pub mod documentcontractor {
         #[non_exhaustive]
         pub struct Output {
             /// `documentContractor`: `object`, optional.
-            pub document_contractor: ::serde_json::Value,
+            pub document_contractor: ::std::option::Option<OutputDocumentContractor>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3766,7 +4154,11 @@ pub mod documentcontractor {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("documentContractor", &self.document_contractor)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "documentContractor",
+                    &self.document_contractor,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -4406,6 +4798,99 @@ pub mod extra {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.extra.<field>` of `catalog.extra.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputExtraField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputExtraField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputExtraField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.extra` of `catalog.extra.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputExtra {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputExtraField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputExtra {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputExtra {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.extra.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
@@ -4415,7 +4900,7 @@ pub mod extra {
             /// `extra`: `object`, optional.
             ///
             /// Rust name `extra_2`: `extra` is the wire name `(the keys not modelled)`.
-            pub extra_2: ::serde_json::Value,
+            pub extra_2: ::std::option::Option<OutputExtra>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -4442,7 +4927,7 @@ pub mod extra {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("extra", &self.extra_2)?;
+                crate::support::opt_entry(&mut map, "extra", &self.extra_2)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -5254,6 +5739,99 @@ pub mod measure {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.measure.<field>` of `catalog.measure.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputMeasureField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputMeasureField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputMeasureField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.measure` of `catalog.measure.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputMeasure {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputMeasureField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputMeasure {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputMeasure {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -5261,7 +5839,7 @@ pub mod measure {
         #[non_exhaustive]
         pub struct Output {
             /// `measure`: `object`, optional.
-            pub measure: ::serde_json::Value,
+            pub measure: ::std::option::Option<OutputMeasure>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5288,7 +5866,7 @@ pub mod measure {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("measure", &self.measure)?;
+                crate::support::opt_entry(&mut map, "measure", &self.measure)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -6282,6 +6860,99 @@ pub mod price {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.price.<field>` of `catalog.price.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.price` of `catalog.price.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPrice {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPriceField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPrice {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPrice {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -6289,7 +6960,7 @@ pub mod price {
         #[non_exhaustive]
         pub struct Output {
             /// `price`: `object`, optional.
-            pub price: ::serde_json::Value,
+            pub price: ::std::option::Option<OutputPrice>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6316,7 +6987,7 @@ pub mod price {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("price", &self.price)?;
+                crate::support::opt_entry(&mut map, "price", &self.price)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -7445,6 +8116,99 @@ pub mod price_type {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.priceType.<field>` of `catalog.priceType.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceTypeField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceTypeField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceTypeField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.priceType` of `catalog.priceType.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceType {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPriceTypeField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -7452,7 +8216,7 @@ pub mod price_type {
         #[non_exhaustive]
         pub struct Output {
             /// `priceType`: `object`, optional.
-            pub price_type: ::serde_json::Value,
+            pub price_type: ::std::option::Option<OutputPriceType>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -7479,7 +8243,7 @@ pub mod price_type {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("priceType", &self.price_type)?;
+                crate::support::opt_entry(&mut map, "priceType", &self.price_type)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -8218,6 +8982,99 @@ pub mod price_type_group {
         }
         string_enum!(Error { N200040300010 = "200040300010" });
         error_code!(Error);
+        /// The object `result.priceTypeGroup.<field>` of `catalog.priceTypeGroup.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceTypeGroupField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceTypeGroupField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceTypeGroupField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.priceTypeGroup` of `catalog.priceTypeGroup.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceTypeGroup {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPriceTypeGroupField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceTypeGroup {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceTypeGroup {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.priceTypeGroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
@@ -8225,7 +9082,7 @@ pub mod price_type_group {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeGroup`: `object`, optional.
-            pub price_type_group: ::serde_json::Value,
+            pub price_type_group: ::std::option::Option<OutputPriceTypeGroup>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -8252,7 +9109,11 @@ pub mod price_type_group {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("priceTypeGroup", &self.price_type_group)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "priceTypeGroup",
+                    &self.price_type_group,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -9063,6 +9924,99 @@ pub mod price_type_lang {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.priceTypeLang.<field>` of `catalog.priceTypeLang.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceTypeLangField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceTypeLangField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceTypeLangField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.priceTypeLang` of `catalog.priceTypeLang.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPriceTypeLang {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPriceTypeLangField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPriceTypeLang {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPriceTypeLang {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.priceTypeLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
@@ -9070,7 +10024,7 @@ pub mod price_type_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeLang`: `object`, optional.
-            pub price_type_lang: ::serde_json::Value,
+            pub price_type_lang: ::std::option::Option<OutputPriceTypeLang>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -9097,7 +10051,11 @@ pub mod price_type_lang {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("priceTypeLang", &self.price_type_lang)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "priceTypeLang",
+                    &self.price_type_lang,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -18702,6 +19660,99 @@ pub mod product_image {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.productImage.<field>` of `catalog.productImage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProductImageField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProductImageField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProductImageField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.productImage` of `catalog.productImage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProductImage {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputProductImageField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProductImage {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProductImage {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -18709,7 +19760,7 @@ pub mod product_image {
         #[non_exhaustive]
         pub struct Output {
             /// `productImage`: `object`, optional.
-            pub product_image: ::serde_json::Value,
+            pub product_image: ::std::option::Option<OutputProductImage>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -18736,7 +19787,11 @@ pub mod product_image {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("productImage", &self.product_image)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "productImage",
+                    &self.product_image,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -20924,6 +21979,99 @@ pub mod product_property_enum {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.productPropertyEnum.<field>` of `catalog.productPropertyEnum.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProductPropertyEnumField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProductPropertyEnumField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProductPropertyEnumField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.productPropertyEnum` of `catalog.productPropertyEnum.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProductPropertyEnum {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputProductPropertyEnumField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProductPropertyEnum {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProductPropertyEnum {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -20931,7 +22079,7 @@ pub mod product_property_enum {
         #[non_exhaustive]
         pub struct Output {
             /// `productPropertyEnum`: `object`, optional.
-            pub product_property_enum: ::serde_json::Value,
+            pub product_property_enum: ::std::option::Option<OutputProductPropertyEnum>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -20958,7 +22106,11 @@ pub mod product_property_enum {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("productPropertyEnum", &self.product_property_enum)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "productPropertyEnum",
+                    &self.product_property_enum,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -21912,6 +23064,99 @@ pub mod product_property_feature {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.productPropertyFeature.<field>` of `catalog.productPropertyFeature.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProductPropertyFeatureField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProductPropertyFeatureField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProductPropertyFeatureField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.productPropertyFeature` of `catalog.productPropertyFeature.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProductPropertyFeature {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputProductPropertyFeatureField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProductPropertyFeature {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProductPropertyFeature {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -21919,7 +23164,9 @@ pub mod product_property_feature {
         #[non_exhaustive]
         pub struct Output {
             /// `productPropertyFeature`: `object`, optional.
-            pub product_property_feature: ::serde_json::Value,
+            pub product_property_feature: ::std::option::Option<
+                OutputProductPropertyFeature,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -21946,7 +23193,8 @@ pub mod product_property_feature {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry(
+                crate::support::opt_entry(
+                    &mut map,
                     "productPropertyFeature",
                     &self.product_property_feature,
                 )?;
@@ -23183,6 +24431,99 @@ pub mod ratio {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.ratio.<field>` of `catalog.ratio.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRatioField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRatioField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRatioField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ratio` of `catalog.ratio.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRatio {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputRatioField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRatio {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRatio {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.ratio.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
@@ -23190,7 +24531,7 @@ pub mod ratio {
         #[non_exhaustive]
         pub struct Output {
             /// `ratio`: `object`, optional.
-            pub ratio: ::serde_json::Value,
+            pub ratio: ::std::option::Option<OutputRatio>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -23217,7 +24558,7 @@ pub mod ratio {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ratio", &self.ratio)?;
+                crate::support::opt_entry(&mut map, "ratio", &self.ratio)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -23989,6 +25330,99 @@ pub mod rounding_rule {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.roundingRule.<field>` of `catalog.roundingRule.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRoundingRuleField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRoundingRuleField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRoundingRuleField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.roundingRule` of `catalog.roundingRule.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRoundingRule {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputRoundingRuleField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRoundingRule {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRoundingRule {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -23996,7 +25430,7 @@ pub mod rounding_rule {
         #[non_exhaustive]
         pub struct Output {
             /// `roundingRule`: `object`, optional.
-            pub rounding_rule: ::serde_json::Value,
+            pub rounding_rule: ::std::option::Option<OutputRoundingRule>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -24023,7 +25457,11 @@ pub mod rounding_rule {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("roundingRule", &self.rounding_rule)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "roundingRule",
+                    &self.rounding_rule,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -25019,6 +26457,99 @@ pub mod section {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.section.<field>` of `catalog.section.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputSectionField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputSectionField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputSectionField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.section` of `catalog.section.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputSection {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputSectionField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputSection {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputSection {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -25026,7 +26557,7 @@ pub mod section {
         #[non_exhaustive]
         pub struct Output {
             /// `section`: `object`, optional.
-            pub section: ::serde_json::Value,
+            pub section: ::std::option::Option<OutputSection>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -25053,7 +26584,7 @@ pub mod section {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("section", &self.section)?;
+                crate::support::opt_entry(&mut map, "section", &self.section)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -26235,6 +27766,99 @@ pub mod store {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.store.<field>` of `catalog.store.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStoreField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStoreField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStoreField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.store` of `catalog.store.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStore {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputStoreField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStore {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStore {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -26242,7 +27866,7 @@ pub mod store {
         #[non_exhaustive]
         pub struct Output {
             /// `store`: `object`, optional.
-            pub store: ::serde_json::Value,
+            pub store: ::std::option::Option<OutputStore>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -26269,7 +27893,7 @@ pub mod store {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("store", &self.store)?;
+                crate::support::opt_entry(&mut map, "store", &self.store)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -27067,6 +28691,99 @@ pub mod storeproduct {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.storeProduct.<field>` of `catalog.storeproduct.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStoreProductField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStoreProductField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStoreProductField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.storeProduct` of `catalog.storeproduct.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStoreProduct {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputStoreProductField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStoreProduct {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStoreProduct {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -27074,7 +28791,7 @@ pub mod storeproduct {
         #[non_exhaustive]
         pub struct Output {
             /// `storeProduct`: `object`, optional.
-            pub store_product: ::serde_json::Value,
+            pub store_product: ::std::option::Option<OutputStoreProduct>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -27101,7 +28818,11 @@ pub mod storeproduct {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("storeProduct", &self.store_product)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "storeProduct",
+                    &self.store_product,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -28320,6 +30041,99 @@ pub mod vat {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.vat.<field>` of `catalog.vat.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputVatField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputVatField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputVatField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.vat` of `catalog.vat.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputVat {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputVatField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputVat {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputVat {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -28327,7 +30141,7 @@ pub mod vat {
         #[non_exhaustive]
         pub struct Output {
             /// `vat`: `object`, optional.
-            pub vat: ::serde_json::Value,
+            pub vat: ::std::option::Option<OutputVat>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -28354,7 +30168,7 @@ pub mod vat {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("vat", &self.vat)?;
+                crate::support::opt_entry(&mut map, "vat", &self.vat)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

@@ -2458,6 +2458,99 @@ pub mod basketproperties {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.basketProperties.<field>` of `sale.basketproperties.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputBasketPropertiesField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputBasketPropertiesField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputBasketPropertiesField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.basketProperties` of `sale.basketproperties.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputBasketProperties {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputBasketPropertiesField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputBasketProperties {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputBasketProperties {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2465,7 +2558,7 @@ pub mod basketproperties {
         #[non_exhaustive]
         pub struct Output {
             /// `basketProperties`: `object`, optional.
-            pub basket_properties: ::serde_json::Value,
+            pub basket_properties: ::std::option::Option<OutputBasketProperties>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2492,7 +2585,11 @@ pub mod basketproperties {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("basketProperties", &self.basket_properties)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "basketProperties",
+                    &self.basket_properties,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -3317,6 +3414,99 @@ pub mod business_value_person_domain {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.businessValuePersonDomain.<field>` of `sale.businessValuePersonDomain.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputBusinessValuePersonDomainField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputBusinessValuePersonDomainField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputBusinessValuePersonDomainField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.businessValuePersonDomain` of `sale.businessValuePersonDomain.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputBusinessValuePersonDomain {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputBusinessValuePersonDomainField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputBusinessValuePersonDomain {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputBusinessValuePersonDomain {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.businessValuePersonDomain.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -3324,7 +3514,9 @@ pub mod business_value_person_domain {
         #[non_exhaustive]
         pub struct Output {
             /// `businessValuePersonDomain`: `object`, optional.
-            pub business_value_person_domain: ::serde_json::Value,
+            pub business_value_person_domain: ::std::option::Option<
+                OutputBusinessValuePersonDomain,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3352,7 +3544,8 @@ pub mod business_value_person_domain {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry(
+                crate::support::opt_entry(
+                    &mut map,
                     "businessValuePersonDomain",
                     &self.business_value_person_domain,
                 )?;
@@ -6374,6 +6567,99 @@ pub mod order {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.order.<field>` of `sale.order.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputOrderField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputOrderField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputOrderField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.order` of `sale.order.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputOrder {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputOrderField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputOrder {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputOrder {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -6381,7 +6667,7 @@ pub mod order {
         #[non_exhaustive]
         pub struct Output {
             /// `order`: `object`, optional.
-            pub order: ::serde_json::Value,
+            pub order: ::std::option::Option<OutputOrder>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6408,7 +6694,7 @@ pub mod order {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("order", &self.order)?;
+                crate::support::opt_entry(&mut map, "order", &self.order)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -8123,6 +8409,99 @@ pub mod payment {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.payment.<field>` of `sale.payment.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPaymentField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPaymentField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPaymentField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.payment` of `sale.payment.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPayment {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPaymentField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPayment {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPayment {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -8130,7 +8509,7 @@ pub mod payment {
         #[non_exhaustive]
         pub struct Output {
             /// `payment`: `object`, optional.
-            pub payment: ::serde_json::Value,
+            pub payment: ::std::option::Option<OutputPayment>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -8157,7 +8536,7 @@ pub mod payment {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("payment", &self.payment)?;
+                crate::support::opt_entry(&mut map, "payment", &self.payment)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -9548,6 +9927,99 @@ pub mod payment_item_shipment {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.paymentItemShipment.<field>` of `sale.paymentItemShipment.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPaymentItemShipmentField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPaymentItemShipmentField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPaymentItemShipmentField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.paymentItemShipment` of `sale.paymentItemShipment.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPaymentItemShipment {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPaymentItemShipmentField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPaymentItemShipment {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPaymentItemShipment {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -9555,7 +10027,7 @@ pub mod payment_item_shipment {
         #[non_exhaustive]
         pub struct Output {
             /// `paymentItemShipment`: `object`, optional.
-            pub payment_item_shipment: ::serde_json::Value,
+            pub payment_item_shipment: ::std::option::Option<OutputPaymentItemShipment>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -9582,7 +10054,11 @@ pub mod payment_item_shipment {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("paymentItemShipment", &self.payment_item_shipment)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "paymentItemShipment",
+                    &self.payment_item_shipment,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -10505,6 +10981,99 @@ pub mod paymentitembasket {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.paymentItemBasket.<field>` of `sale.paymentitembasket.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPaymentItemBasketField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPaymentItemBasketField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPaymentItemBasketField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.paymentItemBasket` of `sale.paymentitembasket.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPaymentItemBasket {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPaymentItemBasketField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPaymentItemBasket {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPaymentItemBasket {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -10512,7 +11081,7 @@ pub mod paymentitembasket {
         #[non_exhaustive]
         pub struct Output {
             /// `paymentItemBasket`: `object`, optional.
-            pub payment_item_basket: ::serde_json::Value,
+            pub payment_item_basket: ::std::option::Option<OutputPaymentItemBasket>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -10539,7 +11108,11 @@ pub mod paymentitembasket {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("paymentItemBasket", &self.payment_item_basket)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "paymentItemBasket",
+                    &self.payment_item_basket,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -11478,6 +12051,99 @@ pub mod persontype {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.personType.<field>` of `sale.persontype.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPersonTypeField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPersonTypeField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPersonTypeField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.personType` of `sale.persontype.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPersonType {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPersonTypeField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPersonType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPersonType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -11485,7 +12151,7 @@ pub mod persontype {
         #[non_exhaustive]
         pub struct Output {
             /// `personType`: `object`, optional.
-            pub person_type: ::serde_json::Value,
+            pub person_type: ::std::option::Option<OutputPersonType>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11512,7 +12178,7 @@ pub mod persontype {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("personType", &self.person_type)?;
+                crate::support::opt_entry(&mut map, "personType", &self.person_type)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -14997,6 +15663,99 @@ pub mod property_relation {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.propertyRelation.<field>` of `sale.propertyRelation.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyRelationField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyRelationField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyRelationField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.propertyRelation` of `sale.propertyRelation.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyRelation {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPropertyRelationField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyRelation {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyRelation {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.propertyRelation.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -15004,7 +15763,7 @@ pub mod property_relation {
         #[non_exhaustive]
         pub struct Output {
             /// `propertyRelation`: `object`, optional.
-            pub property_relation: ::serde_json::Value,
+            pub property_relation: ::std::option::Option<OutputPropertyRelation>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -15031,7 +15790,11 @@ pub mod property_relation {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("propertyRelation", &self.property_relation)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propertyRelation",
+                    &self.property_relation,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -15792,6 +16555,99 @@ pub mod propertygroup {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.propertyGroup.<field>` of `sale.propertygroup.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyGroupField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyGroupField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyGroupField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.propertyGroup` of `sale.propertygroup.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyGroup {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPropertyGroupField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyGroup {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyGroup {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.propertygroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -15799,7 +16655,7 @@ pub mod propertygroup {
         #[non_exhaustive]
         pub struct Output {
             /// `propertyGroup`: `object`, optional.
-            pub property_group: ::serde_json::Value,
+            pub property_group: ::std::option::Option<OutputPropertyGroup>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -15826,7 +16682,11 @@ pub mod propertygroup {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("propertyGroup", &self.property_group)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propertyGroup",
+                    &self.property_group,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -16550,6 +17410,99 @@ pub mod propertyvalue {
         }
         string_enum!(Error { N200040300020 = "200040300020", N0 = "0" });
         error_code!(Error);
+        /// The object `result.propertyValue.<field>` of `sale.propertyvalue.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyValueField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyValueField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyValueField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.propertyValue` of `sale.propertyvalue.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyValue {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPropertyValueField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyValue {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyValue {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -16557,7 +17510,7 @@ pub mod propertyvalue {
         #[non_exhaustive]
         pub struct Output {
             /// `propertyValue`: `object`, optional.
-            pub property_value: ::serde_json::Value,
+            pub property_value: ::std::option::Option<OutputPropertyValue>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -16584,7 +17537,11 @@ pub mod propertyvalue {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("propertyValue", &self.property_value)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propertyValue",
+                    &self.property_value,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -17584,6 +18541,99 @@ pub mod propertyvariant {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.propertyVariant.<field>` of `sale.propertyvariant.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyVariantField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyVariantField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyVariantField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.propertyVariant` of `sale.propertyvariant.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyVariant {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPropertyVariantField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyVariant {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyVariant {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -17591,7 +18641,7 @@ pub mod propertyvariant {
         #[non_exhaustive]
         pub struct Output {
             /// `propertyVariant`: `object`, optional.
-            pub property_variant: ::serde_json::Value,
+            pub property_variant: ::std::option::Option<OutputPropertyVariant>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -17618,7 +18668,11 @@ pub mod propertyvariant {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("propertyVariant", &self.property_variant)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propertyVariant",
+                    &self.property_variant,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -18685,6 +19739,99 @@ pub mod shipment {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.shipment.<field>` of `sale.shipment.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputShipmentField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputShipmentField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputShipmentField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.shipment` of `sale.shipment.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputShipment {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputShipmentField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputShipment {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputShipment {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -18692,7 +19839,7 @@ pub mod shipment {
         #[non_exhaustive]
         pub struct Output {
             /// `shipment`: `object`, optional.
-            pub shipment: ::serde_json::Value,
+            pub shipment: ::std::option::Option<OutputShipment>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -18719,7 +19866,7 @@ pub mod shipment {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("shipment", &self.shipment)?;
+                crate::support::opt_entry(&mut map, "shipment", &self.shipment)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -19793,6 +20940,99 @@ pub mod shipmentitem {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.shipmentItem.<field>` of `sale.shipmentitem.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputShipmentItemField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputShipmentItemField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputShipmentItemField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.shipmentItem` of `sale.shipmentitem.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputShipmentItem {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputShipmentItemField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputShipmentItem {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputShipmentItem {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -19800,7 +21040,7 @@ pub mod shipmentitem {
         #[non_exhaustive]
         pub struct Output {
             /// `shipmentItem`: `object`, optional.
-            pub shipment_item: ::serde_json::Value,
+            pub shipment_item: ::std::option::Option<OutputShipmentItem>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -19827,7 +21067,11 @@ pub mod shipmentitem {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("shipmentItem", &self.shipment_item)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "shipmentItem",
+                    &self.shipment_item,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -23197,6 +24441,99 @@ pub mod shipmentpropertyvalue {
         }
         string_enum!(Error { N200040300020 = "200040300020", N0 = "0" });
         error_code!(Error);
+        /// The object `result.propertyValue.<field>` of `sale.shipmentpropertyvalue.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyValueField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyValueField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyValueField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.propertyValue` of `sale.shipmentpropertyvalue.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertyValue {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputPropertyValueField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertyValue {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertyValue {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -23204,7 +24541,7 @@ pub mod shipmentpropertyvalue {
         #[non_exhaustive]
         pub struct Output {
             /// `propertyValue`: `object`, optional.
-            pub property_value: ::serde_json::Value,
+            pub property_value: ::std::option::Option<OutputPropertyValue>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -23231,7 +24568,11 @@ pub mod shipmentpropertyvalue {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("propertyValue", &self.property_value)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propertyValue",
+                    &self.property_value,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -24266,6 +25607,99 @@ pub mod status {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.status.<field>` of `sale.status.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStatusField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStatusField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStatusField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.status` of `sale.status.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStatus {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputStatusField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStatus {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStatus {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -24273,7 +25707,7 @@ pub mod status {
         #[non_exhaustive]
         pub struct Output {
             /// `status`: `object`, optional.
-            pub status: ::serde_json::Value,
+            pub status: ::std::option::Option<OutputStatus>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -24300,7 +25734,7 @@ pub mod status {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("status", &self.status)?;
+                crate::support::opt_entry(&mut map, "status", &self.status)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -25177,6 +26611,99 @@ pub mod status_lang {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
+        /// The object `result.statusLang.<field>` of `sale.statusLang.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStatusLangField {
+            /// `isImmutable`: `boolean`, optional.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isRequired`: `boolean`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStatusLangField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_immutable: object.field("isImmutable")?,
+                    is_read_only: object.field("isReadOnly")?,
+                    is_required: object.field("isRequired")?,
+                    type_: object.field("type")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStatusLangField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.statusLang` of `sale.statusLang.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStatusLang {
+            /// `<field>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputStatusLangField,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStatusLang {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStatusLang {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.statusLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -25184,7 +26711,7 @@ pub mod status_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `statusLang`: `object`, optional.
-            pub status_lang: ::serde_json::Value,
+            pub status_lang: ::std::option::Option<OutputStatusLang>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -25211,7 +26738,7 @@ pub mod status_lang {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("statusLang", &self.status_lang)?;
+                crate::support::opt_entry(&mut map, "statusLang", &self.status_lang)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

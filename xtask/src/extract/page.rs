@@ -133,6 +133,8 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
             if let Some(entity) = fields_answer(&method, rel_path, r, example) {
                 cx.diag(DiagnosticKind::DescriptorMap, "result", entity.name.clone());
                 entities.push(entity);
+            } else if let Some(at) = undescribed_descriptors(r, example) {
+                cx.diag(DiagnosticKind::DescriptorMap, at, "");
             }
         }
     }
@@ -170,6 +172,43 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
         system_errors,
         entities,
     }
+}
+
+/// A `*.fields` result the page leaves without fields (`object`, or one
+/// wrapper `measure: object`) while its example answers with descriptors
+/// (`{"code": {"type": ..., "isRequired": ...}, ...}`): a map from field
+/// name to the descriptor, its keys read off the example. Where it was put.
+fn undescribed_descriptors(r: &mut Field, example: &Value) -> Option<String> {
+    let body = example.get("result")?;
+    let (target, map, at): (&mut Field, &serde_json::Map<String, Value>, String) =
+        match r.fields.as_mut_slice() {
+            [] => (r, body.as_object()?, "result".to_string()),
+            [w] if w.fields.is_empty() => {
+                let m = body.get(&w.name)?.as_object()?;
+                let at = format!("result.{}", w.name);
+                (w, m, at)
+            }
+            _ => return None,
+        };
+    let first = map.values().find(|v| !v.is_null())?;
+    let all_objects = map.values().all(|v| v.is_null() || v.is_object());
+    let (_, fields) = super::infer::infer(first);
+    if !all_objects || !crate::link::are_descriptors(&fields) {
+        return None;
+    }
+    target.ty = Type::Object;
+    target.fields = vec![Field {
+        name: "<field>".to_string(),
+        required: false,
+        ty: Type::Object,
+        pattern: Some("*".to_string()),
+        values: Vec::new(),
+        value_patterns: Vec::new(),
+        entity: None,
+        link: None,
+        fields,
+    }];
+    Some(at)
 }
 
 /// A `*.fields` page whose table lists the entity's own fields while its
