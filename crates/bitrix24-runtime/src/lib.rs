@@ -38,6 +38,7 @@
 mod auth;
 mod batch;
 mod client;
+mod datetime;
 pub mod envelope;
 mod error;
 pub mod lenient;
@@ -53,8 +54,11 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     DEFAULT_USER_AGENT,
 };
+pub use datetime::{DateTime, When};
 pub use envelope::{Meta, Time};
 pub use error::{codes, ApiError, Error, Result, TokenStoreError, SNIPPET_LEN};
 pub use limits::RateLimit;
 pub use method::{ApiVersion, ErrorCode, Method, Paged};
 pub use paging::{ItemStream, MAX_OFFSET, PAGE_SIZE};
+/// The date-time crate [`DateTime`] values are made of.
+pub use time;

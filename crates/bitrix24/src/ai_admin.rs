@@ -230,7 +230,7 @@ pub mod ai {
                 /// `COMPLETIONS_URL`: `string`, optional.
                 pub completions_url: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -293,7 +293,7 @@ pub mod ai {
                 /// Sets `DATE_CREATE`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self

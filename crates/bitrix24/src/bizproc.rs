@@ -3322,13 +3322,13 @@ pub mod task {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::std::string::String>,
+            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::std::string::String>,
+            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED_BY`: `user`, optional.
             pub workflow_started_by: ::std::option::Option<i64>,
             /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::std::string::String>,
+            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
             pub workflow_template_id: ::std::option::Option<i64>,
             /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
@@ -3430,7 +3430,7 @@ pub mod task {
             /// Sets `MODIFIED`.
             pub fn modified(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.modified = ::std::option::Option::Some(value.into());
                 self
@@ -3438,7 +3438,7 @@ pub mod task {
             /// Sets `WORKFLOW_STARTED`.
             pub fn workflow_started(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.workflow_started = ::std::option::Option::Some(value.into());
                 self
@@ -3454,7 +3454,7 @@ pub mod task {
             /// Sets `OVERDUE_DATE`.
             pub fn overdue_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.overdue_date = ::std::option::Option::Some(value.into());
                 self
@@ -4007,13 +4007,13 @@ pub mod task {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::std::string::String>,
+            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::std::string::String>,
+            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED_BY`: `user`, optional.
             pub workflow_started_by: ::std::option::Option<i64>,
             /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::std::string::String>,
+            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
             pub workflow_template_id: ::std::option::Option<i64>,
             /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
@@ -4115,7 +4115,7 @@ pub mod task {
             /// Sets `MODIFIED`.
             pub fn modified(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.modified = ::std::option::Option::Some(value.into());
                 self
@@ -4123,7 +4123,7 @@ pub mod task {
             /// Sets `WORKFLOW_STARTED`.
             pub fn workflow_started(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.workflow_started = ::std::option::Option::Some(value.into());
                 self
@@ -4139,7 +4139,7 @@ pub mod task {
             /// Sets `OVERDUE_DATE`.
             pub fn overdue_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.overdue_date = ::std::option::Option::Some(value.into());
                 self
@@ -4692,13 +4692,13 @@ pub mod task {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::std::string::String>,
+            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::std::string::String>,
+            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED_BY`: `user`, optional.
             pub workflow_started_by: ::std::option::Option<i64>,
             /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::std::string::String>,
+            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
             pub workflow_template_id: ::std::option::Option<i64>,
             /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
@@ -4800,7 +4800,7 @@ pub mod task {
             /// Sets `MODIFIED`.
             pub fn modified(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.modified = ::std::option::Option::Some(value.into());
                 self
@@ -4808,7 +4808,7 @@ pub mod task {
             /// Sets `WORKFLOW_STARTED`.
             pub fn workflow_started(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.workflow_started = ::std::option::Option::Some(value.into());
                 self
@@ -4824,7 +4824,7 @@ pub mod task {
             /// Sets `OVERDUE_DATE`.
             pub fn overdue_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.overdue_date = ::std::option::Option::Some(value.into());
                 self
@@ -5231,13 +5231,13 @@ pub mod task {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::std::string::String>,
+            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::std::string::String>,
+            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_STARTED_BY`: `user`, optional.
             pub workflow_started_by: ::std::option::Option<i64>,
             /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::std::string::String>,
+            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
             pub workflow_template_id: ::std::option::Option<i64>,
             /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
@@ -6264,7 +6264,7 @@ pub mod workflow {
                     ::std::vec::Vec<::serde_json::Value>,
                 >,
                 /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::std::string::String>,
+                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
@@ -6390,7 +6390,7 @@ pub mod workflow {
                 /// Sets `MODIFIED`.
                 pub fn modified(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.modified = ::std::option::Option::Some(value.into());
                     self
@@ -6534,7 +6534,7 @@ pub mod workflow {
                     ::std::vec::Vec<::serde_json::Value>,
                 >,
                 /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::std::string::String>,
+                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
@@ -6660,7 +6660,7 @@ pub mod workflow {
                 /// Sets `MODIFIED`.
                 pub fn modified(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.modified = ::std::option::Option::Some(value.into());
                     self
@@ -6804,7 +6804,7 @@ pub mod workflow {
                     ::std::vec::Vec<::serde_json::Value>,
                 >,
                 /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::std::string::String>,
+                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
@@ -6930,7 +6930,7 @@ pub mod workflow {
                 /// Sets `MODIFIED`.
                 pub fn modified(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.modified = ::std::option::Option::Some(value.into());
                     self
@@ -7066,7 +7066,7 @@ pub mod workflow {
                 /// `CONSTANTS`: `array`, optional.
                 pub constants: ::std::vec::Vec<::serde_json::Value>,
                 /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::std::string::String>,
+                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.

@@ -16,9 +16,9 @@ pub mod accessibility {
         /// `users`: `array`, required.
         pub users: ::std::vec::Vec<::serde_json::Value>,
         /// `from`: `date`, required.
-        pub from: ::std::string::String,
+        pub from: ::bitrix24_runtime::DateTime,
         /// `to`: `date`, required.
-        pub to: ::std::string::String,
+        pub to: ::bitrix24_runtime::DateTime,
     }
     impl Get {
         /// The call with its required parameters: `users`, `from`, `to`.
@@ -26,8 +26,8 @@ pub mod accessibility {
             users: impl ::std::iter::IntoIterator<
                 Item = impl ::std::convert::Into<::serde_json::Value>,
             >,
-            from: impl ::std::convert::Into<::std::string::String>,
-            to: impl ::std::convert::Into<::std::string::String>,
+            from: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+            to: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             Self {
                 users: users.into_iter().map(::std::convert::Into::into).collect(),
@@ -97,9 +97,9 @@ pub mod accessibility {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::std::string::String>,
+            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::std::string::String>,
+            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_FROM_TS_UTC`: `string`, optional.
             pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
             /// `DATE_TO_TS_UTC`: `string`, optional.
@@ -249,9 +249,9 @@ pub mod event {
         /// `ownerId`: `integer`, required.
         pub owner_id: i64,
         /// `from`: `datetime | date`, required.
-        pub from: ::std::string::String,
+        pub from: ::bitrix24_runtime::DateTime,
         /// `to`: `datetime | date`, required.
-        pub to: ::std::string::String,
+        pub to: ::bitrix24_runtime::DateTime,
         /// `from_ts`: `integer`, optional.
         pub from_ts: ::std::option::Option<i64>,
         /// `to_ts`: `integer`, optional.
@@ -308,8 +308,8 @@ pub mod event {
         pub fn new(
             type_: impl ::std::convert::Into<::std::string::String>,
             owner_id: impl ::std::convert::Into<i64>,
-            from: impl ::std::convert::Into<::std::string::String>,
-            to: impl ::std::convert::Into<::std::string::String>,
+            from: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+            to: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             section: impl ::std::convert::Into<i64>,
             name: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
@@ -632,9 +632,9 @@ pub mod event {
         /// `ownerId`: `integer`, required.
         pub owner_id: i64,
         /// `from`: `date`, optional.
-        pub from: ::std::option::Option<::std::string::String>,
+        pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `to`: `date`, optional.
-        pub to: ::std::option::Option<::std::string::String>,
+        pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `section`: `array`, optional.
         pub section: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
@@ -655,7 +655,7 @@ pub mod event {
         /// Sets `from`.
         pub fn from(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.from = ::std::option::Option::Some(value.into());
             self
@@ -663,7 +663,7 @@ pub mod event {
         /// Sets `to`.
         pub fn to(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.to = ::std::option::Option::Some(value.into());
             self
@@ -771,9 +771,9 @@ pub mod event {
         /// `ownerId`: `integer`, required.
         pub owner_id: i64,
         /// `from`: `datetime | date`, optional.
-        pub from: ::std::option::Option<::std::string::String>,
+        pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `to`: `datetime | date`, optional.
-        pub to: ::std::option::Option<::std::string::String>,
+        pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `from_ts`: `integer`, optional.
         pub from_ts: ::std::option::Option<i64>,
         /// `to_ts`: `integer`, optional.
@@ -809,7 +809,7 @@ pub mod event {
         /// Values: `this`, `next`, `all`.
         pub recurrence_mode: ::std::option::Option<update::RecurrenceMode>,
         /// `current_date_from`: `date`, optional.
-        pub current_date_from: ::std::option::Option<::std::string::String>,
+        pub current_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `rrule`: `object`, optional.
         pub rrule: ::std::option::Option<update::Rrule>,
         /// `is_meeting`: `boolean`, optional.
@@ -870,7 +870,7 @@ pub mod event {
         /// Sets `from`.
         pub fn from(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.from = ::std::option::Option::Some(value.into());
             self
@@ -878,7 +878,7 @@ pub mod event {
         /// Sets `to`.
         pub fn to(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.to = ::std::option::Option::Some(value.into());
             self
@@ -983,7 +983,7 @@ pub mod event {
         /// Sets `current_date_from`.
         pub fn current_date_from(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.current_date_from = ::std::option::Option::Some(value.into());
             self
@@ -1177,7 +1177,7 @@ pub mod event {
             /// `BYDAY`: `array`, optional.
             pub byday: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::std::string::String>,
+            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl Rrule {
             /// The object; every parameter is optional.
@@ -1223,7 +1223,7 @@ pub mod event {
             /// Sets `UNTIL`.
             pub fn until(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.until = ::std::option::Option::Some(value.into());
                 self
@@ -1579,9 +1579,9 @@ pub mod event {
             /// `INTERVAL`: `integer`, optional.
             pub interval: ::std::option::Option<i64>,
             /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::std::string::String>,
+            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `~UNTIL`: `date`, optional.
-            pub tilde_until: ::std::option::Option<::std::string::String>,
+            pub tilde_until: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `UNTIL_TS`: `integer`, optional.
             pub until_ts: ::std::option::Option<i64>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -1801,11 +1801,11 @@ pub mod event {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::std::string::String>,
+            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::std::string::String>,
+            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
-            pub original_date_from: ::std::option::Option<::std::string::String>,
+            pub original_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `TZ_FROM`: `string`, optional.
             pub tz_from: ::std::option::Option<::std::string::String>,
             /// `TZ_TO`: `string`, optional.
@@ -1829,9 +1829,9 @@ pub mod event {
             /// `CREATED_BY`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `PRIVATE_EVENT`: `boolean`, optional.
@@ -2471,9 +2471,9 @@ pub mod event {
                 /// `INTERVAL`: `integer`, optional.
                 pub interval: ::std::option::Option<i64>,
                 /// `UNTIL`: `date`, optional.
-                pub until: ::std::option::Option<::std::string::String>,
+                pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `~UNTIL`: `date`, optional.
-                pub tilde_until: ::std::option::Option<::std::string::String>,
+                pub tilde_until: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `UNTIL_TS`: `integer`, optional.
                 pub until_ts: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -2695,11 +2695,13 @@ pub mod event {
                 /// `NAME`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `DATE_FROM`: `datetime`, optional.
-                pub date_from: ::std::option::Option<::std::string::String>,
+                pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_TO`: `datetime`, optional.
-                pub date_to: ::std::option::Option<::std::string::String>,
+                pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
-                pub original_date_from: ::std::option::Option<::std::string::String>,
+                pub original_date_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `TZ_FROM`: `string`, optional.
                 pub tz_from: ::std::option::Option<::std::string::String>,
                 /// `TZ_TO`: `string`, optional.
@@ -2723,9 +2725,9 @@ pub mod event {
                 /// `CREATED_BY`: `string`, optional.
                 pub created_by: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `TIMESTAMP_X`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DESCRIPTION`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `PRIVATE_EVENT`: `boolean`, optional.
@@ -3267,9 +3269,9 @@ pub mod event {
             /// `INTERVAL`: `integer`, optional.
             pub interval: ::std::option::Option<i64>,
             /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::std::string::String>,
+            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `~UNTIL`: `date`, optional.
-            pub tilde_until: ::std::option::Option<::std::string::String>,
+            pub tilde_until: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `UNTIL_TS`: `integer`, optional.
             pub until_ts: ::std::option::Option<i64>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -3489,11 +3491,11 @@ pub mod event {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::std::string::String>,
+            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::std::string::String>,
+            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
-            pub original_date_from: ::std::option::Option<::std::string::String>,
+            pub original_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `TZ_FROM`: `string`, optional.
             pub tz_from: ::std::option::Option<::std::string::String>,
             /// `TZ_TO`: `string`, optional.
@@ -3517,9 +3519,9 @@ pub mod event {
             /// `CREATED_BY`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `PRIVATE_EVENT`: `boolean`, optional.
@@ -3916,7 +3918,7 @@ pub mod event {
             /// `BYDAY`: `array`, optional.
             pub byday: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::std::string::String>,
+            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl Rrule {
             /// The object; every parameter is optional.
@@ -3962,7 +3964,7 @@ pub mod event {
             /// Sets `UNTIL`.
             pub fn until(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.until = ::std::option::Option::Some(value.into());
                 self
@@ -4578,9 +4580,9 @@ pub mod resource {
                 /// `resourceTypeIdList`: `array`, required.
                 pub resource_type_id_list: ::std::vec::Vec<::serde_json::Value>,
                 /// `from`: `date`, optional.
-                pub from: ::std::option::Option<::std::string::String>,
+                pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `to`: `date`, optional.
-                pub to: ::std::option::Option<::std::string::String>,
+                pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `resourceIdList`: `array`, required.
                 pub resource_id_list: ::std::vec::Vec<::serde_json::Value>,
             }
@@ -4610,7 +4612,7 @@ pub mod resource {
                 /// Sets `from`.
                 pub fn from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.from = ::std::option::Option::Some(value.into());
                     self
@@ -4618,7 +4620,7 @@ pub mod resource {
                 /// Sets `to`.
                 pub fn to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.to = ::std::option::Option::Some(value.into());
                     self
@@ -4678,9 +4680,9 @@ pub mod resource {
                 /// `NAME`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `DATE_FROM`: `datetime`, optional.
-                pub date_from: ::std::option::Option<::std::string::String>,
+                pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_TO`: `datetime`, optional.
-                pub date_to: ::std::option::Option<::std::string::String>,
+                pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `TZ_FROM`: `string`, optional.
                 pub tz_from: ::std::option::Option<::std::string::String>,
                 /// `TZ_TO`: `string`, optional.
@@ -4704,9 +4706,9 @@ pub mod resource {
                 /// `CREATED_BY`: `string`, optional.
                 pub created_by: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `TIMESTAMP_X`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DESCRIPTION`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `IS_MEETING`: `boolean`, optional.

@@ -1345,7 +1345,7 @@ pub mod document {
             /// `siteId`: `char`, optional.
             pub site_id: ::std::option::Option<::std::string::String>,
             /// `dateDocument`: `datetime`, optional.
-            pub date_document: ::std::option::Option<::std::string::String>,
+            pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `title`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `commentary`: `char`, optional.
@@ -1388,7 +1388,7 @@ pub mod document {
             /// Sets `dateDocument`.
             pub fn date_document(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_document = ::std::option::Option::Some(value.into());
                 self
@@ -3472,9 +3472,9 @@ pub mod document {
             /// `responsibleId`: `user.id`, optional.
             pub responsible_id: ::std::option::Option<i64>,
             /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateDocument`: `datetime`, optional.
-            pub date_document: ::std::option::Option<::std::string::String>,
+            pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `total`: `double`, optional.
             pub total: ::std::option::Option<f64>,
             /// `commentary`: `char`, optional.
@@ -3511,7 +3511,7 @@ pub mod document {
             /// Sets `dateModify`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -3519,7 +3519,7 @@ pub mod document {
             /// Sets `dateDocument`.
             pub fn date_document(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_document = ::std::option::Option::Some(value.into());
                 self
@@ -10940,11 +10940,11 @@ pub mod product {
             /// `modifiedBy`: `user.id`, optional.
             pub modified_by: ::std::option::Option<i64>,
             /// `dateActiveFrom`: `datetime`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
+            pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateActiveTo`: `datetime`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
+            pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `iblockSectionId`: `integer`, optional.
             pub iblock_section_id: ::std::option::Option<i64>,
             /// `IblockSection`: `array`, optional.
@@ -11108,7 +11108,7 @@ pub mod product {
             /// Sets `dateActiveFrom`.
             pub fn date_active_from(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_active_from = ::std::option::Option::Some(value.into());
                 self
@@ -11116,7 +11116,7 @@ pub mod product {
             /// Sets `dateActiveTo`.
             pub fn date_active_to(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_active_to = ::std::option::Option::Some(value.into());
                 self
@@ -11124,7 +11124,7 @@ pub mod product {
             /// Sets `dateCreate`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -12541,11 +12541,13 @@ pub mod product {
                 /// `modifiedBy`: `user.id`, optional.
                 pub modified_by: ::std::option::Option<i64>,
                 /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
+                pub date_active_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
+                pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `iblockSectionId`: `integer`, optional.
                 pub iblock_section_id: ::std::option::Option<i64>,
                 /// `IblockSection`: `array`, optional.
@@ -12724,7 +12726,7 @@ pub mod product {
                 /// Sets `dateActiveFrom`.
                 pub fn date_active_from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_from = ::std::option::Option::Some(value.into());
                     self
@@ -12732,7 +12734,7 @@ pub mod product {
                 /// Sets `dateActiveTo`.
                 pub fn date_active_to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_to = ::std::option::Option::Some(value.into());
                     self
@@ -12740,7 +12742,7 @@ pub mod product {
                 /// Sets `dateCreate`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -13838,11 +13840,13 @@ pub mod product {
                 /// `modifiedBy`: `user.id`, optional.
                 pub modified_by: ::std::option::Option<i64>,
                 /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
+                pub date_active_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
+                pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `iblockSectionId`: `integer`, optional.
                 pub iblock_section_id: ::std::option::Option<i64>,
                 /// `IblockSection`: `array`, optional.
@@ -14025,7 +14029,7 @@ pub mod product {
                 /// Sets `dateActiveFrom`.
                 pub fn date_active_from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_from = ::std::option::Option::Some(value.into());
                     self
@@ -14033,7 +14037,7 @@ pub mod product {
                 /// Sets `dateActiveTo`.
                 pub fn date_active_to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_to = ::std::option::Option::Some(value.into());
                     self
@@ -14041,7 +14045,7 @@ pub mod product {
                 /// Sets `dateCreate`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -14944,11 +14948,13 @@ pub mod product {
                 /// `modifiedBy`: `user.id`, optional.
                 pub modified_by: ::std::option::Option<i64>,
                 /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
+                pub date_active_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
+                pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `iblockSectionId`: `integer`, optional.
                 pub iblock_section_id: ::std::option::Option<i64>,
                 /// `IblockSection`: `array`, optional.
@@ -15056,7 +15062,7 @@ pub mod product {
                 /// Sets `dateActiveFrom`.
                 pub fn date_active_from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_from = ::std::option::Option::Some(value.into());
                     self
@@ -15064,7 +15070,7 @@ pub mod product {
                 /// Sets `dateActiveTo`.
                 pub fn date_active_to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_to = ::std::option::Option::Some(value.into());
                     self
@@ -15072,7 +15078,7 @@ pub mod product {
                 /// Sets `dateCreate`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -15931,11 +15937,13 @@ pub mod product {
                 /// `modifiedBy`: `user.id`, optional.
                 pub modified_by: ::std::option::Option<i64>,
                 /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
+                pub date_active_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
+                pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `iblockSectionId`: `integer`, optional.
                 pub iblock_section_id: ::std::option::Option<i64>,
                 /// `IblockSection`: `array`, optional.
@@ -16047,7 +16055,7 @@ pub mod product {
                 /// Sets `dateActiveFrom`.
                 pub fn date_active_from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_from = ::std::option::Option::Some(value.into());
                     self
@@ -16055,7 +16063,7 @@ pub mod product {
                 /// Sets `dateActiveTo`.
                 pub fn date_active_to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_to = ::std::option::Option::Some(value.into());
                     self
@@ -16063,7 +16071,7 @@ pub mod product {
                 /// Sets `dateCreate`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -16804,11 +16812,13 @@ pub mod product {
                 /// `modifiedBy`: `user.id`, optional.
                 pub modified_by: ::std::option::Option<i64>,
                 /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
+                pub date_active_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
+                pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `iblockSectionId`: `integer`, optional.
                 pub iblock_section_id: ::std::option::Option<i64>,
                 /// `IblockSection`: `array`, optional.
@@ -16951,7 +16961,7 @@ pub mod product {
                 /// Sets `dateActiveFrom`.
                 pub fn date_active_from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_from = ::std::option::Option::Some(value.into());
                     self
@@ -16959,7 +16969,7 @@ pub mod product {
                 /// Sets `dateActiveTo`.
                 pub fn date_active_to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_to = ::std::option::Option::Some(value.into());
                     self
@@ -16967,7 +16977,7 @@ pub mod product {
                 /// Sets `dateCreate`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -17922,11 +17932,13 @@ pub mod product {
                 /// `modifiedBy`: `user.id`, optional.
                 pub modified_by: ::std::option::Option<i64>,
                 /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
+                pub date_active_from: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
+                pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `iblockSectionId`: `integer`, optional.
                 pub iblock_section_id: ::std::option::Option<i64>,
                 /// `IblockSection`: `array`, optional.
@@ -18073,7 +18085,7 @@ pub mod product {
                 /// Sets `dateActiveFrom`.
                 pub fn date_active_from(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_from = ::std::option::Option::Some(value.into());
                     self
@@ -18081,7 +18093,7 @@ pub mod product {
                 /// Sets `dateActiveTo`.
                 pub fn date_active_to(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_active_to = ::std::option::Option::Some(value.into());
                     self
@@ -18089,7 +18101,7 @@ pub mod product {
                 /// Sets `dateCreate`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -18531,11 +18543,11 @@ pub mod product {
             /// `modifiedBy`: `user.id`, optional.
             pub modified_by: ::std::option::Option<i64>,
             /// `dateActiveFrom`: `datetime`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
+            pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateActiveTo`: `datetime`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
+            pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `iblockSectionId`: `integer`, optional.
             pub iblock_section_id: ::std::option::Option<i64>,
             /// `IblockSection`: `array`, optional.
@@ -18703,7 +18715,7 @@ pub mod product {
             /// Sets `dateActiveFrom`.
             pub fn date_active_from(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_active_from = ::std::option::Option::Some(value.into());
                 self
@@ -18711,7 +18723,7 @@ pub mod product {
             /// Sets `dateActiveTo`.
             pub fn date_active_to(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_active_to = ::std::option::Option::Some(value.into());
                 self
@@ -18719,7 +18731,7 @@ pub mod product {
             /// Sets `dateCreate`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -27360,9 +27372,9 @@ pub mod store {
             /// `imageId`: `object`, optional.
             pub image_id: ::std::option::Option<::serde_json::Value>,
             /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `userId`: `user.id`, optional.
             pub user_id: ::std::option::Option<i64>,
             /// `modifiedBy`: `user.id`, optional.
@@ -27452,7 +27464,7 @@ pub mod store {
             /// Sets `dateModify`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -27460,7 +27472,7 @@ pub mod store {
             /// Sets `dateCreate`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -28137,9 +28149,9 @@ pub mod store {
             /// `imageId`: `object`, optional.
             pub image_id: ::std::option::Option<::serde_json::Value>,
             /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `userId`: `user.id`, optional.
             pub user_id: ::std::option::Option<i64>,
             /// `modifiedBy`: `user.id`, optional.
@@ -28235,7 +28247,7 @@ pub mod store {
             /// Sets `dateModify`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -28243,7 +28255,7 @@ pub mod store {
             /// Sets `dateCreate`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self

@@ -1361,11 +1361,11 @@ pub mod file {
             /// `SIZE`: `integer`, optional.
             pub size: ::std::option::Option<i64>,
             /// `CREATE_TIME`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `UPDATE_TIME`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DELETE_TIME`: `datetime`, optional.
-            pub delete_time: ::std::option::Option<::std::string::String>,
+            pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `UPDATED_BY`: `integer`, optional.

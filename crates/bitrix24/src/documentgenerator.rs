@@ -760,9 +760,9 @@ pub mod document {
             /// `emailDiskFile`: `integer`, optional.
             pub email_disk_file: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `createdBy`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `updatedBy`: `integer`, optional.
@@ -1070,7 +1070,7 @@ pub mod document {
         #[non_exhaustive]
         pub struct OutputDocumentPublicUrlView {
             /// `time`: `datetime`, optional.
-            pub time: ::std::option::Option<::std::string::String>,
+            pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1164,9 +1164,9 @@ pub mod document {
             /// `emailDiskFile`: `integer`, optional.
             pub email_disk_file: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `createdBy`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
             /// `updatedBy`: `integer`, optional.
@@ -1666,9 +1666,9 @@ pub mod document {
             /// `pdfId`: `integer`, optional.
             pub pdf_id: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `values`: `object`, optional.
             pub values: ::std::option::Option<SelectValues>,
             /// `createdBy`: `integer`, optional.
@@ -1756,7 +1756,7 @@ pub mod document {
             /// Sets `createTime`.
             pub fn create_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.create_time = ::std::option::Option::Some(value.into());
                 self
@@ -1764,7 +1764,7 @@ pub mod document {
             /// Sets `updateTime`.
             pub fn update_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.update_time = ::std::option::Option::Some(value.into());
                 self
@@ -1952,9 +1952,9 @@ pub mod document {
             /// `pdfId`: `integer`, optional.
             pub pdf_id: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `values`: `object`, optional.
             pub values: ::std::option::Option<OrderValues>,
             /// `createdBy`: `integer`, optional.
@@ -2042,7 +2042,7 @@ pub mod document {
             /// Sets `createTime`.
             pub fn create_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.create_time = ::std::option::Option::Some(value.into());
                 self
@@ -2050,7 +2050,7 @@ pub mod document {
             /// Sets `updateTime`.
             pub fn update_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.update_time = ::std::option::Option::Some(value.into());
                 self
@@ -2238,9 +2238,9 @@ pub mod document {
             /// `pdfId`: `integer`, optional.
             pub pdf_id: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `values`: `object`, optional.
             pub values: ::std::option::Option<FilterValues>,
             /// `createdBy`: `integer`, optional.
@@ -2328,7 +2328,7 @@ pub mod document {
             /// Sets `createTime`.
             pub fn create_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.create_time = ::std::option::Option::Some(value.into());
                 self
@@ -2336,7 +2336,7 @@ pub mod document {
             /// Sets `updateTime`.
             pub fn update_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.update_time = ::std::option::Option::Some(value.into());
                 self
@@ -2749,7 +2749,7 @@ pub mod document {
         #[non_exhaustive]
         pub struct OutputDocumentPublicUrlView {
             /// `time`: `datetime`, optional.
-            pub time: ::std::option::Option<::std::string::String>,
+            pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2835,9 +2835,9 @@ pub mod document {
             /// `emailDiskFile`: `integer`, optional.
             pub email_disk_file: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `createdBy`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
             /// `updatedBy`: `integer`, optional.
@@ -8607,9 +8607,9 @@ pub mod template {
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -8817,9 +8817,9 @@ pub mod template {
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -9154,9 +9154,9 @@ pub mod template {
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `numeratorId`: `integer`, optional.
             pub numerator_id: ::std::option::Option<i64>,
             /// `withStamps`: `boolean`, optional.
@@ -9228,7 +9228,7 @@ pub mod template {
             /// Sets `createTime`.
             pub fn create_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.create_time = ::std::option::Option::Some(value.into());
                 self
@@ -9236,7 +9236,7 @@ pub mod template {
             /// Sets `updateTime`.
             pub fn update_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.update_time = ::std::option::Option::Some(value.into());
                 self
@@ -9357,9 +9357,9 @@ pub mod template {
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `numeratorId`: `integer`, optional.
             pub numerator_id: ::std::option::Option<i64>,
             /// `withStamps`: `boolean`, optional.
@@ -9431,7 +9431,7 @@ pub mod template {
             /// Sets `createTime`.
             pub fn create_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.create_time = ::std::option::Option::Some(value.into());
                 self
@@ -9439,7 +9439,7 @@ pub mod template {
             /// Sets `updateTime`.
             pub fn update_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.update_time = ::std::option::Option::Some(value.into());
                 self
@@ -9560,9 +9560,9 @@ pub mod template {
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `numeratorId`: `integer`, optional.
             pub numerator_id: ::std::option::Option<i64>,
             /// `withStamps`: `boolean`, optional.
@@ -9634,7 +9634,7 @@ pub mod template {
             /// Sets `createTime`.
             pub fn create_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.create_time = ::std::option::Option::Some(value.into());
                 self
@@ -9642,7 +9642,7 @@ pub mod template {
             /// Sets `updateTime`.
             pub fn update_time(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.update_time = ::std::option::Option::Some(value.into());
                 self
@@ -9763,9 +9763,9 @@ pub mod template {
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `createdBy`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
             /// `updatedBy`: `string`, optional.
@@ -10196,9 +10196,9 @@ pub mod template {
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
+            pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
-            pub update_time: ::std::option::Option<::std::string::String>,
+            pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<

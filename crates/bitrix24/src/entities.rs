@@ -123,13 +123,13 @@ pub mod catalog_document {
         /// `statusBy`: `integer`, optional.
         pub status_by: ::std::option::Option<i64>,
         /// `dateStatus`: `datetime`, optional.
-        pub date_status: ::std::option::Option<::std::string::String>,
+        pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateModify`: `datetime`, optional.
-        pub date_modify: ::std::option::Option<::std::string::String>,
+        pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateDocument`: `datetime`, optional.
-        pub date_document: ::std::option::Option<::std::string::String>,
+        pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `total`: `double`, optional.
@@ -555,7 +555,7 @@ pub mod catalog_price {
         /// `extraId`: `integer`, optional.
         pub extra_id: ::std::option::Option<i64>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -636,13 +636,13 @@ pub mod catalog_price_type {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `createdBy`: `user.id`, optional.
         pub created_by: ::std::option::Option<i64>,
         /// `modifiedBy`: `user.id`, optional.
         pub modified_by: ::std::option::Option<i64>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -952,13 +952,13 @@ pub mod catalog_product {
         /// `modifiedBy`: `user.id`, optional.
         pub modified_by: ::std::option::Option<i64>,
         /// `dateActiveFrom`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::std::string::String>,
+        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateActiveTo`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::std::string::String>,
+        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `iblockSectionId`: `integer`, optional.
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `measure`: `integer`, optional.
@@ -1231,7 +1231,7 @@ pub mod catalog_product_image {
         /// `type`: `string`, optional.
         pub type_: ::std::option::Option<::std::string::String>,
         /// `createTime`: `datetime`, optional.
-        pub create_time: ::std::option::Option<::std::string::String>,
+        pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `downloadUrl`: `string`, optional.
         pub download_url: ::std::option::Option<::std::string::String>,
         /// `detailUrl`: `string`, optional.
@@ -1405,13 +1405,13 @@ pub mod catalog_product_offer {
         /// `modifiedBy`: `user.id`, optional.
         pub modified_by: ::std::option::Option<i64>,
         /// `dateActiveFrom`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::std::string::String>,
+        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateActiveTo`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::std::string::String>,
+        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `iblockSectionId`: `integer`, optional.
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `measure`: `integer`, optional.
@@ -1701,7 +1701,7 @@ pub mod catalog_product_property {
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `iblockId`: `integer`, optional.
         pub iblock_id: ::std::option::Option<i64>,
         /// `name`: `string`, optional.
@@ -2161,13 +2161,13 @@ pub mod catalog_product_service {
         /// `modifiedBy`: `user.id`, optional.
         pub modified_by: ::std::option::Option<i64>,
         /// `dateActiveFrom`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::std::string::String>,
+        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateActiveTo`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::std::string::String>,
+        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `iblockSectionId`: `integer`, optional.
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `measure`: `integer`, optional.
@@ -2402,13 +2402,13 @@ pub mod catalog_product_sku {
         /// `modifiedBy`: `user.id`, optional.
         pub modified_by: ::std::option::Option<i64>,
         /// `dateActiveFrom`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::std::string::String>,
+        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateActiveTo`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::std::string::String>,
+        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `iblockSectionId`: `integer`, optional.
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `measure`: `integer`, optional.
@@ -2702,9 +2702,9 @@ pub mod catalog_rounding_rule {
         /// `modifiedBy`: `user.id`, optional.
         pub modified_by: ::std::option::Option<i64>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateModify`: `datetime`, optional.
-        pub date_modify: ::std::option::Option<::std::string::String>,
+        pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2890,9 +2890,9 @@ pub mod catalog_store {
         /// `imageId`: `object`, optional.
         pub image_id: ::serde_json::Value,
         /// `dateModify`: `datetime`, optional.
-        pub date_modify: ::std::option::Option<::std::string::String>,
+        pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `userId`: `user.id`, optional.
         pub user_id: ::std::option::Option<i64>,
         /// `modifiedBy`: `user.id`, optional.
@@ -3137,7 +3137,7 @@ pub mod catalog_vat {
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `timestampX`: `datetime`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -3770,9 +3770,9 @@ pub mod crm_activity {
         /// `COMPLETED`: `char`, required in the docs.
         pub completed: ::std::option::Option<::std::string::String>,
         /// `CREATED`: `datetime`, required in the docs.
-        pub created: ::std::option::Option<::std::string::String>,
+        pub created: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DEADLINE`: `datetime`, optional.
-        pub deadline: ::std::option::Option<::std::string::String>,
+        pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DESCRIPTION`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
         /// `DESCRIPTION_TYPE`: `crm_enum_contenttype`, optional.
@@ -3782,11 +3782,11 @@ pub mod crm_activity {
         /// `EDITOR_ID`: `user`, optional.
         pub editor_id: ::std::option::Option<i64>,
         /// `END_TIME`: `datetime`, optional.
-        pub end_time: ::std::option::Option<::std::string::String>,
+        pub end_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `FILES`: `diskfile`, optional.
         pub files: ::serde_json::Value,
         /// `LAST_UPDATED`: `datetime`, optional.
-        pub last_updated: ::std::option::Option<::std::string::String>,
+        pub last_updated: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `LOCATION`: `string`, optional.
         pub location: ::std::option::Option<::std::string::String>,
         /// `NOTIFY_TYPE`: `crm_enum_activitynotifytype`, optional.
@@ -3830,7 +3830,7 @@ pub mod crm_activity {
         /// `SETTINGS`: `object`, optional.
         pub settings: ::serde_json::Value,
         /// `START_TIME`: `datetime`, optional.
-        pub start_time: ::std::option::Option<::std::string::String>,
+        pub start_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `STATUS`: `crm_enum_activitystatus`, optional.
         pub status: ::serde_json::Value,
         /// `SUBJECT`: `string`, optional.
@@ -4055,9 +4055,9 @@ pub mod crm_company {
         /// `MODIFY_BY_ID`: `user`, optional.
         pub modify_by_id: ::std::option::Option<i64>,
         /// `DATE_CREATE`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DATE_MODIFY`: `datetime`, optional.
-        pub date_modify: ::std::option::Option<::std::string::String>,
+        pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `CONTACT_ID`: `crm_contact`, optional.
         pub contact_id: ::std::option::Option<i64>,
         /// `LEAD_ID`: `crm_lead`, optional.
@@ -4088,7 +4088,7 @@ pub mod crm_company {
             ::serde_json::Value,
         >,
         /// `LAST_ACTIVITY_TIME`: `datetime`, optional.
-        pub last_activity_time: ::std::option::Option<::std::string::String>,
+        pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `LAST_ACTIVITY_BY`: `user`, optional.
         pub last_activity_by: ::std::option::Option<i64>,
         /// `LAST_COMMUNICATION_TIME`: `string`, optional.
@@ -4259,7 +4259,7 @@ pub mod crm_timeline_comment {
         /// `ID`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
         /// `CREATED`: `datetime`, optional.
-        pub created: ::std::option::Option<::std::string::String>,
+        pub created: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `ENTITY_ID`: `integer`, optional.
         pub entity_id: ::std::option::Option<i64>,
         /// `ENTITY_TYPE`: `string`, optional.
@@ -4332,7 +4332,7 @@ pub mod crm_universal_object_fields {
         /// `createdBy`: `user`, optional.
         pub created_by: ::std::option::Option<i64>,
         /// `createdTime`: `datetime`, optional.
-        pub created_time: ::std::option::Option<::std::string::String>,
+        pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `entityTypeId`: `integer`, optional.
         pub entity_type_id: ::std::option::Option<i64>,
         /// `id`: `integer`, optional.
@@ -4340,7 +4340,7 @@ pub mod crm_universal_object_fields {
         /// `lastActivityBy`: `user`, optional.
         pub last_activity_by: ::std::option::Option<i64>,
         /// `lastActivityTime`: `datetime`, optional.
-        pub last_activity_time: ::std::option::Option<::std::string::String>,
+        pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `opened`: `boolean`, optional.
         pub opened: ::std::option::Option<bool>,
         /// `parentId...`: `crm_entity`, optional.
@@ -4360,7 +4360,7 @@ pub mod crm_universal_object_fields {
         /// `updatedBy`: `user`, optional.
         pub updated_by: ::std::option::Option<i64>,
         /// `updatedTime`: `datetime`, optional.
-        pub updated_time: ::std::option::Option<::std::string::String>,
+        pub updated_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `utmCampaign`: `string`, optional.
         pub utm_campaign: ::std::option::Option<::std::string::String>,
         /// `utmContent`: `string`, optional.
@@ -4657,7 +4657,7 @@ pub mod crm_currency {
         /// `CURRENCY`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `DATE_UPDATE`: `datetime`, optional.
-        pub date_update: ::std::option::Option<::std::string::String>,
+        pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `LID`: `string`, optional.
@@ -5267,11 +5267,11 @@ pub mod landing_page_fields {
         /// `MODIFIED_BY_ID`: `integer`, optional.
         pub modified_by_id: ::std::option::Option<i64>,
         /// `DATE_CREATE`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DATE_MODIFY`: `datetime`, optional.
-        pub date_modify: ::std::option::Option<::std::string::String>,
+        pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DATE_PUBLIC`: `datetime | null`, optional.
-        pub date_public: ::std::option::Option<::std::string::String>,
+        pub date_public: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -5598,9 +5598,9 @@ pub mod landing_template_fields {
         /// `MODIFIED_BY_ID`: `integer`, optional.
         pub modified_by_id: ::std::option::Option<i64>,
         /// `DATE_CREATE`: `datetime`, optional.
-        pub date_create: ::std::option::Option<::std::string::String>,
+        pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DATE_MODIFY`: `datetime`, optional.
-        pub date_modify: ::std::option::Option<::std::string::String>,
+        pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -5739,9 +5739,9 @@ pub mod sale_basket_item {
         /// `quantity`: `double`, optional.
         pub quantity: ::std::option::Option<f64>,
         /// `dateReserve`: `datetime`, optional.
-        pub date_reserve: ::std::option::Option<::std::string::String>,
+        pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateReserveEnd`: `datetime`, optional.
-        pub date_reserve_end: ::std::option::Option<::std::string::String>,
+        pub date_reserve_end: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `reservedBy`: `user.id`, optional.
         pub reserved_by: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
@@ -5819,9 +5819,9 @@ pub mod sale_basket_item {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateUpdate`: `datetime`, optional.
-        pub date_update: ::std::option::Option<::std::string::String>,
+        pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `properties`: `sale_basket_item_property[]`, optional.
         pub properties: ::std::vec::Vec<SaleBasketItemProperties>,
         /// `name`: `string`, optional.
@@ -6717,9 +6717,9 @@ pub mod sale_order {
         /// `quantity`: `double`, optional.
         pub quantity: ::std::option::Option<f64>,
         /// `dateReserve`: `datetime`, optional.
-        pub date_reserve: ::std::option::Option<::std::string::String>,
+        pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateReserveEnd`: `datetime`, optional.
-        pub date_reserve_end: ::std::option::Option<::std::string::String>,
+        pub date_reserve_end: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `reservedBy`: `user.id`, optional.
         pub reserved_by: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
@@ -6795,9 +6795,9 @@ pub mod sale_order {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateUpdate`: `datetime`, optional.
-        pub date_update: ::std::option::Option<::std::string::String>,
+        pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `properties`: `sale_basket_item_property[]`, optional.
         pub properties: ::std::vec::Vec<SaleOrderBasketItemsProperties>,
         /// `name`: `string`, optional.
@@ -7027,7 +7027,7 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub paid: ::std::option::Option<bool>,
         /// `datePaid`: `datetime`, optional.
-        pub date_paid: ::std::option::Option<::std::string::String>,
+        pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empPaidId`: `user.id`, optional.
         pub emp_paid_id: ::std::option::Option<i64>,
         /// `paySystemId`: `string`, optional.
@@ -7047,15 +7047,15 @@ pub mod sale_order {
         /// `psCurrency`: `string`, optional.
         pub ps_currency: ::std::option::Option<::std::string::String>,
         /// `psResponseDate`: `datetime`, optional.
-        pub ps_response_date: ::std::option::Option<::std::string::String>,
+        pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `payVoucherNum`: `string`, optional.
         pub pay_voucher_num: ::std::option::Option<::std::string::String>,
         /// `payVoucherDate`: `date`, optional.
-        pub pay_voucher_date: ::std::option::Option<::std::string::String>,
+        pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `datePayBefore`: `datetime`, optional.
-        pub date_pay_before: ::std::option::Option<::std::string::String>,
+        pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateBill`: `datetime`, optional.
-        pub date_bill: ::std::option::Option<::std::string::String>,
+        pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `sum`: `double`, optional.
@@ -7071,7 +7071,7 @@ pub mod sale_order {
         /// `priceCod`: `double`, optional.
         pub price_cod: ::std::option::Option<f64>,
         /// `payReturnDate`: `date`, optional.
-        pub pay_return_date: ::std::option::Option<::std::string::String>,
+        pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empReturnId`: `user.id`, optional.
         pub emp_return_id: ::std::option::Option<i64>,
         /// `payReturnComment`: `string`, optional.
@@ -7081,7 +7081,7 @@ pub mod sale_order {
         /// `empResponsibleId`: `user.id`, optional.
         pub emp_responsible_id: ::std::option::Option<i64>,
         /// `dateResponsibleId`: `datetime`, optional.
-        pub date_responsible_id: ::std::option::Option<::std::string::String>,
+        pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `isReturn`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -7109,7 +7109,7 @@ pub mod sale_order {
         /// `reasonMarked`: `string`, optional.
         pub reason_marked: ::std::option::Option<::std::string::String>,
         /// `dateMarked`: `datetime`, optional.
-        pub date_marked: ::std::option::Option<::std::string::String>,
+        pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empMarkedId`: `user.id`, optional.
         pub emp_marked_id: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
@@ -7307,7 +7307,7 @@ pub mod sale_order {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -7367,7 +7367,7 @@ pub mod sale_order {
         /// `id`: `string`, optional.
         pub id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `orderId`: `integer`, optional.
         pub order_id: ::std::option::Option<i64>,
         /// `accountNumber`: `string`, optional.
@@ -7377,7 +7377,7 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub allow_delivery: ::std::option::Option<bool>,
         /// `dateAllowDelivery`: `datetime`, optional.
-        pub date_allow_delivery: ::std::option::Option<::std::string::String>,
+        pub date_allow_delivery: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empAllowDeliveryId`: `user.id`, optional.
         pub emp_allow_delivery_id: ::std::option::Option<i64>,
         /// `deducted`: `boolean`, optional.
@@ -7385,7 +7385,7 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub deducted: ::std::option::Option<bool>,
         /// `dateDeducted`: `datetime`, optional.
-        pub date_deducted: ::std::option::Option<::std::string::String>,
+        pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empDeductedId`: `user.id`, optional.
         pub emp_deducted_id: ::std::option::Option<i64>,
         /// `reasonUndoDeducted`: `string`, optional.
@@ -7409,7 +7409,7 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub canceled: ::std::option::Option<bool>,
         /// `dateCanceled`: `datetime`, optional.
-        pub date_canceled: ::std::option::Option<::std::string::String>,
+        pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empCanceledId`: `user.id`, optional.
         pub emp_canceled_id: ::std::option::Option<i64>,
         /// `marked`: `boolean`, optional.
@@ -7417,13 +7417,13 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub marked: ::std::option::Option<bool>,
         /// `dateMarked`: `datetime`, optional.
-        pub date_marked: ::std::option::Option<::std::string::String>,
+        pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `reasonMarked`: `string`, optional.
         pub reason_marked: ::std::option::Option<::std::string::String>,
         /// `empMarkedId`: `user.id`, optional.
         pub emp_marked_id: ::std::option::Option<i64>,
         /// `deliveryDocDate`: `datetime`, optional.
-        pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+        pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `deliveryDocNum`: `string`, optional.
         pub delivery_doc_num: ::std::option::Option<::std::string::String>,
         /// `trackingNumber`: `string`, optional.
@@ -7431,7 +7431,7 @@ pub mod sale_order {
         /// `trackingDescription`: `string`, optional.
         pub tracking_description: ::std::option::Option<::std::string::String>,
         /// `trackingLastCheck`: `datetime`, optional.
-        pub tracking_last_check: ::std::option::Option<::std::string::String>,
+        pub tracking_last_check: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `trackingStatus`: `string`, optional.
         pub tracking_status: ::std::option::Option<::std::string::String>,
         /// `currency`: `string`, optional.
@@ -7453,7 +7453,7 @@ pub mod sale_order {
         /// `responsibleId`: `user.id`, optional.
         pub responsible_id: ::std::option::Option<i64>,
         /// `dateResponsibleId`: `datetime`, optional.
-        pub date_responsible_id: ::std::option::Option<::std::string::String>,
+        pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empResponsibleId`: `user.id`, optional.
         pub emp_responsible_id: ::std::option::Option<i64>,
         /// `xmlId`: `string`, optional.
@@ -8029,9 +8029,9 @@ pub mod sale_order {
         /// `lid`: `string`, optional.
         pub lid: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateUpdate`: `datetime`, optional.
-        pub date_update: ::std::option::Option<::std::string::String>,
+        pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `personTypeId`: `integer`, optional.
         pub person_type_id: ::std::option::Option<i64>,
         /// `personTypeXmlId`: `string`, optional.
@@ -8041,13 +8041,13 @@ pub mod sale_order {
         /// `empStatusId`: `user.id`, optional.
         pub emp_status_id: ::std::option::Option<i64>,
         /// `dateStatus`: `datetime`, optional.
-        pub date_status: ::std::option::Option<::std::string::String>,
+        pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `marked`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
         pub marked: ::std::option::Option<bool>,
         /// `dateMarked`: `datetime`, optional.
-        pub date_marked: ::std::option::Option<::std::string::String>,
+        pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empMarkedId`: `user.id`, optional.
         pub emp_marked_id: ::std::option::Option<i64>,
         /// `reasonMarked`: `string`, optional.
@@ -8071,7 +8071,7 @@ pub mod sale_order {
         /// `lockedBy`: `user.id`, optional.
         pub locked_by: ::std::option::Option<i64>,
         /// `dateLock`: `datetime`, optional.
-        pub date_lock: ::std::option::Option<::std::string::String>,
+        pub date_lock: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `recountFlag`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -8103,7 +8103,7 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub canceled: ::std::option::Option<bool>,
         /// `dateCanceled`: `datetime`, optional.
-        pub date_canceled: ::std::option::Option<::std::string::String>,
+        pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empCanceledId`: `user.id`, optional.
         pub emp_canceled_id: ::std::option::Option<i64>,
         /// `reasonCanceled`: `string`, optional.
@@ -8338,7 +8338,7 @@ pub mod sale_order_payment {
         /// Values: `Y`, `N`.
         pub paid: ::std::option::Option<bool>,
         /// `datePaid`: `datetime`, optional.
-        pub date_paid: ::std::option::Option<::std::string::String>,
+        pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empPaidId`: `user.id`, optional.
         pub emp_paid_id: ::std::option::Option<i64>,
         /// `paySystemId`: `string`, optional.
@@ -8358,15 +8358,15 @@ pub mod sale_order_payment {
         /// `psCurrency`: `string`, optional.
         pub ps_currency: ::std::option::Option<::std::string::String>,
         /// `psResponseDate`: `datetime`, optional.
-        pub ps_response_date: ::std::option::Option<::std::string::String>,
+        pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `payVoucherNum`: `string`, optional.
         pub pay_voucher_num: ::std::option::Option<::std::string::String>,
         /// `payVoucherDate`: `date`, optional.
-        pub pay_voucher_date: ::std::option::Option<::std::string::String>,
+        pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `datePayBefore`: `datetime`, optional.
-        pub date_pay_before: ::std::option::Option<::std::string::String>,
+        pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateBill`: `datetime`, optional.
-        pub date_bill: ::std::option::Option<::std::string::String>,
+        pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `sum`: `double`, optional.
@@ -8382,7 +8382,7 @@ pub mod sale_order_payment {
         /// `priceCod`: `double`, optional.
         pub price_cod: ::std::option::Option<f64>,
         /// `payReturnDate`: `date`, optional.
-        pub pay_return_date: ::std::option::Option<::std::string::String>,
+        pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empReturnId`: `user.id`, optional.
         pub emp_return_id: ::std::option::Option<i64>,
         /// `payReturnComment`: `string`, optional.
@@ -8392,7 +8392,7 @@ pub mod sale_order_payment {
         /// `empResponsibleId`: `user.id`, optional.
         pub emp_responsible_id: ::std::option::Option<i64>,
         /// `dateResponsibleId`: `datetime`, optional.
-        pub date_responsible_id: ::std::option::Option<::std::string::String>,
+        pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `isReturn`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -8420,7 +8420,7 @@ pub mod sale_order_payment {
         /// `reasonMarked`: `string`, optional.
         pub reason_marked: ::std::option::Option<::std::string::String>,
         /// `dateMarked`: `datetime`, optional.
-        pub date_marked: ::std::option::Option<::std::string::String>,
+        pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empMarkedId`: `user.id`, optional.
         pub emp_marked_id: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
@@ -9166,7 +9166,7 @@ pub mod sale_order_shipment {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -9228,7 +9228,7 @@ pub mod sale_order_shipment {
         /// `id`: `string`, optional.
         pub id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `orderId`: `integer`, optional.
         pub order_id: ::std::option::Option<i64>,
         /// `accountNumber`: `string`, optional.
@@ -9238,7 +9238,7 @@ pub mod sale_order_shipment {
         /// Values: `Y`, `N`.
         pub allow_delivery: ::std::option::Option<bool>,
         /// `dateAllowDelivery`: `datetime`, optional.
-        pub date_allow_delivery: ::std::option::Option<::std::string::String>,
+        pub date_allow_delivery: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empAllowDeliveryId`: `user.id`, optional.
         pub emp_allow_delivery_id: ::std::option::Option<i64>,
         /// `deducted`: `boolean`, optional.
@@ -9246,7 +9246,7 @@ pub mod sale_order_shipment {
         /// Values: `Y`, `N`.
         pub deducted: ::std::option::Option<bool>,
         /// `dateDeducted`: `datetime`, optional.
-        pub date_deducted: ::std::option::Option<::std::string::String>,
+        pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empDeductedId`: `user.id`, optional.
         pub emp_deducted_id: ::std::option::Option<i64>,
         /// `reasonUndoDeducted`: `string`, optional.
@@ -9270,7 +9270,7 @@ pub mod sale_order_shipment {
         /// Values: `Y`, `N`.
         pub canceled: ::std::option::Option<bool>,
         /// `dateCanceled`: `datetime`, optional.
-        pub date_canceled: ::std::option::Option<::std::string::String>,
+        pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empCanceledId`: `user.id`, optional.
         pub emp_canceled_id: ::std::option::Option<i64>,
         /// `marked`: `boolean`, optional.
@@ -9278,13 +9278,13 @@ pub mod sale_order_shipment {
         /// Values: `Y`, `N`.
         pub marked: ::std::option::Option<bool>,
         /// `dateMarked`: `datetime`, optional.
-        pub date_marked: ::std::option::Option<::std::string::String>,
+        pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `reasonMarked`: `string`, optional.
         pub reason_marked: ::std::option::Option<::std::string::String>,
         /// `empMarkedId`: `user.id`, optional.
         pub emp_marked_id: ::std::option::Option<i64>,
         /// `deliveryDocDate`: `datetime`, optional.
-        pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+        pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `deliveryDocNum`: `string`, optional.
         pub delivery_doc_num: ::std::option::Option<::std::string::String>,
         /// `trackingNumber`: `string`, optional.
@@ -9292,7 +9292,7 @@ pub mod sale_order_shipment {
         /// `trackingDescription`: `string`, optional.
         pub tracking_description: ::std::option::Option<::std::string::String>,
         /// `trackingLastCheck`: `datetime`, optional.
-        pub tracking_last_check: ::std::option::Option<::std::string::String>,
+        pub tracking_last_check: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `trackingStatus`: `string`, optional.
         pub tracking_status: ::std::option::Option<::std::string::String>,
         /// `currency`: `string`, optional.
@@ -9314,7 +9314,7 @@ pub mod sale_order_shipment {
         /// `responsibleId`: `user.id`, optional.
         pub responsible_id: ::std::option::Option<i64>,
         /// `dateResponsibleId`: `datetime`, optional.
-        pub date_responsible_id: ::std::option::Option<::std::string::String>,
+        pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empResponsibleId`: `user.id`, optional.
         pub emp_responsible_id: ::std::option::Option<i64>,
         /// `xmlId`: `string`, optional.
@@ -9555,7 +9555,7 @@ pub mod sale_order_shipment_item {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -9805,7 +9805,7 @@ pub mod sale_payment_item_basket {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -9870,7 +9870,7 @@ pub mod sale_payment_item_shipment {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
-        pub date_insert: ::std::option::Option<::std::string::String>,
+        pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<

@@ -427,9 +427,9 @@ pub mod item {
         /// `SECTION`: `integer`, optional.
         pub section: ::std::option::Option<i64>,
         /// `DATE_ACTIVE_FROM`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::std::string::String>,
+        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DATE_ACTIVE_TO`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::std::string::String>,
+        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `PREVIEW_PICTURE`: `file`, optional.
         pub preview_picture: ::std::option::Option<::serde_json::Value>,
         /// `DETAIL_PICTURE`: `file`, optional.
@@ -478,7 +478,7 @@ pub mod item {
         /// Sets `DATE_ACTIVE_FROM`.
         pub fn date_active_from(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.date_active_from = ::std::option::Option::Some(value.into());
             self
@@ -486,7 +486,7 @@ pub mod item {
         /// Sets `DATE_ACTIVE_TO`.
         pub fn date_active_to(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.date_active_to = ::std::option::Option::Some(value.into());
             self
@@ -720,9 +720,9 @@ pub mod item {
         /// `SECTION`: `integer`, optional.
         pub section: ::std::option::Option<i64>,
         /// `DATE_ACTIVE_FROM`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::std::string::String>,
+        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DATE_ACTIVE_TO`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::std::string::String>,
+        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `PREVIEW_PICTURE`: `file`, optional.
         pub preview_picture: ::std::option::Option<::serde_json::Value>,
         /// `DETAIL_PICTURE`: `file`, optional.
@@ -775,7 +775,7 @@ pub mod item {
         /// Sets `DATE_ACTIVE_FROM`.
         pub fn date_active_from(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.date_active_from = ::std::option::Option::Some(value.into());
             self
@@ -783,7 +783,7 @@ pub mod item {
         /// Sets `DATE_ACTIVE_TO`.
         pub fn date_active_to(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.date_active_to = ::std::option::Option::Some(value.into());
             self
@@ -971,11 +971,11 @@ pub mod item {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `MODIFIED_BY`: `integer`, optional.
             pub modified_by: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `ACTIVE`: `boolean`, optional.
@@ -1039,7 +1039,7 @@ pub mod item {
             /// Sets `TIMESTAMP_X`.
             pub fn timestamp_x(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.timestamp_x = ::std::option::Option::Some(value.into());
                 self
@@ -1052,7 +1052,7 @@ pub mod item {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -1249,11 +1249,11 @@ pub mod item {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `MODIFIED_BY`: `integer`, optional.
             pub modified_by: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `ACTIVE`: `boolean`, optional.
@@ -1317,7 +1317,7 @@ pub mod item {
             /// Sets `TIMESTAMP_X`.
             pub fn timestamp_x(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.timestamp_x = ::std::option::Option::Some(value.into());
                 self
@@ -1330,7 +1330,7 @@ pub mod item {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -1527,11 +1527,11 @@ pub mod item {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `MODIFIED_BY`: `integer`, optional.
             pub modified_by: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `ACTIVE`: `boolean`, optional.
@@ -2778,9 +2778,9 @@ pub mod section {
             /// `CODE`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `MODIFIED_BY`: `integer`, optional.
@@ -2849,7 +2849,7 @@ pub mod section {
             /// Sets `TIMESTAMP_X`.
             pub fn timestamp_x(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.timestamp_x = ::std::option::Option::Some(value.into());
                 self
@@ -2857,7 +2857,7 @@ pub mod section {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -3021,9 +3021,9 @@ pub mod section {
             /// `CODE`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `MODIFIED_BY`: `integer`, optional.
@@ -3092,7 +3092,7 @@ pub mod section {
             /// Sets `TIMESTAMP_X`.
             pub fn timestamp_x(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.timestamp_x = ::std::option::Option::Some(value.into());
                 self
@@ -3100,7 +3100,7 @@ pub mod section {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -3264,9 +3264,9 @@ pub mod section {
             /// `CODE`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
             /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `MODIFIED_BY`: `integer`, optional.

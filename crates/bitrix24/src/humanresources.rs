@@ -2022,9 +2022,9 @@ pub mod v3 {
                 /// `xmlId`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `members`: `array`, optional.
                 pub members: ::std::vec::Vec<::serde_json::Value>,
                 /// `userId`: `integer`, optional.
@@ -3089,9 +3089,9 @@ pub mod v3 {
                 /// `xmlId`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4778,9 +4778,9 @@ pub mod v3 {
                 /// `xmlId`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4939,9 +4939,9 @@ pub mod v3 {
                 /// `xmlId`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<

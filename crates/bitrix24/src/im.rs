@@ -1923,15 +1923,21 @@ pub mod department {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -2275,15 +2281,21 @@ pub mod department {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -2550,15 +2562,15 @@ pub mod department {
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
             /// `idle`: `datetime`, optional.
-            pub idle: ::std::option::Option<::std::string::String>,
+            pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `last_activity_date`: `datetime`, optional.
-            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `mobile_last_date`: `datetime`, optional.
-            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `desktop_last_date`: `datetime`, optional.
-            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `absent`: `datetime`, optional.
-            pub absent: ::std::option::Option<::std::string::String>,
+            pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `departments`: `array`, optional.
             pub departments: ::std::vec::Vec<::serde_json::Value>,
             /// `phones`: `object`, optional.
@@ -2934,15 +2946,21 @@ pub mod department {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -3534,7 +3552,7 @@ pub mod dialog {
             /// `message_id`: `integer`, optional.
             pub message_id: ::std::option::Option<i64>,
             /// `date`: `datetime`, optional.
-            pub date: ::std::option::Option<::std::string::String>,
+            pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3678,7 +3696,7 @@ pub mod dialog {
             /// `mute_list`: `array`, optional.
             pub mute_list: ::std::vec::Vec<::serde_json::Value>,
             /// `date_create`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `message_type`: `string`, optional.
             pub message_type: ::std::option::Option<::std::string::String>,
             /// `public`: `string`, optional.
@@ -3998,11 +4016,11 @@ pub mod dialog {
             /// `SEARCH_MESSAGE`: `string`, optional.
             pub search_message: ::std::option::Option<::std::string::String>,
             /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::std::string::String>,
+            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::std::string::String>,
+            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE`: `datetime`, optional.
-            pub date: ::std::option::Option<::std::string::String>,
+            pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `ORDER`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `LIMIT`: `integer`, optional.
@@ -4035,7 +4053,7 @@ pub mod dialog {
             /// Sets `DATE_FROM`.
             pub fn date_from(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_from = ::std::option::Option::Some(value.into());
                 self
@@ -4043,7 +4061,7 @@ pub mod dialog {
             /// Sets `DATE_TO`.
             pub fn date_to(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_to = ::std::option::Option::Some(value.into());
                 self
@@ -4051,7 +4069,7 @@ pub mod dialog {
             /// Sets `DATE`.
             pub fn date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date = ::std::option::Option::Some(value.into());
                 self
@@ -4201,7 +4219,7 @@ pub mod dialog {
                 /// `author_id`: `integer`, optional.
                 pub author_id: ::std::option::Option<i64>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `unread`: `boolean`, optional.
@@ -4213,7 +4231,9 @@ pub mod dialog {
                 /// `params`: `object`, optional.
                 pub params: ::std::option::Option<OutputMessagesParams>,
                 /// `disappearing_date`: `datetime`, optional.
-                pub disappearing_date: ::std::option::Option<::std::string::String>,
+                pub disappearing_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4309,11 +4329,17 @@ pub mod dialog {
                 /// `idle`: `boolean`, optional.
                 pub idle: ::std::option::Option<bool>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `boolean`, optional.
                 pub absent: ::std::option::Option<bool>,
                 /// `departments`: `array`, optional.
@@ -4605,7 +4631,7 @@ pub mod dialog {
                 /// `chatId`: `integer`, optional.
                 pub chat_id: ::std::option::Option<i64>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `name`: `string`, optional.
@@ -4836,7 +4862,7 @@ pub mod dialog {
                 /// Rust name `author_id_2`: `author_id` is the wire name `authorId`.
                 pub author_id_2: ::std::option::Option<i64>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `isSystem`: `boolean`, optional.
@@ -4968,11 +4994,17 @@ pub mod dialog {
                 /// `idle`: `boolean`, optional.
                 pub idle: ::std::option::Option<bool>,
                 /// `lastActivityDate`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobileLastDate`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktopLastDate`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `boolean`, optional.
                 pub absent: ::std::option::Option<bool>,
                 /// `departments`: `array`, optional.
@@ -5112,7 +5144,7 @@ pub mod dialog {
                 /// Rust name `author_id_2`: `author_id` is the wire name `authorId`.
                 pub author_id_2: ::std::option::Option<i64>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `isSystem`: `boolean`, optional.
@@ -5743,15 +5775,21 @@ pub mod dialog {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -8739,15 +8777,15 @@ pub mod notify {
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
             /// `idle`: `datetime`, optional.
-            pub idle: ::std::option::Option<::std::string::String>,
+            pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `last_activity_date`: `datetime`, optional.
-            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `mobile_last_date`: `datetime`, optional.
-            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `desktop_last_date`: `datetime`, optional.
-            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `absent`: `datetime`, optional.
-            pub absent: ::std::option::Option<::std::string::String>,
+            pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `departments`: `array`, optional.
             pub departments: ::std::vec::Vec<::serde_json::Value>,
             /// `phones`: `object`, optional.
@@ -9388,15 +9426,21 @@ pub mod notify {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -10309,13 +10353,13 @@ pub mod recent {
         /// Values: `Y`, `N`.
         pub skip_dialog: ::std::option::Option<bool>,
         /// `LAST_UPDATE`: `datetime`, optional.
-        pub last_update: ::std::option::Option<::std::string::String>,
+        pub last_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `ONLY_OPENLINES`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
         pub only_openlines: ::std::option::Option<bool>,
         /// `LAST_SYNC_DATE`: `datetime`, optional.
-        pub last_sync_date: ::std::option::Option<::std::string::String>,
+        pub last_sync_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -10347,7 +10391,7 @@ pub mod recent {
         /// Sets `LAST_UPDATE`.
         pub fn last_update(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.last_update = ::std::option::Option::Some(value.into());
             self
@@ -10360,7 +10404,7 @@ pub mod recent {
         /// Sets `LAST_SYNC_DATE`.
         pub fn last_sync_date(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.last_sync_date = ::std::option::Option::Some(value.into());
             self
@@ -10486,7 +10530,7 @@ pub mod recent {
         /// Values: `Y`, `N`.
         pub skip_chat: ::std::option::Option<bool>,
         /// `LAST_MESSAGE_DATE`: `datetime`, optional.
-        pub last_message_date: ::std::option::Option<::std::string::String>,
+        pub last_message_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `UNREAD_ONLY`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -10557,7 +10601,7 @@ pub mod recent {
         /// Sets `LAST_MESSAGE_DATE`.
         pub fn last_message_date(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.last_message_date = ::std::option::Option::Some(value.into());
             self
@@ -10899,7 +10943,7 @@ pub mod recent {
             /// `author_id`: `integer`, optional.
             pub author_id: ::std::option::Option<i64>,
             /// `date`: `datetime`, optional.
-            pub date: ::std::option::Option<::std::string::String>,
+            pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `sticker`: `integer`, optional.
             pub sticker: ::std::option::Option<i64>,
             /// `status`: `string`, optional.
@@ -10989,13 +11033,13 @@ pub mod recent {
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
             /// `idle`: `datetime`, optional.
-            pub idle: ::std::option::Option<::std::string::String>,
+            pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `last_activity_date`: `datetime`, optional.
-            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `mobile_last_date`: `datetime`, optional.
-            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `absent`: `datetime`, optional.
-            pub absent: ::std::option::Option<::std::string::String>,
+            pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11307,7 +11351,7 @@ pub mod recent {
             /// `entity_data_3`: `string`, optional.
             pub entity_data_3: ::std::option::Option<::std::string::String>,
             /// `date_create`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `message_type`: `string`, optional.
             pub message_type: ::std::option::Option<::std::string::String>,
             /// `mute_list`: `array`, optional.
@@ -11475,9 +11519,9 @@ pub mod recent {
             /// `has_reminder`: `boolean`, optional.
             pub has_reminder: ::std::option::Option<bool>,
             /// `date_update`: `datetime`, optional.
-            pub date_update: ::std::option::Option<::std::string::String>,
+            pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `date_last_activity`: `datetime`, optional.
-            pub date_last_activity: ::std::option::Option<::std::string::String>,
+            pub date_last_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `user`: `object`, optional.
             pub user: ::std::option::Option<ItemUser>,
             /// `chat`: `object`, optional.
@@ -11671,7 +11715,7 @@ pub mod recent {
             /// `attach`: `boolean`, optional.
             pub attach: ::std::option::Option<bool>,
             /// `date`: `datetime`, optional.
-            pub date: ::std::option::Option<::std::string::String>,
+            pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
             /// `sticker`: `integer`, optional.
@@ -11765,15 +11809,15 @@ pub mod recent {
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
             /// `idle`: `datetime`, optional.
-            pub idle: ::std::option::Option<::std::string::String>,
+            pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `last_activity_date`: `datetime`, optional.
-            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `mobile_last_date`: `datetime`, optional.
-            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `desktop_last_date`: `datetime`, optional.
-            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `absent`: `datetime`, optional.
-            pub absent: ::std::option::Option<::std::string::String>,
+            pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `departments`: `array`, optional.
             pub departments: ::std::vec::Vec<::serde_json::Value>,
             /// `phones`: `object`, optional.
@@ -12121,7 +12165,7 @@ pub mod recent {
             /// `manager_list`: `array`, optional.
             pub manager_list: ::std::vec::Vec<::serde_json::Value>,
             /// `date_create`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `message_type`: `string`, optional.
             pub message_type: ::std::option::Option<::std::string::String>,
             /// `user_counter`: `integer`, optional.
@@ -12265,7 +12309,7 @@ pub mod recent {
             /// `status`: `integer`, optional.
             pub status: ::std::option::Option<i64>,
             /// `date_create`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -12329,9 +12373,9 @@ pub mod recent {
             /// `has_reminder`: `boolean`, optional.
             pub has_reminder: ::std::option::Option<bool>,
             /// `date_update`: `datetime`, optional.
-            pub date_update: ::std::option::Option<::std::string::String>,
+            pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `date_last_activity`: `datetime`, optional.
-            pub date_last_activity: ::std::option::Option<::std::string::String>,
+            pub date_last_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `user`: `object`, optional.
             pub user: ::std::option::Option<OutputItemsUser>,
             /// `chat`: `object`, optional.
@@ -13514,15 +13558,21 @@ pub mod search {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -14119,15 +14169,21 @@ pub mod search {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -14954,15 +15010,15 @@ pub mod user {
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
             /// `idle`: `datetime`, optional.
-            pub idle: ::std::option::Option<::std::string::String>,
+            pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `last_activity_date`: `datetime`, optional.
-            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `mobile_last_date`: `datetime`, optional.
-            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `desktop_last_date`: `datetime`, optional.
-            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `absent`: `datetime`, optional.
-            pub absent: ::std::option::Option<::std::string::String>,
+            pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `departments`: `array`, optional.
             pub departments: ::std::vec::Vec<::serde_json::Value>,
             /// `phones`: `object`, optional.
@@ -15308,15 +15364,21 @@ pub mod user {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `datetime`, optional.
-                pub idle: ::std::option::Option<::std::string::String>,
+                pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `mobile_last_date`: `datetime`, optional.
-                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                pub mobile_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `desktop_last_date`: `datetime`, optional.
-                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                pub desktop_last_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `absent`: `datetime`, optional.
-                pub absent: ::std::option::Option<::std::string::String>,
+                pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
@@ -15914,7 +15976,7 @@ pub mod v2 {
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `data`: `object`, optional.
                 pub data: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:

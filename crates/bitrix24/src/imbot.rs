@@ -12836,7 +12836,7 @@ pub mod v2 {
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `data`: `object`, optional.
                 pub data: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:

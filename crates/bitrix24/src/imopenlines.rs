@@ -12172,7 +12172,7 @@ pub mod dialog {
             /// `message_id`: `integer`, optional.
             pub message_id: ::std::option::Option<i64>,
             /// `date`: `datetime`, optional.
-            pub date: ::std::option::Option<::std::string::String>,
+            pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -12220,7 +12220,7 @@ pub mod dialog {
             /// `user_name`: `string`, optional.
             pub user_name: ::std::option::Option<::std::string::String>,
             /// `date`: `datetime`, optional.
-            pub date: ::std::option::Option<::std::string::String>,
+            pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -12364,7 +12364,7 @@ pub mod dialog {
             /// `mute_list`: `array`, optional.
             pub mute_list: ::std::vec::Vec<::serde_json::Value>,
             /// `date_create`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `message_type`: `string`, optional.
             pub message_type: ::std::option::Option<::std::string::String>,
             /// `public`: `string`, optional.
@@ -18038,7 +18038,7 @@ pub mod session {
                 /// `recipientid`: `string`, optional.
                 pub recipientid: ::std::option::Option<::std::string::String>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `textlegacy`: `string`, optional.
@@ -18212,7 +18212,9 @@ pub mod session {
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `lastActivityDate`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `type`: `string`, optional.
@@ -18486,7 +18488,7 @@ pub mod session {
                 /// `managerList`: `array`, optional.
                 pub manager_list: ::std::vec::Vec<::serde_json::Value>,
                 /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `entityLink`: `object`, optional.
@@ -18747,7 +18749,7 @@ pub mod session {
                 /// `chatid`: `integer`, optional.
                 pub chatid: ::std::option::Option<i64>,
                 /// `date`: `datetime`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
+                pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `name`: `string`, optional.

@@ -12071,11 +12071,11 @@ pub mod landing {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_PUBLIC`: `datetime | null`, optional.
-            pub date_public: ::std::option::Option<::std::string::String>,
+            pub date_public: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -12200,7 +12200,7 @@ pub mod landing {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -12208,7 +12208,7 @@ pub mod landing {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -12216,7 +12216,7 @@ pub mod landing {
             /// Sets `DATE_PUBLIC`.
             pub fn date_public(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_public = ::std::option::Option::Some(value.into());
                 self
@@ -15838,9 +15838,9 @@ pub mod repowidget {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `date`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `date`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
         }
@@ -15967,7 +15967,7 @@ pub mod repowidget {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -15975,7 +15975,7 @@ pub mod repowidget {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -16098,9 +16098,9 @@ pub mod repowidget {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `date`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `date`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
         }
@@ -16227,7 +16227,7 @@ pub mod repowidget {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -16235,7 +16235,7 @@ pub mod repowidget {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -16358,9 +16358,9 @@ pub mod repowidget {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `date`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `date`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
         }
@@ -16487,7 +16487,7 @@ pub mod repowidget {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -16495,7 +16495,7 @@ pub mod repowidget {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -16618,9 +16618,9 @@ pub mod repowidget {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `date`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `date`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
         }
@@ -16747,7 +16747,7 @@ pub mod repowidget {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -16755,7 +16755,7 @@ pub mod repowidget {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -16978,9 +16978,9 @@ pub mod repowidget {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `date`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `date`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -21140,9 +21140,9 @@ pub mod site {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -21236,7 +21236,7 @@ pub mod site {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -21244,7 +21244,7 @@ pub mod site {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -21606,9 +21606,9 @@ pub mod site {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -21753,7 +21753,7 @@ pub mod site {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -21761,7 +21761,7 @@ pub mod site {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
@@ -24052,9 +24052,9 @@ pub mod template {
             /// `MODIFIED_BY_ID`: `integer`, optional.
             pub modified_by_id: ::std::option::Option<i64>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
+            pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -24136,7 +24136,7 @@ pub mod template {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -24144,7 +24144,7 @@ pub mod template {
             /// Sets `DATE_MODIFY`.
             pub fn date_modify(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self

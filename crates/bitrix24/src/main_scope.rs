@@ -567,7 +567,7 @@ pub mod v3 {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `severity`: `string`, optional.
                 pub severity: ::std::option::Option<::std::string::String>,
                 /// `auditTypeId`: `string`, optional.
@@ -838,7 +838,7 @@ pub mod v3 {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `severity`: `string`, optional.
                 pub severity: ::std::option::Option<::std::string::String>,
                 /// `auditTypeId`: `string`, optional.
@@ -1058,7 +1058,7 @@ pub mod v3 {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `severity`: `string`, optional.
                 pub severity: ::std::option::Option<::std::string::String>,
                 /// `auditTypeId`: `string`, optional.

@@ -378,11 +378,11 @@ pub mod v3 {
                 /// `createdBy`: `integer`, optional.
                 pub created_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -956,11 +956,11 @@ pub mod v3 {
                 /// `createdBy`: `integer`, optional.
                 pub created_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1209,9 +1209,9 @@ pub mod v3 {
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `nextCursor`: `object`, optional.
                 pub next_cursor: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -1381,11 +1381,11 @@ pub mod v3 {
                 /// `createdBy`: `integer`, optional.
                 pub created_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1827,9 +1827,9 @@ pub mod v3 {
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2395,9 +2395,9 @@ pub mod v3 {
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3622,9 +3622,9 @@ pub mod v3 {
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
                 /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
+                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
+                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<

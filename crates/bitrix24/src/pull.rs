@@ -221,9 +221,9 @@ pub mod application {
                 /// `public_id`: `string | null`, optional.
                 pub public_id: ::std::option::Option<::std::string::String>,
                 /// `start`: `datetime`, optional.
-                pub start: ::std::option::Option<::std::string::String>,
+                pub start: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `end`: `datetime`, optional.
-                pub end: ::std::option::Option<::std::string::String>,
+                pub end: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:

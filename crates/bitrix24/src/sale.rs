@@ -5981,7 +5981,7 @@ pub mod order {
             /// `empStatusId`: `user.id`, optional.
             pub emp_status_id: ::std::option::Option<i64>,
             /// `dateInsert`: `datetime`, optional.
-            pub date_insert: ::std::option::Option<::std::string::String>,
+            pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `marked`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -6106,7 +6106,7 @@ pub mod order {
             /// Sets `dateInsert`.
             pub fn date_insert(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_insert = ::std::option::Option::Some(value.into());
                 self
@@ -6930,7 +6930,7 @@ pub mod order {
             /// `empStatusId`: `user.id`, optional.
             pub emp_status_id: ::std::option::Option<i64>,
             /// `dateInsert`: `datetime`, optional.
-            pub date_insert: ::std::option::Option<::std::string::String>,
+            pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `marked`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -7045,7 +7045,7 @@ pub mod order {
             /// Sets `dateInsert`.
             pub fn date_insert(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_insert = ::std::option::Option::Some(value.into());
                 self
@@ -7711,7 +7711,7 @@ pub mod payment {
             /// Values: `Y`, `N`.
             pub paid: ::std::option::Option<bool>,
             /// `datePaid`: `datetime`, optional.
-            pub date_paid: ::std::option::Option<::std::string::String>,
+            pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `empPaidId`: `user.id`, optional.
             pub emp_paid_id: ::std::option::Option<i64>,
             /// `psStatus`: `string`, optional.
@@ -7727,15 +7727,15 @@ pub mod payment {
             /// `psCurrency`: `string`, optional.
             pub ps_currency: ::std::option::Option<::std::string::String>,
             /// `psResponseDate`: `datetime`, optional.
-            pub ps_response_date: ::std::option::Option<::std::string::String>,
+            pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `payVoucherNum`: `string`, optional.
             pub pay_voucher_num: ::std::option::Option<::std::string::String>,
             /// `payVoucherDate`: `datetime`, optional.
-            pub pay_voucher_date: ::std::option::Option<::std::string::String>,
+            pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `datePayBefore`: `datetime`, optional.
-            pub date_pay_before: ::std::option::Option<::std::string::String>,
+            pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateBill`: `datetime`, optional.
-            pub date_bill: ::std::option::Option<::std::string::String>,
+            pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `sum`: `double`, optional.
@@ -7747,7 +7747,7 @@ pub mod payment {
             /// `priceCod`: `double`, optional.
             pub price_cod: ::std::option::Option<f64>,
             /// `payReturnDate`: `date`, optional.
-            pub pay_return_date: ::std::option::Option<::std::string::String>,
+            pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `empReturnId`: `user.id`, optional.
             pub emp_return_id: ::std::option::Option<i64>,
             /// `payReturnComment`: `string`, optional.
@@ -7836,7 +7836,7 @@ pub mod payment {
             /// Sets `datePaid`.
             pub fn date_paid(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_paid = ::std::option::Option::Some(value.into());
                 self
@@ -7894,7 +7894,7 @@ pub mod payment {
             /// Sets `psResponseDate`.
             pub fn ps_response_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.ps_response_date = ::std::option::Option::Some(value.into());
                 self
@@ -7910,7 +7910,7 @@ pub mod payment {
             /// Sets `payVoucherDate`.
             pub fn pay_voucher_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.pay_voucher_date = ::std::option::Option::Some(value.into());
                 self
@@ -7918,7 +7918,7 @@ pub mod payment {
             /// Sets `datePayBefore`.
             pub fn date_pay_before(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_pay_before = ::std::option::Option::Some(value.into());
                 self
@@ -7926,7 +7926,7 @@ pub mod payment {
             /// Sets `dateBill`.
             pub fn date_bill(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_bill = ::std::option::Option::Some(value.into());
                 self
@@ -7965,7 +7965,7 @@ pub mod payment {
             /// Sets `payReturnDate`.
             pub fn pay_return_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.pay_return_date = ::std::option::Option::Some(value.into());
                 self
@@ -8770,7 +8770,7 @@ pub mod payment {
             /// Values: `Y`, `N`.
             pub paid: ::std::option::Option<bool>,
             /// `datePaid`: `datetime`, optional.
-            pub date_paid: ::std::option::Option<::std::string::String>,
+            pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `empPaidId`: `user.id`, optional.
             pub emp_paid_id: ::std::option::Option<i64>,
             /// `psStatus`: `string`, optional.
@@ -8786,15 +8786,15 @@ pub mod payment {
             /// `psCurrency`: `string`, optional.
             pub ps_currency: ::std::option::Option<::std::string::String>,
             /// `psResponseDate`: `datetime`, optional.
-            pub ps_response_date: ::std::option::Option<::std::string::String>,
+            pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `payVoucherNum`: `string`, optional.
             pub pay_voucher_num: ::std::option::Option<::std::string::String>,
             /// `payVoucherDate`: `datetime`, optional.
-            pub pay_voucher_date: ::std::option::Option<::std::string::String>,
+            pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `datePayBefore`: `datetime`, optional.
-            pub date_pay_before: ::std::option::Option<::std::string::String>,
+            pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `dateBill`: `datetime`, optional.
-            pub date_bill: ::std::option::Option<::std::string::String>,
+            pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `sum`: `double`, optional.
@@ -8806,7 +8806,7 @@ pub mod payment {
             /// `priceCod`: `double`, optional.
             pub price_cod: ::std::option::Option<f64>,
             /// `payReturnDate`: `date`, optional.
-            pub pay_return_date: ::std::option::Option<::std::string::String>,
+            pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `empReturnId`: `user.id`, optional.
             pub emp_return_id: ::std::option::Option<i64>,
             /// `payReturnComment`: `string`, optional.
@@ -8893,7 +8893,7 @@ pub mod payment {
             /// Sets `datePaid`.
             pub fn date_paid(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_paid = ::std::option::Option::Some(value.into());
                 self
@@ -8951,7 +8951,7 @@ pub mod payment {
             /// Sets `psResponseDate`.
             pub fn ps_response_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.ps_response_date = ::std::option::Option::Some(value.into());
                 self
@@ -8967,7 +8967,7 @@ pub mod payment {
             /// Sets `payVoucherDate`.
             pub fn pay_voucher_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.pay_voucher_date = ::std::option::Option::Some(value.into());
                 self
@@ -8975,7 +8975,7 @@ pub mod payment {
             /// Sets `datePayBefore`.
             pub fn date_pay_before(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_pay_before = ::std::option::Option::Some(value.into());
                 self
@@ -8983,7 +8983,7 @@ pub mod payment {
             /// Sets `dateBill`.
             pub fn date_bill(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_bill = ::std::option::Option::Some(value.into());
                 self
@@ -9022,7 +9022,7 @@ pub mod payment {
             /// Sets `payReturnDate`.
             pub fn pay_return_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.pay_return_date = ::std::option::Option::Some(value.into());
                 self
@@ -19384,7 +19384,7 @@ pub mod shipment {
             /// `statusId`: `sale_status`, optional.
             pub status_id: ::std::option::Option<::serde_json::Value>,
             /// `deliveryDocDate`: `datetime`, optional.
-            pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+            pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `deliveryDocNum`: `string`, optional.
             pub delivery_doc_num: ::std::option::Option<::std::string::String>,
             /// `trackingNumber`: `string`, optional.
@@ -19435,7 +19435,7 @@ pub mod shipment {
             /// Sets `deliveryDocDate`.
             pub fn delivery_doc_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.delivery_doc_date = ::std::option::Option::Some(value.into());
                 self
@@ -20108,7 +20108,7 @@ pub mod shipment {
             /// `statusId`: `sale_status`, optional.
             pub status_id: ::std::option::Option<::serde_json::Value>,
             /// `deliveryDocDate`: `datetime`, optional.
-            pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+            pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `deliveryDocNum`: `string`, optional.
             pub delivery_doc_num: ::std::option::Option<::std::string::String>,
             /// `trackingNumber`: `string`, optional.
@@ -20160,7 +20160,7 @@ pub mod shipment {
             /// Sets `deliveryDocDate`.
             pub fn delivery_doc_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.delivery_doc_date = ::std::option::Option::Some(value.into());
                 self

@@ -1692,11 +1692,11 @@ pub mod api {
                 /// `SITE_ID`: `string`, optional.
                 pub site_id: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_UPDATE`: `datetime`, optional.
-                pub date_update: ::std::option::Option<::std::string::String>,
+                pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_ACTIVITY`: `datetime`, optional.
-                pub date_activity: ::std::option::Option<::std::string::String>,
+                pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -1788,7 +1788,7 @@ pub mod api {
                 /// Sets `DATE_CREATE`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -1796,7 +1796,7 @@ pub mod api {
                 /// Sets `DATE_UPDATE`.
                 pub fn date_update(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_update = ::std::option::Option::Some(value.into());
                     self
@@ -1804,7 +1804,7 @@ pub mod api {
                 /// Sets `DATE_ACTIVITY`.
                 pub fn date_activity(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_activity = ::std::option::Option::Some(value.into());
                     self
@@ -1919,11 +1919,11 @@ pub mod api {
                 /// `LANDING`: `string`, optional.
                 pub landing: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_UPDATE`: `datetime`, optional.
-                pub date_update: ::std::option::Option<::std::string::String>,
+                pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_ACTIVITY`: `datetime`, optional.
-                pub date_activity: ::std::option::Option<::std::string::String>,
+                pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IMAGE_ID`: `integer`, optional.
                 pub image_id: ::std::option::Option<i64>,
                 /// `AVATAR_TYPE`: `string`, optional.
@@ -1937,9 +1937,13 @@ pub mod api {
                 /// `INITIATE_PERMS`: `string`, optional.
                 pub initiate_perms: ::std::option::Option<::std::string::String>,
                 /// `PROJECT_DATE_START`: `datetime`, optional.
-                pub project_date_start: ::std::option::Option<::std::string::String>,
+                pub project_date_start: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `PROJECT_DATE_FINISH`: `datetime`, optional.
-                pub project_date_finish: ::std::option::Option<::std::string::String>,
+                pub project_date_finish: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `SCRUM_OWNER_ID`: `integer`, optional.
                 pub scrum_owner_id: ::std::option::Option<i64>,
                 /// `SCRUM_MASTER_ID`: `integer`, optional.
@@ -2075,7 +2079,7 @@ pub mod api {
                 /// Sets `DATE_CREATE`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -2083,7 +2087,7 @@ pub mod api {
                 /// Sets `DATE_UPDATE`.
                 pub fn date_update(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_update = ::std::option::Option::Some(value.into());
                     self
@@ -2091,7 +2095,7 @@ pub mod api {
                 /// Sets `DATE_ACTIVITY`.
                 pub fn date_activity(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_activity = ::std::option::Option::Some(value.into());
                     self
@@ -2149,7 +2153,7 @@ pub mod api {
                 /// Sets `PROJECT_DATE_START`.
                 pub fn project_date_start(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.project_date_start = ::std::option::Option::Some(value.into());
                     self
@@ -2157,7 +2161,7 @@ pub mod api {
                 /// Sets `PROJECT_DATE_FINISH`.
                 pub fn project_date_finish(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.project_date_finish = ::std::option::Option::Some(value.into());
                     self
@@ -2386,11 +2390,11 @@ pub mod api {
                 /// `SITE_ID`: `string`, optional.
                 pub site_id: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
+                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_UPDATE`: `datetime`, optional.
-                pub date_update: ::std::option::Option<::std::string::String>,
+                pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_ACTIVITY`: `datetime`, optional.
-                pub date_activity: ::std::option::Option<::std::string::String>,
+                pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
             }
             impl Order {
                 /// The object; every parameter is optional.
@@ -2482,7 +2486,7 @@ pub mod api {
                 /// Sets `DATE_CREATE`.
                 pub fn date_create(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
@@ -2490,7 +2494,7 @@ pub mod api {
                 /// Sets `DATE_UPDATE`.
                 pub fn date_update(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_update = ::std::option::Option::Some(value.into());
                     self
@@ -2498,7 +2502,7 @@ pub mod api {
                 /// Sets `DATE_ACTIVITY`.
                 pub fn date_activity(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.date_activity = ::std::option::Option::Some(value.into());
                     self

@@ -40,9 +40,9 @@ pub mod sonet_group {
         /// Values: `Y`, `N`.
         pub project: ::std::option::Option<bool>,
         /// `PROJECT_DATE_START`: `datetime`, optional.
-        pub project_date_start: ::std::option::Option<::std::string::String>,
+        pub project_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `PROJECT_DATE_FINISH`: `datetime`, optional.
-        pub project_date_finish: ::std::option::Option<::std::string::String>,
+        pub project_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `SCRUM_MASTER_ID`: `integer`, optional.
         pub scrum_master_id: ::std::option::Option<i64>,
         /// `OWNER_ID`: `integer`, optional.
@@ -125,7 +125,7 @@ pub mod sonet_group {
         /// Sets `PROJECT_DATE_START`.
         pub fn project_date_start(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.project_date_start = ::std::option::Option::Some(value.into());
             self
@@ -133,7 +133,7 @@ pub mod sonet_group {
         /// Sets `PROJECT_DATE_FINISH`.
         pub fn project_date_finish(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.project_date_finish = ::std::option::Option::Some(value.into());
             self
@@ -494,9 +494,9 @@ pub mod sonet_group {
         /// Values: `A`, `E`, `K`.
         pub initiate_perms: ::std::option::Option<update::InitiatePerms>,
         /// `PROJECT_DATE_START`: `datetime`, optional.
-        pub project_date_start: ::std::option::Option<::std::string::String>,
+        pub project_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `PROJECT_DATE_FINISH`: `datetime`, optional.
-        pub project_date_finish: ::std::option::Option<::std::string::String>,
+        pub project_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `OWNER_ID`: `integer`, optional.
         pub owner_id: ::std::option::Option<i64>,
         /// `IMAGE`: `file`, optional.
@@ -576,7 +576,7 @@ pub mod sonet_group {
         /// Sets `PROJECT_DATE_START`.
         pub fn project_date_start(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.project_date_start = ::std::option::Option::Some(value.into());
             self
@@ -584,7 +584,7 @@ pub mod sonet_group {
         /// Sets `PROJECT_DATE_FINISH`.
         pub fn project_date_finish(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             self.project_date_finish = ::std::option::Option::Some(value.into());
             self
@@ -876,11 +876,11 @@ pub mod sonet_group {
             /// Values: `Y`, `N`.
             pub closed: ::std::option::Option<bool>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_UPDATE`: `datetime`, optional.
-            pub date_update: ::std::option::Option<::std::string::String>,
+            pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_ACTIVITY`: `datetime`, optional.
-            pub date_activity: ::std::option::Option<::std::string::String>,
+            pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `IS_EXTRANET`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -944,7 +944,7 @@ pub mod sonet_group {
             /// Sets `DATE_CREATE`.
             pub fn date_create(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_create = ::std::option::Option::Some(value.into());
                 self
@@ -952,7 +952,7 @@ pub mod sonet_group {
             /// Sets `DATE_UPDATE`.
             pub fn date_update(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_update = ::std::option::Option::Some(value.into());
                 self
@@ -960,7 +960,7 @@ pub mod sonet_group {
             /// Sets `DATE_ACTIVITY`.
             pub fn date_activity(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.date_activity = ::std::option::Option::Some(value.into());
                 self
@@ -1067,11 +1067,11 @@ pub mod sonet_group {
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
+            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_UPDATE`: `datetime`, optional.
-            pub date_update: ::std::option::Option<::std::string::String>,
+            pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_ACTIVITY`: `datetime`, optional.
-            pub date_activity: ::std::option::Option<::std::string::String>,
+            pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `ACTIVE`: `string`, optional.
             pub active: ::std::option::Option<::std::string::String>,
             /// `VISIBLE`: `string`, optional.

@@ -34,6 +34,22 @@ scalar!(i64, lenient::int, lenient::opt_int);
 scalar!(f64, lenient::float, lenient::opt_float);
 scalar!(bool, lenient::bool, lenient::opt_bool);
 scalar!(String, lenient::string, lenient::opt_string);
+impl FromValue for bitrix24_runtime::DateTime {
+    /// Any string (kept as sent, parsed where it has a known form) or a Unix
+    /// timestamp; a wrongly typed value is an error naming the field.
+    fn from_value(v: Value) -> Result<Self, serde_json::Error> {
+        serde::Deserialize::deserialize(v)
+    }
+    /// As [`FromValue::from_opt`], and `false` is no date too (the `im`
+    /// methods send `"idle": false`).
+    fn from_opt(v: Value) -> Result<Option<Self>, serde_json::Error> {
+        if is_empty(&v) || v == Value::Bool(false) {
+            Ok(None)
+        } else {
+            Self::from_value(v).map(Some)
+        }
+    }
+}
 impl FromValue for Value {
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
         Ok(v)

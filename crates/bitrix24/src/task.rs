@@ -5711,7 +5711,7 @@ pub mod elapseditem {
             /// `USER_ID`: `integer`, optional.
             pub user_id: ::std::option::Option<i64>,
             /// `CREATED_DATE`: `datetime`, optional.
-            pub created_date: ::std::option::Option<::std::string::String>,
+            pub created_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -5735,7 +5735,7 @@ pub mod elapseditem {
             /// Sets `CREATED_DATE`.
             pub fn created_date(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.created_date = ::std::option::Option::Some(value.into());
                 self
@@ -28996,11 +28996,15 @@ pub mod tasks {
                 /// `XML_ID`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
                 /// `DEADLINE_AFTER`: `datetime`, optional.
-                pub deadline_after: ::std::option::Option<::std::string::String>,
+                pub deadline_after: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `START_DATE_PLAN_AFTER`: `datetime`, optional.
-                pub start_date_plan_after: ::std::option::Option<::std::string::String>,
+                pub start_date_plan_after: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `END_DATE_PLAN_AFTER`: `datetime`, optional.
-                pub end_date_plan_after: ::std::option::Option<::std::string::String>,
+                pub end_date_plan_after: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `TPARAM_TYPE`: `enum`, optional.
                 pub tparam_type: ::std::option::Option<::std::string::String>,
                 /// `TPARAM_REPLICATION_COUNT`: `integer`, optional.
@@ -29230,7 +29234,7 @@ pub mod tasks {
                 /// Sets `DEADLINE_AFTER`.
                 pub fn deadline_after(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.deadline_after = ::std::option::Option::Some(value.into());
                     self
@@ -29238,7 +29242,7 @@ pub mod tasks {
                 /// Sets `START_DATE_PLAN_AFTER`.
                 pub fn start_date_plan_after(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.start_date_plan_after = ::std::option::Option::Some(
                         value.into(),
@@ -29248,7 +29252,7 @@ pub mod tasks {
                 /// Sets `END_DATE_PLAN_AFTER`.
                 pub fn end_date_plan_after(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.end_date_plan_after = ::std::option::Option::Some(value.into());
                     self
@@ -35187,7 +35191,7 @@ pub mod tasks {
                 /// `RESPONSIBLE_ID`: `integer`, optional.
                 pub responsible_id: ::std::option::Option<i64>,
                 /// `DEADLINE_AFTER`: `datetime`, optional.
-                pub deadline_after: ::std::option::Option<::std::string::String>,
+                pub deadline_after: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `START_DATE_PLAN_AFTER`: `string`, optional.
                 pub start_date_plan_after: ::std::option::Option<::std::string::String>,
                 /// `END_DATE_PLAN_AFTER`: `string`, optional.
@@ -35675,11 +35679,15 @@ pub mod tasks {
                 /// `XML_ID`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
                 /// `DEADLINE_AFTER`: `datetime`, optional.
-                pub deadline_after: ::std::option::Option<::std::string::String>,
+                pub deadline_after: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `START_DATE_PLAN_AFTER`: `datetime`, optional.
-                pub start_date_plan_after: ::std::option::Option<::std::string::String>,
+                pub start_date_plan_after: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `END_DATE_PLAN_AFTER`: `datetime`, optional.
-                pub end_date_plan_after: ::std::option::Option<::std::string::String>,
+                pub end_date_plan_after: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `TPARAM_TYPE`: `enum`, optional.
                 pub tparam_type: ::std::option::Option<::std::string::String>,
                 /// `TPARAM_REPLICATION_COUNT`: `integer`, optional.
@@ -35909,7 +35917,7 @@ pub mod tasks {
                 /// Sets `DEADLINE_AFTER`.
                 pub fn deadline_after(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.deadline_after = ::std::option::Option::Some(value.into());
                     self
@@ -35917,7 +35925,7 @@ pub mod tasks {
                 /// Sets `START_DATE_PLAN_AFTER`.
                 pub fn start_date_plan_after(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.start_date_plan_after = ::std::option::Option::Some(
                         value.into(),
@@ -35927,7 +35935,7 @@ pub mod tasks {
                 /// Sets `END_DATE_PLAN_AFTER`.
                 pub fn end_date_plan_after(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.end_date_plan_after = ::std::option::Option::Some(value.into());
                     self

@@ -2984,9 +2984,9 @@ pub mod v3 {
                     /// `authorId`: `integer`, optional.
                     pub author_id: ::std::option::Option<i64>,
                     /// `createdAt`: `datetime`, optional.
-                    pub created_at: ::std::option::Option<::std::string::String>,
+                    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                     /// `updatedAt`: `datetime`, optional.
-                    pub updated_at: ::std::option::Option<::std::string::String>,
+                    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                     /// `status`: `string`, optional.
                     ///
                     /// Values: `open`, `closed`.

@@ -1046,7 +1046,7 @@ pub mod external_call {
             /// `CALL_DURATION`: `integer`, optional.
             pub call_duration: ::std::option::Option<i64>,
             /// `CALL_START_DATE`: `datetime`, optional.
-            pub call_start_date: ::std::option::Option<::std::string::String>,
+            pub call_start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `CALL_STATUS`: `integer`, optional.
             ///
             /// Values: `1`, `0`.
@@ -4236,7 +4236,7 @@ pub mod voximplant {
                 /// `CALL_DURATION`: `integer`, optional.
                 pub call_duration: ::std::option::Option<i64>,
                 /// `CALL_START_DATE`: `datetime`, optional.
-                pub call_start_date: ::std::option::Option<::std::string::String>,
+                pub call_start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `CALL_LOG`: `string`, optional.
                 pub call_log: ::std::option::Option<::std::string::String>,
                 /// `CALL_RECORD_URL`: `string`, optional.
@@ -4388,7 +4388,7 @@ pub mod voximplant {
                 /// Sets `CALL_START_DATE`.
                 pub fn call_start_date(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
                 ) -> Self {
                     self.call_start_date = ::std::option::Option::Some(value.into());
                     self

@@ -14,7 +14,7 @@ pub struct Close {
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
     /// `TIME`: `datetime`, optional.
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// `REPORT`: `string`, optional.
     pub report: ::std::option::Option<::std::string::String>,
     /// `LAT`: `double`, optional.
@@ -41,7 +41,7 @@ impl Close {
     /// Sets `TIME`.
     pub fn time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.time = ::std::option::Option::Some(value.into());
         self
@@ -110,7 +110,7 @@ pub struct Open {
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
     /// `TIME`: `datetime`, optional.
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// `REPORT`: `string`, optional.
     pub report: ::std::option::Option<::std::string::String>,
     /// `LAT`: `double`, optional.
@@ -137,7 +137,7 @@ impl Open {
     /// Sets `TIME`.
     pub fn time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.time = ::std::option::Option::Some(value.into());
         self
@@ -390,9 +390,9 @@ pub mod close {
         /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
         pub status: ::std::option::Option<OutputStatus>,
         /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::std::string::String>,
+        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::std::string::String>,
+        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -414,7 +414,7 @@ pub mod close {
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::std::string::String>,
+        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -855,9 +855,9 @@ pub mod open {
         /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
         pub status: ::std::option::Option<OutputStatus>,
         /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::std::string::String>,
+        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::std::string::String>,
+        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -879,7 +879,7 @@ pub mod open {
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::std::string::String>,
+        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1007,9 +1007,9 @@ pub mod pause {
         /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
         pub status: ::std::option::Option<OutputStatus>,
         /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::std::string::String>,
+        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::std::string::String>,
+        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -1031,7 +1031,7 @@ pub mod pause {
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::std::string::String>,
+        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1701,7 +1701,7 @@ pub mod schedule {
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
             /// `CREATED_AT`: `datetime`, optional.
-            pub created_at: ::std::option::Option<::std::string::String>,
+            pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SHIFTS`: `array`, optional.
             pub shifts: ::std::vec::Vec<OutputShifts>,
             /// `CALENDAR`: `object`, optional.
@@ -1988,9 +1988,9 @@ pub mod status {
         /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
         pub status: ::std::option::Option<OutputStatus>,
         /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::std::string::String>,
+        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::std::string::String>,
+        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -2012,7 +2012,7 @@ pub mod status {
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::std::string::String>,
+        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2457,9 +2457,9 @@ pub mod timecontrol {
                 /// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
                 pub type_: ::std::option::Option<OutputDaysReportsType>,
                 /// `date_start`: `datetime`, optional.
-                pub date_start: ::std::option::Option<::std::string::String>,
+                pub date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `date_finish`: `datetime`, optional.
-                pub date_finish: ::std::option::Option<::std::string::String>,
+                pub date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `duration`: `integer`, optional.
                 pub duration: ::std::option::Option<i64>,
                 /// `active`: `boolean`, optional.
@@ -2587,9 +2587,13 @@ pub mod timecontrol {
                 /// `day_title`: `string`, optional.
                 pub day_title: ::std::option::Option<::std::string::String>,
                 /// `workday_date_start`: `datetime`, optional.
-                pub workday_date_start: ::std::option::Option<::std::string::String>,
+                pub workday_date_start: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `workday_date_finish`: `datetime`, optional.
-                pub workday_date_finish: ::std::option::Option<::std::string::String>,
+                pub workday_date_finish: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// `workday_complete`: `boolean`, optional.
                 pub workday_complete: ::std::option::Option<bool>,
                 /// `workday_time_leaks_user`: `integer`, optional.
@@ -2721,7 +2725,9 @@ pub mod timecontrol {
                 /// `personal_gender`: `string`, optional.
                 pub personal_gender: ::std::option::Option<::std::string::String>,
                 /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                pub last_activity_date: ::std::option::Option<
+                    ::bitrix24_runtime::DateTime,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2791,9 +2797,9 @@ pub mod timecontrol {
                 /// `month_title`: `string`, optional.
                 pub month_title: ::std::option::Option<::std::string::String>,
                 /// `date_start`: `datetime`, optional.
-                pub date_start: ::std::option::Option<::std::string::String>,
+                pub date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `date_finish`: `datetime`, optional.
-                pub date_finish: ::std::option::Option<::std::string::String>,
+                pub date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `days`: `array`, optional.
                 pub days: ::std::vec::Vec<OutputDays>,
                 /// `user`: `object`, optional.

@@ -13511,11 +13511,12 @@ fn lost_key(
         _ => None,
     }
 }
-/// `null`, `""`, `[]`, `{}`: values that lenient decoding reads as absent.
+/// `null`, `""`, `[]`, `{}`: values that lenient decoding reads as absent;
+/// and `false`, which the `im` methods send for "no date".
 fn is_empty(v: &serde_json::Value) -> bool {
     use serde_json::Value;
     match v {
-        Value::Null => true,
+        Value::Null | Value::Bool(false) => true,
         Value::String(s) => s.trim().is_empty(),
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),

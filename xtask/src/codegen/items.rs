@@ -551,7 +551,11 @@ impl Defs<'_> {
         let tys: Vec<Ty> = scalars.iter().map(|s| rust_type::scalar(*s)).collect();
         Ok(if tys.iter().all(|t| matches!(t, Ty::Int | Ty::Float)) {
             Ty::Float
-        } else if tys.contains(&Ty::Str) && !tys.contains(&Ty::Value) {
+        } else if tys.iter().all(|t| *t == Ty::DateTime) {
+            Ty::DateTime
+        } else if tys.iter().any(|t| matches!(t, Ty::Str | Ty::DateTime))
+            && !tys.contains(&Ty::Value)
+        {
             Ty::Str
         } else {
             Ty::Value

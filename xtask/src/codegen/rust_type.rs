@@ -17,6 +17,9 @@ pub enum Ty {
     Bool,
     /// `String`
     Str,
+    /// `bitrix24_runtime::DateTime`: a date or date-time as sent, parsed
+    /// where it can be.
+    DateTime,
     /// `serde_json::Value`: anything the docs do not pin down.
     Value,
     /// A struct or enum generated in the method's module.
@@ -40,6 +43,7 @@ impl Ty {
             Ty::Float => quote!(f64),
             Ty::Bool => quote!(bool),
             Ty::Str => quote!(::std::string::String),
+            Ty::DateTime => quote!(::bitrix24_runtime::DateTime),
             Ty::Value => quote!(::serde_json::Value),
             Ty::Named(name) => {
                 let name = format_ident!("{}", name);
@@ -88,7 +92,7 @@ impl Ty {
                 let inner = inner.output_tokens();
                 quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
             }
-            Ty::Value | Ty::Named(_) | Ty::Entity(_) => self.tokens(None),
+            Ty::Value | Ty::Named(_) | Ty::Entity(_) | Ty::DateTime => self.tokens(None),
         }
     }
 
@@ -113,14 +117,10 @@ pub fn scalar(s: Scalar) -> Ty {
         Scalar::Integer => Ty::Int,
         Scalar::Double => Ty::Float,
         Scalar::Boolean => Ty::Bool,
-        // Dates and timestamps stay as sent: formats vary between methods.
-        Scalar::String
-        | Scalar::Text
-        | Scalar::Char
-        | Scalar::Enum
-        | Scalar::Date
-        | Scalar::Datetime
-        | Scalar::Timestamp => Ty::Str,
+        // Dates keep the text as sent beside the parsed value: formats vary
+        // between methods. Timestamps vary too (seconds, or a date-time).
+        Scalar::Date | Scalar::Datetime => Ty::DateTime,
+        Scalar::String | Scalar::Text | Scalar::Char | Scalar::Enum | Scalar::Timestamp => Ty::Str,
         // An ID or a file description; a JavaScript handler.
         Scalar::File | Scalar::Callable => Ty::Value,
     }
