@@ -13689,3 +13689,61 @@ fn docs_examples_decode() {
         .unwrap_or(0.99);
     assert!(r >= min && p >= min, "pass rate below {min}");
 }
+/// Any JSON object against every method's result type: decoding never
+/// panics, and a value that decodes encodes back with every key it had.
+/// Cases come from a fixed seed, so every run checks the same ones.
+#[test]
+fn any_object_decodes_without_panic_and_keeps_its_keys() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null), any::< bool > ().prop_map(Value::from), any::< i64 > ()
+        .prop_map(Value::from), any::< f64 > ().prop_filter("finite", | f | f
+        .is_finite()).prop_map(Value::from), "[a-zA-Z0-9 .:+-]{0,12}"
+        .prop_map(Value::from), Just(Value::from("Y")),
+        Just(Value::from("2024-05-01T10:00:00+03:00")),
+    ];
+    let key = prop_oneof![
+        Just("ID".to_string()), Just("TITLE".to_string()), Just("id".to_string()),
+        Just("UF_CRM_1700000001".to_string()), Just("items".to_string()), Just("0"
+        .to_string()), "[a-zA-Z_]{1,8}",
+    ];
+    let value = leaf
+        .prop_recursive(
+            3,
+            32,
+            6,
+            move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(key.clone(), inner, 0..6).prop_map(| m |
+                    Value::Object(m.into_iter().collect())),
+                ]
+            },
+        );
+    let config = Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    runner
+        .run(
+            &value,
+            |v| {
+                for (method, _, check, _, _, _) in METHODS {
+                    if let Err(e) = check(&v) {
+                        prop_assert!(
+                            ! e.contains("is lost on decoding"), "{method}: {e} for {v}"
+                        );
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}

@@ -233,6 +233,8 @@ full = [
 [dev-dependencies]
 scraper.workspace = true
 serde.workspace = true
+# Any JSON object against every result type (tests/contract.rs).
+proptest = "1"
 
 [[test]]
 name = "contract"
