@@ -258,29 +258,6 @@ pub fn key_pattern(name: &str) -> Option<String> {
     None
 }
 
-/// Whether `key` matches a glob `pattern` in which `*` is any run of
-/// characters (also empty) and everything else is literal.
-pub fn glob_match(pattern: &str, key: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, rest) = match parts.split_first() {
-        Some(x) => x,
-        None => return key.is_empty(),
-    };
-    let Some(mut tail) = key.strip_prefix(first) else {
-        return false;
-    };
-    let Some((last, middle)) = rest.split_last() else {
-        return tail.is_empty();
-    };
-    for part in middle {
-        match tail.find(part) {
-            Some(i) => tail = &tail[i + part.len()..],
-            None => return false,
-        }
-    }
-    tail.len() >= last.len() && tail.ends_with(last)
-}
-
 #[cfg(test)]
 mod ident_tests {
     use super::*;
@@ -337,12 +314,5 @@ mod ident_tests {
         ] {
             assert_eq!(p(literal), None, "{literal}");
         }
-        assert!(glob_match("UF_CRM_*", "UF_CRM_12"));
-        assert!(glob_match("*", "anything"));
-        assert!(glob_match("chat*", "chat5"));
-        assert!(!glob_match("chat*", "cha"));
-        assert!(glob_match("*@*", "a@b"));
-        assert!(!glob_match("*@*", "ab"));
-        assert!(!glob_match("UF_CRM_*", "UF_CR"));
     }
 }

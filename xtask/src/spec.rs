@@ -90,6 +90,24 @@ pub struct Field {
     pub fields: Vec<Field>,
 }
 
+impl Field {
+    /// An optional field with a name and a type and nothing else: no
+    /// pattern, values, entity or fields (set them with struct update).
+    pub fn new(name: impl Into<String>, ty: Type) -> Field {
+        Field {
+            name: name.into(),
+            required: false,
+            ty,
+            pattern: None,
+            values: Vec::new(),
+            value_patterns: Vec::new(),
+            entity: None,
+            link: None,
+            fields: Vec::new(),
+        }
+    }
+}
+
 /// A documented error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorSpec {

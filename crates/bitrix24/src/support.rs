@@ -258,3 +258,18 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for List<T> {
         lenient::vec(d).map(List)
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+    /// The key patterns the generator writes (`naming::key_pattern`).
+    #[test]
+    fn key_patterns_match() {
+        assert!(glob_match("UF_CRM_*", "UF_CRM_12"));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("chat*", "chat5"));
+        assert!(! glob_match("chat*", "cha"));
+        assert!(glob_match("*@*", "a@b"));
+        assert!(! glob_match("*@*", "ab"));
+        assert!(! glob_match("UF_CRM_*", "UF_CR"));
+    }
+}

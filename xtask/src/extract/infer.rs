@@ -37,15 +37,8 @@ fn infer_at(value: &Value, depth: usize) -> (Type, Vec<Field>) {
                 .map(|(k, v)| {
                     let (ty, fields) = infer_at(v, depth + 1);
                     Field {
-                        name: k.clone(),
-                        required: false,
-                        ty,
-                        pattern: None,
-                        values: Vec::new(),
-                        value_patterns: Vec::new(),
-                        entity: None,
-                        link: None,
                         fields,
+                        ..Field::new(k.clone(), ty)
                     }
                 })
                 .collect();

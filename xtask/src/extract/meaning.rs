@@ -156,15 +156,9 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
                 let id_like = key.starts_with(|c: char| c.is_ascii_digit());
                 if !id_like && item_hits(inner) {
                     let mut wrapped = Field {
-                        name: key.clone(),
                         required: true,
-                        ty: Type::Object,
-                        pattern: None,
-                        values: Vec::new(),
-                        value_patterns: Vec::new(),
-                        entity: None,
-                        link: None,
                         fields: std::mem::take(&mut f.fields),
+                        ..Field::new(key.clone(), Type::Object)
                     };
                     f.ty = Type::Object;
                     note(&format!("wrapper {key}"));
@@ -178,19 +172,16 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
                 let items: Vec<&Value> = m.values().filter(|x| !is_empty(x)).collect();
                 let lists = items.iter().all(|x| x.is_array());
                 let mut item = Field {
-                    name: "<key>".to_string(),
-                    required: false,
-                    ty: if lists {
-                        Type::Array(Box::new(Type::Object))
-                    } else {
-                        Type::Object
-                    },
                     pattern: Some("*".to_string()),
-                    values: Vec::new(),
-                    value_patterns: Vec::new(),
-                    entity: None,
-                    link: None,
                     fields: std::mem::take(&mut f.fields),
+                    ..Field::new(
+                        "<key>".to_string(),
+                        if lists {
+                            Type::Array(Box::new(Type::Object))
+                        } else {
+                            Type::Object
+                        },
+                    )
                 };
                 f.ty = Type::Object;
                 note("map");
@@ -246,15 +237,8 @@ fn query_shape(p: &mut Field) {
     let listy = matches!(&p.ty, Type::Array(_) | Type::Any | Type::Object)
         || matches!(&p.ty, Type::Union(vs) if vs.iter().any(|v| matches!(v, Type::Array(_))));
     let entry = |name: &str, ty: Type| Field {
-        name: name.to_string(),
-        required: false,
-        ty,
         pattern: Some("*".to_string()),
-        values: Vec::new(),
-        value_patterns: Vec::new(),
-        entity: None,
-        link: None,
-        fields: Vec::new(),
+        ..Field::new(name.to_string(), ty)
     };
     match p.name.as_str() {
         "select" if listy => {

@@ -198,15 +198,9 @@ fn undescribed_descriptors(r: &mut Field, example: &Value) -> Option<String> {
     }
     target.ty = Type::Object;
     target.fields = vec![Field {
-        name: "<field>".to_string(),
-        required: false,
-        ty: Type::Object,
         pattern: Some("*".to_string()),
-        values: Vec::new(),
-        value_patterns: Vec::new(),
-        entity: None,
-        link: None,
         fields,
+        ..Field::new("<field>".to_string(), Type::Object)
     }];
     Some(at)
 }
@@ -267,28 +261,16 @@ fn fields_answer(method: &str, rel_path: &str, r: &mut Field, example: &Value) -
         fields: std::mem::take(&mut r.fields),
     };
     let item = Field {
-        name: "<field>".to_string(),
-        required: false,
-        ty,
         pattern: Some("*".to_string()),
-        values: Vec::new(),
-        value_patterns: Vec::new(),
-        entity: None,
-        link: None,
         fields,
+        ..Field::new("<field>".to_string(), ty)
     };
     r.ty = Type::Object;
     r.fields = match wrapper {
         Some(key) => vec![Field {
-            name: key,
             required: true,
-            ty: Type::Object,
-            pattern: None,
-            values: Vec::new(),
-            value_patterns: Vec::new(),
-            entity: None,
-            link: None,
             fields: vec![item],
+            ..Field::new(key, Type::Object)
         }],
         None => vec![item],
     };
@@ -595,17 +577,7 @@ fn nest_dotted(rows: Vec<Field>) -> Vec<Field> {
                     } else {
                         Type::Object
                     };
-                    level.push(Field {
-                        name: name.to_string(),
-                        required: false,
-                        ty,
-                        pattern: None,
-                        values: Vec::new(),
-                        value_patterns: Vec::new(),
-                        entity: None,
-                        link: None,
-                        fields: Vec::new(),
-                    });
+                    level.push(Field::new(name.to_string(), ty));
                     level.len() - 1
                 }
             };
@@ -991,15 +963,11 @@ impl<'a> Context<'a> {
                 None
             };
             out.push(Field {
-                name,
                 required,
-                ty: parsed.ty,
-                pattern: None,
                 values,
-                value_patterns: Vec::new(),
-                entity: None,
                 link,
                 fields,
+                ..Field::new(name, parsed.ty)
             });
         }
         out
@@ -1140,15 +1108,9 @@ impl<'a> Context<'a> {
                 .collect();
             if !rest.is_empty() {
                 let mut result = Field {
-                    name: "result".to_string(),
                     required: true,
-                    ty: Type::Object,
-                    pattern: None,
-                    values: Vec::new(),
-                    value_patterns: Vec::new(),
-                    entity: None,
-                    link: None,
                     fields: rest,
+                    ..Field::new("result".to_string(), Type::Object)
                 };
                 if let Some(v) = &example_result {
                     super::meaning::reshape(&mut result, v, "result", &mut self.diagnostics);
@@ -1162,15 +1124,9 @@ impl<'a> Context<'a> {
                 let (ty, fields) = super::infer::infer(v);
                 (
                     Some(Field {
-                        name: "result".to_string(),
                         required: true,
-                        ty,
-                        pattern: None,
-                        values: Vec::new(),
-                        value_patterns: Vec::new(),
-                        entity: None,
-                        link: None,
                         fields,
+                        ..Field::new("result".to_string(), ty)
                     }),
                     example_paged,
                 )
