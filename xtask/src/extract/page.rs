@@ -324,8 +324,8 @@ fn squashed(s: &str) -> String {
 ///    (`imbot.v2`: a family of methods, named by a change log or overview).
 /// 4. The one method name in the title (mid-sentence: "Get the List of
 ///    Stages for the rpa.stage.listForType Process"), unless a family.
-/// 5. The one method a cURL example calls, when the introduction names it
-///    too and the page has a parameters section or says it takes none.
+/// 5. The one method the examples call that the introduction names too,
+///    when the page has a parameters section or says it takes none.
 fn method_name(
     raw: &RawPage,
     rel_path: &str,
@@ -408,29 +408,16 @@ fn method_name(
         })
         .flatten()
         .collect();
-    let mut found: Vec<String> = Vec::new();
-    for b in &raw.blocks {
-        if let Block::Code { text, .. } = b {
-            if !text.trim_start().starts_with("curl") {
-                continue;
-            }
-            for word in text.split_whitespace() {
-                let word = word.trim_matches(|c| c == '\'' || c == '"' || c == '\\');
-                if !word.contains("/rest/") {
-                    continue;
-                }
-                let tail = word.rsplit('/').next().unwrap_or_default();
-                let tail = tail.strip_suffix(".json").unwrap_or(tail);
-                if is_method_name(tail)
-                    && intro_codes.contains(&tail)
-                    && !found.iter().any(|f| f == tail)
-                {
-                    found.push(tail.to_string());
-                }
-            }
-        }
+    let mut found: Vec<&str> = calls
+        .iter()
+        .map(|c| c.method.as_str())
+        .filter(|m| is_method_name(m) && intro_codes.contains(m))
+        .collect();
+    found.dedup();
+    match found.as_slice() {
+        [one] => Some((one.to_string(), None)),
+        _ => None,
     }
-    (found.len() == 1).then(|| (found.remove(0), None))
 }
 
 /// The first link of a row to a page that lists an object's fields
