@@ -39,6 +39,7 @@ mod auth;
 mod batch;
 mod client;
 mod datetime;
+mod decimal;
 pub mod envelope;
 mod error;
 pub mod lenient;
@@ -55,6 +56,7 @@ pub use client::{
     DEFAULT_USER_AGENT,
 };
 pub use datetime::{DateTime, When};
+pub use decimal::{Decimal, ParseDecimalError};
 pub use envelope::{Meta, Time};
 pub use error::{codes, ApiError, Error, Result, TokenStoreError, SNIPPET_LEN};
 pub use limits::RateLimit;
