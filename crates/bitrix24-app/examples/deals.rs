@@ -54,7 +54,11 @@ struct Deal {
     id: i64,
     #[serde(rename = "TITLE", default)]
     title: String,
-    #[serde(rename = "OPPORTUNITY", default, deserialize_with = "lenient::opt_float")]
+    #[serde(
+        rename = "OPPORTUNITY",
+        default,
+        deserialize_with = "lenient::opt_float"
+    )]
     opportunity: Option<f64>,
 }
 
@@ -91,7 +95,10 @@ impl axum::extract::FromRef<AppState> for App {
     }
 }
 
-async fn install(State(s): State<AppState>, Installed(portal): Installed) -> Result<&'static str, StatusCode> {
+async fn install(
+    State(s): State<AppState>,
+    Installed(portal): Installed,
+) -> Result<&'static str, StatusCode> {
     let client = s.app.pool().client(&portal.member_id).await.map_err(|e| {
         tracing::error!(error = %e, "no client");
         StatusCode::INTERNAL_SERVER_ERROR
@@ -108,7 +115,10 @@ async fn install(State(s): State<AppState>, Installed(portal): Installed) -> Res
     Ok("installed")
 }
 
-async fn events(State(s): State<AppState>, VerifiedEvent(event): VerifiedEvent) -> Result<&'static str, StatusCode> {
+async fn events(
+    State(s): State<AppState>,
+    VerifiedEvent(event): VerifiedEvent,
+) -> Result<&'static str, StatusCode> {
     match event.event.as_str() {
         "ONCRMDEALADD" => {
             let data: DealEvent = event.data_as().map_err(|_| StatusCode::BAD_REQUEST)?;
@@ -125,7 +135,10 @@ async fn events(State(s): State<AppState>, VerifiedEvent(event): VerifiedEvent) 
             tracing::info!(id = deal.id, title = %deal.title, opportunity = ?deal.opportunity, "deal added");
         }
         "ONAPPUNINSTALL" => {
-            s.app.on_app_uninstall(&event).await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+            s.app
+                .on_app_uninstall(&event)
+                .await
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
         }
         other => tracing::info!(event = other, "event ignored"),
     }
@@ -150,7 +163,9 @@ async fn main() {
     )
     .configure_clients(|b| b.allow_http(true));
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let state = AppState {
         app,
@@ -190,12 +205,24 @@ async fn main() {
     let deal = "event=ONCRMDEALADD&event_handler_id=1&data%5BFIELDS%5D%5BID%5D=42&ts=1700000100\
                 &auth%5Bdomain%5D=portal.emulated&auth%5Bmember_id%5D=member-demo\
                 &auth%5Bapplication_token%5D=apptoken-demo";
-    let r = http.post(&handler).header("content-type", form).body(deal).send().await.expect("event");
+    let r = http
+        .post(&handler)
+        .header("content-type", form)
+        .body(deal)
+        .send()
+        .await
+        .expect("event");
     tracing::info!(event, status = r.status().as_u16(), "deal event delivered");
     assert_eq!(r.status(), 200);
 
     let forged = deal.replace("apptoken-demo", "guessed");
-    let r = http.post(&handler).header("content-type", form).body(forged).send().await.expect("event");
+    let r = http
+        .post(&handler)
+        .header("content-type", form)
+        .body(forged)
+        .send()
+        .await
+        .expect("event");
     tracing::info!(status = r.status().as_u16(), body = %r.text().await.unwrap_or_default(), "forged event");
 
     let r = post(

@@ -54,7 +54,10 @@ async fn main() {
         let m = format!("member-{i:04}");
         let (a, r) = emu.issue(&m);
         let tokens = Tokens::new(a, r, emu.client_endpoint());
-        store.put(&Portal::new(&m, "portal.emulated", tokens)).await.expect("put");
+        store
+            .put(&Portal::new(&m, "portal.emulated", tokens))
+            .await
+            .expect("put");
     }
     let app = App::new(
         OAuthApp::new(emulator::CLIENT_ID, emulator::CLIENT_SECRET).token_url(emu.token_url()),
@@ -65,10 +68,20 @@ async fn main() {
     // Warm up allocator, emulator and TLS-free HTTP stack on one extra portal.
     let (a, r) = emu.issue("warm");
     app.store()
-        .put(&Portal::new("warm", "portal.emulated", Tokens::new(a, r, emu.client_endpoint())))
+        .put(&Portal::new(
+            "warm",
+            "portal.emulated",
+            Tokens::new(a, r, emu.client_endpoint()),
+        ))
         .await
         .expect("put");
-    app.pool().client("warm").await.expect("client").call(Probe {}).await.expect("call");
+    app.pool()
+        .client("warm")
+        .await
+        .expect("client")
+        .call(Probe {})
+        .await
+        .expect("call");
 
     let rss_before = rss_kib();
     let mut firsts = Vec::with_capacity(PORTALS);
@@ -87,7 +100,11 @@ async fn main() {
     // Second calls, clients built: the steady state for comparison.
     let mut seconds = Vec::with_capacity(PORTALS);
     for i in 0..PORTALS {
-        let client = app.pool().client(&format!("member-{i:04}")).await.expect("client");
+        let client = app
+            .pool()
+            .client(&format!("member-{i:04}"))
+            .await
+            .expect("client");
         let t = Instant::now();
         client.call(Probe {}).await.expect("call");
         seconds.push(t.elapsed());

@@ -109,6 +109,15 @@ pub enum InstallError {
     /// An `ONAPPINSTALL` for a portal whose stored application token differs.
     #[error(transparent)]
     Rejected(#[from] Rejection),
+    /// An install callback for a stored portal names another address than
+    /// the stored one. The callback carries no proof of origin, so it may
+    /// not move a portal's calls elsewhere; uninstall and install again,
+    /// or change the store, to move a portal.
+    #[error("install callback for portal {member_id:?} names another address than the stored one")]
+    EndpointChanged {
+        /// The portal.
+        member_id: String,
+    },
     /// The authorization server refused or failed the code exchange.
     #[error("authorization code exchange: {0}")]
     Exchange(String),
@@ -260,15 +269,26 @@ impl App {
     /// after which a new installation is trusted again.
     pub async fn on_app_install(&self, event: &Event) -> Result<Portal, InstallError> {
         let a = &event.auth;
-        let member_id = event.member_id().ok_or(InstallError::Missing("auth[member_id]"))?;
+        let member_id = event
+            .member_id()
+            .ok_or(InstallError::Missing("auth[member_id]"))?;
         let app_token = a
             .application_token
             .clone()
             .filter(|t| !t.expose().is_empty())
             .ok_or(InstallError::Missing("auth[application_token]"))?;
-        let access = a.access_token.clone().ok_or(InstallError::Missing("auth[access_token]"))?;
-        let refresh = a.refresh_token.clone().ok_or(InstallError::Missing("auth[refresh_token]"))?;
-        let domain = a.domain.clone().ok_or(InstallError::Missing("auth[domain]"))?;
+        let access = a
+            .access_token
+            .clone()
+            .ok_or(InstallError::Missing("auth[access_token]"))?;
+        let refresh = a
+            .refresh_token
+            .clone()
+            .ok_or(InstallError::Missing("auth[refresh_token]"))?;
+        let domain = a
+            .domain
+            .clone()
+            .ok_or(InstallError::Missing("auth[domain]"))?;
         let endpoint = a
             .client_endpoint
             .clone()
@@ -299,7 +319,11 @@ impl App {
     /// its install URL with `AUTH_ID`, `REFRESH_ID`, `member_id`,
     /// `DOMAIN`, ...): stores the portal's tokens, keeping an application
     /// token stored before. The application token itself arrives with
-    /// `ONAPPINSTALL` or the first event.
+    /// `ONAPPINSTALL`.
+    ///
+    /// The callback carries no proof that it comes from the portal: for a
+    /// portal already stored it may refresh the tokens but not change the
+    /// portal's address ([`InstallError::EndpointChanged`]).
     pub async fn on_install_callback(
         &self,
         request: &PlacementRequest,
@@ -310,6 +334,11 @@ impl App {
         let existing = self.store.get(&request.member_id).await?;
         let mut portal = Portal::new(&request.member_id, &request.domain, tokens);
         if let Some(e) = existing {
+            if e.tokens.client_endpoint != portal.tokens.client_endpoint {
+                return Err(InstallError::EndpointChanged {
+                    member_id: request.member_id.clone(),
+                });
+            }
             portal.application_token = e.application_token;
             portal.scope = e.scope;
             portal.tokens.server_endpoint = e.tokens.server_endpoint;
@@ -354,7 +383,9 @@ impl App {
             .await
             .map_err(|e| InstallError::Exchange(e.without_url().to_string()))?;
         if bytes.len() > 1 << 16 {
-            return Err(InstallError::Exchange(format!("HTTP {status}: the answer is too large")));
+            return Err(InstallError::Exchange(format!(
+                "HTTP {status}: the answer is too large"
+            )));
         }
         let answer: CodeAnswer = serde_json::from_slice(&bytes)
             .map_err(|_| InstallError::Exchange(format!("HTTP {status}: not a token answer")))?;
@@ -366,17 +397,29 @@ impl App {
             let desc = answer.error_description.map(text).unwrap_or_default();
             let msg = format!("HTTP {status}: {}: {desc}", text(e));
             // The server may echo what it was sent.
-            let msg = msg.replace(app.client_secret.expose(), "***").replace(code, "***");
+            let msg = msg
+                .replace(app.client_secret.expose(), "***")
+                .replace(code, "***");
             return Err(InstallError::Exchange(msg));
         }
-        let missing = |what: &str| InstallError::Exchange(format!("HTTP {status}: the answer has no {what}"));
+        let missing =
+            |what: &str| InstallError::Exchange(format!("HTTP {status}: the answer has no {what}"));
         let access = answer.access_token.ok_or_else(|| missing("access_token"))?;
-        let refresh = answer.refresh_token.ok_or_else(|| missing("refresh_token"))?;
+        let refresh = answer
+            .refresh_token
+            .ok_or_else(|| missing("refresh_token"))?;
         let member_id = answer.member_id.ok_or_else(|| missing("member_id"))?;
-        let endpoint = answer.client_endpoint.ok_or_else(|| missing("client_endpoint"))?;
+        let endpoint = answer
+            .client_endpoint
+            .ok_or_else(|| missing("client_endpoint"))?;
         let domain = answer
             .domain
-            .or_else(|| reqwest::Url::parse(&endpoint).ok()?.host_str().map(str::to_owned))
+            .or_else(|| {
+                reqwest::Url::parse(&endpoint)
+                    .ok()?
+                    .host_str()
+                    .map(str::to_owned)
+            })
             .unwrap_or_default();
         let mut tokens = Tokens::new(access, refresh, endpoint);
         tokens.server_endpoint = answer.server_endpoint;

@@ -20,14 +20,16 @@
 //! # }
 //! ```
 
+use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{header::CONTENT_TYPE, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::body::Bytes;
 
 use crate::form::BodyError;
-use crate::{App, DecodeError, Event, InstallError, PlacementRequest, Portal, Rejection, RequestError, Verified};
-
+use crate::{
+    App, DecodeError, Event, InstallError, PlacementRequest, Portal, Rejection, RequestError,
+    Verified,
+};
 
 /// An event that passed [`App::verify`].
 #[derive(Debug)]
@@ -79,12 +81,18 @@ impl RequestRejection {
             | RequestRejection::Placement(RequestError::Body(b)) => body_status(b),
             RequestRejection::Event(Rejection::Decode(_)) => StatusCode::BAD_REQUEST,
             RequestRejection::Event(Rejection::Store(_))
-            | RequestRejection::Install(InstallError::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            | RequestRejection::Install(InstallError::Store(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             RequestRejection::Event(_) => StatusCode::UNAUTHORIZED,
             RequestRejection::Install(InstallError::Rejected(_)) => StatusCode::UNAUTHORIZED,
             RequestRejection::Install(InstallError::Exchange(_)) => StatusCode::BAD_GATEWAY,
-            RequestRejection::Install(InstallError::Request(RequestError::Body(b))) => body_status(b),
-            RequestRejection::Install(_) | RequestRejection::Placement(_) => StatusCode::BAD_REQUEST,
+            RequestRejection::Install(InstallError::Request(RequestError::Body(b))) => {
+                body_status(b)
+            }
+            RequestRejection::Install(_) | RequestRejection::Placement(_) => {
+                StatusCode::BAD_REQUEST
+            }
         }
     }
 }
@@ -104,7 +112,10 @@ impl IntoResponse for RequestRejection {
 }
 
 /// The body within the app's limit, the content type and the query.
-async fn read(app: &App, req: Request) -> Result<(Bytes, Option<String>, Option<String>), BodyError> {
+async fn read(
+    app: &App,
+    req: Request,
+) -> Result<(Bytes, Option<String>, Option<String>), BodyError> {
     let limit = app.body_limits().max_body;
     let ct = req
         .headers()
@@ -147,12 +158,16 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let app = App::from_ref(state);
         let (body, ct, query) = read(&app, req).await.map_err(RequestError::from)?;
-        let format = crate::form::Format::from_content_type(ct.as_deref()).map_err(RequestError::from)?;
+        let format =
+            crate::form::Format::from_content_type(ct.as_deref()).map_err(RequestError::from)?;
         let mut map = match &query {
-            Some(q) => crate::form::parse_form(q.as_bytes(), app.body_limits()).map_err(RequestError::from)?,
+            Some(q) => crate::form::parse_form(q.as_bytes(), app.body_limits())
+                .map_err(RequestError::from)?,
             None => Default::default(),
         };
-        map.extend(crate::form::decode(&body, format, app.body_limits()).map_err(RequestError::from)?);
+        map.extend(
+            crate::form::decode(&body, format, app.body_limits()).map_err(RequestError::from)?,
+        );
         let portal = if map.contains_key("event") {
             let event = Event::from_map(map).map_err(Rejection::from)?;
             if event.event != "ONAPPINSTALL" {

@@ -240,7 +240,12 @@ mod tests {
     #[test]
     fn json_event_decodes() {
         let body = br#"{"event":"ONAPPINSTALL","data":{"VERSION":"1"},"ts":"1696527000","auth":{"member_id":"m","expires_in":3600}}"#;
-        let e = Event::decode(body, Some("application/json; charset=utf-8"), &Limits::default()).unwrap();
+        let e = Event::decode(
+            body,
+            Some("application/json; charset=utf-8"),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(e.auth.expires_in, Some(3600));
         assert_eq!(
             Event::decode(b"{}", Some("application/json"), &Limits::default()).unwrap_err(),

@@ -97,7 +97,12 @@ impl Format {
         let Some(ct) = ct else {
             return Ok(Format::Form);
         };
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match essence.as_str() {
             "application/x-www-form-urlencoded" | "" => Ok(Format::Form),
             "application/json" => Ok(Format::Json),
@@ -107,7 +112,11 @@ impl Format {
 }
 
 /// Decodes a body in `format` into a JSON object.
-pub fn decode(body: &[u8], format: Format, limits: &Limits) -> Result<Map<String, Value>, BodyError> {
+pub fn decode(
+    body: &[u8],
+    format: Format,
+    limits: &Limits,
+) -> Result<Map<String, Value>, BodyError> {
     match format {
         Format::Form => parse_form(body, limits),
         Format::Json => parse_json(body, limits),
@@ -259,7 +268,12 @@ impl Node {
         if is_list {
             Value::Array(self.entries.into_iter().map(|(_, s)| conv(s)).collect())
         } else {
-            Value::Object(self.entries.into_iter().map(|(k, s)| (k, conv(s))).collect())
+            Value::Object(
+                self.entries
+                    .into_iter()
+                    .map(|(k, s)| (k, conv(s)))
+                    .collect(),
+            )
         }
     }
 }
@@ -331,6 +345,43 @@ pub fn parse_form(body: &[u8], limits: &Limits) -> Result<Map<String, Value>, Bo
     }
 }
 
+/// Encodes a JSON object the way PHP's `http_build_query` does and
+/// Bitrix24 sends events: `data[FIELDS][ID]=1`, lists as `a[0]=x`,
+/// `true`/`false` as `1`/`0`, `null` and empty arrays left out. For
+/// fixtures and emulators: a docs example payload, form-encoded, is what
+/// a handler receives.
+pub fn encode(object: &Map<String, Value>) -> String {
+    fn walk(out: &mut form_urlencoded::Serializer<'_, String>, key: &str, v: &Value) {
+        match v {
+            Value::Null => {}
+            Value::Bool(b) => {
+                out.append_pair(key, if *b { "1" } else { "0" });
+            }
+            Value::Number(n) => {
+                out.append_pair(key, &n.to_string());
+            }
+            Value::String(s) => {
+                out.append_pair(key, s);
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(out, &format!("{key}[{i}]"), x);
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    walk(out, &format!("{key}[{k}]"), x);
+                }
+            }
+        }
+    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in object {
+        walk(&mut out, k, v);
+    }
+    out.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,16 +408,36 @@ mod tests {
     }
 
     #[test]
+    fn encode_round_trips_strings() {
+        let v = json!({"event": "ONCRMDEALADD", "data": {"FIELDS": {"ID": "7", "L": ["a", "b"]}},
+                       "auth": {"member_id": "m&=[]"}});
+        let Value::Object(m) = &v else { unreachable!() };
+        assert_eq!(form(&encode(m)), v);
+    }
+
+    #[test]
     fn limits_hold() {
         let l = Limits::default();
         let deep = format!("a{}=1", "[x]".repeat(40));
-        assert_eq!(parse_form(deep.as_bytes(), &l), Err(BodyError::TooDeep { limit: 16 }));
+        assert_eq!(
+            parse_form(deep.as_bytes(), &l),
+            Err(BodyError::TooDeep { limit: 16 })
+        );
         let long = format!("{}=1", "k".repeat(300));
-        assert!(matches!(parse_form(long.as_bytes(), &l), Err(BodyError::KeyTooLong { .. })));
+        assert!(matches!(
+            parse_form(long.as_bytes(), &l),
+            Err(BodyError::KeyTooLong { .. })
+        ));
         assert_eq!(parse_form(b"=1", &l), Err(BodyError::EmptyKey));
         let json_deep = format!("{}1{}", "{\"a\":".repeat(20), "}".repeat(20));
-        assert_eq!(parse_json(json_deep.as_bytes(), &l), Err(BodyError::TooDeep { limit: 16 }));
+        assert_eq!(
+            parse_json(json_deep.as_bytes(), &l),
+            Err(BodyError::TooDeep { limit: 16 })
+        );
         let huge = vec![b'a'; (1 << 20) + 1];
-        assert!(matches!(parse_form(&huge, &l), Err(BodyError::TooLarge { .. })));
+        assert!(matches!(
+            parse_form(&huge, &l),
+            Err(BodyError::TooLarge { .. })
+        ));
     }
 }

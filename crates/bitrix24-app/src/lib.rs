@@ -57,6 +57,6 @@ pub use form::{BodyError, Limits};
 pub use pg::PgStore;
 pub use placement::{CrmEntity, CrmSlot, Placement, PlacementRequest, RequestError};
 pub use pool::{Pool, PoolError};
-pub use store::{MemoryStore, Portal, PortalStore, PortalTokens, StoreError};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+pub use store::{MemoryStore, Portal, PortalStore, PortalTokens, StoreError};

@@ -76,7 +76,11 @@ fn row_portal(r: &Row) -> Result<Portal, tokio_postgres::Error> {
     );
     tokens.server_endpoint = r.try_get(5)?;
     tokens.expires = r.try_get(6)?;
-    let mut p = Portal::new(r.try_get::<_, String>(0)?, r.try_get::<_, String>(1)?, tokens);
+    let mut p = Portal::new(
+        r.try_get::<_, String>(0)?,
+        r.try_get::<_, String>(1)?,
+        tokens,
+    );
     p.application_token = r.try_get::<_, Option<String>>(7)?.map(Secret::new);
     p.scope = r.try_get(8)?;
     p.status = r.try_get(9)?;
@@ -174,7 +178,10 @@ impl PortalStore for PgStore {
         Box::pin(async move {
             let n = self
                 .client
-                .execute("DELETE FROM bitrix24_portals WHERE member_id = $1", &[&member_id])
+                .execute(
+                    "DELETE FROM bitrix24_portals WHERE member_id = $1",
+                    &[&member_id],
+                )
                 .await?;
             Ok(n > 0)
         })
@@ -249,7 +256,9 @@ impl SharedRefresh for PgPortalTokens {
             let tx = c.transaction().await.map_err(store_error)?;
             let row = tx
                 .query_opt(
-                    &format!("SELECT {COLUMNS} FROM bitrix24_portals WHERE member_id = $1 FOR UPDATE"),
+                    &format!(
+                        "SELECT {COLUMNS} FROM bitrix24_portals WHERE member_id = $1 FOR UPDATE"
+                    ),
                     &[&self.member_id],
                 )
                 .await

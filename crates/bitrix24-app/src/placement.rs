@@ -393,7 +393,10 @@ mod tests {
                 slot: CrmSlot::DetailTab
             }
         );
-        assert!(matches!(Placement::parse("CRM_DYNAMIC_x_DETAIL_TAB"), Placement::Unknown(_)));
+        assert!(matches!(
+            Placement::parse("CRM_DYNAMIC_x_DETAIL_TAB"),
+            Placement::Unknown(_)
+        ));
     }
 
     #[test]

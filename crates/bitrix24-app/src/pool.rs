@@ -104,7 +104,8 @@ impl Pool {
                     .get(member_id)
                     .await?
                     .ok_or_else(|| PoolError::UnknownPortal(member_id.to_owned()))?;
-                let mut b = Client::builder().oauth(self.app.clone(), self.store.token_store(&portal));
+                let mut b =
+                    Client::builder().oauth(self.app.clone(), self.store.token_store(&portal));
                 if let Some(t) = &portal.application_token {
                     b = b.application_token(t.clone());
                 }

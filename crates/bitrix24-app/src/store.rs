@@ -167,7 +167,11 @@ struct MemoryPortalTokens {
 
 impl TokenStore for MemoryPortalTokens {
     fn load(&self) -> Result<Option<Tokens>, TokenStoreError> {
-        Ok(self.store.map().get(&self.member_id).map(|p| p.tokens.clone()))
+        Ok(self
+            .store
+            .map()
+            .get(&self.member_id)
+            .map(|p| p.tokens.clone()))
     }
 
     fn save(&self, tokens: &Tokens) -> Result<(), TokenStoreError> {

@@ -14,8 +14,11 @@ use support::emulator::{Emulator, CLIENT_ID, CLIENT_SECRET};
 use support::Probe;
 
 fn app(emu: &Emulator, store: Arc<dyn PortalStore>) -> App {
-    App::new(OAuthApp::new(CLIENT_ID, CLIENT_SECRET).token_url(emu.token_url()), store)
-        .configure_clients(|b| b.allow_http(true))
+    App::new(
+        OAuthApp::new(CLIENT_ID, CLIENT_SECRET).token_url(emu.token_url()),
+        store,
+    )
+    .configure_clients(|b| b.allow_http(true))
 }
 
 fn install_event(emu: &Emulator, member: &str, app_token: &str) -> Event {
@@ -36,23 +39,37 @@ async fn install_event_then_calls_then_uninstall() {
     let emu = Emulator::start().await;
     let store = Arc::new(MemoryStore::new());
     let app = app(&emu, store.clone());
-    let portal = app.on_app_install(&install_event(&emu, "m1", "apptok-SECRET")).await.unwrap();
+    let portal = app
+        .on_app_install(&install_event(&emu, "m1", "apptok-SECRET"))
+        .await
+        .unwrap();
     assert_eq!(portal.application_token, Some(Secret::new("apptok-SECRET")));
     assert!(!format!("{portal:?}").contains("SECRET"));
     let client = app.pool().client("m1").await.unwrap();
     client.call(Probe {}).await.unwrap();
 
     // A second ONAPPINSTALL with another token is refused and changes nothing.
-    let forged = app.on_app_install(&install_event(&emu, "m1", "forged")).await;
-    assert!(matches!(forged, Err(InstallError::Rejected(Rejection::TokenMismatch { .. }))));
-    assert_eq!(store.get("m1").await.unwrap().unwrap().application_token, portal.application_token);
+    let forged = app
+        .on_app_install(&install_event(&emu, "m1", "forged"))
+        .await;
+    assert!(matches!(
+        forged,
+        Err(InstallError::Rejected(Rejection::TokenMismatch { .. }))
+    ));
+    assert_eq!(
+        store.get("m1").await.unwrap().unwrap().application_token,
+        portal.application_token
+    );
 
     // Uninstall: a verified ONAPPUNINSTALL removes the portal and its client.
     let body = "event=ONAPPUNINSTALL&data[CLEAN]=1&auth[member_id]=m1&auth[application_token]=apptok-SECRET";
     let event = app.verify_body(body.as_bytes(), None).await.unwrap();
     assert!(app.on_app_uninstall(&event).await.unwrap());
     assert!(store.get("m1").await.unwrap().is_none());
-    assert!(matches!(app.pool().client("m1").await, Err(PoolError::UnknownPortal(_))));
+    assert!(matches!(
+        app.pool().client("m1").await,
+        Err(PoolError::UnknownPortal(_))
+    ));
     // And events from it are refused from now on.
     assert!(matches!(
         app.verify_body(body.as_bytes(), None).await,
@@ -70,22 +87,62 @@ async fn install_callback_and_code_exchange() {
     let addr = emu.base.trim_start_matches("http://");
     let req = PlacementRequest::decode(
         Some(&format!("DOMAIN={addr}&PROTOCOL=0&LANG=en&APP_SID=sid")),
-        format!("AUTH_ID={a}&AUTH_EXPIRES=3600&REFRESH_ID={r}&member_id=m2&status=L&PLACEMENT=DEFAULT").as_bytes(),
+        format!(
+            "AUTH_ID={a}&AUTH_EXPIRES=3600&REFRESH_ID={r}&member_id=m2&status=L&PLACEMENT=DEFAULT"
+        )
+        .as_bytes(),
         None,
         &Limits::default(),
     )
     .unwrap();
     let portal = app.on_install_callback(&req).await.unwrap();
     assert_eq!(portal.tokens.client_endpoint, emu.client_endpoint());
-    app.pool().client("m2").await.unwrap().call(Probe {}).await.unwrap();
+    app.pool()
+        .client("m2")
+        .await
+        .unwrap()
+        .call(Probe {})
+        .await
+        .unwrap();
+    // A callback naming another address for a stored portal is refused.
+    let moved = PlacementRequest::decode(
+        Some("DOMAIN=evil.example&PROTOCOL=1"),
+        b"AUTH_ID=x&REFRESH_ID=y&member_id=m2",
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        app.on_install_callback(&moved).await,
+        Err(InstallError::EndpointChanged { .. })
+    ));
+    assert_eq!(
+        store
+            .get("m2")
+            .await
+            .unwrap()
+            .unwrap()
+            .tokens
+            .client_endpoint,
+        emu.client_endpoint()
+    );
 
     // The authorization-code exchange.
     let portal = app.exchange_code("code-for-m3").await.unwrap();
     assert_eq!(portal.member_id, "m3");
     assert_eq!(portal.scope.as_deref(), Some("crm"));
-    app.pool().client("m3").await.unwrap().call(Probe {}).await.unwrap();
+    app.pool()
+        .client("m3")
+        .await
+        .unwrap()
+        .call(Probe {})
+        .await
+        .unwrap();
     let bad = app.exchange_code("wrong").await.unwrap_err();
-    assert!(matches!(bad, InstallError::Exchange(ref m) if m.contains("invalid_grant")), "{bad}");
+    assert!(
+        matches!(bad, InstallError::Exchange(ref m) if m.contains("invalid_grant")),
+        "{bad}"
+    );
     assert!(!bad.to_string().contains(CLIENT_SECRET));
 }
 
@@ -98,7 +155,11 @@ async fn pool_keeps_one_client_per_portal_and_refreshes_each() {
     for m in ["p1", "p2"] {
         let (a, r) = emu.issue(m);
         store
-            .put(&Portal::new(m, "portal.emulated", Tokens::new(a, r, emu.client_endpoint())))
+            .put(&Portal::new(
+                m,
+                "portal.emulated",
+                Tokens::new(a, r, emu.client_endpoint()),
+            ))
             .await
             .unwrap();
     }
@@ -111,16 +172,32 @@ async fn pool_keeps_one_client_per_portal_and_refreshes_each() {
     // Expiry of p1: one refresh, the new pair stored, p2 untouched.
     let before = store.get("p2").await.unwrap().unwrap();
     emu.expire("p1");
-    app.pool().client("p1").await.unwrap().call(Probe {}).await.unwrap();
+    app.pool()
+        .client("p1")
+        .await
+        .unwrap()
+        .call(Probe {})
+        .await
+        .unwrap();
     assert_eq!(emu.refreshes(), 1);
     let p1 = store.get("p1").await.unwrap().unwrap();
-    assert_eq!(Some(p1.tokens.access_token), c1.tokens().map(|t| t.access_token));
+    assert_eq!(
+        Some(p1.tokens.access_token),
+        c1.tokens().map(|t| t.access_token)
+    );
     assert_eq!(store.get("p2").await.unwrap().unwrap(), before);
-    assert!(matches!(app.pool().client("nope").await, Err(PoolError::UnknownPortal(_))));
+    assert!(matches!(
+        app.pool().client("nope").await,
+        Err(PoolError::UnknownPortal(_))
+    ));
 }
 
 async fn store_round_trip(store: &dyn PortalStore, member: &str) {
-    let mut p = Portal::new(member, "d.example", Tokens::new("a1", "r1", "https://d.example/rest/"));
+    let mut p = Portal::new(
+        member,
+        "d.example",
+        Tokens::new("a1", "r1", "https://d.example/rest/"),
+    );
     p.application_token = Some(Secret::new("t1"));
     p.scope = Some("crm".into());
     store.put(&p).await.unwrap();

@@ -81,7 +81,10 @@ async fn run_rotation(spec: String, store: Arc<dyn PortalStore>, member: &str) {
     let emu = Emulator::start().await;
     let (access, refresh) = emu.issue(member);
     let tokens = Tokens::new(access.clone(), refresh, emu.client_endpoint());
-    store.put(&Portal::new(member, "portal.emulated", tokens)).await.unwrap();
+    store
+        .put(&Portal::new(member, "portal.emulated", tokens))
+        .await
+        .unwrap();
     emu.expire(member);
     emu.hold_expired((PROCESSES * TASKS) as u64);
 
@@ -89,7 +92,12 @@ async fn run_rotation(spec: String, store: Arc<dyn PortalStore>, member: &str) {
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             tokio::process::Command::new(&exe)
-                .args(["--exact", "rotation_child", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "rotation_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD, &spec)
                 .env("EMU_BASE", &emu.base)
                 .env("MEMBER_ID", member)
@@ -124,7 +132,11 @@ async fn run_rotation(spec: String, store: Arc<dyn PortalStore>, member: &str) {
     assert_eq!(emu.invalid_grants(), 0);
     assert_eq!(ok_total, PROCESSES * TASKS);
     let stored = store.get(member).await.unwrap().unwrap();
-    assert_ne!(stored.tokens.access_token.expose(), access, "the new pair is stored");
+    assert_ne!(
+        stored.tokens.access_token.expose(),
+        access,
+        "the new pair is stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +144,12 @@ async fn rotation_sqlite_4_processes_x_50_tasks() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("portals.db");
     let store: Arc<dyn PortalStore> = Arc::new(SqliteStore::open(&path).unwrap());
-    run_rotation(format!("sqlite:{}", path.display()), store, "member-rotation").await;
+    run_rotation(
+        format!("sqlite:{}", path.display()),
+        store,
+        "member-rotation",
+    )
+    .await;
 }
 
 #[cfg(feature = "postgres")]

@@ -14,12 +14,23 @@ const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
 
 async fn app() -> App {
     let store = MemoryStore::new();
-    for (m, t) in [("member-a", "token-a-SECRET"), ("member-b", "token-b-SECRET")] {
-        let mut p = Portal::new(m, format!("{m}.example"), Tokens::new("acc", "ref", "https://p.example/rest/"));
+    for (m, t) in [
+        ("member-a", "token-a-SECRET"),
+        ("member-b", "token-b-SECRET"),
+    ] {
+        let mut p = Portal::new(
+            m,
+            format!("{m}.example"),
+            Tokens::new("acc", "ref", "https://p.example/rest/"),
+        );
         p.application_token = Some(Secret::new(t));
         store.put(&p).await.unwrap();
     }
-    let bare = Portal::new("member-c", "c.example", Tokens::new("acc", "ref", "https://c.example/rest/"));
+    let bare = Portal::new(
+        "member-c",
+        "c.example",
+        Tokens::new("acc", "ref", "https://c.example/rest/"),
+    );
     store.put(&bare).await.unwrap();
     App::new(OAuthApp::new("id", "secret"), Arc::new(store))
 }
@@ -38,7 +49,10 @@ fn body(member: &str, token: Option<&str>) -> String {
 #[tokio::test]
 async fn the_right_token_is_accepted() {
     let app = app().await;
-    let e = app.verify_body(body("member-a", Some("token-a-SECRET")).as_bytes(), FORM).await.unwrap();
+    let e = app
+        .verify_body(body("member-a", Some("token-a-SECRET")).as_bytes(), FORM)
+        .await
+        .unwrap();
     assert_eq!(e.portal().member_id, "member-a");
     assert_eq!(e.data["FIELDS"]["ID"], "42");
 }
@@ -47,20 +61,53 @@ async fn the_right_token_is_accepted() {
 async fn every_bad_sender_is_a_typed_rejection() {
     let app = app().await;
     let check = |r: Result<_, Rejection>| r.map(|_| ()).unwrap_err();
-    let forged = check(app.verify_body(body("member-a", Some("token-a-SECRET-x")).as_bytes(), FORM).await);
-    assert!(matches!(forged, Rejection::TokenMismatch { ref member_id } if member_id == "member-a"), "{forged}");
-    let other = check(app.verify_body(body("member-a", Some("token-b-SECRET")).as_bytes(), FORM).await);
+    let forged = check(
+        app.verify_body(body("member-a", Some("token-a-SECRET-x")).as_bytes(), FORM)
+            .await,
+    );
+    assert!(
+        matches!(forged, Rejection::TokenMismatch { ref member_id } if member_id == "member-a"),
+        "{forged}"
+    );
+    let other = check(
+        app.verify_body(body("member-a", Some("token-b-SECRET")).as_bytes(), FORM)
+            .await,
+    );
     assert!(matches!(other, Rejection::TokenMismatch { .. }), "{other}");
-    let missing = check(app.verify_body(body("member-a", None).as_bytes(), FORM).await);
+    let missing = check(
+        app.verify_body(body("member-a", None).as_bytes(), FORM)
+            .await,
+    );
     assert!(matches!(missing, Rejection::MissingToken), "{missing}");
-    let empty = check(app.verify_body(body("member-a", Some("")).as_bytes(), FORM).await);
+    let empty = check(
+        app.verify_body(body("member-a", Some("")).as_bytes(), FORM)
+            .await,
+    );
     assert!(matches!(empty, Rejection::MissingToken), "{empty}");
-    let unknown = check(app.verify_body(body("member-z", Some("token-a-SECRET")).as_bytes(), FORM).await);
-    assert!(matches!(unknown, Rejection::UnknownPortal { .. }), "{unknown}");
-    let no_member = check(app.verify_body(b"event=X&auth%5Bapplication_token%5D=t", FORM).await);
-    assert!(matches!(no_member, Rejection::MissingMemberId), "{no_member}");
-    let not_stored = check(app.verify_body(body("member-c", Some("anything")).as_bytes(), FORM).await);
-    assert!(matches!(not_stored, Rejection::NoStoredToken { .. }), "{not_stored}");
+    let unknown = check(
+        app.verify_body(body("member-z", Some("token-a-SECRET")).as_bytes(), FORM)
+            .await,
+    );
+    assert!(
+        matches!(unknown, Rejection::UnknownPortal { .. }),
+        "{unknown}"
+    );
+    let no_member = check(
+        app.verify_body(b"event=X&auth%5Bapplication_token%5D=t", FORM)
+            .await,
+    );
+    assert!(
+        matches!(no_member, Rejection::MissingMemberId),
+        "{no_member}"
+    );
+    let not_stored = check(
+        app.verify_body(body("member-c", Some("anything")).as_bytes(), FORM)
+            .await,
+    );
+    assert!(
+        matches!(not_stored, Rejection::NoStoredToken { .. }),
+        "{not_stored}"
+    );
     // No rejection prints a token.
     for r in [forged, other, unknown, not_stored] {
         assert!(!format!("{r} {r:?}").contains("SECRET"));
@@ -75,20 +122,53 @@ async fn malformed_bodies_are_typed_errors() {
         other => panic!("not a body error: {:?}", other.map(|_| ())),
     };
     let deep = format!("event=X&a{}=1", "%5Bx%5D".repeat(10_000));
-    assert!(matches!(refused(app.verify_body(deep.as_bytes(), FORM).await), BodyError::KeyTooLong { .. } | BodyError::TooDeep { .. }));
+    assert!(matches!(
+        refused(app.verify_body(deep.as_bytes(), FORM).await),
+        BodyError::KeyTooLong { .. } | BodyError::TooDeep { .. }
+    ));
     let deep_short_keys = format!("event=X&a{}=1", "[]".repeat(100));
-    assert!(matches!(refused(app.verify_body(deep_short_keys.as_bytes(), FORM).await), BodyError::TooDeep { .. }));
+    assert!(matches!(
+        refused(app.verify_body(deep_short_keys.as_bytes(), FORM).await),
+        BodyError::TooDeep { .. }
+    ));
     let huge_key = format!("event=X&{}=1", "k".repeat(100_000));
-    assert!(matches!(refused(app.verify_body(huge_key.as_bytes(), FORM).await), BodyError::KeyTooLong { .. }));
+    assert!(matches!(
+        refused(app.verify_body(huge_key.as_bytes(), FORM).await),
+        BodyError::KeyTooLong { .. }
+    ));
     let ten_mb = vec![b'a'; 10 * 1024 * 1024];
-    assert!(matches!(refused(app.verify_body(&ten_mb, FORM).await), BodyError::TooLarge { .. }));
+    assert!(matches!(
+        refused(app.verify_body(&ten_mb, FORM).await),
+        BodyError::TooLarge { .. }
+    ));
     let json_deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let json = app.verify_body(json_deep.as_bytes(), Some("application/json")).await;
-    assert!(matches!(json, Err(Rejection::Decode(DecodeError::Body(BodyError::Json(_))))));
-    let json_deep_ok_for_serde = format!("{{\"event\":\"X\",\"d\":{}1{}}}", "[".repeat(100), "]".repeat(100));
-    assert!(matches!(refused(app.verify_body(json_deep_ok_for_serde.as_bytes(), Some("application/json")).await), BodyError::TooDeep { .. }));
-    let many = (0..5000).map(|i| format!("k{i}=1")).collect::<Vec<_>>().join("&");
-    assert!(matches!(refused(app.verify_body(many.as_bytes(), FORM).await), BodyError::TooManyFields { .. }));
+    let json = app
+        .verify_body(json_deep.as_bytes(), Some("application/json"))
+        .await;
+    assert!(matches!(
+        json,
+        Err(Rejection::Decode(DecodeError::Body(BodyError::Json(_))))
+    ));
+    let json_deep_ok_for_serde = format!(
+        "{{\"event\":\"X\",\"d\":{}1{}}}",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    assert!(matches!(
+        refused(
+            app.verify_body(json_deep_ok_for_serde.as_bytes(), Some("application/json"))
+                .await
+        ),
+        BodyError::TooDeep { .. }
+    ));
+    let many = (0..5000)
+        .map(|i| format!("k{i}=1"))
+        .collect::<Vec<_>>()
+        .join("&");
+    assert!(matches!(
+        refused(app.verify_body(many.as_bytes(), FORM).await),
+        BodyError::TooManyFields { .. }
+    ));
     assert!(matches!(
         refused(app.verify_body(b"{}", Some("text/xml")).await),
         BodyError::ContentType(_)
@@ -96,7 +176,10 @@ async fn malformed_bodies_are_typed_errors() {
     let bad_shape = app.verify_body(b"event=X&auth=1&data=2&ts=abc", FORM).await;
     assert!(bad_shape.is_err());
     let no_event = app.verify_body(b"data[a]=1", FORM).await;
-    assert!(matches!(no_event, Err(Rejection::Decode(DecodeError::NoEventName))));
+    assert!(matches!(
+        no_event,
+        Err(Rejection::Decode(DecodeError::NoEventName))
+    ));
 }
 
 fn hostile_body() -> impl Strategy<Value = Vec<u8>> {

@@ -156,8 +156,7 @@ pub trait SharedRefresh: Send + Sync {
     /// Otherwise it calls `exchange` with the stored pair, saves the
     /// result and only then releases the lock. An error from `exchange`
     /// is returned as it is.
-    fn refresh<'a>(&'a self, stale: &'a Tokens, exchange: Exchange<'a>)
-        -> SharedRefreshFuture<'a>;
+    fn refresh<'a>(&'a self, stale: &'a Tokens, exchange: Exchange<'a>) -> SharedRefreshFuture<'a>;
 }
 
 /// A [`TokenStore`] that keeps the pair in memory only.

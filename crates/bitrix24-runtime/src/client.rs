@@ -13,9 +13,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use crate::auth::{
-    Exchange, OAuthApp, Secret, SharedRefreshed, TokenResponse, TokenStore, Tokens,
-};
+use crate::auth::{Exchange, OAuthApp, Secret, SharedRefreshed, TokenResponse, TokenStore, Tokens};
 use crate::envelope::{self, api_error, Meta};
 use crate::error::{codes, snippet, ApiError, Error, Result};
 use crate::limits::{Budgets, LeakyBucket, RateLimit};

@@ -49,8 +49,8 @@ mod paging;
 pub mod retry;
 
 pub use auth::{
-    Exchange, MemoryTokenStore, OAuthApp, Secret, SharedRefresh, SharedRefreshFuture, SharedRefreshed,
-    TokenStore, Tokens, DEFAULT_TOKEN_URL,
+    Exchange, MemoryTokenStore, OAuthApp, Secret, SharedRefresh, SharedRefreshFuture,
+    SharedRefreshed, TokenStore, Tokens, DEFAULT_TOKEN_URL,
 };
 pub use batch::{Batch, BatchResults, Handle, MAX_COMMANDS};
 pub use client::{

@@ -123,7 +123,10 @@ impl Emu {
     fn issue(&self, member_id: &str) -> (String, String) {
         let mut t = self.tokens.lock().unwrap();
         t.seq += 1;
-        let (a, r) = (format!("acc-SECRET-{}", t.seq), format!("ref-SECRET-{}", t.seq));
+        let (a, r) = (
+            format!("acc-SECRET-{}", t.seq),
+            format!("ref-SECRET-{}", t.seq),
+        );
         t.live.insert(a.clone(), member_id.to_owned());
         t.refresh.insert(r.clone(), member_id.to_owned());
         (a, r)
@@ -157,8 +160,9 @@ fn error(status: u16, code: &str, desc: &str) -> Response {
 }
 
 async fn token(State(emu): State<Arc<Emu>>, uri: Uri) -> Response {
-    let q: HashMap<String, String> =
-        form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let q: HashMap<String, String> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     if get("client_id") != CLIENT_ID || get("client_secret") != CLIENT_SECRET {
         return error(401, "invalid_client", "Invalid client");
@@ -198,7 +202,11 @@ async fn rest(State(emu): State<Arc<Emu>>, uri: Uri, body: Bytes) -> Response {
         .trim_end_matches(".json")
         .to_owned();
     let params: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let auth = params.get("auth").and_then(Value::as_str).unwrap_or("").to_owned();
+    let auth = params
+        .get("auth")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     let state = {
         let t = emu.tokens.lock().unwrap();
         if t.live.contains_key(&auth) {
@@ -216,12 +224,23 @@ async fn rest(State(emu): State<Arc<Emu>>, uri: Uri, body: Bytes) -> Response {
             if let Some((n, tx)) = barrier {
                 let mut rx = tx.subscribe();
                 tx.send_modify(|c| *c += 1);
-                let _ = tokio::time::timeout(Duration::from_secs(60), rx.wait_for(|c| *c >= n)).await;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(60), rx.wait_for(|c| *c >= n)).await;
             }
             emu.expired_answers.fetch_add(1, Ordering::SeqCst);
-            return error(401, "expired_token", "The access token provided has expired.");
+            return error(
+                401,
+                "expired_token",
+                "The access token provided has expired.",
+            );
         }
-        None => return error(401, "invalid_token", "The access token provided is invalid."),
+        None => {
+            return error(
+                401,
+                "invalid_token",
+                "The access token provided is invalid.",
+            )
+        }
     }
     emu.calls_ok.fetch_add(1, Ordering::SeqCst);
     let result = match method.as_str() {
@@ -231,8 +250,11 @@ async fn rest(State(emu): State<Arc<Emu>>, uri: Uri, body: Bytes) -> Response {
             emu.bound.lock().unwrap().push((event, handler));
             json!(true)
         }
-        "crm.deal.get" => json!({"ID": params["id"].clone(), "TITLE": "Emulated deal", "OPPORTUNITY": "1500.00"}),
+        "crm.deal.get" => {
+            json!({"ID": params["id"].clone(), "TITLE": "Emulated deal", "OPPORTUNITY": "1500.00"})
+        }
         _ => json!({"method": method, "ok": true}),
     };
-    Json(json!({"result": result, "time": {"start": 0.0, "finish": 0.01, "duration": 0.01}})).into_response()
+    Json(json!({"result": result, "time": {"start": 0.0, "finish": 0.01, "duration": 0.01}}))
+        .into_response()
 }
