@@ -20,7 +20,7 @@
 //!   `postgres`). The database stores make refresh-token rotation safe
 //!   across processes: one refresh reaches the authorization server, the
 //!   other processes read its pair.
-//! - Feature `axum`: extractors in [`axum`](crate::axum).
+//! - Feature `axum`: extractors in [`crate::axum`].
 //!
 //! ```no_run
 //! # async fn run(body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
