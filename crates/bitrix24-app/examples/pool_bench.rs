@@ -90,7 +90,12 @@ async fn main() {
     let all = Instant::now();
     for i in 0..PORTALS {
         let t = Instant::now();
-        clients.push(app.pool().client(&format!("member-{i:04}")).await.expect("client"));
+        clients.push(
+            app.pool()
+                .client(&format!("member-{i:04}"))
+                .await
+                .expect("client"),
+        );
         builds.push(t.elapsed());
     }
     let rss_built = rss_kib();

@@ -134,6 +134,7 @@ pub struct App {
     pool: Pool,
     limits: Limits,
     http: reqwest::Client,
+    allow_http: bool,
 }
 
 impl fmt::Debug for App {
@@ -177,7 +178,17 @@ impl App {
             store,
             limits: Limits::default(),
             http,
+            allow_http: false,
         }
+    }
+
+    /// Allows a plain-HTTP token URL for [`App::exchange_code`]. Only for
+    /// tests against a loopback server; the portals' clients have their
+    /// own switch ([`App::configure_clients`] with
+    /// `ClientBuilder::allow_http`).
+    pub fn allow_http(mut self, allow: bool) -> App {
+        self.allow_http = allow;
+        self
     }
 
     /// Replaces the body limits.
@@ -365,6 +376,14 @@ impl App {
     /// first token pair at the OAuth app's token URL, and stores it.
     pub async fn exchange_code(&self, code: &str) -> Result<Portal, InstallError> {
         let app = self.pool.app();
+        match reqwest::Url::parse(&app.token_url) {
+            Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && self.allow_http) => {}
+            _ => {
+                return Err(InstallError::Exchange(
+                    "the token URL is not HTTPS (App::allow_http is for loopback tests)".into(),
+                ))
+            }
+        }
         let resp = self
             .http
             .get(&app.token_url)
@@ -378,6 +397,11 @@ impl App {
             .await
             .map_err(|e| InstallError::Exchange(e.without_url().to_string()))?;
         let status = resp.status().as_u16();
+        if resp.content_length().is_some_and(|n| n > 1 << 16) {
+            return Err(InstallError::Exchange(format!(
+                "HTTP {status}: the answer is too large"
+            )));
+        }
         let bytes = resp
             .bytes()
             .await

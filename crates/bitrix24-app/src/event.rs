@@ -237,6 +237,47 @@ mod tests {
         assert!(!format!("{e:?}").contains("app-SECRET"));
     }
 
+    /// What a generated `Event` enum looks like to this crate.
+    #[derive(Debug, PartialEq)]
+    enum Typed {
+        DealAdd { id: i64 },
+        Other(String),
+    }
+
+    impl EventData for Typed {
+        fn from_event(event: &str, data: Value) -> Result<Self, DecodeError> {
+            let bad = |m: &str| DecodeError::Data {
+                event: event.to_owned(),
+                message: m.to_owned(),
+            };
+            match event {
+                "ONCRMDEALADD" => {
+                    let id = data["FIELDS"]["ID"]
+                        .as_str()
+                        .ok_or_else(|| bad("no FIELDS.ID"))?;
+                    Ok(Typed::DealAdd {
+                        id: id.parse().map_err(|_| bad("FIELDS.ID is not a number"))?,
+                    })
+                }
+                other => Ok(Typed::Other(other.to_owned())),
+            }
+        }
+    }
+
+    #[test]
+    fn a_typed_payload_plugs_in() {
+        let l = Limits::default();
+        let e = Event::decode(b"event=ONCRMDEALADD&data[FIELDS][ID]=42", None, &l).unwrap();
+        assert_eq!(e.typed::<Typed>().unwrap().data, Typed::DealAdd { id: 42 });
+        let e = Event::decode(b"event=ONCRMDEALADD&data[FIELDS][ID]=x", None, &l).unwrap();
+        assert!(matches!(e.typed::<Typed>(), Err(DecodeError::Data { .. })));
+        let e = Event::decode(b"event=ONUSERADD", None, &l).unwrap();
+        assert_eq!(
+            e.typed::<Typed>().unwrap().data,
+            Typed::Other("ONUSERADD".into())
+        );
+    }
+
     #[test]
     fn json_event_decodes() {
         let body = br#"{"event":"ONAPPINSTALL","data":{"VERSION":"1"},"ts":"1696527000","auth":{"member_id":"m","expires_in":3600}}"#;

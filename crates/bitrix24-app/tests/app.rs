@@ -18,6 +18,7 @@ fn app(emu: &Emulator, store: Arc<dyn PortalStore>) -> App {
         OAuthApp::new(CLIENT_ID, CLIENT_SECRET).token_url(emu.token_url()),
         store,
     )
+    .allow_http(true)
     .configure_clients(|b| b.allow_http(true))
 }
 
