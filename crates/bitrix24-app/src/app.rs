@@ -109,11 +109,12 @@ pub enum InstallError {
     /// An `ONAPPINSTALL` for a portal whose stored application token differs.
     #[error(transparent)]
     Rejected(#[from] Rejection),
-    /// An install callback for a stored portal names another address than
-    /// the stored one. The callback carries no proof of origin, so it may
-    /// not move a portal's calls elsewhere; uninstall and install again,
-    /// or change the store, to move a portal.
-    #[error("install callback for portal {member_id:?} names another address than the stored one")]
+    /// An install callback, or an `ONAPPINSTALL` for a portal with no
+    /// stored application token, names another address than the stored
+    /// one. Neither carries a proof of origin then, so neither may move a
+    /// portal's calls elsewhere; uninstall and install again, or change
+    /// the store, to move a portal.
+    #[error("installation for portal {member_id:?} names another address than the stored one")]
     EndpointChanged {
         /// The portal.
         member_id: String,
@@ -276,7 +277,9 @@ impl App {
     /// The first application token of a portal is trusted as it comes
     /// (nothing is stored to compare it with); once one is stored, a
     /// second `ONAPPINSTALL` must carry the same token, so a forged
-    /// install cannot replace it. `ONAPPUNINSTALL` removes the portal,
+    /// install cannot replace it. A portal stored by the install callback
+    /// (no token yet) keeps its address: an `ONAPPINSTALL` naming another
+    /// one is [`InstallError::EndpointChanged`]. `ONAPPUNINSTALL` removes the portal,
     /// after which a new installation is trusted again.
     pub async fn on_app_install(&self, event: &Event) -> Result<Portal, InstallError> {
         let a = &event.auth;
@@ -304,14 +307,28 @@ impl App {
             .client_endpoint
             .clone()
             .unwrap_or_else(|| format!("https://{domain}/rest/"));
-        let existing = self.store.get(member_id).await?;
-        if let Some(stored) = existing.as_ref().and_then(|p| p.application_token.as_ref()) {
-            if !tokens_equal(stored, &app_token) {
-                return Err(Rejection::TokenMismatch {
-                    member_id: member_id.to_owned(),
+        match self.store.get(member_id).await? {
+            // A stored token: the event must carry it (then it may change
+            // anything, the address too).
+            Some(Portal {
+                application_token: Some(stored),
+                ..
+            }) => {
+                if !tokens_equal(&stored, &app_token) {
+                    return Err(Rejection::TokenMismatch {
+                        member_id: member_id.to_owned(),
+                    }
+                    .into());
                 }
-                .into());
             }
+            // Stored by the install callback, no token yet: nothing proves
+            // the event's origin, so it may not move the portal.
+            Some(p) if p.tokens.client_endpoint != endpoint => {
+                return Err(InstallError::EndpointChanged {
+                    member_id: member_id.to_owned(),
+                })
+            }
+            _ => {}
         }
         let mut tokens = Tokens::new(access, refresh, endpoint);
         tokens.server_endpoint = a.server_endpoint.clone();

@@ -127,6 +127,15 @@ async fn install_callback_and_code_exchange() {
             .client_endpoint,
         emu.client_endpoint()
     );
+    // So is an ONAPPINSTALL naming another address before any token is stored.
+    let body =
+        "event=ONAPPINSTALL&auth[access_token]=a&auth[refresh_token]=r&auth[domain]=evil.example\
+                &auth[member_id]=m2&auth[application_token]=t";
+    let event = Event::decode(body.as_bytes(), None, &Limits::default()).unwrap();
+    assert!(matches!(
+        app.on_app_install(&event).await,
+        Err(InstallError::EndpointChanged { .. })
+    ));
 
     // The authorization-code exchange.
     let portal = app.exchange_code("code-for-m3").await.unwrap();
