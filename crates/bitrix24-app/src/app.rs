@@ -307,26 +307,22 @@ impl App {
             .client_endpoint
             .clone()
             .unwrap_or_else(|| format!("https://{domain}/rest/"));
-        match self.store.get(member_id).await? {
+        let existing = self.store.get(member_id).await?;
+        match existing.as_ref().map(|p| (p.application_token.as_ref(), p)) {
             // A stored token: the event must carry it (then it may change
             // anything, the address too).
-            Some(Portal {
-                application_token: Some(stored),
-                ..
-            }) => {
-                if !tokens_equal(&stored, &app_token) {
-                    return Err(Rejection::TokenMismatch {
-                        member_id: member_id.to_owned(),
-                    }
-                    .into());
+            Some((Some(stored), _)) if !tokens_equal(stored, &app_token) => {
+                return Err(Rejection::TokenMismatch {
+                    member_id: member_id.to_owned(),
                 }
+                .into());
             }
             // Stored by the install callback, no token yet: nothing proves
             // the event's origin, so it may not move the portal.
-            Some(p) if p.tokens.client_endpoint != endpoint => {
+            Some((None, p)) if p.tokens.client_endpoint != endpoint => {
                 return Err(InstallError::EndpointChanged {
                     member_id: member_id.to_owned(),
-                })
+                });
             }
             _ => {}
         }
