@@ -13,6 +13,8 @@
 //!   [`App::on_install_callback`] (a local application's install URL),
 //!   [`App::exchange_code`] (the OAuth authorization code), and
 //!   [`App::on_app_uninstall`].
+//! - [`OfflineEvents`]: what `event.offline.get` returns, each event's
+//!   data decodable into the same payload types.
 //! - [`PlacementRequest`] and the [`Placement`] codes.
 //! - [`Pool`]: one runtime [`Client`](bitrix24_runtime::Client) per portal,
 //!   built on demand from a [`PortalStore`]: [`MemoryStore`],
@@ -39,6 +41,7 @@
 mod app;
 mod event;
 pub mod form;
+mod offline;
 mod placement;
 mod pool;
 mod store;
@@ -53,6 +56,7 @@ mod sqlite;
 pub use app::{App, InstallError, Rejection, Verified};
 pub use event::{DecodeError, Event, EventAuth, EventData};
 pub use form::{BodyError, Limits};
+pub use offline::{OfflineEvent, OfflineEvents};
 #[cfg(feature = "postgres")]
 pub use pg::PgStore;
 pub use placement::{CrmEntity, CrmSlot, Placement, PlacementRequest, RequestError};
