@@ -247,3 +247,76 @@ async fn postgres_store_round_trip() {
     };
     store_round_trip(&store, &format!("rt-{}", std::process::id())).await;
 }
+
+/// A refresh the server refuses: the call fails with the server's error,
+/// the store's lock is released (the next refresh goes through at once),
+/// and the stored pair is unchanged.
+async fn refused_refresh_releases_the_lock(store: Arc<dyn PortalStore>, member: &str) {
+    let emu = Emulator::start().await;
+    let app = app(&emu, store.clone());
+    let (a, _) = emu.issue(member);
+    let dead = Tokens::new(a, "ref-unknown", emu.client_endpoint());
+    store
+        .put(&Portal::new(member, "portal.emulated", dead.clone()))
+        .await
+        .unwrap();
+    emu.expire(member);
+    let err = app
+        .pool()
+        .client(member)
+        .await
+        .unwrap()
+        .call(Probe {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("invalid_grant"), "{err}");
+    assert_eq!(store.get(member).await.unwrap().unwrap().tokens, dead);
+    // A live pair stored again (a reinstall): the next expiry refreshes.
+    let (a, r) = emu.issue(member);
+    store
+        .put(&Portal::new(
+            member,
+            "portal.emulated",
+            Tokens::new(a, r, emu.client_endpoint()),
+        ))
+        .await
+        .unwrap();
+    app.pool().forget(member);
+    emu.expire(member);
+    let started = std::time::Instant::now();
+    app.pool()
+        .client(member)
+        .await
+        .unwrap()
+        .call(Probe {})
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "waited on a lock"
+    );
+    assert_eq!(emu.refreshes(), 2);
+    store.remove(member).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_refused_refresh_releases_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("l.db")).unwrap());
+    refused_refresh_releases_the_lock(store, "refused").await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refused_refresh_releases_the_lock() {
+    let url = match support::pg_url() {
+        Ok(u) => u,
+        Err(why) => return println!("skipped: {why}"),
+    };
+    let store = match bitrix24_app::PgStore::connect(&url).await {
+        Ok(s) => s,
+        Err(e) => return println!("skipped: no PostgreSQL server reachable: {e}"),
+    };
+    refused_refresh_releases_the_lock(Arc::new(store), &format!("refused-{}", std::process::id()))
+        .await;
+}
