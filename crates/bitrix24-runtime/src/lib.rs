@@ -49,7 +49,10 @@ mod method;
 mod paging;
 pub mod retry;
 
-pub use auth::{MemoryTokenStore, OAuthApp, Secret, TokenStore, Tokens, DEFAULT_TOKEN_URL};
+pub use auth::{
+    Exchange, MemoryTokenStore, OAuthApp, Secret, SharedRefresh, SharedRefreshFuture,
+    SharedRefreshed, TokenStore, Tokens, DEFAULT_TOKEN_URL,
+};
 pub use batch::{Batch, BatchResults, Handle, MAX_COMMANDS};
 pub use client::{
     Client, ClientBuilder, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
