@@ -126,6 +126,7 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
         let bar = regen::progress(pages.len(), "extract");
         let ex = regen::extract_pages(&pages, &bar);
         bar.finish_and_clear();
+        ex.check_understood()?;
         let tree = regen::spec_tree(&ex);
         // Generate the code before writing anything, so that a spec that
         // cannot become Rust leaves both trees untouched.
