@@ -232,3 +232,52 @@ fn order_of_constructor_arguments_and_other_order() {
     assert!(out.is_breaking());
     insta::assert_snapshot!(out.report);
 }
+
+/// Renames: case only, the same page under a reworded title, a page moved
+/// with its content; an unrelated removal and addition stay apart. Refined
+/// changes (`any` → a type, fields and values now documented) and errors
+/// without a code are reported too.
+#[test]
+fn renames_refinements_and_errors_without_code() {
+    let out = case("renames");
+    let renamed: Vec<(String, Option<String>)> = out
+        .diff
+        .methods
+        .iter()
+        .filter(|m| m.status == diff::Status::Renamed)
+        .map(|m| (m.method.clone(), m.renamed_from.clone()))
+        .collect();
+    assert_eq!(
+        renamed,
+        [
+            (
+                "crm.automation.trigger.delete".to_string(),
+                Some("crm.ctrigger.delete".to_string())
+            ),
+            (
+                "department.delete".to_string(),
+                Some("department.department.delete".to_string())
+            ),
+            (
+                "disk.file.copyTo".to_string(),
+                Some("disk.file.copyto".to_string())
+            ),
+        ]
+    );
+    assert_eq!(out.diff.count(Class::Renamed), 3);
+    assert!(out.diff.count(Class::Refined) >= 3, "{}", out.report);
+    assert!(out.report.contains("method removed"));
+    assert!(out.report.contains("error without a code `Access denied.`"));
+    // Refined alone does not fail the default exit status; it can be told to.
+    assert!(out.diff.has_any(&[Class::Refined]));
+    insta::assert_snapshot!(out.report);
+}
+
+#[test]
+fn classes_parse_from_their_names() {
+    for class in Class::ALL {
+        assert_eq!(Class::parse(class.as_str()), Some(class));
+    }
+    assert_eq!(Class::parse("Refined"), Some(Class::Refined));
+    assert_eq!(Class::parse("none"), None);
+}
