@@ -31,6 +31,10 @@ pub struct Rename {
     pub reason: String,
 }
 
+/// How a pass scores a pair: a score (higher is better) and the reason, or
+/// `None` for no rename.
+type Score<'a> = &'a dyn Fn(&MethodSpec, &MethodSpec) -> Option<(f64, String)>;
+
 /// Least content similarity for a moved page.
 const MIN_SIMILARITY: f64 = 0.75;
 /// Least number of content items for a moved page to be judged by content.
@@ -51,44 +55,43 @@ pub fn find(old: &SpecTree, new: &SpecTree) -> Vec<Rename> {
         .map(|(id, (_, s))| (id, s))
         .collect();
     let mut out = Vec::new();
-    let mut pass =
-        |gone: &mut BTreeMap<&MethodId, &MethodSpec>,
-         came: &mut BTreeMap<&MethodId, &MethodSpec>,
-         score: &dyn Fn(&MethodSpec, &MethodSpec) -> Option<(f64, String)>| {
-            let mut candidates: Vec<(f64, &MethodId, &MethodId, String)> = Vec::new();
-            for (o_id, o) in gone.iter() {
-                for (n_id, n) in came.iter() {
-                    if o_id.1 != n_id.1 {
-                        continue;
-                    }
-                    if let Some((s, reason)) = score(o, n) {
-                        candidates.push((s, *o_id, *n_id, reason));
-                    }
-                }
-            }
-            // Best first; ties by name, so the pairing does not depend on order.
-            candidates.sort_by(|a, b| {
-                b.0.total_cmp(&a.0)
-                    .then_with(|| a.1.cmp(b.1))
-                    .then_with(|| a.2.cmp(b.2))
-            });
-            let mut used_old = BTreeSet::new();
-            let mut used_new = BTreeSet::new();
-            for (_, o_id, n_id, reason) in candidates {
-                if used_old.contains(o_id) || used_new.contains(n_id) {
+    let mut pass = |gone: &mut BTreeMap<&MethodId, &MethodSpec>,
+                    came: &mut BTreeMap<&MethodId, &MethodSpec>,
+                    score: Score<'_>| {
+        let mut candidates: Vec<(f64, &MethodId, &MethodId, String)> = Vec::new();
+        for (o_id, o) in gone.iter() {
+            for (n_id, n) in came.iter() {
+                if o_id.1 != n_id.1 {
                     continue;
                 }
-                used_old.insert(o_id);
-                used_new.insert(n_id);
-                out.push(Rename {
-                    old: o_id.clone(),
-                    new: n_id.clone(),
-                    reason,
-                });
+                if let Some((s, reason)) = score(o, n) {
+                    candidates.push((s, *o_id, *n_id, reason));
+                }
             }
-            gone.retain(|id, _| !used_old.contains(id));
-            came.retain(|id, _| !used_new.contains(id));
-        };
+        }
+        // Best first; ties by name, so the pairing does not depend on order.
+        candidates.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.cmp(b.1))
+                .then_with(|| a.2.cmp(b.2))
+        });
+        let mut used_old = BTreeSet::new();
+        let mut used_new = BTreeSet::new();
+        for (_, o_id, n_id, reason) in candidates {
+            if used_old.contains(o_id) || used_new.contains(n_id) {
+                continue;
+            }
+            used_old.insert(o_id);
+            used_new.insert(n_id);
+            out.push(Rename {
+                old: o_id.clone(),
+                new: n_id.clone(),
+                reason,
+            });
+        }
+        gone.retain(|id, _| !used_old.contains(id));
+        came.retain(|id, _| !used_new.contains(id));
+    };
     pass(&mut gone, &mut came, &|o, n| {
         (o.method.eq_ignore_ascii_case(&n.method)).then(|| (1.0, "case only".to_string()))
     });
