@@ -281,3 +281,51 @@ fn classes_parse_from_their_names() {
     assert_eq!(Class::parse("Refined"), Some(Class::Refined));
     assert_eq!(Class::parse("none"), None);
 }
+
+/// A change shared word for word by many methods (here the docs moving to
+/// another site, and a new error code on each) is listed once, with its
+/// methods folded, not under each method: the report stays short when
+/// thousands of pages change alike.
+#[test]
+fn changes_shared_by_many_methods_are_listed_once() {
+    let spec = |site: &str, i: usize, extra_error: bool| {
+        let errors = if extra_error {
+            r#"[{"code": "ACCESS_DENIED"}, {"code": "OPERATION_TIME_LIMIT"}]"#
+        } else {
+            r#"[{"code": "ACCESS_DENIED"}]"#
+        };
+        let text = format!(
+            r#"{{"method": "demo.item{i}.get", "version": "2", "scopes": ["demo"],
+               "url": "https://{site}/api-reference/demo/item{i}.html",
+               "params": [], "errors": {errors}}}"#
+        );
+        (format!("demo/demo.item{i}.get.json"), text.into_bytes())
+    };
+    let old: Vec<_> = (0..12)
+        .map(|i| spec("apidocs.bitrix24.com", i, false))
+        .collect();
+    let mut new: Vec<_> = (0..12)
+        .map(|i| spec("apidocs.bitrix24.ru", i, true))
+        .collect();
+    // One method with a change of its own (and without the shared error).
+    new[0].1 = String::from_utf8(spec("apidocs.bitrix24.ru", 0, false).1)
+        .expect("utf-8")
+        .replace("ACCESS_DENIED", "ITEM_LOCKED")
+        .into_bytes();
+    let old = diff::SpecTree::from_files("old", old).expect("old");
+    let new = diff::SpecTree::from_files("new", new).expect("new");
+    let d = diff::diff(&old, &new);
+    let report = diff::report::render(&d);
+    assert_eq!(
+        report
+            .matches("docs site → <https://apidocs.bitrix24.ru/>")
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(report.contains("docs site → <https://apidocs.bitrix24.ru/>: 12 methods"));
+    assert!(report.contains("`errors.OPERATION_TIME_LIMIT` added: 11 methods"));
+    assert!(report.contains("11 more changed methods with shared changes only"));
+    assert!(report.contains("#### `demo.item0.get`"));
+    insta::assert_snapshot!(report);
+}

@@ -354,7 +354,19 @@ fn diff_method(o: &MethodSpec, n: &MethodSpec) -> Vec<Change> {
         );
     }
     if o.url != n.url {
-        out.push(Class::Docs, "", format!("docs URL → <{}>", n.url));
+        // The same page on another site (the docs in another language): one
+        // wording for every method, so the report can list it once.
+        let split = |u: &str| -> Option<(String, String)> {
+            let (scheme, rest) = u.split_once("://")?;
+            let (host, path) = rest.split_once('/')?;
+            Some((format!("{scheme}://{host}/"), path.to_string()))
+        };
+        match (split(&o.url), split(&n.url)) {
+            (Some((_, op)), Some((site, np))) if op == np => {
+                out.push(Class::Docs, "", format!("docs site → <{site}>"))
+            }
+            _ => out.push(Class::Docs, "", format!("docs URL → <{}>", n.url)),
+        }
     }
     let no_section = |s: &MethodSpec| {
         s.diagnostics

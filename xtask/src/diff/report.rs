@@ -4,6 +4,7 @@
 //! changed pages opens on its summary), then diagnostics and notes, then the
 //! legend.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::spec::RestVersion;
@@ -15,7 +16,9 @@ pub fn render(diff: &SpecDiff) -> String {
     let mut out = String::new();
     summary(&mut out, diff);
     renames(&mut out, diff);
-    changes(&mut out, diff);
+    let shared = shared_changes(diff);
+    shared_section(&mut out, &shared);
+    changes(&mut out, diff, &shared);
     diagnostics(&mut out, diff);
     notes(&mut out, diff);
     legend(&mut out);
@@ -120,7 +123,64 @@ fn renames(out: &mut String, diff: &SpecDiff) {
     out.push('\n');
 }
 
-fn changes(out: &mut String, diff: &SpecDiff) {
+/// A change made to this many changed methods or more, word for word, is
+/// listed once (with its methods folded) instead of under each of them.
+const SHARED_MIN: usize = 10;
+
+/// (class, path, what) → the methods that have it.
+type Shared<'a> = BTreeMap<(Class, &'a str, &'a str), Vec<&'a MethodDiff>>;
+
+/// Changes that many changed methods share, word for word.
+fn shared_changes(diff: &SpecDiff) -> Shared<'_> {
+    let mut all: Shared<'_> = BTreeMap::new();
+    for m in diff
+        .methods
+        .iter()
+        .filter(|m| matches!(m.status, Status::Changed | Status::Renamed))
+    {
+        for c in m.changes.iter().filter(|c| c.class != Class::Renamed) {
+            let methods = all
+                .entry((c.class, c.at.as_str(), c.what.as_str()))
+                .or_default();
+            if !methods.iter().any(|x| std::ptr::eq(*x, m)) {
+                methods.push(m);
+            }
+        }
+    }
+    all.retain(|_, methods| methods.len() >= SHARED_MIN);
+    all
+}
+
+fn is_shared(shared: &Shared<'_>, c: &Change) -> bool {
+    c.class != Class::Renamed && shared.contains_key(&(c.class, c.at.as_str(), c.what.as_str()))
+}
+
+fn shared_section(out: &mut String, shared: &Shared<'_>) {
+    if shared.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Changes shared by {SHARED_MIN} or more methods\n\nListed once here, not under each method.\n"
+    );
+    for ((class, at, what), methods) in shared {
+        let line = if at.is_empty() {
+            format!("{} · {what}", class_label(*class))
+        } else {
+            format!("{} · `{at}` {what}", class_label(*class))
+        };
+        let names: Vec<String> = methods.iter().map(|m| method_name(m)).collect();
+        let _ = writeln!(
+            out,
+            "- {line}: {} methods\n  <details><summary>which</summary>\n\n  {}\n\n  </details>",
+            methods.len(),
+            names.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
+fn changes(out: &mut String, diff: &SpecDiff, shared: &Shared<'_>) {
     let classed: Vec<&MethodDiff> = diff
         .methods
         .iter()
@@ -169,13 +229,31 @@ fn changes(out: &mut String, diff: &SpecDiff) {
         if listed {
             out.push('\n');
         }
+        let mut only_shared = 0;
         for m in in_scope
             .iter()
             .filter(|m| matches!(m.status, Status::Changed | Status::Renamed))
         {
+            let own: Vec<Change> = m
+                .changes
+                .iter()
+                .filter(|c| !is_shared(shared, c))
+                .cloned()
+                .collect();
+            if own.is_empty() {
+                only_shared += 1;
+                continue;
+            }
             let _ = writeln!(out, "#### {}\n", method_name(m));
-            change_lines(out, &m.changes);
+            change_lines(out, &own);
             out.push('\n');
+        }
+        if only_shared > 0 {
+            let _ = writeln!(
+                out,
+                "{only_shared} more changed method{} with shared changes only (listed above).\n",
+                if only_shared == 1 { "" } else { "s" }
+            );
         }
         let _ = writeln!(out, "</details>\n");
     }

@@ -609,7 +609,7 @@ fn scopes(intro: &[Block]) -> Vec<String> {
                     let mut out: Vec<String> = Vec::new();
                     for c in &l.codes {
                         for s in c.split(',') {
-                            let s = s.trim();
+                            let s = vocab::scope_name(s.trim());
                             if !s.is_empty() && !out.iter().any(|o| o == s) {
                                 out.push(s.to_string());
                             }

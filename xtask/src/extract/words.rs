@@ -92,6 +92,15 @@ fn any_in(t: &str, words: &[&str]) -> bool {
     words.iter().any(|w| t.contains(w))
 }
 
+/// A scope as the API names it: the Russian docs write the `basic` scope
+/// as `базовый`; every other scope is the same token in both languages.
+pub fn scope_name(s: &str) -> &str {
+    match s {
+        "базовый" => "basic",
+        other => other,
+    }
+}
+
 /// A heading over the method's parameters: "Parameters", "Method
 /// parameters", "Параметры метода", "Параметры запроса".
 pub fn is_params_heading(t: &str) -> bool {
@@ -359,5 +368,7 @@ mod tests {
         )));
         assert!(says_no_params(&lower("Без параметров.")));
         assert_eq!(values_marker_end("возможные значения:"), Some(35));
+        assert_eq!(scope_name("базовый"), "basic");
+        assert_eq!(scope_name("crm"), "crm");
     }
 }
