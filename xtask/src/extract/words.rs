@@ -268,6 +268,7 @@ pub fn values_marker_end(t: &str) -> Option<usize> {
         "допустимые значения",
         "доступные значения",
         "поддерживаемые значения",
+        "варианты значений",
     ]
     .iter()
     .find_map(|m| t.find(m).map(|p| p + m.len()))
