@@ -39,6 +39,10 @@ struct DiffArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Exit 1 when there is a change of any of these classes
+    /// (breaking, refined, renamed, additive, docs; `none` never fails).
+    #[arg(long, value_delimiter = ',', default_value = "breaking")]
+    fail_on: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -126,6 +130,7 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
         let bar = regen::progress(pages.len(), "extract");
         let ex = regen::extract_pages(&pages, &bar);
         bar.finish_and_clear();
+        ex.check_understood()?;
         let tree = regen::spec_tree(&ex);
         // Generate the code before writing anything, so that a spec that
         // cannot become Rust leaves both trees untouched.
@@ -303,13 +308,22 @@ fn finish(
 }
 
 fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
+    let mut fail_on = Vec::new();
+    for word in args.fail_on.iter().filter(|w| *w != "none") {
+        match xtask::diff::Class::parse(word) {
+            Some(c) => fail_on.push(c),
+            None => bail!(
+                "--fail-on: unknown class `{word}` (breaking, refined, renamed, additive, docs, none)"
+            ),
+        }
+    }
     let outcome = xtask::diff::run(&args.old, &args.new, &xtask::workspace_root())?;
     match &args.out {
         Some(path) => output::write_atomic(path, outcome.report.as_bytes())?,
         None => print!("{}", outcome.report),
     }
     eprintln!("{}", outcome.summary());
-    Ok(outcome.exit_code())
+    Ok(outcome.exit_code_for(&fail_on))
 }
 
 /// Wall time of each regen stage, best and median of `runs`.

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::extract::{self, SITE};
+use crate::extract::{self, Lang, SITE};
 use crate::output::Tree;
 use crate::spec::{to_pretty_json, Diagnostic, DiagnosticKind, Field, MethodSpec, SystemErrors};
 
@@ -63,11 +63,15 @@ pub struct Extraction {
     pub system: SystemErrors,
     /// Figures for the summary.
     pub stats: Stats,
+    /// The language of the docs, detected from their titles.
+    pub lang: Lang,
 }
 
 /// Figures of one extraction run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
+    /// The docs' language.
+    pub lang: Lang,
     /// Pages read.
     pub pages: usize,
     /// Pages recognised as REST method pages.
@@ -99,20 +103,28 @@ impl Default for SystemErrors {
 
 /// Extract every page, in parallel; the result does not depend on thread
 /// scheduling.
+///
+/// The docs' language is that of most page titles ([`Lang::detect`]); it
+/// gives every spec's URL the site of that language.
 pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
+    let lang = Lang::detect(pages.iter().map(|p| p.html.as_str()));
     let outcomes: Vec<extract::PageOutcome> = pages
         .par_iter()
         .map(|p| {
-            let out = extract::extract(&p.rel, &p.html);
+            let out = extract::extract_in(lang, &p.rel, &p.html);
             progress.inc(1);
             out
         })
         .collect();
 
-    let mut system = SystemErrors::default();
+    let mut system = SystemErrors {
+        url: format!("{}error-codes.html", lang.site()),
+        errors: Vec::new(),
+    };
     let mut entities: Vec<extract::page::Entity> = Vec::new();
     let mut by_key: BTreeMap<(String, crate::spec::RestVersion), Vec<MethodSpec>> = BTreeMap::new();
     let mut stats = Stats {
+        lang,
         pages: pages.len(),
         ..Stats::default()
     };
@@ -148,7 +160,7 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
             kept.diagnostics.push(Diagnostic {
                 kind: DiagnosticKind::DuplicatePage,
                 at: String::new(),
-                detail: other.url.trim_start_matches(SITE).to_string(),
+                detail: other.url.trim_start_matches(lang.site()).to_string(),
             });
         }
         kept.diagnostics.sort();
@@ -176,6 +188,60 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         specs,
         system,
         stats,
+        lang,
+    }
+}
+
+/// Below this many method pages, a corpus is too small to say that it
+/// should have parameters and errors (a test's fixture folder).
+const SANE_MIN_METHODS: usize = 50;
+
+impl Extraction {
+    /// Refuse a corpus the extractor did not understand: many method pages
+    /// but no parameter or no error read from any of them, or most of them
+    /// without a parameters section. That is docs in a language or a layout
+    /// the extractor does not read, and writing such specs would silently
+    /// empty the generated crate. The error names a few of the pages.
+    pub fn check_understood(&self) -> Result<()> {
+        let n = self.specs.len();
+        if n < SANE_MIN_METHODS {
+            return Ok(());
+        }
+        let without_section: Vec<&MethodSpec> = self
+            .specs
+            .iter()
+            .filter(|s| {
+                s.diagnostics
+                    .iter()
+                    .any(|d| d.kind == DiagnosticKind::NoParamsSection)
+            })
+            .collect();
+        let problem = if self.stats.params == 0 {
+            Some("no parameters")
+        } else if self.stats.errors == 0 {
+            Some("no error codes")
+        } else if without_section.len() * 2 > n {
+            Some("no parameters section on most pages")
+        } else {
+            None
+        };
+        let Some(problem) = problem else {
+            return Ok(());
+        };
+        let examples: Vec<&str> = without_section
+            .iter()
+            .copied()
+            .chain(self.specs.iter().filter(|s| s.params.is_empty()))
+            .take(3)
+            .map(|s| s.url.as_str())
+            .collect();
+        bail!(
+            "the docs were not understood: {n} method pages gave {problem} \
+             (docs language detected: {}; e.g. {}); the extractor reads the English \
+             and the Russian docs, see extract::words",
+            self.lang.code(),
+            examples.join(", ")
+        )
     }
 }
 
@@ -241,8 +307,9 @@ impl Stats {
             }
         };
         let mut s = format!(
-            "pages read: {}\nmethod pages: {} ({} duplicates of another page)\nmethod specs: {}\n\
+            "docs language: {}\npages read: {}\nmethod pages: {} ({} duplicates of another page)\nmethod specs: {}\n\
              parameters: {} ({:.1}% with a concrete type)\nresults: {} ({:.1}% concrete)\nmethod error codes: {}\n",
+            self.lang.code(),
             self.pages,
             self.method_pages,
             self.duplicate_pages,

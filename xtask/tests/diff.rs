@@ -232,3 +232,100 @@ fn order_of_constructor_arguments_and_other_order() {
     assert!(out.is_breaking());
     insta::assert_snapshot!(out.report);
 }
+
+/// Renames: case only, the same page under a reworded title, a page moved
+/// with its content; an unrelated removal and addition stay apart. Refined
+/// changes (`any` → a type, fields and values now documented) and errors
+/// without a code are reported too.
+#[test]
+fn renames_refinements_and_errors_without_code() {
+    let out = case("renames");
+    let renamed: Vec<(String, Option<String>)> = out
+        .diff
+        .methods
+        .iter()
+        .filter(|m| m.status == diff::Status::Renamed)
+        .map(|m| (m.method.clone(), m.renamed_from.clone()))
+        .collect();
+    assert_eq!(
+        renamed,
+        [
+            (
+                "crm.automation.trigger.delete".to_string(),
+                Some("crm.ctrigger.delete".to_string())
+            ),
+            (
+                "department.delete".to_string(),
+                Some("department.department.delete".to_string())
+            ),
+            (
+                "disk.file.copyTo".to_string(),
+                Some("disk.file.copyto".to_string())
+            ),
+        ]
+    );
+    assert_eq!(out.diff.count(Class::Renamed), 3);
+    assert!(out.diff.count(Class::Refined) >= 3, "{}", out.report);
+    assert!(out.report.contains("method removed"));
+    assert!(out.report.contains("error without a code `Access denied.`"));
+    // Refined alone does not fail the default exit status; it can be told to.
+    assert!(out.diff.has_any(&[Class::Refined]));
+    insta::assert_snapshot!(out.report);
+}
+
+#[test]
+fn classes_parse_from_their_names() {
+    for class in Class::ALL {
+        assert_eq!(Class::parse(class.as_str()), Some(class));
+    }
+    assert_eq!(Class::parse("Refined"), Some(Class::Refined));
+    assert_eq!(Class::parse("none"), None);
+}
+
+/// A change shared word for word by many methods (here the docs moving to
+/// another site, and a new error code on each) is listed once, with its
+/// methods folded, not under each method: the report stays short when
+/// thousands of pages change alike.
+#[test]
+fn changes_shared_by_many_methods_are_listed_once() {
+    let spec = |site: &str, i: usize, extra_error: bool| {
+        let errors = if extra_error {
+            r#"[{"code": "ACCESS_DENIED"}, {"code": "OPERATION_TIME_LIMIT"}]"#
+        } else {
+            r#"[{"code": "ACCESS_DENIED"}]"#
+        };
+        let text = format!(
+            r#"{{"method": "demo.item{i}.get", "version": "2", "scopes": ["demo"],
+               "url": "https://{site}/api-reference/demo/item{i}.html",
+               "params": [], "errors": {errors}}}"#
+        );
+        (format!("demo/demo.item{i}.get.json"), text.into_bytes())
+    };
+    let old: Vec<_> = (0..12)
+        .map(|i| spec("apidocs.bitrix24.com", i, false))
+        .collect();
+    let mut new: Vec<_> = (0..12)
+        .map(|i| spec("apidocs.bitrix24.ru", i, true))
+        .collect();
+    // One method with a change of its own (and without the shared error).
+    new[0].1 = String::from_utf8(spec("apidocs.bitrix24.ru", 0, false).1)
+        .expect("utf-8")
+        .replace("ACCESS_DENIED", "ITEM_LOCKED")
+        .into_bytes();
+    let old = diff::SpecTree::from_files("old", old).expect("old");
+    let new = diff::SpecTree::from_files("new", new).expect("new");
+    let d = diff::diff(&old, &new);
+    let report = diff::report::render(&d);
+    assert_eq!(
+        report
+            .matches("docs site → <https://apidocs.bitrix24.ru/>")
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(report.contains("docs site → <https://apidocs.bitrix24.ru/>: 12 methods"));
+    assert!(report.contains("`errors.OPERATION_TIME_LIMIT` added: 11 methods"));
+    assert!(report.contains("11 more changed methods with shared changes only"));
+    assert!(report.contains("#### `demo.item0.get`"));
+    insta::assert_snapshot!(report);
+}

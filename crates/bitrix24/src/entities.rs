@@ -4422,8 +4422,10 @@ pub mod crm_activity {
         pub bindings: ::std::option::Option<crate::entities::CrmActivityBinding>,
         /// `COMMUNICATIONS`: `crm_activity_communication`, required in the docs.
         pub communications: ::serde_json::Value,
-        /// `COMPLETED`: `char`, required in the docs.
-        pub completed: ::std::option::Option<::std::string::String>,
+        /// `COMPLETED`: `boolean`, required in the docs.
+        ///
+        /// Values: `Y`, `N`.
+        pub completed: ::std::option::Option<bool>,
         /// `CREATED`: `datetime`, required in the docs.
         pub created: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `DEADLINE`: `datetime`, optional.
@@ -4492,8 +4494,10 @@ pub mod crm_activity {
         pub subject: ::std::option::Option<::std::string::String>,
         /// `WEBDAV_ELEMENTS`: `diskfile`, optional.
         pub webdav_elements: ::serde_json::Value,
-        /// `IS_INCOMING_CHANNEL`: `char`, optional.
-        pub is_incoming_channel: ::std::option::Option<::std::string::String>,
+        /// `IS_INCOMING_CHANNEL`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub is_incoming_channel: ::std::option::Option<bool>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -4580,7 +4584,11 @@ pub mod crm_activity {
             )?;
             crate::support::opt_entry(&mut map, "BINDINGS", &self.bindings)?;
             map.serialize_entry("COMMUNICATIONS", &self.communications)?;
-            crate::support::opt_entry(&mut map, "COMPLETED", &self.completed)?;
+            crate::support::opt_entry(
+                &mut map,
+                "COMPLETED",
+                &self.completed.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "CREATED", &self.created)?;
             crate::support::opt_entry(&mut map, "DEADLINE", &self.deadline)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
@@ -4634,7 +4642,7 @@ pub mod crm_activity {
             crate::support::opt_entry(
                 &mut map,
                 "IS_INCOMING_CHANNEL",
-                &self.is_incoming_channel,
+                &self.is_incoming_channel.map(crate::support::yes_no),
             )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()

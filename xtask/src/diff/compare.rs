@@ -8,10 +8,22 @@
 //! It is **additive** when only new things appear (a method, an optional
 //! param's setter, a result field, a variant of a `#[non_exhaustive]` enum).
 //! It is **docs** when only the generated doc comments change.
+//!
+//! Two classes sit apart from these. **Refined**: the docs became more precise
+//! (`any` or an unknown type name → a type, an object's fields or a result
+//! now described, allowed values now listed, a field now documented as an
+//! entity); the generated code changes the way a breaking change does, but
+//! the old code was a guess, so a reviewer reads these apart. **Renamed**: a
+//! method that went away and one that appeared are the same method (a
+//! case-only rename such as `disk.file.copyto` → `copyTo`, the same page under
+//! a reworded title, a page moved with its content), reported as one entry
+//! with the rest of its differences below it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::spec::{Diagnostic, ErrorSpec, Field, MethodSpec, RestVersion, SystemErrors};
+use crate::spec::{
+    Diagnostic, DiagnosticKind, ErrorSpec, Field, MethodSpec, RestVersion, SystemErrors,
+};
 use crate::types::Type;
 
 use super::tree::{version_name, SpecTree};
@@ -21,6 +33,11 @@ use super::tree::{version_name, SpecTree};
 pub enum Class {
     /// Code written against the old crate may no longer compile.
     Breaking,
+    /// The docs became more precise: `any` → a type, fields or a result now
+    /// described, values now listed. The code changes, for the better.
+    Refined,
+    /// A method renamed (case only, reworded title, moved page): one entry.
+    Renamed,
     /// Something new appears; existing code still compiles.
     Additive,
     /// Only doc comments change.
@@ -28,13 +45,32 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, most severe first.
+    pub const ALL: [Class; 5] = [
+        Class::Breaking,
+        Class::Refined,
+        Class::Renamed,
+        Class::Additive,
+        Class::Docs,
+    ];
+
     /// The word the report uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Breaking => "breaking",
+            Class::Refined => "refined",
+            Class::Renamed => "renamed",
             Class::Additive => "additive",
             Class::Docs => "docs",
         }
+    }
+
+    /// The class a word names (`breaking`, `refined`, `renamed`,
+    /// `additive`, `docs`).
+    pub fn parse(word: &str) -> Option<Class> {
+        Class::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(word.trim()))
     }
 }
 
@@ -59,6 +95,8 @@ pub enum Status {
     Removed,
     /// In both, with differences.
     Changed,
+    /// Under another name in the old tree (see [`MethodDiff::renamed_from`]).
+    Renamed,
 }
 
 /// A diagnostic that appeared (`added`) or went away.
@@ -79,8 +117,10 @@ pub struct MethodDiff {
     pub method: String,
     /// REST version.
     pub version: RestVersion,
-    /// Added, removed or changed.
+    /// Added, removed, changed or renamed.
     pub status: Status,
+    /// For a renamed method, its old name.
+    pub renamed_from: Option<String>,
     /// Classed changes in a fixed order (the method, params, result, errors).
     pub changes: Vec<Change>,
     /// Diagnostics that came or went; informational, not classed.
@@ -127,15 +167,49 @@ impl SpecDiff {
     pub fn is_breaking(&self) -> bool {
         self.count(Class::Breaking) > 0
     }
+
+    /// Whether any change of these classes is present.
+    pub fn has_any(&self, classes: &[Class]) -> bool {
+        classes.iter().any(|c| self.count(*c) > 0)
+    }
 }
 
 /// Compare two trees.
 pub fn diff(old: &SpecTree, new: &SpecTree) -> SpecDiff {
     let mut methods = Vec::new();
+    let renames = super::rename::find(old, new);
+    let renamed_old: BTreeSet<&super::tree::MethodId> = renames.iter().map(|r| &r.old).collect();
+    for r in &renames {
+        let (Some((_, o)), Some((_, n))) = (old.methods.get(&r.old), new.methods.get(&r.new))
+        else {
+            continue;
+        };
+        let mut changes = vec![Change {
+            class: Class::Renamed,
+            at: String::new(),
+            what: format!("renamed `{}` → `{}` ({})", o.method, n.method, r.reason),
+        }];
+        changes.extend(diff_method(o, n));
+        methods.push(MethodDiff {
+            scope: n.folder(),
+            method: n.method.clone(),
+            version: n.version,
+            status: Status::Renamed,
+            renamed_from: Some(o.method.clone()),
+            changes,
+            diagnostics: diff_diagnostics(&o.diagnostics, &n.diagnostics),
+        });
+    }
+    let renamed_new: BTreeSet<&super::tree::MethodId> = renames.iter().map(|r| &r.new).collect();
     let ids: BTreeSet<_> = old.methods.keys().chain(new.methods.keys()).collect();
     for id in ids {
         let o = old.methods.get(id).map(|(_, s)| s);
         let n = new.methods.get(id).map(|(_, s)| s);
+        if (o.is_some() && n.is_none() && renamed_old.contains(id))
+            || (o.is_none() && n.is_some() && renamed_new.contains(id))
+        {
+            continue;
+        }
         let (status, scope, changes, diagnostics) = match (o, n) {
             (None, Some(n)) => {
                 let what = "method added".to_string();
@@ -189,6 +263,7 @@ pub fn diff(old: &SpecTree, new: &SpecTree) -> SpecDiff {
             method: id.0.clone(),
             version: id.1,
             status,
+            renamed_from: None,
             changes,
             diagnostics,
         });
@@ -279,19 +354,68 @@ fn diff_method(o: &MethodSpec, n: &MethodSpec) -> Vec<Change> {
         );
     }
     if o.url != n.url {
-        out.push(Class::Docs, "", format!("docs URL → <{}>", n.url));
+        // The same page on another site (the docs in another language): one
+        // wording for every method, so the report can list it once.
+        let split = |u: &str| -> Option<(String, String)> {
+            let (scheme, rest) = u.split_once("://")?;
+            let (host, path) = rest.split_once('/')?;
+            Some((format!("{scheme}://{host}/"), path.to_string()))
+        };
+        match (split(&o.url), split(&n.url)) {
+            (Some((_, op)), Some((site, np))) if op == np => {
+                out.push(Class::Docs, "", format!("docs site → <{site}>"))
+            }
+            _ => out.push(Class::Docs, "", format!("docs URL → <{}>", n.url)),
+        }
     }
-    diff_fields(Side::Params, "params", &o.params, &n.params, &mut out);
-    diff_argument_order(&o.params, &n.params, &mut out);
+    let no_section = |s: &MethodSpec| {
+        s.diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::NoParamsSection)
+    };
+    if o.params.is_empty() && !n.params.is_empty() && no_section(o) && !no_section(n) {
+        // The old page had no parameters section at all: not a change of
+        // the API, the docs now say what it takes.
+        out.push(
+            Class::Refined,
+            "params",
+            format!(
+                "now described: {}",
+                code_list(n.params.iter().map(|p| &p.name))
+            ),
+        );
+    } else {
+        diff_fields(Side::Params, "params", &o.params, &n.params, &mut out);
+        diff_argument_order(&o.params, &n.params, &mut out);
+    }
+    let before = out.0.len();
     match (&o.result, &n.result) {
         (None, Some(r)) => out.push(
-            Class::Breaking,
+            Class::Refined,
             "result",
             format!("now described: {}", describe_new(r)),
         ),
         (Some(_), None) => out.push(Class::Breaking, "result", "no longer described"),
         (Some(a), Some(b)) => diff_field(Side::Result, "result", a, b, &mut out),
         (None, None) => {}
+    }
+    // A result read off the page's example response (no table describes
+    // it) is only as good as the example: say so on each line.
+    let from_example = |s: &MethodSpec| {
+        s.diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::ResultFromExample)
+    };
+    let note = match (from_example(o), from_example(n)) {
+        (true, true) => Some(" (both read off the example response)"),
+        (false, true) => Some(" (now read off the example response)"),
+        (true, false) => Some(" (was read off the example response)"),
+        (false, false) => None,
+    };
+    if let Some(note) = note {
+        for c in &mut out.0[before..] {
+            c.what.push_str(note);
+        }
     }
     diff_errors("errors", &o.errors, &n.errors, &mut out);
     out.sorted()
@@ -377,14 +501,40 @@ fn diff_field(side: Side, at: &str, o: &Field, n: &Field, out: &mut Changes) {
                 at,
                 format!("type `{}` → `{}` (same types, reordered)", o.ty, n.ty),
             );
+        } else if refines(&o.ty, &n.ty) {
+            out.push(
+                Class::Refined,
+                at,
+                format!("type `{}` → `{}` (now typed)", o.ty, n.ty),
+            );
         } else {
             out.push(Class::Breaking, at, format!("type `{}` → `{}`", o.ty, n.ty));
         }
     }
+    if o.pattern != n.pattern {
+        out.push(
+            Class::Breaking,
+            at,
+            format!(
+                "key pattern {} → {}",
+                code_list(o.pattern.iter()),
+                code_list(n.pattern.iter())
+            ),
+        );
+    }
+    match (&o.entity, &n.entity) {
+        (None, Some(e)) => out.push(Class::Refined, at, format!("now the entity `{e}`")),
+        (Some(e), None) => out.push(Class::Breaking, at, format!("no longer the entity `{e}`")),
+        (Some(a), Some(b)) if a != b => {
+            out.push(Class::Breaking, at, format!("entity `{a}` → `{b}`"))
+        }
+        _ => {}
+    }
     diff_values(at, &o.values, &n.values, out);
+    diff_value_patterns(at, &o.value_patterns, &n.value_patterns, out);
     match (o.fields.is_empty(), n.fields.is_empty()) {
         (true, false) => out.push(
-            Class::Breaking,
+            Class::Refined,
             at,
             format!(
                 "fields now described: {}",
@@ -404,7 +554,7 @@ fn diff_values(at: &str, old: &[String], new: &[String], out: &mut Changes) {
     }
     if o.is_empty() {
         out.push(
-            Class::Breaking,
+            Class::Refined,
             at,
             format!("allowed values now listed: {}", code_list(new)),
         );
@@ -432,7 +582,97 @@ fn diff_values(at: &str, old: &[String], new: &[String], out: &mut Changes) {
     }
 }
 
+/// Value templates (`U*`, `SG*_K`) appear in doc comments only.
+fn diff_value_patterns(at: &str, old: &[String], new: &[String], out: &mut Changes) {
+    let added: Vec<_> = new.iter().filter(|v| !old.contains(v)).collect();
+    let removed: Vec<_> = old.iter().filter(|v| !new.contains(v)).collect();
+    if !added.is_empty() {
+        out.push(
+            Class::Docs,
+            at,
+            format!("value templates added: {}", code_list(added)),
+        );
+    }
+    if !removed.is_empty() {
+        out.push(
+            Class::Docs,
+            at,
+            format!("value templates removed: {}", code_list(removed)),
+        );
+    }
+}
+
+/// Whether `new` only makes `old` more precise: `any` (or a list of `any`)
+/// became a type, or a name that is no type (`Array of contacts`, an
+/// `unknown_type`) became one.
+pub fn refines(old: &Type, new: &Type) -> bool {
+    match (old, new) {
+        (Type::Any, n) => *n != Type::Any,
+        (Type::Ref(r), _) => !is_type_name(&r.name),
+        (Type::Array(a), Type::Array(b)) => refines(a, b),
+        (Type::Object, Type::Ref(r)) => r.field.is_none(),
+        // `object\|array` read as a phrase and `array`, now `object | array`:
+        // every old member is kept or was no type.
+        (Type::Union(xs), n) => {
+            let members: &[Type] = match n {
+                Type::Union(ys) => ys,
+                single => std::slice::from_ref(single),
+            };
+            xs.iter()
+                .any(|x| matches!(x, Type::Ref(r) if !is_type_name(&r.name)))
+                && xs.iter().all(|x| {
+                    members.contains(x) || matches!(x, Type::Ref(r) if !is_type_name(&r.name))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// A name that reads as a type of the docs (`crm_status`, `sale_order`), as
+/// opposed to a phrase kept as an unknown reference.
+fn is_type_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// Errors: codes (an enum variant each), then code-less entries (known by
+/// their message) and REST 3.0 field entries, which only doc comments show.
 fn diff_errors(prefix: &str, old: &[ErrorSpec], new: &[ErrorSpec], out: &mut Changes) {
+    diff_error_codes(prefix, old, new, out);
+    // (path, what): `errors` "error without a code `Access denied.`",
+    // `errors.CODE` "error for field `title`".
+    let detail = |errors: &[ErrorSpec]| -> BTreeSet<(String, String)> {
+        errors
+            .iter()
+            .filter_map(|e| match (&e.code, &e.field, &e.message) {
+                (None, _, m) => Some((
+                    prefix.to_string(),
+                    format!(
+                        "error without a code {}({})",
+                        m.as_ref().map(|m| format!("`{m}` ")).unwrap_or_default(),
+                        e.status
+                            .map_or("no HTTP status".to_string(), |s| format!("HTTP {s}"))
+                    ),
+                )),
+                (Some(c), Some(f), _) => {
+                    Some((format!("{prefix}.{c}"), format!("error for field `{f}`")))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let (o, n) = (detail(old), detail(new));
+    for (at, what) in o.difference(&n) {
+        out.push(Class::Docs, at, format!("{what} removed"));
+    }
+    for (at, what) in n.difference(&o) {
+        out.push(Class::Docs, at, format!("{what} added"));
+    }
+}
+
+fn diff_error_codes(prefix: &str, old: &[ErrorSpec], new: &[ErrorSpec], out: &mut Changes) {
     fn by_code(errors: &[ErrorSpec]) -> BTreeMap<&str, Option<u16>> {
         let mut out = BTreeMap::new();
         for e in errors {

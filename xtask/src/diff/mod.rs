@@ -1,11 +1,12 @@
 //! `cargo xtask diff OLD NEW`: what changed in the API between two spec trees,
 //! as a Markdown report for a pull request, each change classed as breaking,
-//! additive or docs-only for a caller of the generated crate.
+//! refined, renamed, additive or docs-only for a caller of the generated crate.
 //!
-//! Loading a side is [`tree`], comparing is [`compare`], the Markdown is
-//! [`report`].
+//! Loading a side is [`tree`], pairing renamed methods is [`rename`],
+//! comparing is [`compare`], the Markdown is [`report`].
 
 pub mod compare;
+pub mod rename;
 pub mod report;
 pub mod tree;
 
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 pub use compare::{diff, Change, Class, DiagnosticChange, MethodDiff, SpecDiff, Status};
+pub use rename::Rename;
 pub use tree::SpecTree;
 
 /// The result of `cargo xtask diff`.
@@ -34,21 +36,28 @@ impl DiffOutcome {
 
     /// 1 when anything breaks, else 0.
     pub fn exit_code(&self) -> ExitCode {
-        if self.is_breaking() {
+        self.exit_code_for(&[Class::Breaking])
+    }
+
+    /// 1 when there is a change of any of `fail_on`, else 0 (the
+    /// `--fail-on` flag: `breaking` by default, `breaking,refined,renamed`
+    /// to stop on anything that changes the generated code's signatures).
+    pub fn exit_code_for(&self, fail_on: &[Class]) -> ExitCode {
+        if self.diff.has_any(fail_on) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         }
     }
 
-    /// One line for the terminal: `3 breaking, 5 additive, 1 docs`.
+    /// One line for the terminal and a pull request's title:
+    /// `3 breaking, 2 refined, 1 renamed, 5 additive, 1 docs`.
     pub fn summary(&self) -> String {
-        format!(
-            "{} breaking, {} additive, {} docs",
-            self.diff.count(Class::Breaking),
-            self.diff.count(Class::Additive),
-            self.diff.count(Class::Docs)
-        )
+        let parts: Vec<String> = Class::ALL
+            .iter()
+            .map(|c| format!("{} {}", self.diff.count(*c), c.as_str()))
+            .collect();
+        parts.join(", ")
     }
 }
 

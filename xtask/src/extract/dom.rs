@@ -72,6 +72,11 @@ pub struct Line {
 }
 
 impl Cell {
+    /// No text and no links.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.anchors.is_empty() && self.links.is_empty()
+    }
+
     /// All lines' text joined by newlines.
     pub fn text(&self) -> String {
         let parts: Vec<&str> = self.lines.iter().map(|l| l.text.as_str()).collect();
@@ -226,12 +231,18 @@ fn table(el: ElementRef<'_>) -> Vec<Vec<Cell>> {
         if owner.map(|o| o.id()) != Some(el.id()) {
             continue;
         }
-        let cells = row
+        let mut cells: Vec<Cell> = row
             .children()
             .filter_map(ElementRef::wrap)
             .filter(|c| matches!(c.value().name(), "td" | "th"))
             .map(cell)
             .collect();
+        // The docs engine pads every row to the widest row of its table with
+        // empty cells (one row ending in a stray `| ||` gives all rows a third
+        // cell): an empty cell at the end is padding, not the description.
+        while cells.len() > 1 && cells.last().is_some_and(Cell::is_empty) {
+            cells.pop();
+        }
         rows.push(cells);
     }
     rows

@@ -9,11 +9,15 @@ pub mod examples;
 pub mod infer;
 pub mod meaning;
 pub mod page;
+pub mod words;
 
 use crate::spec::{ErrorSpec, MethodSpec};
 
-/// The base of the published docs site; a page `X.html` is at `SITE/X.html`.
+/// The base of the published English docs site; a page `X.html` is at
+/// `SITE/X.html` ([`Lang::site`] for each language).
 pub const SITE: &str = "https://apidocs.bitrix24.com/";
+
+pub use words::Lang;
 
 /// What one page gave.
 #[derive(Debug, Clone, Default)]
@@ -26,10 +30,17 @@ pub struct PageOutcome {
     pub entities: Vec<page::Entity>,
 }
 
-/// Extract one page. `rel_path` is the page's path below the docs root with
+/// Extract one page, in the language its title is written in
+/// ([`Lang::of_page`]). `rel_path` is the page's path below the docs root with
 /// `/` separators (e.g. `api-reference/landing/role/x.html`): it gives the
 /// URL and the deprecated flag of an `outdated` folder.
 pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
+    extract_in(Lang::of_page(html), rel_path, html)
+}
+
+/// Extract one page of a corpus in `lang` (the language gives the URL's
+/// site; headings and tables are read in either language).
+pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
     if !page::is_candidate(html) && !page::is_entity_page(rel_path) {
         return PageOutcome::default();
     }
@@ -38,7 +49,7 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
         bodies: examples::curl_bodies(html),
         calls: examples::called_methods(html),
     };
-    let mut out = page::interpret(rel_path, &raw, &examples);
+    let mut out = page::interpret(lang, rel_path, &raw, &examples);
     if out.spec.is_none() && page::is_entity_page(rel_path) {
         out.entities = page::entities(rel_path, &raw);
     }
@@ -51,21 +62,25 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
 /// regen fast. Otherwise the page as it is (the method name may come from a
 /// cURL example there).
 fn without_code_examples(html: &str) -> std::borrow::Cow<'_, str> {
-    const START: &str = "<h2 id=\"code-examples\"";
+    // The section's anchor in English and in Russian ("Примеры кода").
+    const STARTS: [&str; 2] = ["<h2 id=\"code-examples\"", "<h2 id=\"primery-koda\""];
     if !page::title_names_method(html) {
         return html.into();
     }
-    let Some(start) = html.find(START) else {
+    let Some((start, marker)) = STARTS
+        .iter()
+        .find_map(|m| html.find(m).map(|i| (i, m.len())))
+    else {
         return html.into();
     };
     // Up to the next heading: some pages put the response under an `<h3>`
     // inside this section.
-    let rest = &html[start + START.len()..];
+    let rest = &html[start + marker..];
     let end = ["<h2 ", "<h3 ", "<h4 "]
         .iter()
         .filter_map(|h| rest.find(h))
         .min()
-        .map_or(html.len(), |i| start + START.len() + i);
+        .map_or(html.len(), |i| start + marker + i);
     let mut out = String::with_capacity(html.len() - (end - start));
     out.push_str(&html[..start]);
     out.push_str(&html[end..]);

@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::dom::{Block, Cell, Line, RawPage};
-use super::{PageOutcome, SITE};
+use super::words::{self as vocab, lower, Lang};
+use super::PageOutcome;
 use crate::spec::{Diagnostic, DiagnosticKind, ErrorSpec, Field, MethodSpec, RestVersion};
 use crate::types::Type;
 
@@ -22,7 +23,7 @@ pub fn is_candidate(html: &str) -> bool {
 }
 
 /// The raw `<title>` text.
-fn raw_title(html: &str) -> Option<&str> {
+pub(crate) fn raw_title(html: &str) -> Option<&str> {
     html.find("<title>").and_then(|start| {
         let rest = &html[start + 7..];
         rest.find("</title>").map(|end| &rest[..end])
@@ -77,11 +78,11 @@ pub struct Examples {
     pub calls: Vec<super::examples::Call>,
 }
 
-/// Interpret a parsed page.
+/// Interpret a parsed page of docs in `lang` (which gives the URL's site).
 ///
 /// `examples` are the page's cURL bodies, checked against the documented
 /// parameters, and the methods its examples call, which settle its name.
-pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutcome {
+pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutcome {
     let Some((method, renamed)) = method_name(raw, rel_path, &examples.calls) else {
         return PageOutcome::default();
     };
@@ -155,7 +156,7 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
         .collect();
     diagnostics.sort();
 
-    let url = format!("{SITE}{rel_path}");
+    let url = format!("{}{rel_path}", lang.site());
     PageOutcome {
         spec: Some(MethodSpec {
             method,
@@ -334,7 +335,7 @@ fn method_name(
     calls: &[super::examples::Call],
 ) -> Option<(String, Option<String>)> {
     let has_params = raw.blocks.iter().any(|b| match b {
-        Block::Heading { text, .. } => is_params_heading(&text.to_ascii_lowercase()),
+        Block::Heading { text, .. } => vocab::is_params_heading(&lower(text)),
         Block::Para(l) => says_no_params(&l.text),
         _ => false,
     });
@@ -591,17 +592,11 @@ fn admits_fields(t: &Type) -> bool {
 }
 
 fn says_no_params(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    t.contains("no parameters") || t.contains("without parameters")
+    vocab::says_no_params(&lower(text))
 }
 
 fn is_deprecation_note(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    (t.contains("this method") || t.contains("the method"))
-        && (t.contains("deprecated")
-            || t.contains("is outdated")
-            || t.contains("no longer supported")
-            || t.contains("discontinued"))
+    vocab::is_deprecation_note(&lower(text))
 }
 
 fn scopes(intro: &[Block]) -> Vec<String> {
@@ -616,7 +611,7 @@ fn scopes(intro: &[Block]) -> Vec<String> {
                     let mut out: Vec<String> = Vec::new();
                     for c in &l.codes {
                         for s in c.split(',') {
-                            let s = s.trim();
+                            let s = vocab::scope_name(s.trim());
                             if !s.is_empty() && !out.iter().any(|o| o == s) {
                                 out.push(s.to_string());
                             }
@@ -651,7 +646,7 @@ enum TableKind {
 
 fn header_words(row: &[Cell]) -> Vec<String> {
     row.iter()
-        .map(|c| c.text().to_ascii_lowercase().replace('\n', " "))
+        .map(|c| lower(&c.text()).replace('\n', " "))
         .collect()
 }
 
@@ -665,33 +660,27 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
     };
     // "Value `type`" heads the field tables of data-types pages: rows with
     // a type are fields, whatever the first word.
-    let param_lead = ["name", "parameter", "field", "key", "option"]
-        .iter()
-        .any(|w| first.starts_with(w))
-        || (first.starts_with("value") && first.split_whitespace().any(|w| w == "type"));
-    if param_lead {
-        if let Some(i) = words.iter().skip(1).position(|w| w.trim() == "type") {
+    if vocab::is_field_header(first) {
+        if let Some(i) = words.iter().skip(1).position(|w| vocab::is_type_word(w)) {
             return TableKind::Params {
                 type_col: Some(i + 1),
                 skip: 1,
             };
         }
-        if first.contains("type") || (words.len() >= 2 && !first.contains("error")) {
+        if vocab::mentions_type(first) || (words.len() >= 2 && !vocab::mentions_error(first)) {
             return TableKind::Params {
                 type_col: None,
                 skip: 1,
             };
         }
     }
-    let code_col = words
-        .iter()
-        .position(|w| w.starts_with("code") || w.starts_with("error code"));
-    let status_col = words.iter().position(|w| w.contains("status"));
+    let code_col = words.iter().position(|w| vocab::is_code_header(w));
+    let status_col = words.iter().position(|w| vocab::is_status_header(w));
     if let Some(code_col) = code_col {
         let looks_like_errors = status_col.is_some()
             || words
                 .iter()
-                .any(|w| w.contains("error") || w.contains("message"));
+                .any(|w| vocab::mentions_error(w) || vocab::is_message_header(w));
         if looks_like_errors {
             return TableKind::Errors {
                 code_col,
@@ -702,7 +691,7 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
             return TableKind::Values;
         }
     }
-    if first.starts_with("value") && words.len() >= 2 {
+    if vocab::is_value_header(first) && words.len() >= 2 {
         return TableKind::Values;
     }
     // No header row: the first row already reads `**name**` over a type.
@@ -768,7 +757,7 @@ impl<'a> Context<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, b)| match b {
-                Block::Heading { level, text, .. } => Some((i, *level, text.to_ascii_lowercase())),
+                Block::Heading { level, text, .. } => Some((i, *level, lower(text))),
                 _ => None,
             })
             .collect()
@@ -966,27 +955,6 @@ impl<'a> Context<'a> {
     /// fields", "FIELDS Parameter", "Filter Parameters", "PLACEMENT_OPTIONS".
     /// The nearest such heading after block `from` wins.
     fn table_named(&self, name: &str, from: usize) -> Option<(usize, &'a Vec<Vec<Cell>>)> {
-        const FILLER: &[&str] = &[
-            "parameter",
-            "parameters",
-            "object",
-            "objects",
-            "field",
-            "fields",
-            "structure",
-            "of",
-            "the",
-            "description",
-            "type",
-            "array",
-            "element",
-            "elements",
-            "item",
-            "items",
-            "format",
-            "key",
-            "keys",
-        ];
         let wanted = name.to_ascii_lowercase();
         for (i, b) in self.blocks().iter().enumerate().skip(from + 1) {
             let Block::Heading { level, text, .. } = b else {
@@ -997,8 +965,8 @@ impl<'a> Context<'a> {
             if *level < 2 {
                 continue;
             }
-            let lower = text.to_ascii_lowercase();
-            let words: Vec<&str> = lower
+            let folded = lower(text);
+            let words: Vec<&str> = folded
                 .split(|c: char| c.is_whitespace() || c == '`' || c == '"')
                 .filter(|w| !w.is_empty())
                 .collect();
@@ -1008,7 +976,7 @@ impl<'a> Context<'a> {
             let others_filler = words
                 .iter()
                 .enumerate()
-                .all(|(j, w)| j == pos || FILLER.contains(w));
+                .all(|(j, w)| j == pos || vocab::is_filler(w));
             if !others_filler {
                 continue;
             }
@@ -1036,15 +1004,9 @@ impl<'a> Context<'a> {
 
     /// The result field and whether the response is a paged list.
     fn result(&mut self) -> (Option<Field>, bool) {
-        let returned = self.find_heading(|level, t| {
-            level <= 4
-                && (t.contains("returned data") || t == "response fields" || t == "result fields")
-        });
-        let response_section = self.find_heading(|level, t| {
-            level == 2
-                && (t.contains("response") || t.contains("returned data") || t.contains("result"))
-                && !t.contains("error")
-        });
+        let returned = self.find_heading(|level, t| level <= 4 && vocab::is_returned_heading(t));
+        let response_section =
+            self.find_heading(|level, t| level == 2 && vocab::is_response_heading(t));
         let example = self.example_response(response_section);
         let example_paged = example
             .as_ref()
@@ -1165,13 +1127,13 @@ impl<'a> Context<'a> {
         let headings = self.headings();
         let error_sections: Vec<usize> = headings
             .iter()
-            .filter(|(_, level, t)| *level == 2 && t.contains("error"))
+            .filter(|(_, level, t)| *level == 2 && vocab::mentions_error(t))
             .map(|(i, _, _)| *i)
             .collect();
         let ranges: Vec<std::ops::Range<usize>> = if error_sections.is_empty() {
             headings
                 .iter()
-                .filter(|(_, level, t)| *level <= 4 && t.contains("error"))
+                .filter(|(_, level, t)| *level <= 4 && vocab::mentions_error(t))
                 .map(|(i, _, _)| self.section(*i))
                 .collect()
         } else {
@@ -1186,11 +1148,11 @@ impl<'a> Context<'a> {
             for i in range {
                 match &self.blocks()[i] {
                     Block::Heading { text, .. } => {
-                        in_system = text.to_ascii_lowercase().contains("system error");
+                        in_system = vocab::is_system_errors_heading(&lower(text));
                         v3_code = None;
                     }
                     Block::Para(line)
-                        if line.text.to_ascii_lowercase().starts_with("error code")
+                        if vocab::starts_error_code(&lower(&line.text))
                             && !line.codes.is_empty() =>
                     {
                         let code = line.codes[0].trim().to_string();
@@ -1209,7 +1171,9 @@ impl<'a> Context<'a> {
                         if v3_code.is_some()
                             && header_words(rows.first().map_or(&[][..], Vec::as_slice))
                                 .first()
-                                .is_some_and(|w| w.starts_with("field")) =>
+                                .is_some_and(|w| {
+                                    w.starts_with("field") || w.starts_with("поле")
+                                }) =>
                     {
                         let code = v3_code.take();
                         let bare = ErrorSpec {
@@ -1291,13 +1255,7 @@ impl<'a> Context<'a> {
 }
 
 fn is_params_heading(t: &str) -> bool {
-    let t = t.trim();
-    t == "parameters"
-        || t == "method parameters"
-        || t == "request parameters"
-        || t == "call parameters"
-        || t == "input parameters"
-        || (t.ends_with("parameters") && t.starts_with("method"))
+    vocab::is_params_heading(t)
 }
 
 /// The name, the required mark and any type written on the name line.
@@ -1341,22 +1299,13 @@ fn allowed_values(cell: &Cell) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut lines = cell.lines.iter();
     while let Some(line) = lines.next() {
-        let lower = line.text.to_ascii_lowercase();
-        let marker = [
-            "possible values",
-            "allowed values",
-            "acceptable values",
-            "available values",
-            "valid values",
-            "supported values",
-        ]
-        .iter()
-        .find_map(|m| lower.find(m).map(|p| p + m.len()));
-        let Some(pos) = marker else {
+        let folded = lower(&line.text);
+        let Some(pos) = vocab::values_marker_end(&folded) else {
             continue;
         };
-        // Values on the marker line itself, after the colon.
-        let tail = &line.text[pos.min(line.text.len())..];
+        // Values on the marker line itself, after the colon (lowercasing
+        // keeps the byte length of the marker's letters, Cyrillic included).
+        let tail = line.text.get(pos..).unwrap_or_default();
         if !tail.trim_start_matches(':').trim().is_empty() {
             for c in &line.codes {
                 if tail.contains(c.as_str()) && !out.contains(c) {
@@ -1439,10 +1388,11 @@ fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>, Option<usi
         } => (code_col, status_col),
         TableKind::Values => {
             let words = header_words(rows.first()?);
-            let code_col = words
-                .iter()
-                .position(|w| w.starts_with("code") || w.starts_with("error code"))?;
-            (code_col, words.iter().position(|w| w.contains("status")))
+            let code_col = words.iter().position(|w| vocab::is_code_header(w))?;
+            (
+                code_col,
+                words.iter().position(|w| vocab::is_status_header(w)),
+            )
         }
         _ => return None,
     };
@@ -1450,7 +1400,7 @@ fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>, Option<usi
     let message_col = words
         .iter()
         .enumerate()
-        .position(|(i, w)| i != code_col && w.contains("message"));
+        .position(|(i, w)| i != code_col && vocab::is_message_header(w));
     Some((code_col, status_col, message_col))
 }
 
@@ -1496,12 +1446,7 @@ fn error_row(
         })
         .unwrap_or_default();
     let raw = raw.trim();
-    let lower = raw.to_ascii_lowercase();
-    let empty = raw.is_empty()
-        || lower == "empty"
-        || lower.starts_with("empty ")
-        || raw == "-"
-        || raw == "—";
+    let empty = raw.is_empty() || vocab::says_empty(&lower(raw)) || raw == "-" || raw == "—";
     // The literal message the server sends, where the table has a column
     // for it: code-less rows are told apart by it.
     let listed_message = message_col

@@ -38,8 +38,10 @@ impl Ids {
 }
 
 /// The engine's heading slug (the `slugify` package with the engine's
-/// options): a few symbols spelled out, `*+~.()'"!:@#` and backticks
-/// removed, runs of white space and `-` made one `-`, lowercased.
+/// options): a few symbols spelled out, `*+~.()'"!:@#?«»` and backticks
+/// removed, Cyrillic letters transliterated (`Параметр fields` →
+/// `parametr-fields`, as the Russian docs link to it), runs of white space
+/// and `-` made one `-`, lowercased.
 pub fn slug(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for ch in text.chars() {
@@ -50,9 +52,12 @@ pub fn slug(text: &str) -> String {
             '|' => s.push_str("or"),
             '$' => s.push_str("dollar"),
             '%' => s.push_str("percent"),
-            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | '#' | 'ь' => {
-            }
-            c => s.push(c),
+            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | '#' | '?'
+            | '«' | '»' => {}
+            c => match transliterated(c) {
+                Some(latin) => s.push_str(latin),
+                None => s.push(c),
+            },
         }
     }
     let mut out = String::with_capacity(s.len());
@@ -69,6 +74,47 @@ pub fn slug(text: &str) -> String {
         out.extend(ch.to_lowercase());
     }
     out
+}
+
+/// A Cyrillic letter as `slugify`'s character map spells it (either case;
+/// the slug is lowercased afterwards).
+fn transliterated(c: char) -> Option<&'static str> {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    Some(match lower {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ё' => "yo",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' => "j",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "h",
+        'ц' => "c",
+        'ч' => "ch",
+        'ш' | 'щ' => "sh",
+        'ъ' => "u",
+        'ы' => "y",
+        'ь' => "",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    })
 }
 
 /// The text of the first `<h1>` of rendered HTML (the page title), tags
@@ -290,6 +336,13 @@ mod tests {
         );
         assert_eq!(slug("August 20, 2026"), "august-20,-2026");
         assert_eq!(slug("A - B"), "a-b");
+        assert_eq!(slug("Параметр fields"), "parametr-fields");
+        assert_eq!(
+            slug("Включить или выключить ролевую модель прав landing.role.enable"),
+            "vklyuchit-ili-vyklyuchit-rolevuyu-model-prav-landingroleenable"
+        );
+        assert_eq!(slug("Что нового?"), "chto-novogo");
+        assert_eq!(slug("Тип «Число»"), "tip-chislo");
     }
 
     #[test]

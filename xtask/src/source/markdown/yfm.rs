@@ -30,7 +30,7 @@ pub fn render_blocks(text: &str, ids: &mut Ids) -> String {
             continue;
         }
         let indent = &line[..line.len() - line.trim_start().len()];
-        let html = if line.trim() == "#|" && opens_block(lines[..i - 1].last().copied()) {
+        let html = if opens_table(line) && opens_block(lines[..i - 1].last().copied()) {
             let end = block_end(&lines, i, table_depth);
             let body = dedent(&lines[i..end.min(lines.len())], indent.len());
             i = end + 1;
@@ -177,10 +177,20 @@ fn opens_block(prev: Option<&str>) -> bool {
         || directive(prev).is_some()
 }
 
+/// A line that opens a `#| … |#` table. The engine reads the two
+/// characters `#|` and drops the rest of the line (`#|s` on one Russian
+/// page opens a table as the published page shows); `#||` is text.
+fn opens_table(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with("#|") && !t.starts_with("#||")
+}
+
 /// How a line changes the nesting of `#| … |#`.
 fn table_depth(line: &str) -> i32 {
+    if opens_table(line) {
+        return 1;
+    }
     match line.trim() {
-        "#|" => 1,
         "|#" => -1,
         _ => 0,
     }
