@@ -567,7 +567,10 @@ fn plain_http_off_loopback_is_refused() {
 async fn latest_is_the_default_branchs_head() {
     let host = Arc::new(Host::default());
     let server = serve(host.clone()).await;
-    host.set(&format!("/{REPO}.git/info/refs"), vec![Reply::Bytes(refs(REV2))]);
+    host.set(
+        &format!("/{REPO}.git/info/refs"),
+        vec![Reply::Bytes(refs(REV2))],
+    );
     let opts = options(&server.base, Path::new("/nonexistent"));
     let head = tokio::task::spawn_blocking(move || archive::latest(&opts, &repo()))
         .await
@@ -655,7 +658,10 @@ async fn regen_from_the_archive_then_from_the_cache_then_latest() {
         &archive_path(REV2),
         vec![Reply::Bytes(build_archive(&docs2, REV2, &[]))],
     );
-    host.set(&format!("/{REPO}.git/info/refs"), vec![Reply::Bytes(refs(REV2))]);
+    host.set(
+        &format!("/{REPO}.git/info/refs"),
+        vec![Reply::Bytes(refs(REV2))],
+    );
     let server = serve(host.clone()).await;
     let ws = work.path().join("ws");
     let digest = archive::folder_digest(&docs).expect("digest");
@@ -671,8 +677,16 @@ async fn regen_from_the_archive_then_from_the_cache_then_latest() {
     assert!(spec.contains("\"NOT_FOUND\""), "{spec}");
     assert!(ws.join("specs/demo/demo.thing.delete.json").is_file());
     assert!(ws.join("crates/bitrix24/src/lib.rs").is_file());
-    assert_eq!(read(&ws.join("specs/PIN.toml")), pin_before, "the pin stays");
-    assert!(ws.join("target/docs-cache/git").join(REPO).join(REV).is_dir());
+    assert_eq!(
+        read(&ws.join("specs/PIN.toml")),
+        pin_before,
+        "the pin stays"
+    );
+    assert!(ws
+        .join("target/docs-cache/git")
+        .join(REPO)
+        .join(REV)
+        .is_dir());
 
     // The server gone: the cache answers, and nothing is stale.
     let base = server.base.clone();
@@ -708,7 +722,12 @@ fn regen_with_no_network_and_no_local_docs_says_what_to_use() {
     let out = xtask(ws.path(), &base, &["regen"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    for needle in ["could not be reached", "BITRIX24_DOCS=DIR", "--md DIR", "--html DIR"] {
+    for needle in [
+        "could not be reached",
+        "BITRIX24_DOCS=DIR",
+        "--md DIR",
+        "--html DIR",
+    ] {
         assert!(err.contains(needle), "{needle}: {err}");
     }
 }

@@ -60,7 +60,10 @@ fn two_clones_sharing_one_binary_each_regen_their_own() {
     clone(&root, &a);
     clone(&root, &b);
     let victim = Path::new("crates/bitrix24/src/landing.rs");
-    assert!(a.join(victim).is_file(), "the generated crate has {victim:?}");
+    assert!(
+        a.join(victim).is_file(),
+        "the generated crate has {victim:?}"
+    );
     std::fs::remove_file(a.join(victim)).expect("rm a");
     std::fs::remove_file(b.join(victim)).expect("rm b");
 
@@ -92,5 +95,9 @@ fn outside_any_workspace_is_an_error_naming_the_folder() {
     assert!(msg.contains(&tmp.path().display().to_string()), "{msg}");
     let out = run(tmp.path(), &["regen", "--code-only"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no Cargo workspace"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Cargo workspace"),
+        "{}",
+        stderr(&out)
+    );
 }
