@@ -121,14 +121,7 @@ async fn every_page_through_the_sitemaps() {
     );
     assert_eq!(report.missing, vec!["api/gone.html"]);
     assert_eq!(report.retries, 1, "{report:?}");
-    let hits = |p: &str| {
-        site.hits
-            .lock()
-            .expect("hits")
-            .get(p)
-            .copied()
-            .unwrap_or(0)
-    };
+    let hits = |p: &str| site.hits.lock().expect("hits").get(p).copied().unwrap_or(0);
     assert_eq!(hits("docs/api/two.html"), 2);
 
     // Resumed: every page from the cache.

@@ -198,8 +198,17 @@ pub fn fetch(
         fs::remove_dir_all(&dir)
             .with_context(|| format!("removing the unverified cache {}", dir.display()))?;
     }
-    fs::rename(&scratch.dir, &dir)
-        .with_context(|| format!("moving the verified pages into {}", dir.display()))?;
+    if let Err(e) = fs::rename(&scratch.dir, &dir) {
+        // Another run may have put the same verified revision there first.
+        if let Some(theirs) = cached(&dir, repo, revision, Some(&marker.sha256)) {
+            return Ok(Fetched {
+                dir,
+                marker: theirs,
+                cached: true,
+            });
+        }
+        return Err(e).with_context(|| format!("moving the verified pages into {}", dir.display()));
+    }
     scratch.clear();
     Ok(Fetched {
         dir,
