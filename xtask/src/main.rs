@@ -245,7 +245,7 @@ fn read_source(
                     "fetched {} pages ({} from cache, {} retries, {} missing)",
                     report.pages,
                     report.cached,
-                    report.fetched.min(report.pages),
+                    report.retries,
                     report.missing.len()
                 );
             }
