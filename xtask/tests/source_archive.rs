@@ -731,3 +731,40 @@ fn regen_with_no_network_and_no_local_docs_says_what_to_use() {
         assert!(err.contains(needle), "{needle}: {err}");
     }
 }
+
+/// With a git pin, `$BITRIX24_DOCS` (what CI has, with no internet) is
+/// read instead of the network when it is at the pinned revision, and
+/// refused, naming both revisions, when it is not; the pin stays.
+#[test]
+fn bitrix24_docs_stands_in_for_the_network_at_the_pinned_revision() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let work = tempfile::tempdir().expect("tempdir");
+    let corpus = work.path().join("corpus");
+    write_docs(&corpus.join("md"), "");
+    std::fs::write(corpus.join("COMMIT"), format!("{REV}\n")).expect("COMMIT");
+    let ws = work.path().join("ws");
+    workspace(&ws, REV, Some(&"a".repeat(64)));
+    let pin = read(&ws.join("specs/PIN.toml"));
+    let run = |corpus: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["regen", "--specs-only"])
+            .current_dir(&ws)
+            .env("BITRIX24_DOCS_GIT_BASE", &dead)
+            .env("BITRIX24_DOCS", corpus)
+            .output()
+            .expect("run xtask")
+    };
+    let out = run(&corpus);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("($BITRIX24_DOCS)"), "{}", stderr(&out));
+    assert!(ws.join("specs/demo/demo.thing.get.json").is_file());
+    assert_eq!(read(&ws.join("specs/PIN.toml")), pin, "the pin stays");
+
+    std::fs::write(corpus.join("COMMIT"), format!("{REV2}\n")).expect("COMMIT");
+    let out = run(&corpus);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(REV) && err.contains(REV2), "{err}");
+}
