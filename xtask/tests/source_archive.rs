@@ -758,7 +758,11 @@ fn bitrix24_docs_stands_in_for_the_network_at_the_pinned_revision() {
     };
     let out = run(&corpus);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("($BITRIX24_DOCS)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("($BITRIX24_DOCS)"),
+        "{}",
+        stderr(&out)
+    );
     assert!(ws.join("specs/demo/demo.thing.get.json").is_file());
     assert_eq!(read(&ws.join("specs/PIN.toml")), pin, "the pin stays");
 
