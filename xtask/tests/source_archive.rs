@@ -41,6 +41,8 @@ enum Reply {
     /// Declares the full length, sends the first half, then drops the
     /// connection.
     CutShort(Vec<u8>),
+    /// A 302 to this location.
+    Redirect(String),
 }
 
 /// A server answering each path with a list of replies in turn (the last
@@ -89,6 +91,11 @@ async fn handle(State(host): State<Arc<Host>>, uri: Uri) -> Response {
         Reply::Status(s) => StatusCode::from_u16(s)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             .into_response(),
+        Reply::Redirect(to) => Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, to)
+            .body(Body::empty())
+            .expect("response"),
         Reply::CutShort(b) => {
             let half = b[..b.len() / 2].to_vec();
             let stream = futures::stream::iter(vec![
@@ -561,6 +568,46 @@ fn plain_http_off_loopback_is_refused() {
     let out = xtask(ws.path(), "http://example.com", &["regen", "--specs-only"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("only loopback"), "{}", stderr(&out));
+}
+
+/// The host sends archives from another host by redirect: followed on
+/// loopback, refused to plain http:// elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_keep_to_the_same_rule() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let docs = work.path().join("docs");
+    write_docs(&docs, "");
+    let host = Arc::new(Host::default());
+    let server = serve(host.clone()).await;
+    host.set(
+        "/codeload/archive.tar.gz",
+        vec![Reply::Bytes(build_archive(&docs, REV, &[]))],
+    );
+    host.set(
+        &archive_path(REV),
+        vec![Reply::Redirect(format!(
+            "{}/codeload/archive.tar.gz",
+            server.base
+        ))],
+    );
+    let cache = work.path().join("cache");
+    let opts = options(&server.base, &cache);
+    let got = fetch(&opts, REV, None).await.expect("redirect on loopback");
+    assert_eq!(got.marker.pages, 4);
+
+    host.set(
+        &archive_path(REV2),
+        vec![Reply::Redirect(
+            "http://example.com/archive.tar.gz".to_string(),
+        )],
+    );
+    let err = fetch(&opts, REV2, None)
+        .await
+        .expect_err("http off loopback");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("only loopback"), "{msg}");
+    assert_eq!(host.hits(&archive_path(REV2)), 1, "not retried");
+    assert_eq!(cache_entries(&cache), vec![REV.to_string()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

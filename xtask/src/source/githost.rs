@@ -292,6 +292,13 @@ impl Download {
         let fatal = |e: anyhow::Error| Try::Fatal(DownloadError::Other(e));
         let mut resp = match client.get(url).send().await {
             Ok(r) => r,
+            // A refused redirect would be refused again.
+            Err(e) if e.is_redirect() => {
+                return Err(fatal(anyhow::anyhow!(
+                    "GET {url}: {}",
+                    transport_message(&e)
+                )))
+            }
             Err(e) => {
                 return Err(Try::Again {
                     unreachable: e.is_connect(),
