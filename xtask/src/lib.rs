@@ -3,6 +3,7 @@
 //! Each stage is a pure function of its input, so `regen` is parallel and
 //! deterministic, and each stage is tested on its own.
 
+pub mod complete;
 pub mod extract;
 pub mod link;
 pub mod naming;

@@ -159,6 +159,7 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
     // whatever the thread schedule was.
     let index = crate::link::Index::new(&entities);
     index.link(&mut specs);
+    crate::complete::complete(&mut specs);
     for s in &specs {
         stats.params += s.params.len();
         stats.concrete_params += s.params.iter().filter(|p| p.ty.is_concrete()).count();

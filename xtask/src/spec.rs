@@ -47,6 +47,14 @@ pub struct MethodSpec {
     /// What the page did not say clearly, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<Diagnostic>,
+    /// The `result` of the page's first example response. Read by the
+    /// completion step of regen (`complete.rs`), never written to a spec.
+    #[serde(skip)]
+    pub example: Option<serde_json::Value>,
+    /// The JSON bodies of the page's cURL examples, read by the same step
+    /// for the shape of `array` parameters; never written to a spec.
+    #[serde(skip)]
+    pub bodies: Vec<serde_json::Value>,
 }
 
 /// A parameter, a result, or a field of a nested object.
@@ -88,6 +96,12 @@ pub struct Field {
     /// from the sub-table the docs link to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Field>,
+    /// Read off the page's example response, not off a table: a key the
+    /// example shows where the docs describe no such field (`complete.rs`).
+    /// Its type is what the example's value is; the generated decoder keeps
+    /// a value of another type in `extra` instead of failing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_example: bool,
 }
 
 impl Field {
@@ -104,6 +118,7 @@ impl Field {
             entity: None,
             link: None,
             fields: Vec::new(),
+            from_example: false,
         }
     }
 }
@@ -189,6 +204,10 @@ pub enum DiagnosticKind {
     /// wrapped (`wrapper <key>`), in a `list`, or in a `map` keyed by ID or
     /// code, and the spec follows the example there.
     ShapeFromExample,
+    /// Keys the example response has where the docs describe the object
+    /// without them (or without any fields): they were added as fields with
+    /// `from_example`, their types read off the example. The detail lists them.
+    FieldsFromExample,
     /// A `*.fields` result: a map from field name to a descriptor (or a
     /// title) whose keys are read off the example; where the page's table
     /// lists the entity's own fields, they became the entity named in
@@ -214,6 +233,7 @@ impl DiagnosticKind {
             Self::DuplicatePage => "duplicate_page",
             Self::TitleContradicted => "title_contradicted",
             Self::ShapeFromExample => "shape_from_example",
+            Self::FieldsFromExample => "fields_from_example",
             Self::DescriptorMap => "descriptor_map",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",

@@ -46,21 +46,13 @@ fn spec_with_params(params: Vec<Field>) -> MethodSpec {
         result: None,
         errors: vec![],
         diagnostics: vec![],
+        example: None,
+        bodies: vec![],
     }
 }
 
 fn field(name: &str) -> Field {
-    Field {
-        name: name.into(),
-        required: false,
-        ty: Type::Scalar(Scalar::String),
-        pattern: None,
-        values: vec![],
-        value_patterns: vec![],
-        entity: None,
-        link: None,
-        fields: vec![],
-    }
+    Field::new(name, Type::Scalar(Scalar::String))
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Credentials: secrets that never print, OAuth tokens and their store.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -101,6 +103,60 @@ pub trait TokenStore: Send + Sync {
     fn load(&self) -> Result<Option<Tokens>, TokenStoreError>;
     /// Replaces the stored pair.
     fn save(&self, tokens: &Tokens) -> Result<(), TokenStoreError>;
+
+    /// A store shared by several processes returns its [`SharedRefresh`]
+    /// here, and the client refreshes through it: under a lock the other
+    /// processes take too, so one refresh reaches the authorization server
+    /// and the others read its result. The default, `None`, is a store of
+    /// one process: the client refreshes itself and calls [`save`](Self::save).
+    fn shared_refresh(&self) -> Option<&dyn SharedRefresh> {
+        None
+    }
+}
+
+/// The refresh request itself, handed to [`SharedRefresh::refresh`]: given
+/// the stored pair, it asks the authorization server for a new one (and
+/// does nothing else: the store saves what it returns).
+pub type Exchange<'a> = Box<
+    dyn FnOnce(Tokens) -> Pin<Box<dyn Future<Output = crate::Result<Tokens>> + Send + 'a>>
+        + Send
+        + 'a,
+>;
+
+/// What [`SharedRefresh::refresh`] returns.
+pub type SharedRefreshFuture<'a> =
+    Pin<Box<dyn Future<Output = crate::Result<SharedRefreshed>> + Send + 'a>>;
+
+/// The outcome of a [`SharedRefresh::refresh`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SharedRefreshed {
+    /// The stored pair was already newer than the stale one (another
+    /// process refreshed first): use it, nothing was sent.
+    Stored(Tokens),
+    /// The exchange ran and returned `tokens`; `saved` says whether the
+    /// store kept them. When it failed the pair is still used (the old
+    /// refresh token is dead) and saved again later through
+    /// [`TokenStore::save`].
+    Exchanged {
+        /// The new pair.
+        tokens: Tokens,
+        /// Whether the store saved it.
+        saved: Result<(), TokenStoreError>,
+    },
+}
+
+/// Refresh-token rotation shared by processes (see
+/// [`TokenStore::shared_refresh`]).
+pub trait SharedRefresh: Send + Sync {
+    /// Takes the store's lock for this pair (a row lock, a file lock...),
+    /// then reads the stored pair: if its access token differs from
+    /// `stale`'s, another process has refreshed, and the stored pair is
+    /// returned as [`SharedRefreshed::Stored`] without calling `exchange`.
+    /// Otherwise it calls `exchange` with the stored pair, saves the
+    /// result and only then releases the lock. An error from `exchange`
+    /// is returned as it is.
+    fn refresh<'a>(&'a self, stale: &'a Tokens, exchange: Exchange<'a>) -> SharedRefreshFuture<'a>;
 }
 
 /// A [`TokenStore`] that keeps the pair in memory only.

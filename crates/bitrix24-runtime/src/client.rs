@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use crate::auth::{OAuthApp, Secret, TokenResponse, TokenStore, Tokens};
+use crate::auth::{Exchange, OAuthApp, Secret, SharedRefreshed, TokenResponse, TokenStore, Tokens};
 use crate::envelope::{self, api_error, Meta};
 use crate::error::{codes, snippet, ApiError, Error, Result};
 use crate::limits::{Budgets, LeakyBucket, RateLimit};
@@ -882,21 +882,82 @@ impl Client {
         }
     }
 
-    /// One refresh request. `Ok(Some(e))`: the new pair is in use but the
-    /// store failed to save it.
+    /// One refresh: through the store's [`SharedRefresh`] when it has one
+    /// (several processes, one request to the server), else one request
+    /// of our own and a save. `Ok(Some(e))`: the new pair is in use but
+    /// the store failed to save it.
     async fn refresh_once(&self, oauth: &OAuth) -> Result<Option<Error>> {
+        let old = oauth.read();
+        let (tokens, saved) = match oauth.store.shared_refresh() {
+            None => (self.exchange(oauth, &old.tokens).await?, None),
+            Some(shared) => {
+                let exchange: Exchange<'_> = Box::new(move |stored: Tokens| {
+                    Box::pin(async move { self.exchange(oauth, &stored).await })
+                });
+                let outcome = shared
+                    .refresh(&old.tokens, exchange)
+                    .await
+                    .map_err(|e| e.masked(&self.secrets()))?;
+                match outcome {
+                    SharedRefreshed::Stored(t) => {
+                        check_scheme(&t.client_endpoint, self.inner.allow_http, "client_endpoint")?;
+                        tracing::info!("tokens refreshed by another process; stored pair used");
+                        (t, Some(Ok(())))
+                    }
+                    SharedRefreshed::Exchanged { tokens, saved } => (tokens, Some(saved)),
+                }
+            }
+        };
+        {
+            let mut recent = oauth.recent.lock().unwrap_or_else(|e| e.into_inner());
+            recent.push_back(tokens.access_token.clone());
+            recent.push_back(tokens.refresh_token.clone());
+            while recent.len() > 16 {
+                recent.pop_front();
+            }
+        }
+        // In use at once, whatever the store says: the old refresh token is
+        // dead now, and must never be sent again.
+        *oauth.current.write().unwrap_or_else(|e| e.into_inner()) = Current {
+            tokens: tokens.clone(),
+            generation: old.generation + 1,
+        };
+        self.inner.update_secrets();
+        let saved = match saved {
+            Some(saved) => saved,
+            None => oauth.store.save(&tokens),
+        };
+        match saved {
+            Ok(()) => Ok(None),
+            Err(e) => {
+                *oauth.unsaved.lock().unwrap_or_else(|e| e.into_inner()) = Some(tokens);
+                oauth.has_unsaved.store(true, Ordering::Release);
+                let e = Error::TokenStore(e).masked(&self.secrets());
+                tracing::warn!(error = %e, "the refreshed tokens are in use but not saved; retrying the save before each request");
+                Ok(Some(e))
+            }
+        }
+    }
+
+    /// The refresh request: `from`'s refresh token for a new pair. Every
+    /// error it returns is masked, the new tokens included.
+    async fn exchange(&self, oauth: &OAuth, from: &Tokens) -> Result<Tokens> {
         const WHO: &str = "oauth";
         let inner = &*self.inner;
-        let old = oauth.read();
         let req = inner.http.get(&oauth.app.token_url).query(&[
             ("grant_type", "refresh_token"),
             ("client_id", oauth.app.client_id.as_str()),
             ("client_secret", oauth.app.client_secret.expose()),
-            ("refresh_token", old.tokens.refresh_token.expose()),
+            ("refresh_token", from.refresh_token.expose()),
         ]);
-        let (status, bytes) = self.send(WHO, req, inner.cfg.timeout).await?;
-        // The answer may hold new tokens: mask them in anything reported.
         let mut secrets = (*self.secrets()).clone();
+        secrets.add(from.access_token.expose());
+        secrets.add(from.refresh_token.expose());
+        let (status, bytes) = self
+            .send(WHO, req, inner.cfg.timeout)
+            .await
+            .map_err(|e| e.masked(&secrets))?;
+        // The answer may hold new tokens: mask them in anything reported.
         let tr: Option<TokenResponse> = serde_json::from_slice(&bytes).ok();
         if let Some(tr) = &tr {
             for t in [&tr.access_token, &tr.refresh_token].into_iter().flatten() {
@@ -919,36 +980,14 @@ impl Client {
         let (Some(access), Some(refresh)) = (tr.access_token, tr.refresh_token) else {
             return Err(not_tokens().masked(&secrets));
         };
-        let client_endpoint = tr.client_endpoint.unwrap_or(old.tokens.client_endpoint);
+        let client_endpoint = tr
+            .client_endpoint
+            .unwrap_or_else(|| from.client_endpoint.clone());
         check_scheme(&client_endpoint, inner.allow_http, "client_endpoint")?;
         let mut tokens = Tokens::new(access, refresh, client_endpoint);
-        tokens.server_endpoint = tr.server_endpoint.or(old.tokens.server_endpoint);
+        tokens.server_endpoint = tr.server_endpoint.or_else(|| from.server_endpoint.clone());
         tokens.expires = tr.expires;
-        {
-            let mut recent = oauth.recent.lock().unwrap_or_else(|e| e.into_inner());
-            recent.push_back(tokens.access_token.clone());
-            recent.push_back(tokens.refresh_token.clone());
-            while recent.len() > 16 {
-                recent.pop_front();
-            }
-        }
-        // In use at once, whatever the store says: the old refresh token is
-        // dead now, and must never be sent again.
-        *oauth.current.write().unwrap_or_else(|e| e.into_inner()) = Current {
-            tokens: tokens.clone(),
-            generation: old.generation + 1,
-        };
-        inner.update_secrets();
-        match oauth.store.save(&tokens) {
-            Ok(()) => Ok(None),
-            Err(e) => {
-                *oauth.unsaved.lock().unwrap_or_else(|e| e.into_inner()) = Some(tokens);
-                oauth.has_unsaved.store(true, Ordering::Release);
-                let e = Error::TokenStore(e).masked(&self.secrets());
-                tracing::warn!(error = %e, "the refreshed tokens are in use but not saved; retrying the save before each request");
-                Ok(Some(e))
-            }
-        }
+        Ok(tokens)
     }
 }
 

@@ -442,11 +442,54 @@ impl From<Str> for String {
     }
 }
 
+/// Whether an object key matches a documented key pattern (`UF_CRM_*`,
+/// `chat*`, `*`): `*` is any run of characters, also none, and everything
+/// else is literal. Generated decoders sort keys such as custom fields into
+/// the map of their pattern with it.
+///
+/// ```
+/// use bitrix24_runtime::lenient::key_matches;
+/// assert!(key_matches("UF_CRM_*", "UF_CRM_1700000001"));
+/// assert!(!key_matches("chat*", "cha"));
+/// ```
+pub fn key_matches(glob: &str, key: &str) -> bool {
+    let mut parts = glob.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut tail) = key.strip_prefix(first) else {
+        return false;
+    };
+    let rest: Vec<&str> = parts.collect();
+    let Some((last, middle)) = rest.split_last() else {
+        return tail.is_empty();
+    };
+    for part in middle {
+        match tail.find(part) {
+            Some(i) => tail = &tail[i + part.len()..],
+            None => return false,
+        }
+    }
+    tail.len() >= last.len() && tail.ends_with(last)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
     use serde_json::from_str;
+
+    /// The key patterns the generator writes (`naming::key_pattern`).
+    #[test]
+    fn key_patterns_match() {
+        assert!(key_matches("UF_CRM_*", "UF_CRM_12"));
+        assert!(key_matches("*", "anything"));
+        assert!(key_matches("chat*", "chat5"));
+        assert!(!key_matches("chat*", "cha"));
+        assert!(key_matches("*@*", "a@b"));
+        assert!(!key_matches("*@*", "ab"));
+        assert!(!key_matches("UF_CRM_*", "UF_CR"));
+        assert!(key_matches("UF_CRM_*", "UF_CRM_"));
+        assert!(!key_matches("a*b", "ba"));
+    }
 
     macro_rules! probe {
         ($name:ident, $ty:ty, $f:literal) => {

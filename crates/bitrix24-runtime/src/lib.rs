@@ -39,6 +39,7 @@ mod auth;
 mod batch;
 mod client;
 mod datetime;
+mod decimal;
 pub mod envelope;
 mod error;
 pub mod lenient;
@@ -48,13 +49,17 @@ mod method;
 mod paging;
 pub mod retry;
 
-pub use auth::{MemoryTokenStore, OAuthApp, Secret, TokenStore, Tokens, DEFAULT_TOKEN_URL};
+pub use auth::{
+    Exchange, MemoryTokenStore, OAuthApp, Secret, SharedRefresh, SharedRefreshFuture,
+    SharedRefreshed, TokenStore, Tokens, DEFAULT_TOKEN_URL,
+};
 pub use batch::{Batch, BatchResults, Handle, MAX_COMMANDS};
 pub use client::{
     Client, ClientBuilder, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     DEFAULT_USER_AGENT,
 };
 pub use datetime::{DateTime, When};
+pub use decimal::{Decimal, ParseDecimalError};
 pub use envelope::{Meta, Time};
 pub use error::{codes, ApiError, Error, Result, TokenStoreError, SNIPPET_LEN};
 pub use limits::RateLimit;

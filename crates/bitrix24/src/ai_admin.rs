@@ -15,10 +15,17 @@ pub mod ai {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
-            /// `filter`: `array`, optional.
-            pub filter: ::std::option::Option<::std::vec::Vec<list::Filter>>,
+            /// `filter`: `object`, optional.
+            pub filter: ::std::option::Option<list::Filter>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -26,23 +33,29 @@ pub mod ai {
                 Self {
                     filter: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<list::Filter>,
-                >,
+                value: impl ::std::convert::Into<list::Filter>,
             ) -> Self {
-                self.filter = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.filter = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `limit`.
             pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.limit = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -55,6 +68,7 @@ pub mod ai {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -67,6 +81,7 @@ pub mod ai {
                 ::std::result::Result::Ok(Self {
                     filter: object.field("filter")?,
                     limit: object.field("limit")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -94,6 +109,13 @@ pub mod ai {
             pub completions_url: ::std::string::String,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<register::Settings>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Register {
             /// The call with its required parameters: `name`, `code`, `category`, `completions_url`.
@@ -109,6 +131,7 @@ pub mod ai {
                     category: category.into(),
                     completions_url: completions_url.into(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `settings`.
@@ -117,6 +140,15 @@ pub mod ai {
                 value: impl ::std::convert::Into<register::Settings>,
             ) -> Self {
                 self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -132,6 +164,7 @@ pub mod ai {
                 map.serialize_entry("category", &self.category)?;
                 map.serialize_entry("completions_url", &self.completions_url)?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -147,6 +180,7 @@ pub mod ai {
                     category: object.field("category")?,
                     completions_url: object.field("completions_url")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -164,12 +198,20 @@ pub mod ai {
         pub struct Unregister {
             /// `code`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Unregister {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -178,6 +220,15 @@ pub mod ai {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -189,6 +240,7 @@ pub mod ai {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -199,7 +251,8 @@ pub mod ai {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -211,7 +264,7 @@ pub mod ai {
         pub mod list {
             /// Error codes of `ai.engine.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `params.filter` of `ai.engine.list`: `array`.
+            /// The object `params.filter` of `ai.engine.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
             #[derive(Debug, Clone, Default)]
@@ -231,6 +284,13 @@ pub mod ai {
                 pub completions_url: ::std::option::Option<::std::string::String>,
                 /// `DATE_CREATE`: `datetime`, optional.
                 pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -243,6 +303,7 @@ pub mod ai {
                         category: ::std::default::Default::default(),
                         completions_url: ::std::default::Default::default(),
                         date_create: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -298,6 +359,15 @@ pub mod ai {
                     self.date_create = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -321,6 +391,7 @@ pub mod ai {
                         "DATE_CREATE",
                         &self.date_create,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -332,12 +403,13 @@ pub mod ai {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
-                        app_code: object.field("APP_CODE")?,
-                        name: object.field("NAME")?,
-                        code: object.field("CODE")?,
-                        category: object.field("CATEGORY")?,
-                        completions_url: object.field("COMPLETIONS_URL")?,
+                        app_code: object.exact_str("APP_CODE")?,
+                        name: object.exact_str("NAME")?,
+                        code: object.exact_str("CODE")?,
+                        category: object.exact_str("CATEGORY")?,
+                        completions_url: object.exact_str("COMPLETIONS_URL")?,
                         date_create: object.field("DATE_CREATE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -534,6 +606,13 @@ pub mod ai {
                 pub model_context_type: ::std::option::Option<SettingsModelContextType>,
                 /// `model_context_limit`: `integer`, optional.
                 pub model_context_limit: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Settings {
                 /// The object; every parameter is optional.
@@ -542,6 +621,7 @@ pub mod ai {
                         code_alias: ::std::default::Default::default(),
                         model_context_type: ::std::default::Default::default(),
                         model_context_limit: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `code_alias`.
@@ -568,6 +648,15 @@ pub mod ai {
                     self.model_context_limit = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Settings {
                 fn serialize<S: ::serde::Serializer>(
@@ -587,6 +676,7 @@ pub mod ai {
                         "model_context_limit",
                         &self.model_context_limit,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -597,9 +687,10 @@ pub mod ai {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        code_alias: object.field("code_alias")?,
+                        code_alias: object.exact_str("code_alias")?,
                         model_context_type: object.field("model_context_type")?,
                         model_context_limit: object.field("model_context_limit")?,
+                        extra: object.rest()?,
                     })
                 }
             }

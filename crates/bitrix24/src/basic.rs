@@ -11,26 +11,36 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Batch {
-    /// `cmd`: `array`, required.
-    pub cmd: ::std::vec::Vec<::serde_json::Value>,
+    /// `cmd`: `object`, required.
+    pub cmd: ::serde_json::Value,
     /// `halt`: `boolean`, optional.
     pub halt: ::std::option::Option<bool>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Batch {
     /// The call with its required parameters: `cmd`.
-    pub fn new(
-        cmd: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
+    pub fn new(cmd: impl ::std::convert::Into<::serde_json::Value>) -> Self {
         Self {
-            cmd: cmd.into_iter().map(::std::convert::Into::into).collect(),
+            cmd: cmd.into(),
             halt: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `halt`.
     pub fn halt(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.halt = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -43,6 +53,7 @@ impl ::serde::Serialize for Batch {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("cmd", &self.cmd)?;
         crate::support::opt_entry(&mut map, "halt", &self.halt)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -55,6 +66,7 @@ impl crate::support::FromValue for Batch {
         ::std::result::Result::Ok(Self {
             cmd: object.field("cmd")?,
             halt: object.field("halt")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -76,6 +88,10 @@ pub struct Methods {
     pub full: ::std::option::Option<bool>,
     /// `scope`: `string`, optional.
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Methods {
     /// The call; every parameter is optional.
@@ -83,6 +99,7 @@ impl Methods {
         Self {
             full: ::std::default::Default::default(),
             scope: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `full`.
@@ -98,6 +115,15 @@ impl Methods {
         self.scope = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Methods {
     fn serialize<S: ::serde::Serializer>(
@@ -108,6 +134,7 @@ impl ::serde::Serialize for Methods {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "full", &self.full)?;
         crate::support::opt_entry(&mut map, "scope", &self.scope)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -119,7 +146,8 @@ impl crate::support::FromValue for Methods {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             full: object.field("full")?,
-            scope: object.field("scope")?,
+            scope: object.exact_str("scope")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -134,11 +162,27 @@ deserialize_via_from_value!(Methods);
 /// Result: `object` ([`profile::Output`]). Errors: none documented ([`profile::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Profile {}
+pub struct Profile {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Profile {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Profile {
@@ -147,7 +191,9 @@ impl ::serde::Serialize for Profile {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -155,8 +201,8 @@ impl crate::support::FromValue for Profile {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -173,17 +219,31 @@ deserialize_via_from_value!(Profile);
 pub struct Scope {
     /// `full`: `boolean`, optional.
     pub full: ::std::option::Option<bool>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Scope {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
         Self {
             full: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `full`.
     pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.full = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -195,6 +255,7 @@ impl ::serde::Serialize for Scope {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "full", &self.full)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -206,6 +267,7 @@ impl crate::support::FromValue for Scope {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             full: object.field("full")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -224,18 +286,31 @@ pub mod access {
     #[non_exhaustive]
     pub struct Name {
         /// `ACCESS`: `array`, required.
-        pub access: ::std::vec::Vec<::serde_json::Value>,
+        pub access: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Name {
         /// The call with its required parameters: `ACCESS`.
-        pub fn new(
-            access: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
+        pub fn new(access: impl ::std::convert::Into<::serde_json::Value>) -> Self {
             Self {
-                access: access.into_iter().map(::std::convert::Into::into).collect(),
+                access: access.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Name {
@@ -246,6 +321,7 @@ pub mod access {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ACCESS", &self.access)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -257,6 +333,7 @@ pub mod access {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 access: object.field("ACCESS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -375,11 +452,30 @@ pub mod app {
     /// Result: `object` ([`info::Output`]). Errors: `ACCESS_DENIED` ([`info::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Info {}
+    pub struct Info {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Info {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Info {
@@ -388,7 +484,9 @@ pub mod app {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -396,8 +494,8 @@ pub mod app {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -543,12 +641,20 @@ pub mod app {
         pub struct Get {
             /// `option`: `string`, optional.
             pub option: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     option: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `option`.
@@ -557,6 +663,15 @@ pub mod app {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.option = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -568,6 +683,7 @@ pub mod app {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "option", &self.option)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -578,7 +694,8 @@ pub mod app {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    option: object.field("option")?,
+                    option: object.exact_str("option")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -594,22 +711,32 @@ pub mod app {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Set {
-            /// `options`: `array`, required.
-            pub options: ::std::vec::Vec<::serde_json::Value>,
+            /// `options`: `object`, required.
+            pub options: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Set {
             /// The call with its required parameters: `options`.
-            pub fn new(
-                options: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
+            pub fn new(options: impl ::std::convert::Into<::serde_json::Value>) -> Self {
                 Self {
-                    options: options
-                        .into_iter()
-                        .map(::std::convert::Into::into)
-                        .collect(),
+                    options: options.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Set {
@@ -620,6 +747,7 @@ pub mod app {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("options", &self.options)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -631,6 +759,7 @@ pub mod app {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     options: object.field("options")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -713,6 +842,464 @@ pub mod batch {
         ErrorBatchLengthExceeded = "ERROR_BATCH_LENGTH_EXCEEDED" }
     );
     error_code!(Error);
+    /// The object `result.result.get_user` of `batch`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResultGetUser {
+        /// `ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `ACTIVE`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub active: ::std::option::Option<bool>,
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `LAST_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub last_name: ::std::option::Option<::std::string::String>,
+        /// `EMAIL`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub email: ::std::option::Option<::std::string::String>,
+        /// `LAST_LOGIN`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub last_login: ::std::option::Option<::std::string::String>,
+        /// `DATE_REGISTER`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_register: ::std::option::Option<::std::string::String>,
+        /// `IS_ONLINE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_online: ::std::option::Option<::std::string::String>,
+        /// `TIMESTAMP_X`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        /// `LAST_ACTIVITY_DATE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub last_activity_date: ::std::option::Option<::std::string::String>,
+        /// `PERSONAL_GENDER`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub personal_gender: ::std::option::Option<::std::string::String>,
+        /// `PERSONAL_BIRTHDAY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub personal_birthday: ::std::option::Option<::std::string::String>,
+        /// `UF_EMPLOYMENT_DATE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_employment_date: ::std::option::Option<::std::string::String>,
+        /// `UF_DEPARTMENT`: `integer[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_department: ::std::vec::Vec<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResultGetUser {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("ID"),
+                active: object.soft("ACTIVE"),
+                name: object.soft("NAME"),
+                last_name: object.soft("LAST_NAME"),
+                email: object.soft("EMAIL"),
+                last_login: object.soft("LAST_LOGIN"),
+                date_register: object.soft("DATE_REGISTER"),
+                is_online: object.soft("IS_ONLINE"),
+                timestamp_x: object.soft("TIMESTAMP_X"),
+                last_activity_date: object.soft("LAST_ACTIVITY_DATE"),
+                personal_gender: object.soft("PERSONAL_GENDER"),
+                personal_birthday: object.soft("PERSONAL_BIRTHDAY"),
+                uf_employment_date: object.soft("UF_EMPLOYMENT_DATE"),
+                uf_department: object.soft("UF_DEPARTMENT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResultGetUser {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+            crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+            crate::support::opt_entry(
+                &mut map,
+                "LAST_ACTIVITY_DATE",
+                &self.last_activity_date,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_GENDER",
+                &self.personal_gender,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_BIRTHDAY",
+                &self.personal_birthday,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_EMPLOYMENT_DATE",
+                &self.uf_employment_date,
+            )?;
+            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.result.get_department` of `batch`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResultGetDepartment {
+        /// `ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResultGetDepartment {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("ID"),
+                name: object.soft("NAME"),
+                sort: object.soft("SORT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResultGetDepartment {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.result` of `batch`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResult {
+        /// `get_user`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub get_user: ::std::option::Option<OutputResultGetUser>,
+        /// `get_department`: `object[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub get_department: ::std::vec::Vec<OutputResultGetDepartment>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResult {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                get_user: object.soft("get_user"),
+                get_department: object.soft("get_department"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResult {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
+            map.serialize_entry("get_department", &self.get_department)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.result_total` of `batch`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResultTotal {
+        /// `get_department`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub get_department: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResultTotal {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                get_department: object.soft("get_department"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResultTotal {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.result_time.get_user` of `batch`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResultTimeGetUser {
+        /// `start`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `finish`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `duration`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `processing`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `date_start`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_start: ::std::option::Option<::std::string::String>,
+        /// `date_finish`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_finish: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResultTimeGetUser {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                start: object.soft("start"),
+                finish: object.soft("finish"),
+                duration: object.soft("duration"),
+                processing: object.soft("processing"),
+                date_start: object.soft("date_start"),
+                date_finish: object.soft("date_finish"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResultTimeGetUser {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+            crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+            crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+            crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+            crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.result_time.get_department` of `batch`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResultTimeGetDepartment {
+        /// `start`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `finish`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `duration`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `processing`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `date_start`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_start: ::std::option::Option<::std::string::String>,
+        /// `date_finish`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_finish: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResultTimeGetDepartment {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                start: object.soft("start"),
+                finish: object.soft("finish"),
+                duration: object.soft("duration"),
+                processing: object.soft("processing"),
+                date_start: object.soft("date_start"),
+                date_finish: object.soft("date_finish"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResultTimeGetDepartment {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+            crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+            crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+            crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+            crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.result_time` of `batch`: `time`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputResultTime {
+        /// `get_user`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub get_user: ::std::option::Option<OutputResultTimeGetUser>,
+        /// `get_department`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub get_department: ::std::option::Option<OutputResultTimeGetDepartment>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputResultTime {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                get_user: object.soft("get_user"),
+                get_department: object.soft("get_department"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputResultTime {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
+            crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `result` of `batch`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -720,15 +1307,15 @@ pub mod batch {
     #[non_exhaustive]
     pub struct Output {
         /// `result`: `object`, optional.
-        pub result: ::serde_json::Value,
+        pub result: ::std::option::Option<OutputResult>,
         /// `result_error`: `object`, optional.
         pub result_error: ::serde_json::Value,
         /// `result_total`: `object`, optional.
-        pub result_total: ::serde_json::Value,
+        pub result_total: ::std::option::Option<OutputResultTotal>,
         /// `result_next`: `object`, optional.
         pub result_next: ::serde_json::Value,
         /// `result_time`: `time`, optional.
-        pub result_time: ::serde_json::Value,
+        pub result_time: ::std::option::Option<OutputResultTime>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -769,11 +1356,11 @@ pub mod batch {
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("result", &self.result)?;
+            crate::support::opt_entry(&mut map, "result", &self.result)?;
             map.serialize_entry("result_error", &self.result_error)?;
-            map.serialize_entry("result_total", &self.result_total)?;
+            crate::support::opt_entry(&mut map, "result_total", &self.result_total)?;
             map.serialize_entry("result_next", &self.result_next)?;
-            map.serialize_entry("result_time", &self.result_time)?;
+            crate::support::opt_entry(&mut map, "result_time", &self.result_time)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -801,11 +1388,30 @@ pub mod feature {
     pub struct Get {
         /// `CODE`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `CODE`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -816,6 +1422,7 @@ pub mod feature {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -827,6 +1434,7 @@ pub mod feature {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -904,18 +1512,26 @@ pub mod method {
     ///
     /// Required: none. Optional: `name`.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Get {
         /// `name`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 name: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `name`.
@@ -924,6 +1540,15 @@ pub mod method {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -935,6 +1560,7 @@ pub mod method {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "name", &self.name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -945,7 +1571,8 @@ pub mod method {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                name: object.field("name")?,
+                name: object.exact_str("name")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -957,8 +1584,52 @@ pub mod method {
     pub mod get {
         /// Error codes of `method.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `method.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `isExisting`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_existing: ::std::option::Option<bool>,
+            /// `isAvailable`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_available: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    is_existing: object.soft("isExisting"),
+                    is_available: object.soft("isAvailable"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "isExisting", &self.is_existing)?;
+                crate::support::opt_entry(&mut map, "isAvailable", &self.is_available)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "method.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -966,6 +1637,7 @@ pub mod method {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Types of `methods`.
@@ -1105,11 +1777,30 @@ pub mod server {
     /// Result: `string` ([`time::Output`]). Errors: none documented ([`time::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Time {}
+    pub struct Time {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Time {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Time {
@@ -1118,7 +1809,9 @@ pub mod server {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1126,8 +1819,8 @@ pub mod server {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1162,18 +1855,31 @@ pub mod user {
     #[non_exhaustive]
     pub struct Access {
         /// `ACCESS`: `array`, required.
-        pub access: ::std::vec::Vec<::serde_json::Value>,
+        pub access: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Access {
         /// The call with its required parameters: `ACCESS`.
-        pub fn new(
-            access: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
+        pub fn new(access: impl ::std::convert::Into<::serde_json::Value>) -> Self {
             Self {
-                access: access.into_iter().map(::std::convert::Into::into).collect(),
+                access: access.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Access {
@@ -1184,6 +1890,7 @@ pub mod user {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ACCESS", &self.access)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1195,6 +1902,7 @@ pub mod user {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 access: object.field("ACCESS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1209,11 +1917,30 @@ pub mod user {
     /// Result: `boolean` ([`admin::Output`]). Errors: none documented ([`admin::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Admin {}
+    pub struct Admin {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Admin {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Admin {
@@ -1222,7 +1949,9 @@ pub mod user {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1230,8 +1959,8 @@ pub mod user {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1282,12 +2011,20 @@ pub mod user {
         pub struct Get {
             /// `option`: `string`, optional.
             pub option: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     option: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `option`.
@@ -1296,6 +2033,15 @@ pub mod user {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.option = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1307,6 +2053,7 @@ pub mod user {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "option", &self.option)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1317,7 +2064,8 @@ pub mod user {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    option: object.field("option")?,
+                    option: object.exact_str("option")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1333,22 +2081,32 @@ pub mod user {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Set {
-            /// `options`: `array`, required.
-            pub options: ::std::vec::Vec<::serde_json::Value>,
+            /// `options`: `object`, required.
+            pub options: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Set {
             /// The call with its required parameters: `options`.
-            pub fn new(
-                options: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
+            pub fn new(options: impl ::std::convert::Into<::serde_json::Value>) -> Self {
                 Self {
-                    options: options
-                        .into_iter()
-                        .map(::std::convert::Into::into)
-                        .collect(),
+                    options: options.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Set {
@@ -1359,6 +2117,7 @@ pub mod user {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("options", &self.options)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1370,6 +2129,7 @@ pub mod user {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     options: object.field("options")?,
+                    extra: object.rest()?,
                 })
             }
         }

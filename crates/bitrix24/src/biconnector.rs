@@ -15,11 +15,30 @@ pub mod connector {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -30,6 +49,7 @@ pub mod connector {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -41,6 +61,7 @@ pub mod connector {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -58,11 +79,30 @@ pub mod connector {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -73,6 +113,7 @@ pub mod connector {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -82,7 +123,10 @@ pub mod connector {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -96,11 +140,30 @@ pub mod connector {
     /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Fields {}
+    pub struct Fields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Fields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Fields {
@@ -109,7 +172,9 @@ pub mod connector {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -117,8 +182,8 @@ pub mod connector {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -135,11 +200,30 @@ pub mod connector {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -150,6 +234,7 @@ pub mod connector {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -159,7 +244,10 @@ pub mod connector {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -170,7 +258,7 @@ pub mod connector {
     ///
     /// Required: none. Optional: `select`, `filter`, `order`, `page`.
     ///
-    /// Result: `array` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`, `VALIDATION_INVALID_FILTER_LOGIC` ([`list::Error`]).
+    /// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`, `VALIDATION_INVALID_FILTER_LOGIC` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {
@@ -182,6 +270,13 @@ pub mod connector {
         pub order: ::std::option::Option<list::Order>,
         /// `page`: `integer`, optional.
         pub page: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -191,6 +286,7 @@ pub mod connector {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 page: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -220,6 +316,15 @@ pub mod connector {
             self.page = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -232,6 +337,7 @@ pub mod connector {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "page", &self.page)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -246,6 +352,7 @@ pub mod connector {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 page: object.field("page")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -265,6 +372,13 @@ pub mod connector {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -275,7 +389,17 @@ pub mod connector {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -287,6 +411,7 @@ pub mod connector {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -299,6 +424,7 @@ pub mod connector {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -370,9 +496,16 @@ pub mod connector {
             /// `urlData`: `string`, required.
             pub url_data: ::std::string::String,
             /// `settings`: `array`, required.
-            pub settings: ::std::vec::Vec<::serde_json::Value>,
+            pub settings: ::serde_json::Value,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `title`, `logo`, `urlCheck`, `urlTableList`, `urlTableDescription`, `urlData`, `settings`.
@@ -383,9 +516,7 @@ pub mod connector {
                 url_table_list: impl ::std::convert::Into<::std::string::String>,
                 url_table_description: impl ::std::convert::Into<::std::string::String>,
                 url_data: impl ::std::convert::Into<::std::string::String>,
-                settings: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                settings: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 Self {
                     title: title.into(),
@@ -395,11 +526,9 @@ pub mod connector {
                     url_table_list: url_table_list.into(),
                     url_table_description: url_table_description.into(),
                     url_data: url_data.into(),
-                    settings: settings
-                        .into_iter()
-                        .map(::std::convert::Into::into)
-                        .collect(),
+                    settings: settings.into(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -413,6 +542,15 @@ pub mod connector {
             /// Sets `sort`.
             pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -432,6 +570,7 @@ pub mod connector {
                 map.serialize_entry("urlData", &self.url_data)?;
                 map.serialize_entry("settings", &self.settings)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -444,13 +583,14 @@ pub mod connector {
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     logo: object.field("logo")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     url_check: object.field("urlCheck")?,
                     url_table_list: object.field("urlTableList")?,
                     url_table_description: object.field("urlTableDescription")?,
                     url_data: object.field("urlData")?,
                     settings: object.field("settings")?,
                     sort: object.field("sort")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -546,6 +686,76 @@ pub mod connector {
     pub mod fields {
         /// Error codes of `biconnector.connector.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result.<field>` of `biconnector.connector.fields`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputField {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `isRequired`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_required: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isImmutable`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isMultiple`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_multiple: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    is_required: object.soft("isRequired"),
+                    is_read_only: object.soft("isReadOnly"),
+                    is_immutable: object.soft("isImmutable"),
+                    is_multiple: object.soft("isMultiple"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `biconnector.connector.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
@@ -557,7 +767,7 @@ pub mod connector {
             /// Stands for every key matching `*`: one entry per key.
             pub field: ::std::collections::BTreeMap<
                 ::std::string::String,
-                ::std::vec::Vec<::serde_json::Value>,
+                ::std::vec::Vec<OutputField>,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -848,12 +1058,20 @@ pub mod connector {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -865,6 +1083,15 @@ pub mod connector {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -874,6 +1101,7 @@ pub mod connector {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -885,6 +1113,7 @@ pub mod connector {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -903,12 +1132,20 @@ pub mod connector {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -920,6 +1157,15 @@ pub mod connector {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -929,6 +1175,7 @@ pub mod connector {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -940,13 +1187,72 @@ pub mod connector {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `biconnector.connector.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `id`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `urlCheck`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub url_check: ::std::option::Option<::std::string::String>,
+            /// `dateCreate`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("id"),
+                    title: object.soft("title"),
+                    url_check: object.soft("urlCheck"),
+                    date_create: object.soft("dateCreate"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
+                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "biconnector.connector.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -954,6 +1260,7 @@ pub mod connector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `biconnector.connector.update`.
     ///
@@ -1027,9 +1334,16 @@ pub mod connector {
             /// `urlData`: `string`, optional.
             pub url_data: ::std::option::Option<::std::string::String>,
             /// `settings`: `array`, optional.
-            pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub settings: ::std::option::Option<::serde_json::Value>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -1044,6 +1358,7 @@ pub mod connector {
                     url_data: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -1105,18 +1420,23 @@ pub mod connector {
             /// Sets `settings`.
             pub fn settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.settings = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `sort`.
             pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1144,6 +1464,7 @@ pub mod connector {
                 crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1154,15 +1475,16 @@ pub mod connector {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    logo: object.field("logo")?,
-                    description: object.field("description")?,
-                    url_check: object.field("urlCheck")?,
-                    url_table_list: object.field("urlTableList")?,
-                    url_table_description: object.field("urlTableDescription")?,
-                    url_data: object.field("urlData")?,
+                    title: object.exact_str("title")?,
+                    logo: object.exact_str("logo")?,
+                    description: object.exact_str("description")?,
+                    url_check: object.exact_str("urlCheck")?,
+                    url_table_list: object.exact_str("urlTableList")?,
+                    url_table_description: object.exact_str("urlTableDescription")?,
+                    url_data: object.exact_str("urlData")?,
                     settings: object.field("settings")?,
                     sort: object.field("sort")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1193,11 +1515,30 @@ pub mod dataset {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -1208,6 +1549,7 @@ pub mod dataset {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1219,6 +1561,7 @@ pub mod dataset {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1236,11 +1579,30 @@ pub mod dataset {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -1251,6 +1613,7 @@ pub mod dataset {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1260,7 +1623,10 @@ pub mod dataset {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1274,11 +1640,30 @@ pub mod dataset {
     /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Fields {}
+    pub struct Fields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Fields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Fields {
@@ -1287,7 +1672,9 @@ pub mod dataset {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1295,8 +1682,8 @@ pub mod dataset {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1313,11 +1700,30 @@ pub mod dataset {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1328,6 +1734,7 @@ pub mod dataset {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1337,7 +1744,10 @@ pub mod dataset {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1348,7 +1758,7 @@ pub mod dataset {
     ///
     /// Required: none. Optional: `select`, `filter`, `order`, `page`.
     ///
-    /// Result: `array` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
+    /// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {
@@ -1360,6 +1770,13 @@ pub mod dataset {
         pub order: ::std::option::Option<list::Order>,
         /// `page`: `integer`, optional.
         pub page: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -1369,6 +1786,7 @@ pub mod dataset {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 page: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -1398,6 +1816,15 @@ pub mod dataset {
             self.page = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -1410,6 +1837,7 @@ pub mod dataset {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "page", &self.page)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1424,6 +1852,7 @@ pub mod dataset {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 page: object.field("page")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1443,6 +1872,13 @@ pub mod dataset {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -1453,7 +1889,17 @@ pub mod dataset {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -1465,6 +1911,7 @@ pub mod dataset {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1477,6 +1924,7 @@ pub mod dataset {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1603,7 +2051,14 @@ pub mod dataset {
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `fields`: `array`, required.
-            pub fields: ::std::vec::Vec<::serde_json::Value>,
+            pub fields: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`, `externalName`, `externalCode`, `sourceId`, `fields`.
@@ -1612,9 +2067,7 @@ pub mod dataset {
                 external_name: impl ::std::convert::Into<::std::string::String>,
                 external_code: impl ::std::convert::Into<::std::string::String>,
                 source_id: impl ::std::convert::Into<i64>,
-                fields: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                fields: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 Self {
                     name: name.into(),
@@ -1622,7 +2075,8 @@ pub mod dataset {
                     external_code: external_code.into(),
                     source_id: source_id.into(),
                     description: ::std::default::Default::default(),
-                    fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -1631,6 +2085,15 @@ pub mod dataset {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1647,6 +2110,7 @@ pub mod dataset {
                 map.serialize_entry("sourceId", &self.source_id)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1661,8 +2125,9 @@ pub mod dataset {
                     external_name: object.field("externalName")?,
                     external_code: object.field("externalCode")?,
                     source_id: object.field("sourceId")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1757,6 +2222,76 @@ pub mod dataset {
     pub mod fields {
         /// Error codes of `biconnector.dataset.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result.<field>` of `biconnector.dataset.fields`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputField {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `isRequired`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_required: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isImmutable`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isMultiple`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_multiple: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    is_required: object.soft("isRequired"),
+                    is_read_only: object.soft("isReadOnly"),
+                    is_immutable: object.soft("isImmutable"),
+                    is_multiple: object.soft("isMultiple"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `biconnector.dataset.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
@@ -1768,7 +2303,7 @@ pub mod dataset {
             /// Stands for every key matching `*`: one entry per key.
             pub field: ::std::collections::BTreeMap<
                 ::std::string::String,
-                ::std::vec::Vec<::serde_json::Value>,
+                ::std::vec::Vec<OutputField>,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -1826,6 +2361,13 @@ pub mod dataset {
             pub update: ::std::option::Option<::serde_json::Value>,
             /// `delete`: `integer[]`, optional.
             pub delete: ::std::option::Option<::std::vec::Vec<i64>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`.
@@ -1835,6 +2377,7 @@ pub mod dataset {
                     add: ::std::default::Default::default(),
                     update: ::std::default::Default::default(),
                     delete: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `add`.
@@ -1865,6 +2408,15 @@ pub mod dataset {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Update {
             fn serialize<S: ::serde::Serializer>(
@@ -1877,6 +2429,7 @@ pub mod dataset {
                 crate::support::opt_entry(&mut map, "add", &self.add)?;
                 crate::support::opt_entry(&mut map, "update", &self.update)?;
                 crate::support::opt_entry(&mut map, "delete", &self.delete)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1891,6 +2444,7 @@ pub mod dataset {
                     add: object.field("add")?,
                     update: object.field("update")?,
                     delete: object.field("delete")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2232,12 +2786,20 @@ pub mod dataset {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -2249,6 +2811,15 @@ pub mod dataset {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -2258,6 +2829,7 @@ pub mod dataset {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2269,6 +2841,7 @@ pub mod dataset {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2287,12 +2860,20 @@ pub mod dataset {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -2304,6 +2885,15 @@ pub mod dataset {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -2313,6 +2903,7 @@ pub mod dataset {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2324,13 +2915,66 @@ pub mod dataset {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `biconnector.dataset.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `id`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `description`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("id"),
+                    name: object.soft("name"),
+                    description: object.soft("description"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "biconnector.dataset.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2338,6 +2982,7 @@ pub mod dataset {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `biconnector.dataset.update`.
     ///
@@ -2392,12 +3037,20 @@ pub mod dataset {
         pub struct Fields {
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -2406,6 +3059,15 @@ pub mod dataset {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2417,6 +3079,7 @@ pub mod dataset {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2427,7 +3090,8 @@ pub mod dataset {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2458,11 +3122,30 @@ pub mod source {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -2473,6 +3156,7 @@ pub mod source {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2484,6 +3168,7 @@ pub mod source {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2501,11 +3186,30 @@ pub mod source {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -2516,6 +3220,7 @@ pub mod source {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2525,7 +3230,10 @@ pub mod source {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2539,11 +3247,30 @@ pub mod source {
     /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Fields {}
+    pub struct Fields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Fields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Fields {
@@ -2552,7 +3279,9 @@ pub mod source {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2560,8 +3289,8 @@ pub mod source {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2578,11 +3307,30 @@ pub mod source {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -2593,6 +3341,7 @@ pub mod source {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2602,7 +3351,10 @@ pub mod source {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2613,7 +3365,7 @@ pub mod source {
     ///
     /// Required: none. Optional: `select`, `filter`, `order`, `page`.
     ///
-    /// Result: `array` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
+    /// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {
@@ -2625,6 +3377,13 @@ pub mod source {
         pub order: ::std::option::Option<list::Order>,
         /// `page`: `integer`, optional.
         pub page: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -2634,6 +3393,7 @@ pub mod source {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 page: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -2663,6 +3423,15 @@ pub mod source {
             self.page = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -2675,6 +3444,7 @@ pub mod source {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "page", &self.page)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2689,6 +3459,7 @@ pub mod source {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 page: object.field("page")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2708,6 +3479,13 @@ pub mod source {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -2718,7 +3496,17 @@ pub mod source {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -2730,6 +3518,7 @@ pub mod source {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2742,6 +3531,7 @@ pub mod source {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2806,6 +3596,13 @@ pub mod source {
             pub connector_id: i64,
             /// `settings`: `object`, required.
             pub settings: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `title`, `connectorId`, `settings`.
@@ -2820,6 +3617,7 @@ pub mod source {
                     active: ::std::default::Default::default(),
                     connector_id: connector_id.into(),
                     settings: settings.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -2835,6 +3633,15 @@ pub mod source {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2848,6 +3655,7 @@ pub mod source {
                 crate::support::opt_entry(&mut map, "active", &self.active)?;
                 map.serialize_entry("connectorId", &self.connector_id)?;
                 map.serialize_entry("settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2859,10 +3667,11 @@ pub mod source {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     active: object.field("active")?,
                     connector_id: object.field("connectorId")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2957,6 +3766,76 @@ pub mod source {
     pub mod fields {
         /// Error codes of `biconnector.source.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result.<field>` of `biconnector.source.fields`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputField {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `isRequired`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_required: ::std::option::Option<bool>,
+            /// `isReadOnly`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_read_only: ::std::option::Option<bool>,
+            /// `isImmutable`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_immutable: ::std::option::Option<bool>,
+            /// `isMultiple`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_multiple: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputField {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    is_required: object.soft("isRequired"),
+                    is_read_only: object.soft("isReadOnly"),
+                    is_immutable: object.soft("isImmutable"),
+                    is_multiple: object.soft("isMultiple"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputField {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `biconnector.source.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
@@ -2968,7 +3847,7 @@ pub mod source {
             /// Stands for every key matching `*`: one entry per key.
             pub field: ::std::collections::BTreeMap<
                 ::std::string::String,
-                ::std::vec::Vec<::serde_json::Value>,
+                ::std::vec::Vec<OutputField>,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -3298,12 +4177,20 @@ pub mod source {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3315,6 +4202,15 @@ pub mod source {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -3324,6 +4220,7 @@ pub mod source {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3335,6 +4232,7 @@ pub mod source {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3353,12 +4251,20 @@ pub mod source {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3370,6 +4276,15 @@ pub mod source {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -3379,6 +4294,7 @@ pub mod source {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3390,13 +4306,72 @@ pub mod source {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `biconnector.source.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `id`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `active`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<bool>,
+            /// `dateCreate`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("id"),
+                    title: object.soft("title"),
+                    active: object.soft("active"),
+                    date_create: object.soft("dateCreate"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "biconnector.source.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3404,6 +4379,7 @@ pub mod source {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `biconnector.source.update`.
     ///
@@ -3468,6 +4444,13 @@ pub mod source {
             pub active: ::std::option::Option<bool>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -3477,6 +4460,7 @@ pub mod source {
                     description: ::std::default::Default::default(),
                     active: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -3508,6 +4492,15 @@ pub mod source {
                 self.settings = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -3520,6 +4513,7 @@ pub mod source {
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "active", &self.active)?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3530,10 +4524,11 @@ pub mod source {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    description: object.field("description")?,
+                    title: object.exact_str("title")?,
+                    description: object.exact_str("description")?,
                     active: object.field("active")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }

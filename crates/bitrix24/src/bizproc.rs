@@ -32,7 +32,7 @@ pub mod activity {
         /// `RETURN_PROPERTIES`: `object`, optional.
         pub return_properties: ::std::option::Option<add::ReturnProperties>,
         /// `DOCUMENT_TYPE`: `array`, optional.
-        pub document_type: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub document_type: ::std::option::Option<::serde_json::Value>,
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `USE_PLACEMENT`: `boolean`, optional.
@@ -41,6 +41,13 @@ pub mod activity {
         pub use_placement: ::std::option::Option<bool>,
         /// `PLACEMENT_HANDLER`: `string`, optional.
         pub placement_handler: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
@@ -62,6 +69,7 @@ pub mod activity {
                 filter: ::std::default::Default::default(),
                 use_placement: ::std::default::Default::default(),
                 placement_handler: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `AUTH_USER_ID`.
@@ -104,13 +112,9 @@ pub mod activity {
         /// Sets `DOCUMENT_TYPE`.
         pub fn document_type(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.document_type = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.document_type = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILTER`.
@@ -132,6 +136,15 @@ pub mod activity {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.placement_handler = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -170,6 +183,7 @@ pub mod activity {
                 "PLACEMENT_HANDLER",
                 &self.placement_handler,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -191,7 +205,8 @@ pub mod activity {
                 document_type: object.field("DOCUMENT_TYPE")?,
                 filter: object.field("FILTER")?,
                 use_placement: object.field("USE_PLACEMENT")?,
-                placement_handler: object.field("PLACEMENT_HANDLER")?,
+                placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -209,11 +224,30 @@ pub mod activity {
     pub struct Delete {
         /// `CODE`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `CODE`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -224,6 +258,7 @@ pub mod activity {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -235,6 +270,7 @@ pub mod activity {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -249,11 +285,30 @@ pub mod activity {
     /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -262,7 +317,9 @@ pub mod activity {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -270,8 +327,8 @@ pub mod activity {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -290,6 +347,13 @@ pub mod activity {
         pub event_token: ::std::string::String,
         /// `LOG_MESSAGE`: `string`, required.
         pub log_message: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Log {
         /// The call with its required parameters: `EVENT_TOKEN`, `LOG_MESSAGE`.
@@ -300,7 +364,17 @@ pub mod activity {
             Self {
                 event_token: event_token.into(),
                 log_message: log_message.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Log {
@@ -312,6 +386,7 @@ pub mod activity {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
             map.serialize_entry("LOG_MESSAGE", &self.log_message)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -324,6 +399,7 @@ pub mod activity {
             ::std::result::Result::Ok(Self {
                 event_token: object.field("EVENT_TOKEN")?,
                 log_message: object.field("LOG_MESSAGE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -343,6 +419,13 @@ pub mod activity {
         pub code: ::std::string::String,
         /// `FIELDS`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `CODE`, `FIELDS`.
@@ -353,7 +436,17 @@ pub mod activity {
             Self {
                 code: code.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -365,6 +458,7 @@ pub mod activity {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -377,6 +471,7 @@ pub mod activity {
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -427,7 +522,7 @@ pub mod activity {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -438,6 +533,13 @@ pub mod activity {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Properties {
             /// The object; every parameter is optional.
@@ -450,6 +552,7 @@ pub mod activity {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -479,13 +582,9 @@ pub mod activity {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -504,6 +603,15 @@ pub mod activity {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -529,6 +637,7 @@ pub mod activity {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -541,11 +650,12 @@ pub mod activity {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -564,7 +674,7 @@ pub mod activity {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -575,6 +685,13 @@ pub mod activity {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ReturnProperties {
             /// The object; every parameter is optional.
@@ -587,6 +704,7 @@ pub mod activity {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -616,13 +734,9 @@ pub mod activity {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -641,6 +755,15 @@ pub mod activity {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -666,6 +789,7 @@ pub mod activity {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -678,11 +802,12 @@ pub mod activity {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -830,7 +955,7 @@ pub mod activity {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -841,6 +966,13 @@ pub mod activity {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsProperties {
             /// The object; every parameter is optional.
@@ -853,6 +985,7 @@ pub mod activity {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -882,13 +1015,9 @@ pub mod activity {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -907,6 +1036,15 @@ pub mod activity {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -932,6 +1070,7 @@ pub mod activity {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -944,11 +1083,12 @@ pub mod activity {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -967,7 +1107,7 @@ pub mod activity {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -978,6 +1118,13 @@ pub mod activity {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsReturnProperties {
             /// The object; every parameter is optional.
@@ -990,6 +1137,7 @@ pub mod activity {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -1019,13 +1167,9 @@ pub mod activity {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -1044,6 +1188,15 @@ pub mod activity {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1069,6 +1222,7 @@ pub mod activity {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1081,11 +1235,12 @@ pub mod activity {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1114,9 +1269,7 @@ pub mod activity {
             /// `RETURN_PROPERTIES`: `object`, optional.
             pub return_properties: ::std::option::Option<FieldsReturnProperties>,
             /// `DOCUMENT_TYPE`: `array`, optional.
-            pub document_type: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub document_type: ::std::option::Option<::serde_json::Value>,
             /// `FILTER`: `object`, optional.
             pub filter: ::std::option::Option<::serde_json::Value>,
             /// `USE_PLACEMENT`: `boolean`, optional.
@@ -1125,6 +1278,13 @@ pub mod activity {
             pub use_placement: ::std::option::Option<bool>,
             /// `PLACEMENT_HANDLER`: `string`, optional.
             pub placement_handler: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -1141,6 +1301,7 @@ pub mod activity {
                     filter: ::std::default::Default::default(),
                     use_placement: ::std::default::Default::default(),
                     placement_handler: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `HANDLER`.
@@ -1202,13 +1363,9 @@ pub mod activity {
             /// Sets `DOCUMENT_TYPE`.
             pub fn document_type(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.document_type = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.document_type = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FILTER`.
@@ -1233,6 +1390,15 @@ pub mod activity {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.placement_handler = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1274,6 +1440,7 @@ pub mod activity {
                     "PLACEMENT_HANDLER",
                     &self.placement_handler,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1284,7 +1451,7 @@ pub mod activity {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    handler: object.field("HANDLER")?,
+                    handler: object.exact_str("HANDLER")?,
                     auth_user_id: object.field("AUTH_USER_ID")?,
                     use_subscription: object.field("USE_SUBSCRIPTION")?,
                     name: object.field("NAME")?,
@@ -1294,7 +1461,8 @@ pub mod activity {
                     document_type: object.field("DOCUMENT_TYPE")?,
                     filter: object.field("FILTER")?,
                     use_placement: object.field("USE_PLACEMENT")?,
-                    placement_handler: object.field("PLACEMENT_HANDLER")?,
+                    placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1329,6 +1497,13 @@ pub mod event {
         pub return_values: ::std::option::Option<::serde_json::Value>,
         /// `LOG_MESSAGE`: `string`, optional.
         pub log_message: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Send {
         /// The call with its required parameters: `EVENT_TOKEN`.
@@ -1339,6 +1514,7 @@ pub mod event {
                 event_token: event_token.into(),
                 return_values: ::std::default::Default::default(),
                 log_message: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `RETURN_VALUES`.
@@ -1357,6 +1533,15 @@ pub mod event {
             self.log_message = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Send {
         fn serialize<S: ::serde::Serializer>(
@@ -1368,6 +1553,7 @@ pub mod event {
             map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
             crate::support::opt_entry(&mut map, "RETURN_VALUES", &self.return_values)?;
             crate::support::opt_entry(&mut map, "LOG_MESSAGE", &self.log_message)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1380,7 +1566,8 @@ pub mod event {
             ::std::result::Result::Ok(Self {
                 event_token: object.field("EVENT_TOKEN")?,
                 return_values: object.field("RETURN_VALUES")?,
-                log_message: object.field("LOG_MESSAGE")?,
+                log_message: object.exact_str("LOG_MESSAGE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1443,7 +1630,7 @@ pub mod robot {
         /// `RETURN_PROPERTIES`: `object`, optional.
         pub return_properties: ::std::option::Option<add::ReturnProperties>,
         /// `DOCUMENT_TYPE`: `array`, optional.
-        pub document_type: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub document_type: ::std::option::Option<::serde_json::Value>,
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `USE_PLACEMENT`: `boolean`, optional.
@@ -1452,6 +1639,13 @@ pub mod robot {
         pub use_placement: ::std::option::Option<bool>,
         /// `PLACEMENT_HANDLER`: `string`, optional.
         pub placement_handler: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
@@ -1473,6 +1667,7 @@ pub mod robot {
                 filter: ::std::default::Default::default(),
                 use_placement: ::std::default::Default::default(),
                 placement_handler: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `AUTH_USER_ID`.
@@ -1515,13 +1710,9 @@ pub mod robot {
         /// Sets `DOCUMENT_TYPE`.
         pub fn document_type(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.document_type = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.document_type = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILTER`.
@@ -1543,6 +1734,15 @@ pub mod robot {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.placement_handler = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1581,6 +1781,7 @@ pub mod robot {
                 "PLACEMENT_HANDLER",
                 &self.placement_handler,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1602,7 +1803,8 @@ pub mod robot {
                 document_type: object.field("DOCUMENT_TYPE")?,
                 filter: object.field("FILTER")?,
                 use_placement: object.field("USE_PLACEMENT")?,
-                placement_handler: object.field("PLACEMENT_HANDLER")?,
+                placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1620,11 +1822,30 @@ pub mod robot {
     pub struct Delete {
         /// `CODE`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `CODE`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -1635,6 +1856,7 @@ pub mod robot {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1646,6 +1868,7 @@ pub mod robot {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1660,11 +1883,30 @@ pub mod robot {
     /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -1673,7 +1915,9 @@ pub mod robot {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1681,8 +1925,8 @@ pub mod robot {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1701,6 +1945,13 @@ pub mod robot {
         pub code: ::std::string::String,
         /// `FIELDS`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `CODE`, `FIELDS`.
@@ -1711,7 +1962,17 @@ pub mod robot {
             Self {
                 code: code.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -1723,6 +1984,7 @@ pub mod robot {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1735,6 +1997,7 @@ pub mod robot {
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1785,7 +2048,7 @@ pub mod robot {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -1796,6 +2059,13 @@ pub mod robot {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Properties {
             /// The object; every parameter is optional.
@@ -1808,6 +2078,7 @@ pub mod robot {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -1837,13 +2108,9 @@ pub mod robot {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -1862,6 +2129,15 @@ pub mod robot {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1887,6 +2163,7 @@ pub mod robot {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1899,11 +2176,12 @@ pub mod robot {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1922,7 +2200,7 @@ pub mod robot {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -1933,6 +2211,13 @@ pub mod robot {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ReturnProperties {
             /// The object; every parameter is optional.
@@ -1945,6 +2230,7 @@ pub mod robot {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -1974,13 +2260,9 @@ pub mod robot {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -1999,6 +2281,15 @@ pub mod robot {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2024,6 +2315,7 @@ pub mod robot {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2036,11 +2328,12 @@ pub mod robot {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2156,7 +2449,7 @@ pub mod robot {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -2167,6 +2460,13 @@ pub mod robot {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsProperties {
             /// The object; every parameter is optional.
@@ -2179,6 +2479,7 @@ pub mod robot {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -2208,13 +2509,9 @@ pub mod robot {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -2233,6 +2530,15 @@ pub mod robot {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2258,6 +2564,7 @@ pub mod robot {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2270,11 +2577,12 @@ pub mod robot {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2293,7 +2601,7 @@ pub mod robot {
             /// `Type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub options: ::std::option::Option<::serde_json::Value>,
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -2304,6 +2612,13 @@ pub mod robot {
             pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsReturnProperties {
             /// The object; every parameter is optional.
@@ -2316,6 +2631,7 @@ pub mod robot {
                     required: ::std::default::Default::default(),
                     multiple: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Name`.
@@ -2345,13 +2661,9 @@ pub mod robot {
             /// Sets `Options`.
             pub fn options(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.options = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.options = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
@@ -2370,6 +2682,15 @@ pub mod robot {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2395,6 +2716,7 @@ pub mod robot {
                     &self.multiple.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2407,11 +2729,12 @@ pub mod robot {
                 ::std::result::Result::Ok(Self {
                     name: object.field("Name")?,
                     description: object.field("Description")?,
-                    type_: object.field("Type")?,
+                    type_: object.exact_str("Type")?,
                     options: object.field("Options")?,
                     required: object.field("Required")?,
                     multiple: object.field("Multiple")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2440,9 +2763,7 @@ pub mod robot {
             /// `RETURN_PROPERTIES`: `object`, optional.
             pub return_properties: ::std::option::Option<FieldsReturnProperties>,
             /// `DOCUMENT_TYPE`: `array`, optional.
-            pub document_type: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub document_type: ::std::option::Option<::serde_json::Value>,
             /// `FILTER`: `object`, optional.
             pub filter: ::std::option::Option<::serde_json::Value>,
             /// `USE_PLACEMENT`: `boolean`, optional.
@@ -2451,6 +2772,13 @@ pub mod robot {
             pub use_placement: ::std::option::Option<bool>,
             /// `PLACEMENT_HANDLER`: `string`, optional.
             pub placement_handler: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -2467,6 +2795,7 @@ pub mod robot {
                     filter: ::std::default::Default::default(),
                     use_placement: ::std::default::Default::default(),
                     placement_handler: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `HANDLER`.
@@ -2528,13 +2857,9 @@ pub mod robot {
             /// Sets `DOCUMENT_TYPE`.
             pub fn document_type(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.document_type = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.document_type = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FILTER`.
@@ -2559,6 +2884,15 @@ pub mod robot {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.placement_handler = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2600,6 +2934,7 @@ pub mod robot {
                     "PLACEMENT_HANDLER",
                     &self.placement_handler,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2610,7 +2945,7 @@ pub mod robot {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    handler: object.field("HANDLER")?,
+                    handler: object.exact_str("HANDLER")?,
                     auth_user_id: object.field("AUTH_USER_ID")?,
                     use_subscription: object.field("USE_SUBSCRIPTION")?,
                     name: object.field("NAME")?,
@@ -2620,7 +2955,8 @@ pub mod robot {
                     document_type: object.field("DOCUMENT_TYPE")?,
                     filter: object.field("FILTER")?,
                     use_placement: object.field("USE_PLACEMENT")?,
-                    placement_handler: object.field("PLACEMENT_HANDLER")?,
+                    placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2659,6 +2995,13 @@ pub mod task {
         pub comment: ::std::option::Option<::std::string::String>,
         /// `FIELDS`: `object`, optional.
         pub fields: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Complete {
         /// The call with its required parameters: `TASK_ID`, `STATUS`.
@@ -2671,6 +3014,7 @@ pub mod task {
                 status: status.into(),
                 comment: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `COMMENT`.
@@ -2689,6 +3033,15 @@ pub mod task {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Complete {
         fn serialize<S: ::serde::Serializer>(
@@ -2701,6 +3054,7 @@ pub mod task {
             map.serialize_entry("STATUS", &self.status)?;
             crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
             crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2713,8 +3067,9 @@ pub mod task {
             ::std::result::Result::Ok(Self {
                 task_id: object.field("TASK_ID")?,
                 status: object.field("STATUS")?,
-                comment: object.field("COMMENT")?,
+                comment: object.exact_str("COMMENT")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2731,26 +3086,41 @@ pub mod task {
     #[non_exhaustive]
     pub struct Delegate {
         /// `TASK_IDS`: `array`, required.
-        pub task_ids: ::std::vec::Vec<::serde_json::Value>,
+        pub task_ids: ::serde_json::Value,
         /// `FROM_USER_ID`: `integer`, required.
         pub from_user_id: i64,
         /// `TO_USER_ID`: `integer`, required.
         pub to_user_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delegate {
         /// The call with its required parameters: `TASK_IDS`, `FROM_USER_ID`, `TO_USER_ID`.
         pub fn new(
-            task_ids: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            task_ids: impl ::std::convert::Into<::serde_json::Value>,
             from_user_id: impl ::std::convert::Into<i64>,
             to_user_id: impl ::std::convert::Into<i64>,
         ) -> Self {
             Self {
-                task_ids: task_ids.into_iter().map(::std::convert::Into::into).collect(),
+                task_ids: task_ids.into(),
                 from_user_id: from_user_id.into(),
                 to_user_id: to_user_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delegate {
@@ -2763,6 +3133,7 @@ pub mod task {
             map.serialize_entry("TASK_IDS", &self.task_ids)?;
             map.serialize_entry("FROM_USER_ID", &self.from_user_id)?;
             map.serialize_entry("TO_USER_ID", &self.to_user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2776,6 +3147,7 @@ pub mod task {
                 task_ids: object.field("TASK_IDS")?,
                 from_user_id: object.field("FROM_USER_ID")?,
                 to_user_id: object.field("TO_USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2793,14 +3165,21 @@ pub mod task {
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {
-        /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
+        /// `SELECT`: `object`, optional.
+        pub select: ::std::option::Option<list::Select>,
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<list::Filter>,
         /// `ORDER`: `object`, optional.
         pub order: ::std::option::Option<list::Order>,
         /// `START`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -2810,18 +3189,12 @@ pub mod task {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SELECT`.
-        pub fn select(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<list::Select>,
-            >,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+        pub fn select(mut self, value: impl ::std::convert::Into<list::Select>) -> Self {
+            self.select = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILTER`.
@@ -2839,6 +3212,15 @@ pub mod task {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -2851,6 +3233,7 @@ pub mod task {
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
             crate::support::opt_entry(&mut map, "START", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2865,6 +3248,7 @@ pub mod task {
                 filter: object.field("FILTER")?,
                 order: object.field("ORDER")?,
                 start: object.field("START")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2999,7 +3383,7 @@ pub mod task {
         string_enum!(
             SelectParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        /// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
         #[derive(Debug, Clone, Default)]
@@ -3023,6 +3407,13 @@ pub mod task {
             pub settings: ::std::option::Option<::serde_json::Value>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl SelectParametersFields {
             /// The object; every parameter is optional.
@@ -3037,6 +3428,7 @@ pub mod task {
                     options: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Id`.
@@ -3105,6 +3497,15 @@ pub mod task {
                 self.default = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for SelectParametersFields {
             fn serialize<S: ::serde::Serializer>(
@@ -3122,6 +3523,7 @@ pub mod task {
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
                 crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3132,8 +3534,8 @@ pub mod task {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("Id")?,
-                    type_: object.field("Type")?,
+                    id: object.exact_str("Id")?,
+                    type_: object.exact_str("Type")?,
                     name: object.field("Name")?,
                     description: object.field("Description")?,
                     multiple: object.field("Multiple")?,
@@ -3141,6 +3543,7 @@ pub mod task {
                     options: object.field("Options")?,
                     settings: object.field("Settings")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3168,8 +3571,15 @@ pub mod task {
             pub status_yes_label: ::std::option::Option<::std::string::String>,
             /// `StatusNoLabel`: `string`, optional.
             pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `array`, optional.
-            pub fields: ::std::option::Option<::std::vec::Vec<SelectParametersFields>>,
+            /// `Fields`: `object`, optional.
+            pub fields: ::std::option::Option<SelectParametersFields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl SelectParameters {
             /// The object; every parameter is optional.
@@ -3182,6 +3592,7 @@ pub mod task {
                     status_yes_label: ::std::default::Default::default(),
                     status_no_label: ::std::default::Default::default(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CommentLabel`.
@@ -3235,13 +3646,18 @@ pub mod task {
             /// Sets `Fields`.
             pub fn fields(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<SelectParametersFields>,
-                >,
+                value: impl ::std::convert::Into<SelectParametersFields>,
             ) -> Self {
-                self.fields = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3283,6 +3699,7 @@ pub mod task {
                     &self.status_no_label,
                 )?;
                 crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3293,19 +3710,20 @@ pub mod task {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    comment_label: object.field("CommentLabel")?,
+                    comment_label: object.exact_str("CommentLabel")?,
                     comment_required: object.field("CommentRequired")?,
                     show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.field("StatusOkLabel")?,
-                    status_yes_label: object.field("StatusYesLabel")?,
-                    status_no_label: object.field("StatusNoLabel")?,
+                    status_ok_label: object.exact_str("StatusOkLabel")?,
+                    status_yes_label: object.exact_str("StatusYesLabel")?,
+                    status_no_label: object.exact_str("StatusNoLabel")?,
                     fields: object.field("Fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(SelectParameters);
-        /// The object `params.SELECT` of `bizproc.task.list`: `array`.
+        /// The object `params.SELECT` of `bizproc.task.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
         #[derive(Debug, Clone, Default)]
@@ -3361,6 +3779,13 @@ pub mod task {
             pub parameters: ::std::option::Option<SelectParameters>,
             /// `DOCUMENT_URL`: `string`, optional.
             pub document_url: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Select {
             /// The object; every parameter is optional.
@@ -3388,6 +3813,7 @@ pub mod task {
                     activity_name: ::std::default::Default::default(),
                     parameters: ::std::default::Default::default(),
                     document_url: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -3551,6 +3977,15 @@ pub mod task {
                 self.document_url = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Select {
             fn serialize<S: ::serde::Serializer>(
@@ -3609,6 +4044,7 @@ pub mod task {
                 )?;
                 crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
                 crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3620,27 +4056,28 @@ pub mod task {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    workflow_id: object.field("WORKFLOW_ID")?,
-                    document_name: object.field("DOCUMENT_NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    name: object.field("NAME")?,
+                    workflow_id: object.exact_str("WORKFLOW_ID")?,
+                    document_name: object.exact_str("DOCUMENT_NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    name: object.exact_str("NAME")?,
                     modified: object.field("MODIFIED")?,
                     workflow_started: object.field("WORKFLOW_STARTED")?,
                     workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
                     overdue_date: object.field("OVERDUE_DATE")?,
                     workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.field("WORKFLOW_STATE")?,
+                    workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
+                    workflow_state: object.exact_str("WORKFLOW_STATE")?,
                     status: object.field("STATUS")?,
                     user_id: object.field("USER_ID")?,
                     user_status: object.field("USER_STATUS")?,
-                    module_id: object.field("MODULE_ID")?,
-                    entity: object.field("ENTITY")?,
+                    module_id: object.exact_str("MODULE_ID")?,
+                    entity: object.exact_str("ENTITY")?,
                     document_id: object.field("DOCUMENT_ID")?,
                     activity: object.field("ACTIVITY")?,
-                    activity_name: object.field("ACTIVITY_NAME")?,
+                    activity_name: object.exact_str("ACTIVITY_NAME")?,
                     parameters: object.field("PARAMETERS")?,
-                    document_url: object.field("DOCUMENT_URL")?,
+                    document_url: object.exact_str("DOCUMENT_URL")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3684,7 +4121,7 @@ pub mod task {
         string_enum!(
             FilterParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        /// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
         #[derive(Debug, Clone, Default)]
@@ -3708,6 +4145,13 @@ pub mod task {
             pub settings: ::std::option::Option<::serde_json::Value>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FilterParametersFields {
             /// The object; every parameter is optional.
@@ -3722,6 +4166,7 @@ pub mod task {
                     options: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Id`.
@@ -3790,6 +4235,15 @@ pub mod task {
                 self.default = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FilterParametersFields {
             fn serialize<S: ::serde::Serializer>(
@@ -3807,6 +4261,7 @@ pub mod task {
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
                 crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3817,8 +4272,8 @@ pub mod task {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("Id")?,
-                    type_: object.field("Type")?,
+                    id: object.exact_str("Id")?,
+                    type_: object.exact_str("Type")?,
                     name: object.field("Name")?,
                     description: object.field("Description")?,
                     multiple: object.field("Multiple")?,
@@ -3826,6 +4281,7 @@ pub mod task {
                     options: object.field("Options")?,
                     settings: object.field("Settings")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3853,8 +4309,15 @@ pub mod task {
             pub status_yes_label: ::std::option::Option<::std::string::String>,
             /// `StatusNoLabel`: `string`, optional.
             pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `array`, optional.
-            pub fields: ::std::option::Option<::std::vec::Vec<FilterParametersFields>>,
+            /// `Fields`: `object`, optional.
+            pub fields: ::std::option::Option<FilterParametersFields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FilterParameters {
             /// The object; every parameter is optional.
@@ -3867,6 +4330,7 @@ pub mod task {
                     status_yes_label: ::std::default::Default::default(),
                     status_no_label: ::std::default::Default::default(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CommentLabel`.
@@ -3920,13 +4384,18 @@ pub mod task {
             /// Sets `Fields`.
             pub fn fields(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<FilterParametersFields>,
-                >,
+                value: impl ::std::convert::Into<FilterParametersFields>,
             ) -> Self {
-                self.fields = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3968,6 +4437,7 @@ pub mod task {
                     &self.status_no_label,
                 )?;
                 crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3978,13 +4448,14 @@ pub mod task {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    comment_label: object.field("CommentLabel")?,
+                    comment_label: object.exact_str("CommentLabel")?,
                     comment_required: object.field("CommentRequired")?,
                     show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.field("StatusOkLabel")?,
-                    status_yes_label: object.field("StatusYesLabel")?,
-                    status_no_label: object.field("StatusNoLabel")?,
+                    status_ok_label: object.exact_str("StatusOkLabel")?,
+                    status_yes_label: object.exact_str("StatusYesLabel")?,
+                    status_no_label: object.exact_str("StatusNoLabel")?,
                     fields: object.field("Fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4046,6 +4517,13 @@ pub mod task {
             pub parameters: ::std::option::Option<FilterParameters>,
             /// `DOCUMENT_URL`: `string`, optional.
             pub document_url: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -4073,6 +4551,7 @@ pub mod task {
                     activity_name: ::std::default::Default::default(),
                     parameters: ::std::default::Default::default(),
                     document_url: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -4236,6 +4715,15 @@ pub mod task {
                 self.document_url = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -4294,6 +4782,7 @@ pub mod task {
                 )?;
                 crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
                 crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4305,27 +4794,28 @@ pub mod task {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    workflow_id: object.field("WORKFLOW_ID")?,
-                    document_name: object.field("DOCUMENT_NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    name: object.field("NAME")?,
+                    workflow_id: object.exact_str("WORKFLOW_ID")?,
+                    document_name: object.exact_str("DOCUMENT_NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    name: object.exact_str("NAME")?,
                     modified: object.field("MODIFIED")?,
                     workflow_started: object.field("WORKFLOW_STARTED")?,
                     workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
                     overdue_date: object.field("OVERDUE_DATE")?,
                     workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.field("WORKFLOW_STATE")?,
+                    workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
+                    workflow_state: object.exact_str("WORKFLOW_STATE")?,
                     status: object.field("STATUS")?,
                     user_id: object.field("USER_ID")?,
                     user_status: object.field("USER_STATUS")?,
-                    module_id: object.field("MODULE_ID")?,
-                    entity: object.field("ENTITY")?,
+                    module_id: object.exact_str("MODULE_ID")?,
+                    entity: object.exact_str("ENTITY")?,
                     document_id: object.field("DOCUMENT_ID")?,
                     activity: object.field("ACTIVITY")?,
-                    activity_name: object.field("ACTIVITY_NAME")?,
+                    activity_name: object.exact_str("ACTIVITY_NAME")?,
                     parameters: object.field("PARAMETERS")?,
-                    document_url: object.field("DOCUMENT_URL")?,
+                    document_url: object.exact_str("DOCUMENT_URL")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4369,7 +4859,7 @@ pub mod task {
         string_enum!(
             OrderParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        /// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
         #[derive(Debug, Clone, Default)]
@@ -4393,6 +4883,13 @@ pub mod task {
             pub settings: ::std::option::Option<::serde_json::Value>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl OrderParametersFields {
             /// The object; every parameter is optional.
@@ -4407,6 +4904,7 @@ pub mod task {
                     options: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
                     default: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Id`.
@@ -4475,6 +4973,15 @@ pub mod task {
                 self.default = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for OrderParametersFields {
             fn serialize<S: ::serde::Serializer>(
@@ -4492,6 +4999,7 @@ pub mod task {
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
                 crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4502,8 +5010,8 @@ pub mod task {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("Id")?,
-                    type_: object.field("Type")?,
+                    id: object.exact_str("Id")?,
+                    type_: object.exact_str("Type")?,
                     name: object.field("Name")?,
                     description: object.field("Description")?,
                     multiple: object.field("Multiple")?,
@@ -4511,6 +5019,7 @@ pub mod task {
                     options: object.field("Options")?,
                     settings: object.field("Settings")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4538,8 +5047,15 @@ pub mod task {
             pub status_yes_label: ::std::option::Option<::std::string::String>,
             /// `StatusNoLabel`: `string`, optional.
             pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `array`, optional.
-            pub fields: ::std::option::Option<::std::vec::Vec<OrderParametersFields>>,
+            /// `Fields`: `object`, optional.
+            pub fields: ::std::option::Option<OrderParametersFields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl OrderParameters {
             /// The object; every parameter is optional.
@@ -4552,6 +5068,7 @@ pub mod task {
                     status_yes_label: ::std::default::Default::default(),
                     status_no_label: ::std::default::Default::default(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CommentLabel`.
@@ -4605,13 +5122,18 @@ pub mod task {
             /// Sets `Fields`.
             pub fn fields(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<OrderParametersFields>,
-                >,
+                value: impl ::std::convert::Into<OrderParametersFields>,
             ) -> Self {
-                self.fields = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -4653,6 +5175,7 @@ pub mod task {
                     &self.status_no_label,
                 )?;
                 crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4663,13 +5186,14 @@ pub mod task {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    comment_label: object.field("CommentLabel")?,
+                    comment_label: object.exact_str("CommentLabel")?,
                     comment_required: object.field("CommentRequired")?,
                     show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.field("StatusOkLabel")?,
-                    status_yes_label: object.field("StatusYesLabel")?,
-                    status_no_label: object.field("StatusNoLabel")?,
+                    status_ok_label: object.exact_str("StatusOkLabel")?,
+                    status_yes_label: object.exact_str("StatusYesLabel")?,
+                    status_no_label: object.exact_str("StatusNoLabel")?,
                     fields: object.field("Fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4731,6 +5255,13 @@ pub mod task {
             pub parameters: ::std::option::Option<OrderParameters>,
             /// `DOCUMENT_URL`: `string`, optional.
             pub document_url: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
@@ -4758,6 +5289,7 @@ pub mod task {
                     activity_name: ::std::default::Default::default(),
                     parameters: ::std::default::Default::default(),
                     document_url: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -4921,6 +5453,15 @@ pub mod task {
                 self.document_url = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -4979,6 +5520,7 @@ pub mod task {
                 )?;
                 crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
                 crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4990,27 +5532,28 @@ pub mod task {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    workflow_id: object.field("WORKFLOW_ID")?,
-                    document_name: object.field("DOCUMENT_NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    name: object.field("NAME")?,
+                    workflow_id: object.exact_str("WORKFLOW_ID")?,
+                    document_name: object.exact_str("DOCUMENT_NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    name: object.exact_str("NAME")?,
                     modified: object.field("MODIFIED")?,
                     workflow_started: object.field("WORKFLOW_STARTED")?,
                     workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
                     overdue_date: object.field("OVERDUE_DATE")?,
                     workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.field("WORKFLOW_STATE")?,
+                    workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
+                    workflow_state: object.exact_str("WORKFLOW_STATE")?,
                     status: object.field("STATUS")?,
                     user_id: object.field("USER_ID")?,
                     user_status: object.field("USER_STATUS")?,
-                    module_id: object.field("MODULE_ID")?,
-                    entity: object.field("ENTITY")?,
+                    module_id: object.exact_str("MODULE_ID")?,
+                    entity: object.exact_str("ENTITY")?,
                     document_id: object.field("DOCUMENT_ID")?,
                     activity: object.field("ACTIVITY")?,
-                    activity_name: object.field("ACTIVITY_NAME")?,
+                    activity_name: object.exact_str("ACTIVITY_NAME")?,
                     parameters: object.field("PARAMETERS")?,
-                    document_url: object.field("DOCUMENT_URL")?,
+                    document_url: object.exact_str("DOCUMENT_URL")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5431,13 +5974,20 @@ pub mod workflow {
     #[non_exhaustive]
     pub struct Instances {
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::serde_json::Value>,
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `ORDER`: `object`, optional.
         pub order: ::std::option::Option<::serde_json::Value>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Instances {
         /// The call; every parameter is optional.
@@ -5447,18 +5997,15 @@ pub mod workflow {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SELECT`.
         pub fn select(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.select = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILTER`.
@@ -5482,6 +6029,15 @@ pub mod workflow {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Instances {
         fn serialize<S: ::serde::Serializer>(
@@ -5494,6 +6050,7 @@ pub mod workflow {
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5508,6 +6065,7 @@ pub mod workflow {
                 filter: object.field("FILTER")?,
                 order: object.field("ORDER")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5525,11 +6083,30 @@ pub mod workflow {
     pub struct Kill {
         /// `ID`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Kill {
         /// The call with its required parameters: `ID`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Kill {
@@ -5540,6 +6117,7 @@ pub mod workflow {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ID", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5549,7 +6127,10 @@ pub mod workflow {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("ID")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("ID")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5567,25 +6148,28 @@ pub mod workflow {
         /// `TEMPLATE_ID`: `integer`, required.
         pub template_id: i64,
         /// `DOCUMENT_ID`: `array`, required.
-        pub document_id: ::std::vec::Vec<::serde_json::Value>,
+        pub document_id: ::serde_json::Value,
         /// `PARAMETERS`: `object`, optional.
         pub parameters: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Start {
         /// The call with its required parameters: `TEMPLATE_ID`, `DOCUMENT_ID`.
         pub fn new(
             template_id: impl ::std::convert::Into<i64>,
-            document_id: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            document_id: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 template_id: template_id.into(),
-                document_id: document_id
-                    .into_iter()
-                    .map(::std::convert::Into::into)
-                    .collect(),
+                document_id: document_id.into(),
                 parameters: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `PARAMETERS`.
@@ -5594,6 +6178,15 @@ pub mod workflow {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.parameters = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -5607,6 +6200,7 @@ pub mod workflow {
             map.serialize_entry("TEMPLATE_ID", &self.template_id)?;
             map.serialize_entry("DOCUMENT_ID", &self.document_id)?;
             crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5620,6 +6214,7 @@ pub mod workflow {
                 template_id: object.field("TEMPLATE_ID")?,
                 document_id: object.field("DOCUMENT_ID")?,
                 parameters: object.field("PARAMETERS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5639,6 +6234,13 @@ pub mod workflow {
         pub id: ::std::string::String,
         /// `STATUS`: `string`, optional.
         pub status: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Terminate {
         /// The call with its required parameters: `ID`.
@@ -5646,6 +6248,7 @@ pub mod workflow {
             Self {
                 id: id.into(),
                 status: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `STATUS`.
@@ -5654,6 +6257,15 @@ pub mod workflow {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -5666,6 +6278,7 @@ pub mod workflow {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ID", &self.id)?;
             crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5677,7 +6290,8 @@ pub mod workflow {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
-                status: object.field("STATUS")?,
+                status: object.exact_str("STATUS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5870,7 +6484,7 @@ pub mod workflow {
         #[non_exhaustive]
         pub struct Add {
             /// `DOCUMENT_TYPE`: `array`, required.
-            pub document_type: ::std::vec::Vec<::serde_json::Value>,
+            pub document_type: ::serde_json::Value,
             /// `NAME`: `string`, required.
             pub name: ::std::string::String,
             /// `DESCRIPTION`: `string`, optional.
@@ -5879,25 +6493,28 @@ pub mod workflow {
             pub template_data: ::serde_json::Value,
             /// `AUTO_EXECUTE`: `integer`, optional.
             pub auto_execute: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `DOCUMENT_TYPE`, `NAME`, `TEMPLATE_DATA`.
             pub fn new(
-                document_type: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                document_type: impl ::std::convert::Into<::serde_json::Value>,
                 name: impl ::std::convert::Into<::std::string::String>,
                 template_data: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 Self {
-                    document_type: document_type
-                        .into_iter()
-                        .map(::std::convert::Into::into)
-                        .collect(),
+                    document_type: document_type.into(),
                     name: name.into(),
                     description: ::std::default::Default::default(),
                     template_data: template_data.into(),
                     auto_execute: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `DESCRIPTION`.
@@ -5916,6 +6533,15 @@ pub mod workflow {
                 self.auto_execute = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -5929,6 +6555,7 @@ pub mod workflow {
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 map.serialize_entry("TEMPLATE_DATA", &self.template_data)?;
                 crate::support::opt_entry(&mut map, "AUTO_EXECUTE", &self.auto_execute)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5941,9 +6568,10 @@ pub mod workflow {
                 ::std::result::Result::Ok(Self {
                     document_type: object.field("DOCUMENT_TYPE")?,
                     name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     template_data: object.field("TEMPLATE_DATA")?,
                     auto_execute: object.field("AUTO_EXECUTE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5961,11 +6589,30 @@ pub mod workflow {
         pub struct Delete {
             /// `ID`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -5976,6 +6623,7 @@ pub mod workflow {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5985,7 +6633,10 @@ pub mod workflow {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -6002,14 +6653,21 @@ pub mod workflow {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
-            /// `SELECT`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
+            /// `SELECT`: `object`, optional.
+            pub select: ::std::option::Option<list::Select>,
             /// `FILTER`: `object`, optional.
             pub filter: ::std::option::Option<list::Filter>,
             /// `ORDER`: `object`, optional.
             pub order: ::std::option::Option<list::Order>,
             /// `start`: `integer`, optional.
             pub start: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -6019,18 +6677,15 @@ pub mod workflow {
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     start: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SELECT`.
             pub fn select(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<list::Select>,
-                >,
+                value: impl ::std::convert::Into<list::Select>,
             ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.select = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FILTER`.
@@ -6054,6 +6709,15 @@ pub mod workflow {
                 self.start = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -6066,6 +6730,7 @@ pub mod workflow {
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
                 crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6080,6 +6745,7 @@ pub mod workflow {
                     filter: object.field("FILTER")?,
                     order: object.field("ORDER")?,
                     start: object.field("start")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6099,6 +6765,13 @@ pub mod workflow {
             pub id: ::std::string::String,
             /// `FIELDS`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ID`, `FIELDS`.
@@ -6109,7 +6782,17 @@ pub mod workflow {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -6121,6 +6804,7 @@ pub mod workflow {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
                 map.serialize_entry("FIELDS", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6133,6 +6817,7 @@ pub mod workflow {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     fields: object.field("FIELDS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6227,7 +6912,7 @@ pub mod workflow {
                 Unknown(::std::string::String),
             }
             string_enum!(SelectModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// The object `params.SELECT` of `bizproc.workflow.template.list`: `array`.
+            /// The object `params.SELECT` of `bizproc.workflow.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
             #[derive(Debug, Clone, Default)]
@@ -6248,21 +6933,13 @@ pub mod workflow {
                 /// `NAME`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub template: ::std::option::Option<::serde_json::Value>,
                 /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub parameters: ::std::option::Option<::serde_json::Value>,
                 /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub variables: ::std::option::Option<::serde_json::Value>,
                 /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub constants: ::std::option::Option<::serde_json::Value>,
                 /// `MODIFIED`: `datetime`, optional.
                 pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
@@ -6273,6 +6950,13 @@ pub mod workflow {
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
                 pub system_code: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Select {
                 /// The object; every parameter is optional.
@@ -6292,6 +6976,7 @@ pub mod workflow {
                         is_modified: ::std::default::Default::default(),
                         user_id: ::std::default::Default::default(),
                         system_code: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -6342,49 +7027,33 @@ pub mod workflow {
                 /// Sets `TEMPLATE`.
                 pub fn template(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.template = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.template = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `PARAMETERS`.
                 pub fn parameters(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.parameters = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.parameters = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `VARIABLES`.
                 pub fn variables(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.variables = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.variables = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CONSTANTS`.
                 pub fn constants(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.constants = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.constants = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MODIFIED`.
@@ -6414,6 +7083,15 @@ pub mod workflow {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.system_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -6454,6 +7132,7 @@ pub mod workflow {
                         "SYSTEM_CODE",
                         &self.system_code,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6466,10 +7145,10 @@ pub mod workflow {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         module_id: object.field("MODULE_ID")?,
-                        entity: object.field("ENTITY")?,
-                        document_type: object.field("DOCUMENT_TYPE")?,
+                        entity: object.exact_str("ENTITY")?,
+                        document_type: object.exact_str("DOCUMENT_TYPE")?,
                         auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.field("NAME")?,
+                        name: object.exact_str("NAME")?,
                         template: object.field("TEMPLATE")?,
                         parameters: object.field("PARAMETERS")?,
                         variables: object.field("VARIABLES")?,
@@ -6477,7 +7156,8 @@ pub mod workflow {
                         modified: object.field("MODIFIED")?,
                         is_modified: object.field("IS_MODIFIED")?,
                         user_id: object.field("USER_ID")?,
-                        system_code: object.field("SYSTEM_CODE")?,
+                        system_code: object.exact_str("SYSTEM_CODE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6518,21 +7198,13 @@ pub mod workflow {
                 /// `NAME`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub template: ::std::option::Option<::serde_json::Value>,
                 /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub parameters: ::std::option::Option<::serde_json::Value>,
                 /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub variables: ::std::option::Option<::serde_json::Value>,
                 /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub constants: ::std::option::Option<::serde_json::Value>,
                 /// `MODIFIED`: `datetime`, optional.
                 pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
@@ -6543,6 +7215,13 @@ pub mod workflow {
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
                 pub system_code: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -6562,6 +7241,7 @@ pub mod workflow {
                         is_modified: ::std::default::Default::default(),
                         user_id: ::std::default::Default::default(),
                         system_code: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -6612,49 +7292,33 @@ pub mod workflow {
                 /// Sets `TEMPLATE`.
                 pub fn template(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.template = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.template = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `PARAMETERS`.
                 pub fn parameters(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.parameters = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.parameters = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `VARIABLES`.
                 pub fn variables(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.variables = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.variables = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CONSTANTS`.
                 pub fn constants(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.constants = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.constants = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MODIFIED`.
@@ -6684,6 +7348,15 @@ pub mod workflow {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.system_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -6724,6 +7397,7 @@ pub mod workflow {
                         "SYSTEM_CODE",
                         &self.system_code,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6736,10 +7410,10 @@ pub mod workflow {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         module_id: object.field("MODULE_ID")?,
-                        entity: object.field("ENTITY")?,
-                        document_type: object.field("DOCUMENT_TYPE")?,
+                        entity: object.exact_str("ENTITY")?,
+                        document_type: object.exact_str("DOCUMENT_TYPE")?,
                         auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.field("NAME")?,
+                        name: object.exact_str("NAME")?,
                         template: object.field("TEMPLATE")?,
                         parameters: object.field("PARAMETERS")?,
                         variables: object.field("VARIABLES")?,
@@ -6747,7 +7421,8 @@ pub mod workflow {
                         modified: object.field("MODIFIED")?,
                         is_modified: object.field("IS_MODIFIED")?,
                         user_id: object.field("USER_ID")?,
-                        system_code: object.field("SYSTEM_CODE")?,
+                        system_code: object.exact_str("SYSTEM_CODE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6788,21 +7463,13 @@ pub mod workflow {
                 /// `NAME`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub template: ::std::option::Option<::serde_json::Value>,
                 /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub parameters: ::std::option::Option<::serde_json::Value>,
                 /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub variables: ::std::option::Option<::serde_json::Value>,
                 /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub constants: ::std::option::Option<::serde_json::Value>,
                 /// `MODIFIED`: `datetime`, optional.
                 pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `IS_MODIFIED`: `boolean`, optional.
@@ -6813,6 +7480,13 @@ pub mod workflow {
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
                 pub system_code: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
@@ -6832,6 +7506,7 @@ pub mod workflow {
                         is_modified: ::std::default::Default::default(),
                         user_id: ::std::default::Default::default(),
                         system_code: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -6882,49 +7557,33 @@ pub mod workflow {
                 /// Sets `TEMPLATE`.
                 pub fn template(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.template = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.template = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `PARAMETERS`.
                 pub fn parameters(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.parameters = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.parameters = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `VARIABLES`.
                 pub fn variables(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.variables = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.variables = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CONSTANTS`.
                 pub fn constants(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.constants = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.constants = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MODIFIED`.
@@ -6954,6 +7613,15 @@ pub mod workflow {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.system_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -6994,6 +7662,7 @@ pub mod workflow {
                         "SYSTEM_CODE",
                         &self.system_code,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7006,10 +7675,10 @@ pub mod workflow {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         module_id: object.field("MODULE_ID")?,
-                        entity: object.field("ENTITY")?,
-                        document_type: object.field("DOCUMENT_TYPE")?,
+                        entity: object.exact_str("ENTITY")?,
+                        document_type: object.exact_str("DOCUMENT_TYPE")?,
                         auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.field("NAME")?,
+                        name: object.exact_str("NAME")?,
                         template: object.field("TEMPLATE")?,
                         parameters: object.field("PARAMETERS")?,
                         variables: object.field("VARIABLES")?,
@@ -7017,7 +7686,8 @@ pub mod workflow {
                         modified: object.field("MODIFIED")?,
                         is_modified: object.field("IS_MODIFIED")?,
                         user_id: object.field("USER_ID")?,
-                        system_code: object.field("SYSTEM_CODE")?,
+                        system_code: object.exact_str("SYSTEM_CODE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7224,6 +7894,13 @@ pub mod workflow {
                 pub template_data: ::std::option::Option<::serde_json::Value>,
                 /// `AUTO_EXECUTE`: `integer`, optional.
                 pub auto_execute: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -7233,6 +7910,7 @@ pub mod workflow {
                         description: ::std::default::Default::default(),
                         template_data: ::std::default::Default::default(),
                         auto_execute: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `NAME`.
@@ -7267,6 +7945,15 @@ pub mod workflow {
                     self.auto_execute = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -7291,6 +7978,7 @@ pub mod workflow {
                         "AUTO_EXECUTE",
                         &self.auto_execute,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7301,10 +7989,11 @@ pub mod workflow {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("NAME")?,
-                        description: object.field("DESCRIPTION")?,
+                        name: object.exact_str("NAME")?,
+                        description: object.exact_str("DESCRIPTION")?,
                         template_data: object.field("TEMPLATE_DATA")?,
                         auto_execute: object.field("AUTO_EXECUTE")?,
+                        extra: object.rest()?,
                     })
                 }
             }

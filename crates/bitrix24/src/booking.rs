@@ -17,11 +17,30 @@ pub mod v1 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -32,6 +51,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -43,6 +63,7 @@ pub mod v1 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -62,6 +83,13 @@ pub mod v1 {
             pub wait_list_id: i64,
             /// `fields`: `object`, optional.
             pub fields: ::std::option::Option<createfromwaitlist::Fields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createfromwaitlist {
             /// The call with its required parameters: `waitListId`.
@@ -69,6 +97,7 @@ pub mod v1 {
                 Self {
                     wait_list_id: wait_list_id.into(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `fields`.
@@ -77,6 +106,15 @@ pub mod v1 {
                 value: impl ::std::convert::Into<createfromwaitlist::Fields>,
             ) -> Self {
                 self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -89,6 +127,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("waitListId", &self.wait_list_id)?;
                 crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -101,6 +140,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     wait_list_id: object.field("waitListId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -118,11 +158,30 @@ pub mod v1 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -133,6 +192,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -142,7 +202,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -159,11 +222,30 @@ pub mod v1 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -174,6 +256,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -183,7 +266,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -202,6 +288,13 @@ pub mod v1 {
             pub filter: ::std::option::Option<list::Filter>,
             /// `ORDER`: `object`, optional.
             pub order: ::std::option::Option<list::Order>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -209,6 +302,7 @@ pub mod v1 {
                 Self {
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FILTER`.
@@ -227,6 +321,15 @@ pub mod v1 {
                 self.order = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -237,6 +340,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -249,6 +353,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     filter: object.field("FILTER")?,
                     order: object.field("ORDER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -268,6 +373,13 @@ pub mod v1 {
             pub id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -278,7 +390,17 @@ pub mod v1 {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -290,6 +412,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -302,6 +425,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -338,6 +462,13 @@ pub mod v1 {
                 pub from: ::serde_json::Value,
                 /// `to`: `object`, required.
                 pub to: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsDatePeriod {
                 /// The object with its required parameters: `from`, `to`.
@@ -348,7 +479,17 @@ pub mod v1 {
                     Self {
                         from: from.into(),
                         to: to.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for FieldsDatePeriod {
@@ -360,6 +501,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("from", &self.from)?;
                     map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -372,6 +514,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         from: object.field("from")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -384,30 +527,33 @@ pub mod v1 {
             #[non_exhaustive]
             pub struct Fields {
                 /// `resourceIds`: `array`, required.
-                pub resource_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub resource_ids: ::serde_json::Value,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `datePeriod`: `object`, required.
                 pub date_period: FieldsDatePeriod,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `resourceIds`, `datePeriod`.
                 pub fn new(
-                    resource_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    resource_ids: impl ::std::convert::Into<::serde_json::Value>,
                     date_period: impl ::std::convert::Into<FieldsDatePeriod>,
                 ) -> Self {
                     Self {
-                        resource_ids: resource_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        resource_ids: resource_ids.into(),
                         name: ::std::default::Default::default(),
                         description: ::std::default::Default::default(),
                         date_period: date_period.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -426,6 +572,15 @@ pub mod v1 {
                     self.description = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -442,6 +597,7 @@ pub mod v1 {
                         &self.description,
                     )?;
                     map.serialize_entry("datePeriod", &self.date_period)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -453,9 +609,10 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         resource_ids: object.field("resourceIds")?,
-                        name: object.field("name")?,
-                        description: object.field("description")?,
+                        name: object.exact_str("name")?,
+                        description: object.exact_str("description")?,
                         date_period: object.field("datePeriod")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -485,13 +642,30 @@ pub mod v1 {
             pub struct List {
                 /// `bookingId`: `integer`, required.
                 pub booking_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `bookingId`.
                 pub fn new(booking_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         booking_id: booking_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -502,6 +676,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("bookingId", &self.booking_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -513,6 +688,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         booking_id: object.field("bookingId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -532,6 +708,13 @@ pub mod v1 {
                 pub booking_id: i64,
                 /// `clients`: `array`, required.
                 pub clients: ::std::vec::Vec<set::Clients>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `bookingId`, `clients`.
@@ -547,7 +730,17 @@ pub mod v1 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -559,6 +752,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("bookingId", &self.booking_id)?;
                     map.serialize_entry("clients", &self.clients)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -571,6 +765,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         booking_id: object.field("bookingId")?,
                         clients: object.field("clients")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -588,13 +783,30 @@ pub mod v1 {
             pub struct Unset {
                 /// `bookingId`: `integer`, required.
                 pub booking_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Unset {
                 /// The call with its required parameters: `bookingId`.
                 pub fn new(booking_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         booking_id: booking_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Unset {
@@ -605,6 +817,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("bookingId", &self.booking_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -616,6 +829,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         booking_id: object.field("bookingId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -638,6 +852,53 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1021 = "1021", N100 = "100" });
                 error_code!(Error);
+                /// The object `result.bookingClient.type` of `booking.v1.booking.client.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputBookingClientType {
+                    /// `code`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `module`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub module: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputBookingClientType {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            code: object.soft("code"),
+                            module: object.soft("module"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputBookingClientType {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::opt_entry(&mut map, "module", &self.module)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result.bookingClient` of `booking.v1.booking.client.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
@@ -647,7 +908,7 @@ pub mod v1 {
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
                     /// `type`: `object`, optional.
-                    pub type_: ::serde_json::Value,
+                    pub type_: ::std::option::Option<OutputBookingClientType>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -676,7 +937,7 @@ pub mod v1 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        map.serialize_entry("type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -761,6 +1022,13 @@ pub mod v1 {
                     ///
                     /// Values: `code`, `CONTACT`, `COMPANY`.
                     pub type_: ::serde_json::Value,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Clients {
                     /// The object with its required parameters: `id`, `type`.
@@ -771,7 +1039,17 @@ pub mod v1 {
                         Self {
                             id: id.into(),
                             type_: type_.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Clients {
@@ -784,6 +1062,7 @@ pub mod v1 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -796,6 +1075,7 @@ pub mod v1 {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -870,6 +1150,13 @@ pub mod v1 {
                 pub from: ::serde_json::Value,
                 /// `to`: `object`, required.
                 pub to: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsDatePeriod {
                 /// The object with its required parameters: `from`, `to`.
@@ -880,7 +1167,17 @@ pub mod v1 {
                     Self {
                         from: from.into(),
                         to: to.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for FieldsDatePeriod {
@@ -892,6 +1189,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("from", &self.from)?;
                     map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -904,6 +1202,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         from: object.field("from")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -916,30 +1215,33 @@ pub mod v1 {
             #[non_exhaustive]
             pub struct Fields {
                 /// `resourceIds`: `array`, required.
-                pub resource_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub resource_ids: ::serde_json::Value,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `datePeriod`: `object`, required.
                 pub date_period: FieldsDatePeriod,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `resourceIds`, `datePeriod`.
                 pub fn new(
-                    resource_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    resource_ids: impl ::std::convert::Into<::serde_json::Value>,
                     date_period: impl ::std::convert::Into<FieldsDatePeriod>,
                 ) -> Self {
                     Self {
-                        resource_ids: resource_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        resource_ids: resource_ids.into(),
                         name: ::std::default::Default::default(),
                         description: ::std::default::Default::default(),
                         date_period: date_period.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -958,6 +1260,15 @@ pub mod v1 {
                     self.description = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -974,6 +1285,7 @@ pub mod v1 {
                         &self.description,
                     )?;
                     map.serialize_entry("datePeriod", &self.date_period)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -985,9 +1297,10 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         resource_ids: object.field("resourceIds")?,
-                        name: object.field("name")?,
-                        description: object.field("description")?,
+                        name: object.exact_str("name")?,
+                        description: object.exact_str("description")?,
                         date_period: object.field("datePeriod")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1042,13 +1355,30 @@ pub mod v1 {
             pub struct List {
                 /// `bookingId`: `integer`, required.
                 pub booking_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `bookingId`.
                 pub fn new(booking_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         booking_id: booking_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -1059,6 +1389,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("bookingId", &self.booking_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1070,6 +1401,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         booking_id: object.field("bookingId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1089,6 +1421,13 @@ pub mod v1 {
                 pub booking_id: i64,
                 /// `externalData`: `array`, required.
                 pub external_data: ::std::vec::Vec<set::ExternalData>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `bookingId`, `externalData`.
@@ -1104,7 +1443,17 @@ pub mod v1 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -1116,6 +1465,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("bookingId", &self.booking_id)?;
                     map.serialize_entry("externalData", &self.external_data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1128,6 +1478,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         booking_id: object.field("bookingId")?,
                         external_data: object.field("externalData")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1145,13 +1496,30 @@ pub mod v1 {
             pub struct Unset {
                 /// `bookingId`: `integer`, required.
                 pub booking_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Unset {
                 /// The call with its required parameters: `bookingId`.
                 pub fn new(booking_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         booking_id: booking_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Unset {
@@ -1162,6 +1530,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("bookingId", &self.booking_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1173,6 +1542,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         booking_id: object.field("bookingId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1330,6 +1700,13 @@ pub mod v1 {
                     pub entity_type_id: ::std::string::String,
                     /// `value`: `string`, required.
                     pub value: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl ExternalData {
                     /// The object with its required parameters: `moduleId`, `entityTypeId`, `value`.
@@ -1342,7 +1719,17 @@ pub mod v1 {
                             module_id: module_id.into(),
                             entity_type_id: entity_type_id.into(),
                             value: value.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for ExternalData {
@@ -1356,6 +1743,7 @@ pub mod v1 {
                         map.serialize_entry("moduleId", &self.module_id)?;
                         map.serialize_entry("entityTypeId", &self.entity_type_id)?;
                         map.serialize_entry("value", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1369,6 +1757,7 @@ pub mod v1 {
                             module_id: object.field("moduleId")?,
                             entity_type_id: object.field("entityTypeId")?,
                             value: object.field("value")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1429,6 +1818,144 @@ pub mod v1 {
             }
             string_enum!(Error { N1021 = "1021", N100 = "100" });
             error_code!(Error);
+            /// The object `result.booking.datePeriod.from` of `booking.v1.booking.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputBookingDatePeriodFrom {
+                /// `timestamp`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timestamp: ::std::option::Option<i64>,
+                /// `timezone`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timezone: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputBookingDatePeriodFrom {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        timestamp: object.soft("timestamp"),
+                        timezone: object.soft("timezone"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputBookingDatePeriodFrom {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
+                    crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.booking.datePeriod.to` of `booking.v1.booking.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputBookingDatePeriodTo {
+                /// `timestamp`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timestamp: ::std::option::Option<i64>,
+                /// `timezone`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timezone: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputBookingDatePeriodTo {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        timestamp: object.soft("timestamp"),
+                        timezone: object.soft("timezone"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputBookingDatePeriodTo {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
+                    crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.booking.datePeriod` of `booking.v1.booking.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputBookingDatePeriod {
+                /// `from`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub from: ::std::option::Option<OutputBookingDatePeriodFrom>,
+                /// `to`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub to: ::std::option::Option<OutputBookingDatePeriodTo>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputBookingDatePeriod {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        from: object.soft("from"),
+                        to: object.soft("to"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputBookingDatePeriod {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result.booking` of `booking.v1.booking.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -1436,7 +1963,7 @@ pub mod v1 {
             #[non_exhaustive]
             pub struct OutputBooking {
                 /// `datePeriod`: `object`, optional.
-                pub date_period: ::serde_json::Value,
+                pub date_period: ::std::option::Option<OutputBookingDatePeriod>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `id`: `integer`, optional.
@@ -1474,7 +2001,11 @@ pub mod v1 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("datePeriod", &self.date_period)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "datePeriod",
+                        &self.date_period,
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "description",
@@ -1566,6 +2097,13 @@ pub mod v1 {
                 pub within: ::std::option::Option<::serde_json::Value>,
                 /// `client`: `object`, optional.
                 pub client: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -1573,6 +2111,7 @@ pub mod v1 {
                     Self {
                         within: ::std::default::Default::default(),
                         client: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `within`.
@@ -1591,6 +2130,15 @@ pub mod v1 {
                     self.client = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -1601,6 +2149,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "within", &self.within)?;
                     crate::support::opt_entry(&mut map, "client", &self.client)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1613,6 +2162,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         within: object.field("within")?,
                         client: object.field("client")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1630,6 +2180,13 @@ pub mod v1 {
                 pub date_from: ::std::option::Option<::std::string::String>,
                 /// `dateTo`: `string`, optional.
                 pub date_to: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
@@ -1638,6 +2195,7 @@ pub mod v1 {
                         id: ::std::default::Default::default(),
                         date_from: ::std::default::Default::default(),
                         date_to: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -1664,6 +2222,15 @@ pub mod v1 {
                     self.date_to = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -1675,6 +2242,7 @@ pub mod v1 {
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "dateFrom", &self.date_from)?;
                     crate::support::opt_entry(&mut map, "dateTo", &self.date_to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1685,14 +2253,153 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        date_from: object.field("dateFrom")?,
-                        date_to: object.field("dateTo")?,
+                        id: object.exact_str("id")?,
+                        date_from: object.exact_str("dateFrom")?,
+                        date_to: object.exact_str("dateTo")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// The object `result.booking.datePeriod.from` of `booking.v1.booking.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputBookingDatePeriodFrom {
+                /// `timestamp`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timestamp: ::std::option::Option<i64>,
+                /// `timezone`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timezone: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputBookingDatePeriodFrom {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        timestamp: object.soft("timestamp"),
+                        timezone: object.soft("timezone"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputBookingDatePeriodFrom {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
+                    crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.booking.datePeriod.to` of `booking.v1.booking.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputBookingDatePeriodTo {
+                /// `timestamp`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timestamp: ::std::option::Option<i64>,
+                /// `timezone`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timezone: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputBookingDatePeriodTo {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        timestamp: object.soft("timestamp"),
+                        timezone: object.soft("timezone"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputBookingDatePeriodTo {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
+                    crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.booking.datePeriod` of `booking.v1.booking.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputBookingDatePeriod {
+                /// `from`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub from: ::std::option::Option<OutputBookingDatePeriodFrom>,
+                /// `to`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub to: ::std::option::Option<OutputBookingDatePeriodTo>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputBookingDatePeriod {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        from: object.soft("from"),
+                        to: object.soft("to"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputBookingDatePeriod {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result.booking` of `booking.v1.booking.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -1700,7 +2407,7 @@ pub mod v1 {
             #[non_exhaustive]
             pub struct OutputBooking {
                 /// `datePeriod`: `object`, optional.
-                pub date_period: ::serde_json::Value,
+                pub date_period: ::std::option::Option<OutputBookingDatePeriod>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `id`: `integer`, optional.
@@ -1738,7 +2445,11 @@ pub mod v1 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("datePeriod", &self.date_period)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "datePeriod",
+                        &self.date_period,
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "description",
@@ -1835,6 +2546,13 @@ pub mod v1 {
                 pub from: ::serde_json::Value,
                 /// `to`: `object`, required.
                 pub to: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsDatePeriod {
                 /// The object with its required parameters: `from`, `to`.
@@ -1845,7 +2563,17 @@ pub mod v1 {
                     Self {
                         from: from.into(),
                         to: to.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for FieldsDatePeriod {
@@ -1857,6 +2585,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("from", &self.from)?;
                     map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1869,6 +2598,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         from: object.field("from")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1881,15 +2611,20 @@ pub mod v1 {
             #[non_exhaustive]
             pub struct Fields {
                 /// `resourceIds`: `array`, optional.
-                pub resource_ids: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub resource_ids: ::std::option::Option<::serde_json::Value>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `datePeriod`: `object`, optional.
                 pub date_period: ::std::option::Option<FieldsDatePeriod>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -1899,18 +2634,15 @@ pub mod v1 {
                         name: ::std::default::Default::default(),
                         description: ::std::default::Default::default(),
                         date_period: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `resourceIds`.
                 pub fn resource_ids(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.resource_ids = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.resource_ids = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `name`.
@@ -1937,6 +2669,15 @@ pub mod v1 {
                     self.date_period = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -1961,6 +2702,7 @@ pub mod v1 {
                         "datePeriod",
                         &self.date_period,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1972,9 +2714,10 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         resource_ids: object.field("resourceIds")?,
-                        name: object.field("name")?,
-                        description: object.field("description")?,
+                        name: object.exact_str("name")?,
+                        description: object.exact_str("description")?,
                         date_period: object.field("datePeriod")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2002,11 +2745,30 @@ pub mod v1 {
         /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct List {}
+        pub struct List {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl List {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for List {
@@ -2015,7 +2777,9 @@ pub mod v1 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -2023,8 +2787,8 @@ pub mod v1 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -2140,11 +2904,30 @@ pub mod v1 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -2155,6 +2938,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2166,6 +2950,7 @@ pub mod v1 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2183,11 +2968,30 @@ pub mod v1 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -2198,6 +3002,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2207,7 +3012,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -2224,11 +3032,30 @@ pub mod v1 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -2239,6 +3066,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2248,7 +3076,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -2267,6 +3098,13 @@ pub mod v1 {
             pub filter: ::std::option::Option<list::Filter>,
             /// `ORDER`: `object`, optional.
             pub order: ::std::option::Option<list::Order>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -2274,6 +3112,7 @@ pub mod v1 {
                 Self {
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FILTER`.
@@ -2292,6 +3131,15 @@ pub mod v1 {
                 self.order = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -2302,6 +3150,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2314,6 +3163,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     filter: object.field("FILTER")?,
                     order: object.field("ORDER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2333,6 +3183,13 @@ pub mod v1 {
             pub id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -2343,7 +3200,17 @@ pub mod v1 {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -2355,6 +3222,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2367,6 +3235,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2547,6 +3416,13 @@ pub mod v1 {
                 pub confirmation_repetitions_interval: ::std::option::Option<i64>,
                 /// `confirmationCounterDelay`: `integer`, optional.
                 pub confirmation_counter_delay: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `name`, `typeId`.
@@ -2577,6 +3453,7 @@ pub mod v1 {
                         confirmation_repetitions: ::std::default::Default::default(),
                         confirmation_repetitions_interval: ::std::default::Default::default(),
                         confirmation_counter_delay: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `description`.
@@ -2765,6 +3642,15 @@ pub mod v1 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -2871,6 +3757,7 @@ pub mod v1 {
                         "confirmationCounterDelay",
                         &self.confirmation_counter_delay,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2882,7 +3769,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
-                        description: object.field("description")?,
+                        description: object.exact_str("description")?,
                         type_id: object.field("typeId")?,
                         is_main: object.field("isMain")?,
                         is_info_notification_on: object.field("isInfoNotificationOn")?,
@@ -2911,6 +3798,7 @@ pub mod v1 {
                             .field("confirmationRepetitionsInterval")?,
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3162,6 +4050,32 @@ pub mod v1 {
                 >,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
+                /// `confirmationNotificationDelay`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub confirmation_notification_delay: ::std::option::Option<i64>,
+                /// `confirmationNotificationRepetitions`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub confirmation_notification_repetitions: ::serde_json::Value,
+                /// `confirmationNotificationRepetitionsInterval`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub confirmation_notification_repetitions_interval: ::std::option::Option<
+                    i64,
+                >,
+                /// `delayedNotificationDelay`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub delayed_notification_delay: ::std::option::Option<i64>,
+                /// `infoNotificationDelay`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub info_notification_delay: ::serde_json::Value,
+                /// `reminderNotificationDelay`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub reminder_notification_delay: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3206,6 +4120,17 @@ pub mod v1 {
                         template_type_info: object.field("templateTypeInfo")?,
                         template_type_reminder: object.field("templateTypeReminder")?,
                         type_id: object.field("typeId")?,
+                        confirmation_notification_delay: object
+                            .soft("confirmationNotificationDelay"),
+                        confirmation_notification_repetitions: object
+                            .soft("confirmationNotificationRepetitions"),
+                        confirmation_notification_repetitions_interval: object
+                            .soft("confirmationNotificationRepetitionsInterval"),
+                        delayed_notification_delay: object
+                            .soft("delayedNotificationDelay"),
+                        info_notification_delay: object.soft("infoNotificationDelay"),
+                        reminder_notification_delay: object
+                            .soft("reminderNotificationDelay"),
                         extra: object.rest()?,
                     })
                 }
@@ -3316,6 +4241,34 @@ pub mod v1 {
                         &self.template_type_reminder,
                     )?;
                     crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationDelay",
+                        &self.confirmation_notification_delay,
+                    )?;
+                    map.serialize_entry(
+                        "confirmationNotificationRepetitions",
+                        &self.confirmation_notification_repetitions,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationRepetitionsInterval",
+                        &self.confirmation_notification_repetitions_interval,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedNotificationDelay",
+                        &self.delayed_notification_delay,
+                    )?;
+                    map.serialize_entry(
+                        "infoNotificationDelay",
+                        &self.info_notification_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "reminderNotificationDelay",
+                        &self.reminder_notification_delay,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3401,6 +4354,13 @@ pub mod v1 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -3411,6 +4371,7 @@ pub mod v1 {
                         type_id: ::std::default::Default::default(),
                         name: ::std::default::Default::default(),
                         description: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `searchQuery`.
@@ -3450,6 +4411,15 @@ pub mod v1 {
                     self.description = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -3475,6 +4445,7 @@ pub mod v1 {
                         "description",
                         &self.description,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3485,11 +4456,12 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        search_query: object.field("searchQuery")?,
+                        search_query: object.exact_str("searchQuery")?,
                         is_main: object.field("isMain")?,
                         type_id: object.field("typeId")?,
-                        name: object.field("name")?,
-                        description: object.field("description")?,
+                        name: object.exact_str("name")?,
+                        description: object.exact_str("description")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3505,6 +4477,13 @@ pub mod v1 {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
@@ -3512,6 +4491,7 @@ pub mod v1 {
                     Self {
                         id: ::std::default::Default::default(),
                         name: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -3530,6 +4510,15 @@ pub mod v1 {
                     self.name = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -3540,6 +4529,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3550,8 +4540,9 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3711,6 +4702,32 @@ pub mod v1 {
                 >,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
+                /// `confirmationNotificationDelay`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub confirmation_notification_delay: ::std::option::Option<i64>,
+                /// `confirmationNotificationRepetitions`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub confirmation_notification_repetitions: ::serde_json::Value,
+                /// `confirmationNotificationRepetitionsInterval`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub confirmation_notification_repetitions_interval: ::std::option::Option<
+                    i64,
+                >,
+                /// `delayedNotificationDelay`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub delayed_notification_delay: ::std::option::Option<i64>,
+                /// `infoNotificationDelay`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub info_notification_delay: ::serde_json::Value,
+                /// `reminderNotificationDelay`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub reminder_notification_delay: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3755,6 +4772,17 @@ pub mod v1 {
                         template_type_info: object.field("templateTypeInfo")?,
                         template_type_reminder: object.field("templateTypeReminder")?,
                         type_id: object.field("typeId")?,
+                        confirmation_notification_delay: object
+                            .soft("confirmationNotificationDelay"),
+                        confirmation_notification_repetitions: object
+                            .soft("confirmationNotificationRepetitions"),
+                        confirmation_notification_repetitions_interval: object
+                            .soft("confirmationNotificationRepetitionsInterval"),
+                        delayed_notification_delay: object
+                            .soft("delayedNotificationDelay"),
+                        info_notification_delay: object.soft("infoNotificationDelay"),
+                        reminder_notification_delay: object
+                            .soft("reminderNotificationDelay"),
                         extra: object.rest()?,
                     })
                 }
@@ -3865,6 +4893,34 @@ pub mod v1 {
                         &self.template_type_reminder,
                     )?;
                     crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationDelay",
+                        &self.confirmation_notification_delay,
+                    )?;
+                    map.serialize_entry(
+                        "confirmationNotificationRepetitions",
+                        &self.confirmation_notification_repetitions,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationRepetitionsInterval",
+                        &self.confirmation_notification_repetitions_interval,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedNotificationDelay",
+                        &self.delayed_notification_delay,
+                    )?;
+                    map.serialize_entry(
+                        "infoNotificationDelay",
+                        &self.info_notification_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "reminderNotificationDelay",
+                        &self.reminder_notification_delay,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3931,13 +4987,30 @@ pub mod v1 {
             pub struct List {
                 /// `resourceId`: `integer`, required.
                 pub resource_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `resourceId`.
                 pub fn new(resource_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         resource_id: resource_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -3948,6 +5021,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("resourceId", &self.resource_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3959,6 +5033,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         resource_id: object.field("resourceId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3978,6 +5053,13 @@ pub mod v1 {
                 pub resource_id: i64,
                 /// `slots`: `array`, required.
                 pub slots: ::std::vec::Vec<set::Slots>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `resourceId`, `slots`.
@@ -3993,7 +5075,17 @@ pub mod v1 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -4005,6 +5097,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("resourceId", &self.resource_id)?;
                     map.serialize_entry("slots", &self.slots)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4017,6 +5110,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         resource_id: object.field("resourceId")?,
                         slots: object.field("slots")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4034,13 +5128,30 @@ pub mod v1 {
             pub struct Unset {
                 /// `resourceId`: `integer`, required.
                 pub resource_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Unset {
                 /// The call with its required parameters: `resourceId`.
                 pub fn new(resource_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         resource_id: resource_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Unset {
@@ -4051,6 +5162,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("resourceId", &self.resource_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4062,6 +5174,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         resource_id: object.field("resourceId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4242,31 +5355,6 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1009 = "1009", N0 = "0", N100 = "100" });
                 error_code!(Error);
-                /// Allowed values of `params.slots.weekDays` in `booking.v1.resource.slots.set`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SlotsWeekDays {
-                    /// `Mon`
-                    Mon,
-                    /// `Tue`
-                    Tue,
-                    /// `Wed`
-                    Wed,
-                    /// `Thu`
-                    Thu,
-                    /// `Fri`
-                    Fri,
-                    /// `Sat`
-                    Sat,
-                    /// `Sun`
-                    Sun,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    SlotsWeekDays { Mon = "Mon", Tue = "Tue", Wed = "Wed", Thu = "Thu",
-                    Fri = "Fri", Sat = "Sat", Sun = "Sun" }
-                );
                 /// The object `params.slots` of `booking.v1.resource.slots.set`: `array`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html>
@@ -4282,9 +5370,16 @@ pub mod v1 {
                     /// `weekDays`: `array`, required.
                     ///
                     /// Values: `Mon`, `Tue`, `Wed`, `Thu`, `Fri`, `Sat`, `Sun`.
-                    pub week_days: ::std::vec::Vec<SlotsWeekDays>,
+                    pub week_days: ::serde_json::Value,
                     /// `slotSize`: `integer`, required.
                     pub slot_size: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Slots {
                     /// The object with its required parameters: `from`, `to`, `timezone`, `weekDays`, `slotSize`.
@@ -4292,21 +5387,26 @@ pub mod v1 {
                         from: impl ::std::convert::Into<i64>,
                         to: impl ::std::convert::Into<i64>,
                         timezone: impl ::std::convert::Into<::std::string::String>,
-                        week_days: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<SlotsWeekDays>,
-                        >,
+                        week_days: impl ::std::convert::Into<::serde_json::Value>,
                         slot_size: impl ::std::convert::Into<i64>,
                     ) -> Self {
                         Self {
                             from: from.into(),
                             to: to.into(),
                             timezone: timezone.into(),
-                            week_days: week_days
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
+                            week_days: week_days.into(),
                             slot_size: slot_size.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Slots {
@@ -4322,6 +5422,7 @@ pub mod v1 {
                         map.serialize_entry("timezone", &self.timezone)?;
                         map.serialize_entry("weekDays", &self.week_days)?;
                         map.serialize_entry("slotSize", &self.slot_size)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -4337,6 +5438,7 @@ pub mod v1 {
                             timezone: object.field("timezone")?,
                             week_days: object.field("weekDays")?,
                             slot_size: object.field("slotSize")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -4552,6 +5654,13 @@ pub mod v1 {
                 pub confirmation_repetitions_interval: ::std::option::Option<i64>,
                 /// `confirmationCounterDelay`: `integer`, optional.
                 pub confirmation_counter_delay: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -4579,6 +5688,7 @@ pub mod v1 {
                         confirmation_repetitions: ::std::default::Default::default(),
                         confirmation_repetitions_interval: ::std::default::Default::default(),
                         confirmation_counter_delay: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -4780,6 +5890,15 @@ pub mod v1 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -4886,6 +6005,7 @@ pub mod v1 {
                         "confirmationCounterDelay",
                         &self.confirmation_counter_delay,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4896,8 +6016,8 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        description: object.field("description")?,
+                        name: object.exact_str("name")?,
+                        description: object.exact_str("description")?,
                         type_id: object.field("typeId")?,
                         is_main: object.field("isMain")?,
                         is_info_notification_on: object.field("isInfoNotificationOn")?,
@@ -4926,6 +6046,7 @@ pub mod v1 {
                             .field("confirmationRepetitionsInterval")?,
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4956,11 +6077,30 @@ pub mod v1 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -4971,6 +6111,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4982,6 +6123,7 @@ pub mod v1 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4999,11 +6141,30 @@ pub mod v1 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -5014,6 +6175,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5023,7 +6185,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5040,11 +6205,30 @@ pub mod v1 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -5055,6 +6239,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5064,7 +6249,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5083,6 +6271,13 @@ pub mod v1 {
             pub filter: ::std::option::Option<list::Filter>,
             /// `ORDER`: `object`, optional.
             pub order: ::std::option::Option<list::Order>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -5090,6 +6285,7 @@ pub mod v1 {
                 Self {
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FILTER`.
@@ -5108,6 +6304,15 @@ pub mod v1 {
                 self.order = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -5118,6 +6323,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5130,6 +6336,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     filter: object.field("FILTER")?,
                     order: object.field("ORDER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5149,6 +6356,13 @@ pub mod v1 {
             pub id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -5159,7 +6373,17 @@ pub mod v1 {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -5171,6 +6395,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5183,6 +6408,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5352,6 +6578,13 @@ pub mod v1 {
                 pub confirmation_repetitions_interval: ::std::option::Option<i64>,
                 /// `confirmationCounterDelay`: `integer`, optional.
                 pub confirmation_counter_delay: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `name`, `code`.
@@ -5380,6 +6613,7 @@ pub mod v1 {
                         confirmation_repetitions: ::std::default::Default::default(),
                         confirmation_repetitions_interval: ::std::default::Default::default(),
                         confirmation_counter_delay: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `isInfoNotificationOn`.
@@ -5552,6 +6786,15 @@ pub mod v1 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -5648,6 +6891,7 @@ pub mod v1 {
                         "confirmationCounterDelay",
                         &self.confirmation_counter_delay,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5686,6 +6930,7 @@ pub mod v1 {
                             .field("confirmationRepetitionsInterval")?,
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6059,6 +7304,13 @@ pub mod v1 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `code`: `string`, optional.
                 pub code: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -6068,6 +7320,7 @@ pub mod v1 {
                         module_id: ::std::default::Default::default(),
                         name: ::std::default::Default::default(),
                         code: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `searchQuery`.
@@ -6102,6 +7355,15 @@ pub mod v1 {
                     self.code = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -6118,6 +7380,7 @@ pub mod v1 {
                     crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6128,10 +7391,11 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        search_query: object.field("searchQuery")?,
-                        module_id: object.field("moduleId")?,
-                        name: object.field("name")?,
-                        code: object.field("code")?,
+                        search_query: object.exact_str("searchQuery")?,
+                        module_id: object.exact_str("moduleId")?,
+                        name: object.exact_str("name")?,
+                        code: object.exact_str("code")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6149,6 +7413,13 @@ pub mod v1 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `code`: `string`, optional.
                 pub code: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
@@ -6157,6 +7428,7 @@ pub mod v1 {
                         id: ::std::default::Default::default(),
                         name: ::std::default::Default::default(),
                         code: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -6183,6 +7455,15 @@ pub mod v1 {
                     self.code = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -6194,6 +7475,7 @@ pub mod v1 {
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6204,9 +7486,10 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        code: object.field("code")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        code: object.exact_str("code")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6621,6 +7904,13 @@ pub mod v1 {
                 pub confirmation_repetitions_interval: ::std::option::Option<i64>,
                 /// `confirmationCounterDelay`: `integer`, optional.
                 pub confirmation_counter_delay: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -6646,6 +7936,7 @@ pub mod v1 {
                         confirmation_repetitions: ::std::default::Default::default(),
                         confirmation_repetitions_interval: ::std::default::Default::default(),
                         confirmation_counter_delay: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -6834,6 +8125,15 @@ pub mod v1 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -6930,6 +8230,7 @@ pub mod v1 {
                         "confirmationCounterDelay",
                         &self.confirmation_counter_delay,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6940,8 +8241,8 @@ pub mod v1 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        code: object.field("code")?,
+                        name: object.exact_str("name")?,
+                        code: object.exact_str("code")?,
                         is_info_notification_on: object.field("isInfoNotificationOn")?,
                         template_type_info: object.field("templateTypeInfo")?,
                         is_confirmation_notification_on: object
@@ -6968,6 +8269,7 @@ pub mod v1 {
                             .field("confirmationRepetitionsInterval")?,
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6998,11 +8300,30 @@ pub mod v1 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -7013,6 +8334,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7024,6 +8346,7 @@ pub mod v1 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7041,13 +8364,30 @@ pub mod v1 {
         pub struct Createfrombooking {
             /// `bookingId`: `integer`, required.
             pub booking_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createfrombooking {
             /// The call with its required parameters: `bookingId`.
             pub fn new(booking_id: impl ::std::convert::Into<i64>) -> Self {
                 Self {
                     booking_id: booking_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Createfrombooking {
@@ -7058,6 +8398,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("bookingId", &self.booking_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7069,6 +8410,7 @@ pub mod v1 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     booking_id: object.field("bookingId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7086,11 +8428,30 @@ pub mod v1 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -7101,6 +8462,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7110,7 +8472,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -7127,11 +8492,30 @@ pub mod v1 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -7142,6 +8526,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7151,7 +8536,10 @@ pub mod v1 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -7168,12 +8556,20 @@ pub mod v1 {
         pub struct List {
             /// `filter`: `object`, optional.
             pub filter: ::std::option::Option<list::Filter>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     filter: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `filter`.
@@ -7182,6 +8578,15 @@ pub mod v1 {
                 value: impl ::std::convert::Into<list::Filter>,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7193,6 +8598,7 @@ pub mod v1 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7204,6 +8610,7 @@ pub mod v1 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     filter: object.field("filter")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7223,6 +8630,13 @@ pub mod v1 {
             pub id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -7233,7 +8647,17 @@ pub mod v1 {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -7245,6 +8669,7 @@ pub mod v1 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7257,6 +8682,7 @@ pub mod v1 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7285,13 +8711,32 @@ pub mod v1 {
             pub struct Fields {
                 /// `note`: `string`, required.
                 pub note: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `note`.
                 pub fn new(
                     note: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { note: note.into() }
+                    Self {
+                        note: note.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Fields {
@@ -7302,6 +8747,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("note", &self.note)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7313,6 +8759,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         note: object.field("note")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7342,13 +8789,30 @@ pub mod v1 {
             pub struct List {
                 /// `waitListId`: `integer`, required.
                 pub wait_list_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `waitListId`.
                 pub fn new(wait_list_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         wait_list_id: wait_list_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -7359,6 +8823,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("waitListId", &self.wait_list_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7370,6 +8835,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         wait_list_id: object.field("waitListId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7389,6 +8855,13 @@ pub mod v1 {
                 pub wait_list_id: i64,
                 /// `clients`: `array`, required.
                 pub clients: ::std::vec::Vec<set::Clients>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `waitListId`, `clients`.
@@ -7404,7 +8877,17 @@ pub mod v1 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -7416,6 +8899,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("waitListId", &self.wait_list_id)?;
                     map.serialize_entry("clients", &self.clients)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7428,6 +8912,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         wait_list_id: object.field("waitListId")?,
                         clients: object.field("clients")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7445,13 +8930,30 @@ pub mod v1 {
             pub struct Unset {
                 /// `waitListId`: `integer`, required.
                 pub wait_list_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Unset {
                 /// The call with its required parameters: `waitListId`.
                 pub fn new(wait_list_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         wait_list_id: wait_list_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Unset {
@@ -7462,6 +8964,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("waitListId", &self.wait_list_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7473,6 +8976,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         wait_list_id: object.field("waitListId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7495,6 +8999,53 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1040 = "1040", N100 = "100" });
                 error_code!(Error);
+                /// The object `result.waitListClient.type` of `booking.v1.waitlist.client.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputWaitListClientType {
+                    /// `code`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `module`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub module: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputWaitListClientType {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            code: object.soft("code"),
+                            module: object.soft("module"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputWaitListClientType {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::opt_entry(&mut map, "module", &self.module)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result.waitListClient` of `booking.v1.waitlist.client.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
@@ -7504,7 +9055,7 @@ pub mod v1 {
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
                     /// `type`: `object`, optional.
-                    pub type_: ::serde_json::Value,
+                    pub type_: ::std::option::Option<OutputWaitListClientType>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -7533,7 +9084,7 @@ pub mod v1 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        map.serialize_entry("type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -7616,6 +9167,13 @@ pub mod v1 {
                     pub id: i64,
                     /// `type`: `object`, required.
                     pub type_: ::serde_json::Value,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Clients {
                     /// The object with its required parameters: `id`, `type`.
@@ -7626,7 +9184,17 @@ pub mod v1 {
                         Self {
                             id: id.into(),
                             type_: type_.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Clients {
@@ -7639,6 +9207,7 @@ pub mod v1 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -7651,6 +9220,7 @@ pub mod v1 {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -7762,13 +9332,30 @@ pub mod v1 {
             pub struct List {
                 /// `waitListId`: `integer`, required.
                 pub wait_list_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `waitListId`.
                 pub fn new(wait_list_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         wait_list_id: wait_list_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -7779,6 +9366,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("waitListId", &self.wait_list_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7790,6 +9378,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         wait_list_id: object.field("waitListId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7809,6 +9398,13 @@ pub mod v1 {
                 pub wait_list_id: i64,
                 /// `externalData`: `array`, required.
                 pub external_data: ::std::vec::Vec<set::ExternalData>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `waitListId`, `externalData`.
@@ -7824,7 +9420,17 @@ pub mod v1 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -7836,6 +9442,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("waitListId", &self.wait_list_id)?;
                     map.serialize_entry("externalData", &self.external_data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7848,6 +9455,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         wait_list_id: object.field("waitListId")?,
                         external_data: object.field("externalData")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7865,13 +9473,30 @@ pub mod v1 {
             pub struct Unset {
                 /// `waitListId`: `integer`, required.
                 pub wait_list_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Unset {
                 /// The call with its required parameters: `waitListId`.
                 pub fn new(wait_list_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         wait_list_id: wait_list_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Unset {
@@ -7882,6 +9507,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("waitListId", &self.wait_list_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7893,6 +9519,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         wait_list_id: object.field("waitListId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8050,6 +9677,13 @@ pub mod v1 {
                     pub entity_type_id: ::std::string::String,
                     /// `value`: `string`, required.
                     pub value: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl ExternalData {
                     /// The object with its required parameters: `moduleId`, `entityTypeId`, `value`.
@@ -8062,7 +9696,17 @@ pub mod v1 {
                             module_id: module_id.into(),
                             entity_type_id: entity_type_id.into(),
                             value: value.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for ExternalData {
@@ -8076,6 +9720,7 @@ pub mod v1 {
                         map.serialize_entry("moduleId", &self.module_id)?;
                         map.serialize_entry("entityTypeId", &self.entity_type_id)?;
                         map.serialize_entry("value", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -8089,6 +9734,7 @@ pub mod v1 {
                             module_id: object.field("moduleId")?,
                             entity_type_id: object.field("entityTypeId")?,
                             value: object.field("value")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -8266,6 +9912,13 @@ pub mod v1 {
                 pub from: ::std::string::String,
                 /// `to`: `string`, required.
                 pub to: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object with its required parameters: `from`, `to`.
@@ -8276,7 +9929,17 @@ pub mod v1 {
                     Self {
                         from: from.into(),
                         to: to.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Filter {
@@ -8288,6 +9951,7 @@ pub mod v1 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("from", &self.from)?;
                     map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8300,6 +9964,7 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self {
                         from: object.field("from")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8420,13 +10085,32 @@ pub mod v1 {
             pub struct Fields {
                 /// `note`: `string`, required.
                 pub note: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `note`.
                 pub fn new(
                     note: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { note: note.into() }
+                    Self {
+                        note: note.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Fields {
@@ -8437,6 +10121,7 @@ pub mod v1 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("note", &self.note)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8448,6 +10133,7 @@ pub mod v1 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         note: object.field("note")?,
+                        extra: object.rest()?,
                     })
                 }
             }

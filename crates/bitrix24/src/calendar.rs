@@ -14,26 +14,41 @@ pub mod accessibility {
     #[non_exhaustive]
     pub struct Get {
         /// `users`: `array`, required.
-        pub users: ::std::vec::Vec<::serde_json::Value>,
+        pub users: ::serde_json::Value,
         /// `from`: `date`, required.
         pub from: ::bitrix24_runtime::DateTime,
         /// `to`: `date`, required.
         pub to: ::bitrix24_runtime::DateTime,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `users`, `from`, `to`.
         pub fn new(
-            users: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            users: impl ::std::convert::Into<::serde_json::Value>,
             from: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             to: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         ) -> Self {
             Self {
-                users: users.into_iter().map(::std::convert::Into::into).collect(),
+                users: users.into(),
                 from: from.into(),
                 to: to.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -46,6 +61,7 @@ pub mod accessibility {
             map.serialize_entry("users", &self.users)?;
             map.serialize_entry("from", &self.from)?;
             map.serialize_entry("to", &self.to)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -59,6 +75,7 @@ pub mod accessibility {
                 users: object.field("users")?,
                 from: object.field("from")?,
                 to: object.field("to")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -297,11 +314,18 @@ pub mod event {
         /// `remind`: `array`, optional.
         pub remind: ::std::option::Option<::std::vec::Vec<add::Remind>>,
         /// `attendees`: `array`, optional.
-        pub attendees: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub attendees: ::std::option::Option<::serde_json::Value>,
         /// `meeting`: `object`, optional.
         pub meeting: ::std::option::Option<add::Meeting>,
         /// `crm_fields`: `array`, optional.
-        pub crm_fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub crm_fields: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `type`, `ownerId`, `from`, `to`, `section`, `name`.
@@ -339,6 +363,7 @@ pub mod event {
                 attendees: ::std::default::Default::default(),
                 meeting: ::std::default::Default::default(),
                 crm_fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `from_ts`.
@@ -458,13 +483,9 @@ pub mod event {
         /// Sets `attendees`.
         pub fn attendees(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.attendees = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.attendees = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `meeting`.
@@ -478,13 +499,18 @@ pub mod event {
         /// Sets `crm_fields`.
         pub fn crm_fields(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.crm_fields = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.crm_fields = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -536,6 +562,7 @@ pub mod event {
             crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
             crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
             crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -556,21 +583,22 @@ pub mod event {
                 auto_detect_section: object.field("auto_detect_section")?,
                 name: object.field("name")?,
                 skip_time: object.field("skip_time")?,
-                timezone_from: object.field("timezone_from")?,
-                timezone_to: object.field("timezone_to")?,
-                description: object.field("description")?,
-                color: object.field("color")?,
-                text_color: object.field("text_color")?,
-                accessibility: object.field("accessibility")?,
-                importance: object.field("importance")?,
+                timezone_from: object.exact_str("timezone_from")?,
+                timezone_to: object.exact_str("timezone_to")?,
+                description: object.exact_str("description")?,
+                color: object.exact_str("color")?,
+                text_color: object.exact_str("text_color")?,
+                accessibility: object.exact_str("accessibility")?,
+                importance: object.exact_str("importance")?,
                 private_event: object.field("private_event")?,
                 rrule: object.field("rrule")?,
                 is_meeting: object.field("is_meeting")?,
-                location: object.field("location")?,
+                location: object.exact_str("location")?,
                 remind: object.field("remind")?,
                 attendees: object.field("attendees")?,
                 meeting: object.field("meeting")?,
                 crm_fields: object.field("crm_fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -588,11 +616,30 @@ pub mod event {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -603,6 +650,7 @@ pub mod event {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -612,7 +660,10 @@ pub mod event {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -636,7 +687,14 @@ pub mod event {
         /// `to`: `date`, optional.
         pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `section`: `array`, optional.
-        pub section: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub section: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `type`, `ownerId`.
@@ -650,6 +708,7 @@ pub mod event {
                 from: ::std::default::Default::default(),
                 to: ::std::default::Default::default(),
                 section: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `from`.
@@ -671,13 +730,18 @@ pub mod event {
         /// Sets `section`.
         pub fn section(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.section = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.section = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -693,6 +757,7 @@ pub mod event {
             crate::support::opt_entry(&mut map, "from", &self.from)?;
             crate::support::opt_entry(&mut map, "to", &self.to)?;
             crate::support::opt_entry(&mut map, "section", &self.section)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -708,6 +773,7 @@ pub mod event {
                 from: object.field("from")?,
                 to: object.field("to")?,
                 section: object.field("section")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -725,11 +791,30 @@ pub mod event {
     pub struct Getbyid {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getbyid {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getbyid {
@@ -740,6 +825,7 @@ pub mod event {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -749,7 +835,10 @@ pub mod event {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -821,13 +910,20 @@ pub mod event {
         /// `remind`: `array`, optional.
         pub remind: ::std::option::Option<::std::vec::Vec<update::Remind>>,
         /// `attendees`: `array`, optional.
-        pub attendees: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub attendees: ::std::option::Option<::serde_json::Value>,
         /// `host`: `integer`, optional.
         pub host: ::std::option::Option<i64>,
         /// `meeting`: `object`, optional.
         pub meeting: ::std::option::Option<update::Meeting>,
         /// `crm_fields`: `array`, optional.
-        pub crm_fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub crm_fields: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `type`, `ownerId`.
@@ -865,6 +961,7 @@ pub mod event {
                 host: ::std::default::Default::default(),
                 meeting: ::std::default::Default::default(),
                 crm_fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `from`.
@@ -1021,13 +1118,9 @@ pub mod event {
         /// Sets `attendees`.
         pub fn attendees(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.attendees = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.attendees = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `host`.
@@ -1046,13 +1139,18 @@ pub mod event {
         /// Sets `crm_fields`.
         pub fn crm_fields(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.crm_fields = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.crm_fields = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1111,6 +1209,7 @@ pub mod event {
             crate::support::opt_entry(&mut map, "host", &self.host)?;
             crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
             crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1129,26 +1228,27 @@ pub mod event {
                 from_ts: object.field("from_ts")?,
                 to_ts: object.field("to_ts")?,
                 section: object.field("section")?,
-                name: object.field("name")?,
+                name: object.exact_str("name")?,
                 skip_time: object.field("skip_time")?,
-                timezone_from: object.field("timezone_from")?,
-                timezone_to: object.field("timezone_to")?,
-                description: object.field("description")?,
-                color: object.field("color")?,
-                text_color: object.field("text_color")?,
-                accessibility: object.field("accessibility")?,
-                importance: object.field("importance")?,
+                timezone_from: object.exact_str("timezone_from")?,
+                timezone_to: object.exact_str("timezone_to")?,
+                description: object.exact_str("description")?,
+                color: object.exact_str("color")?,
+                text_color: object.exact_str("text_color")?,
+                accessibility: object.exact_str("accessibility")?,
+                importance: object.exact_str("importance")?,
                 private_event: object.field("private_event")?,
                 recurrence_mode: object.field("recurrence_mode")?,
                 current_date_from: object.field("current_date_from")?,
                 rrule: object.field("rrule")?,
                 is_meeting: object.field("is_meeting")?,
-                location: object.field("location")?,
+                location: object.exact_str("location")?,
                 remind: object.field("remind")?,
                 attendees: object.field("attendees")?,
                 host: object.field("host")?,
                 meeting: object.field("meeting")?,
                 crm_fields: object.field("crm_fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1175,9 +1275,16 @@ pub mod event {
             /// `INTERVAL`: `integer`, optional.
             pub interval: ::std::option::Option<i64>,
             /// `BYDAY`: `array`, optional.
-            pub byday: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub byday: ::std::option::Option<::serde_json::Value>,
             /// `UNTIL`: `date`, optional.
             pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Rrule {
             /// The object; every parameter is optional.
@@ -1188,6 +1295,7 @@ pub mod event {
                     interval: ::std::default::Default::default(),
                     byday: ::std::default::Default::default(),
                     until: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FREQ`.
@@ -1211,13 +1319,9 @@ pub mod event {
             /// Sets `BYDAY`.
             pub fn byday(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.byday = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.byday = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `UNTIL`.
@@ -1226,6 +1330,15 @@ pub mod event {
                 value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.until = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1241,6 +1354,7 @@ pub mod event {
                 crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
                 crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
                 crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1251,11 +1365,12 @@ pub mod event {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    freq: object.field("FREQ")?,
+                    freq: object.exact_str("FREQ")?,
                     count: object.field("COUNT")?,
                     interval: object.field("INTERVAL")?,
                     byday: object.field("BYDAY")?,
                     until: object.field("UNTIL")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1271,6 +1386,13 @@ pub mod event {
             pub type_: ::std::option::Option<::std::string::String>,
             /// `count`: `integer`, optional.
             pub count: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Remind {
             /// The object; every parameter is optional.
@@ -1278,6 +1400,7 @@ pub mod event {
                 Self {
                     type_: ::std::default::Default::default(),
                     count: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `type`.
@@ -1293,6 +1416,15 @@ pub mod event {
                 self.count = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Remind {
             fn serialize<S: ::serde::Serializer>(
@@ -1303,6 +1435,7 @@ pub mod event {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "count", &self.count)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1313,8 +1446,9 @@ pub mod event {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
+                    type_: object.exact_str("type")?,
                     count: object.field("count")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1334,6 +1468,13 @@ pub mod event {
             pub allow_invite: ::std::option::Option<bool>,
             /// `hide_guests`: `boolean`, optional.
             pub hide_guests: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Meeting {
             /// The object; every parameter is optional.
@@ -1343,6 +1484,7 @@ pub mod event {
                     reinvite: ::std::default::Default::default(),
                     allow_invite: ::std::default::Default::default(),
                     hide_guests: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `notify`.
@@ -1371,6 +1513,15 @@ pub mod event {
                 self.hide_guests = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Meeting {
             fn serialize<S: ::serde::Serializer>(
@@ -1383,6 +1534,7 @@ pub mod event {
                 crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
                 crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
                 crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1397,6 +1549,7 @@ pub mod event {
                     reinvite: object.field("reinvite")?,
                     allow_invite: object.field("allow_invite")?,
                     hide_guests: object.field("hide_guests")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2212,6 +2365,13 @@ pub mod event {
             pub max_events_count: ::std::option::Option<i64>,
             /// `detailUrl`: `string`, optional.
             pub detail_url: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Nearest {
             /// The call; every parameter is optional.
@@ -2223,6 +2383,7 @@ pub mod event {
                     for_current_user: ::std::default::Default::default(),
                     max_events_count: ::std::default::Default::default(),
                     detail_url: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `type`.
@@ -2267,6 +2428,15 @@ pub mod event {
                 self.detail_url = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Nearest {
             fn serialize<S: ::serde::Serializer>(
@@ -2289,6 +2459,7 @@ pub mod event {
                     &self.max_events_count,
                 )?;
                 crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2299,12 +2470,13 @@ pub mod event {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
+                    type_: object.exact_str("type")?,
                     owner_id: object.field("ownerId")?,
                     days: object.field("days")?,
                     for_current_user: object.field("forCurrentUser")?,
                     max_events_count: object.field("maxEventsCount")?,
-                    detail_url: object.field("detailUrl")?,
+                    detail_url: object.exact_str("detailUrl")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3256,6 +3428,52 @@ pub mod event {
                 map.end()
             }
         }
+        /// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRruleByday {
+            /// `MO`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub mo: ::std::option::Option<::std::string::String>,
+            /// `WE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub we: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRruleByday {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    mo: object.soft("MO"),
+                    we: object.soft("WE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRruleByday {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "MO", &self.mo)?;
+                crate::support::opt_entry(&mut map, "WE", &self.we)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3265,7 +3483,7 @@ pub mod event {
             /// `FREQ`: `string`, optional.
             pub freq: ::std::option::Option<::std::string::String>,
             /// `BYDAY`: `object`, optional.
-            pub byday: ::serde_json::Value,
+            pub byday: ::std::option::Option<OutputRruleByday>,
             /// `INTERVAL`: `integer`, optional.
             pub interval: ::std::option::Option<i64>,
             /// `UNTIL`: `date`, optional.
@@ -3305,7 +3523,7 @@ pub mod event {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                map.serialize_entry("BYDAY", &self.byday)?;
+                crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
                 crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
                 crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
                 crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
@@ -3598,6 +3816,10 @@ pub mod event {
             pub tilde_user_offset_from: ::std::option::Option<i64>,
             /// `~USER_OFFSET_TO`: `integer`, optional.
             pub tilde_user_offset_to: ::std::option::Option<i64>,
+            /// `DAV_EXCH_LABEL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub dav_exch_label: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3669,6 +3891,7 @@ pub mod event {
                             "~DESCRIPTION",
                             "~USER_OFFSET_FROM",
                             "~USER_OFFSET_TO",
+                            "DAV_EXCH_LABEL",
                         ],
                         &[],
                     )?;
@@ -3729,6 +3952,7 @@ pub mod event {
                     tilde_description: object.field("~DESCRIPTION")?,
                     tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
                     tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+                    dav_exch_label: object.soft("DAV_EXCH_LABEL"),
                     extra: object.rest()?,
                 })
             }
@@ -3868,6 +4092,11 @@ pub mod event {
                     "~USER_OFFSET_TO",
                     &self.tilde_user_offset_to,
                 )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DAV_EXCH_LABEL",
+                    &self.dav_exch_label,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -3916,9 +4145,16 @@ pub mod event {
             /// `INTERVAL`: `integer`, optional.
             pub interval: ::std::option::Option<i64>,
             /// `BYDAY`: `array`, optional.
-            pub byday: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub byday: ::std::option::Option<::serde_json::Value>,
             /// `UNTIL`: `date`, optional.
             pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Rrule {
             /// The object; every parameter is optional.
@@ -3929,6 +4165,7 @@ pub mod event {
                     interval: ::std::default::Default::default(),
                     byday: ::std::default::Default::default(),
                     until: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FREQ`.
@@ -3952,13 +4189,9 @@ pub mod event {
             /// Sets `BYDAY`.
             pub fn byday(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.byday = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.byday = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `UNTIL`.
@@ -3967,6 +4200,15 @@ pub mod event {
                 value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
             ) -> Self {
                 self.until = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3982,6 +4224,7 @@ pub mod event {
                 crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
                 crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
                 crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3992,11 +4235,12 @@ pub mod event {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    freq: object.field("FREQ")?,
+                    freq: object.exact_str("FREQ")?,
                     count: object.field("COUNT")?,
                     interval: object.field("INTERVAL")?,
                     byday: object.field("BYDAY")?,
                     until: object.field("UNTIL")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4012,6 +4256,13 @@ pub mod event {
             pub type_: ::std::option::Option<::std::string::String>,
             /// `count`: `integer`, optional.
             pub count: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Remind {
             /// The object; every parameter is optional.
@@ -4019,6 +4270,7 @@ pub mod event {
                 Self {
                     type_: ::std::default::Default::default(),
                     count: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `type`.
@@ -4034,6 +4286,15 @@ pub mod event {
                 self.count = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Remind {
             fn serialize<S: ::serde::Serializer>(
@@ -4044,6 +4305,7 @@ pub mod event {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "count", &self.count)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4054,8 +4316,9 @@ pub mod event {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
+                    type_: object.exact_str("type")?,
                     count: object.field("count")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4075,6 +4338,13 @@ pub mod event {
             pub allow_invite: ::std::option::Option<bool>,
             /// `hide_guests`: `boolean`, optional.
             pub hide_guests: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Meeting {
             /// The object; every parameter is optional.
@@ -4084,6 +4354,7 @@ pub mod event {
                     reinvite: ::std::default::Default::default(),
                     allow_invite: ::std::default::Default::default(),
                     hide_guests: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `notify`.
@@ -4112,6 +4383,15 @@ pub mod event {
                 self.hide_guests = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Meeting {
             fn serialize<S: ::serde::Serializer>(
@@ -4124,6 +4404,7 @@ pub mod event {
                 crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
                 crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
                 crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4138,6 +4419,7 @@ pub mod event {
                     reinvite: object.field("reinvite")?,
                     allow_invite: object.field("allow_invite")?,
                     hide_guests: object.field("hide_guests")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4170,11 +4452,30 @@ pub mod meeting {
         pub struct Get {
             /// `eventId`: `integer`, required.
             pub event_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `eventId`.
             pub fn new(event_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { event_id: event_id.into() }
+                Self {
+                    event_id: event_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -4185,6 +4486,7 @@ pub mod meeting {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("eventId", &self.event_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4196,6 +4498,7 @@ pub mod meeting {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     event_id: object.field("eventId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4217,6 +4520,13 @@ pub mod meeting {
             ///
             /// Values: `Y`, `N`, `Q`.
             pub status: set::Status,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Set {
             /// The call with its required parameters: `eventId`, `status`.
@@ -4227,7 +4537,17 @@ pub mod meeting {
                 Self {
                     event_id: event_id.into(),
                     status: status.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Set {
@@ -4239,6 +4559,7 @@ pub mod meeting {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("eventId", &self.event_id)?;
                 map.serialize_entry("status", &self.status)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4251,6 +4572,7 @@ pub mod meeting {
                 ::std::result::Result::Ok(Self {
                     event_id: object.field("eventId")?,
                     status: object.field("status")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4335,11 +4657,30 @@ pub mod resource {
     pub struct Add {
         /// `name`: `string`, required.
         pub name: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `name`.
         pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { name: name.into() }
+            Self {
+                name: name.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -4350,6 +4691,7 @@ pub mod resource {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("name", &self.name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4361,6 +4703,7 @@ pub mod resource {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 name: object.field("name")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4378,13 +4721,30 @@ pub mod resource {
     pub struct Delete {
         /// `resourceId`: `any`, required.
         pub resource_id: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `resourceId`.
         pub fn new(resource_id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
             Self {
                 resource_id: resource_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -4395,6 +4755,7 @@ pub mod resource {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("resourceId", &self.resource_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4406,6 +4767,7 @@ pub mod resource {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 resource_id: object.field("resourceId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4420,11 +4782,30 @@ pub mod resource {
     /// Result: `array` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -4433,7 +4814,9 @@ pub mod resource {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -4441,8 +4824,8 @@ pub mod resource {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -4461,6 +4844,13 @@ pub mod resource {
         pub resource_id: i64,
         /// `name`: `string`, required.
         pub name: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `resourceId`, `name`.
@@ -4471,7 +4861,17 @@ pub mod resource {
             Self {
                 resource_id: resource_id.into(),
                 name: name.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -4483,6 +4883,7 @@ pub mod resource {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("resourceId", &self.resource_id)?;
             map.serialize_entry("name", &self.name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4495,6 +4896,7 @@ pub mod resource {
             ::std::result::Result::Ok(Self {
                 resource_id: object.field("resourceId")?,
                 name: object.field("name")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4532,11 +4934,30 @@ pub mod resource {
         pub struct List {
             /// `filter`: `object`, required.
             pub filter: list::Filter,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `filter`.
             pub fn new(filter: impl ::std::convert::Into<list::Filter>) -> Self {
-                Self { filter: filter.into() }
+                Self {
+                    filter: filter.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for List {
@@ -4547,6 +4968,7 @@ pub mod resource {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("filter", &self.filter)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4558,6 +4980,7 @@ pub mod resource {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     filter: object.field("filter")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4578,35 +5001,35 @@ pub mod resource {
             #[non_exhaustive]
             pub struct Filter {
                 /// `resourceTypeIdList`: `array`, required.
-                pub resource_type_id_list: ::std::vec::Vec<::serde_json::Value>,
+                pub resource_type_id_list: ::serde_json::Value,
                 /// `from`: `date`, optional.
                 pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `to`: `date`, optional.
                 pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `resourceIdList`: `array`, required.
-                pub resource_id_list: ::std::vec::Vec<::serde_json::Value>,
+                pub resource_id_list: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object with its required parameters: `resourceTypeIdList`, `resourceIdList`.
                 pub fn new(
-                    resource_type_id_list: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    resource_type_id_list: impl ::std::convert::Into<
+                        ::serde_json::Value,
                     >,
-                    resource_id_list: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    resource_id_list: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     Self {
-                        resource_type_id_list: resource_type_id_list
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        resource_type_id_list: resource_type_id_list.into(),
                         from: ::std::default::Default::default(),
                         to: ::std::default::Default::default(),
-                        resource_id_list: resource_id_list
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        resource_id_list: resource_id_list.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `from`.
@@ -4625,6 +5048,15 @@ pub mod resource {
                     self.to = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -4640,6 +5072,7 @@ pub mod resource {
                     crate::support::opt_entry(&mut map, "from", &self.from)?;
                     crate::support::opt_entry(&mut map, "to", &self.to)?;
                     map.serialize_entry("resourceIdList", &self.resource_id_list)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4654,6 +5087,7 @@ pub mod resource {
                         from: object.field("from")?,
                         to: object.field("to")?,
                         resource_id_list: object.field("resourceIdList")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5052,6 +5486,13 @@ pub mod section {
         pub text_color: ::std::option::Option<::std::string::String>,
         /// `export`: `object`, optional.
         pub export: ::std::option::Option<add::Export>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `type`, `ownerId`, `name`.
@@ -5068,6 +5509,7 @@ pub mod section {
                 color: ::std::default::Default::default(),
                 text_color: ::std::default::Default::default(),
                 export: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `description`.
@@ -5099,6 +5541,15 @@ pub mod section {
             self.export = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -5114,6 +5565,7 @@ pub mod section {
             crate::support::opt_entry(&mut map, "color", &self.color)?;
             crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
             crate::support::opt_entry(&mut map, "export", &self.export)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5127,10 +5579,11 @@ pub mod section {
                 type_: object.field("type")?,
                 owner_id: object.field("ownerId")?,
                 name: object.field("name")?,
-                description: object.field("description")?,
-                color: object.field("color")?,
-                text_color: object.field("text_color")?,
+                description: object.exact_str("description")?,
+                color: object.exact_str("color")?,
+                text_color: object.exact_str("text_color")?,
                 export: object.field("export")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5152,6 +5605,13 @@ pub mod section {
         pub owner_id: i64,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `type`, `ownerId`, `id`.
@@ -5164,7 +5624,17 @@ pub mod section {
                 type_: type_.into(),
                 owner_id: owner_id.into(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -5177,6 +5647,7 @@ pub mod section {
             map.serialize_entry("type", &self.type_)?;
             map.serialize_entry("ownerId", &self.owner_id)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5190,6 +5661,7 @@ pub mod section {
                 type_: object.field("type")?,
                 owner_id: object.field("ownerId")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5209,6 +5681,13 @@ pub mod section {
         pub type_: ::std::string::String,
         /// `ownerId`: `integer`, required.
         pub owner_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `type`, `ownerId`.
@@ -5219,7 +5698,17 @@ pub mod section {
             Self {
                 type_: type_.into(),
                 owner_id: owner_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -5231,6 +5720,7 @@ pub mod section {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("type", &self.type_)?;
             map.serialize_entry("ownerId", &self.owner_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5243,6 +5733,7 @@ pub mod section {
             ::std::result::Result::Ok(Self {
                 type_: object.field("type")?,
                 owner_id: object.field("ownerId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5276,6 +5767,13 @@ pub mod section {
         pub text_color: ::std::option::Option<::std::string::String>,
         /// `export`: `object`, optional.
         pub export: ::std::option::Option<update::Export>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `type`, `ownerId`, `id`.
@@ -5293,6 +5791,7 @@ pub mod section {
                 color: ::std::default::Default::default(),
                 text_color: ::std::default::Default::default(),
                 export: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `name`.
@@ -5335,6 +5834,15 @@ pub mod section {
             self.export = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -5351,6 +5859,7 @@ pub mod section {
             crate::support::opt_entry(&mut map, "color", &self.color)?;
             crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
             crate::support::opt_entry(&mut map, "export", &self.export)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5364,11 +5873,12 @@ pub mod section {
                 type_: object.field("type")?,
                 owner_id: object.field("ownerId")?,
                 id: object.field("id")?,
-                name: object.field("name")?,
-                description: object.field("description")?,
-                color: object.field("color")?,
-                text_color: object.field("text_color")?,
+                name: object.exact_str("name")?,
+                description: object.exact_str("description")?,
+                color: object.exact_str("color")?,
+                text_color: object.exact_str("text_color")?,
                 export: object.field("export")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5420,6 +5930,13 @@ pub mod section {
             ///
             /// Values: `all`, `3_9`, `6_12`.
             pub set: ::std::option::Option<ExportSet>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Export {
             /// The object; every parameter is optional.
@@ -5427,6 +5944,7 @@ pub mod section {
                 Self {
                     allow: ::std::default::Default::default(),
                     set: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ALLOW`.
@@ -5439,6 +5957,15 @@ pub mod section {
                 self.set = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Export {
             fn serialize<S: ::serde::Serializer>(
@@ -5449,6 +5976,7 @@ pub mod section {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
                 crate::support::opt_entry(&mut map, "SET", &self.set)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5461,6 +5989,7 @@ pub mod section {
                 ::std::result::Result::Ok(Self {
                     allow: object.field("ALLOW")?,
                     set: object.field("SET")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5558,6 +6087,13 @@ pub mod section {
             ///
             /// Values: `all`, `3_9`, `6_12`.
             pub set: ::std::option::Option<ExportSet>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Export {
             /// The object; every parameter is optional.
@@ -5565,6 +6101,7 @@ pub mod section {
                 Self {
                     allow: ::std::default::Default::default(),
                     set: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ALLOW`.
@@ -5577,6 +6114,15 @@ pub mod section {
                 self.set = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Export {
             fn serialize<S: ::serde::Serializer>(
@@ -5587,6 +6133,7 @@ pub mod section {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
                 crate::support::opt_entry(&mut map, "SET", &self.set)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5599,6 +6146,7 @@ pub mod section {
                 ::std::result::Result::Ok(Self {
                     allow: object.field("ALLOW")?,
                     set: object.field("SET")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5626,11 +6174,30 @@ pub mod settings {
     /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -5639,7 +6206,9 @@ pub mod settings {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5647,8 +6216,8 @@ pub mod settings {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5715,6 +6284,10 @@ pub mod settings {
             pub path_to_type_location: ::std::option::Option<::std::string::String>,
             /// `path_to_type_open_event`: `string`, optional.
             pub path_to_type_open_event: ::std::option::Option<::std::string::String>,
+            /// `year_workdays`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub year_workdays: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5754,6 +6327,7 @@ pub mod settings {
                             "path_to_type_company_calendar",
                             "path_to_type_location",
                             "path_to_type_open_event",
+                            "year_workdays",
                         ],
                         &[],
                     )?;
@@ -5783,6 +6357,7 @@ pub mod settings {
                         .field("path_to_type_company_calendar")?,
                     path_to_type_location: object.field("path_to_type_location")?,
                     path_to_type_open_event: object.field("path_to_type_open_event")?,
+                    year_workdays: object.soft("year_workdays"),
                     extra: object.rest()?,
                 })
             }
@@ -5877,6 +6452,11 @@ pub mod settings {
                     "path_to_type_open_event",
                     &self.path_to_type_open_event,
                 )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "year_workdays",
+                    &self.year_workdays,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -5904,11 +6484,30 @@ pub mod user {
         /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -5917,7 +6516,9 @@ pub mod user {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5925,8 +6526,8 @@ pub mod user {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5943,11 +6544,30 @@ pub mod user {
         pub struct Set {
             /// `settings`: `object`, required.
             pub settings: set::Settings,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Set {
             /// The call with its required parameters: `settings`.
             pub fn new(settings: impl ::std::convert::Into<set::Settings>) -> Self {
-                Self { settings: settings.into() }
+                Self {
+                    settings: settings.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Set {
@@ -5958,6 +6578,7 @@ pub mod user {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5969,6 +6590,7 @@ pub mod user {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5998,6 +6620,52 @@ pub mod user {
             string_enum!(
                 OutputView { Day = "day", Week = "week", Month = "month", List = "list" }
             );
+            /// The object `result.defaultSections` of `calendar.user.settings.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDefaultSections {
+                /// `user1`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user1: ::std::option::Option<::std::string::String>,
+                /// `group6`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub group6: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputDefaultSections {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user1: object.soft("user1"),
+                        group6: object.soft("group6"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputDefaultSections {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user1", &self.user1)?;
+                    crate::support::opt_entry(&mut map, "group6", &self.group6)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6205,7 +6873,7 @@ pub mod user {
                 /// `sendFromEmail`: `string`, optional.
                 pub send_from_email: ::std::option::Option<::std::string::String>,
                 /// `defaultSections`: `object`, optional.
-                pub default_sections: ::serde_json::Value,
+                pub default_sections: ::std::option::Option<OutputDefaultSections>,
                 /// `syncPeriodPast`: `string`, optional.
                 pub sync_period_past: ::std::option::Option<::std::string::String>,
                 /// `syncPeriodFuture`: `string`, optional.
@@ -6350,7 +7018,11 @@ pub mod user {
                         "sendFromEmail",
                         &self.send_from_email,
                     )?;
-                    map.serialize_entry("defaultSections", &self.default_sections)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "defaultSections",
+                        &self.default_sections,
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "syncPeriodPast",
@@ -6460,6 +7132,13 @@ pub mod user {
                 pub type_: ::std::option::Option<SettingsDefaultRemindersFullDayType>,
                 /// `count`: `integer`, optional.
                 pub count: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl SettingsDefaultRemindersFullDay {
                 /// The object; every parameter is optional.
@@ -6467,6 +7146,7 @@ pub mod user {
                     Self {
                         type_: ::std::default::Default::default(),
                         count: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `type`.
@@ -6482,6 +7162,15 @@ pub mod user {
                     self.count = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for SettingsDefaultRemindersFullDay {
                 fn serialize<S: ::serde::Serializer>(
@@ -6492,6 +7181,7 @@ pub mod user {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6504,6 +7194,7 @@ pub mod user {
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         count: object.field("count")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6538,6 +7229,13 @@ pub mod user {
                 pub type_: ::std::option::Option<SettingsDefaultRemindersWithTimeType>,
                 /// `count`: `integer`, optional.
                 pub count: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl SettingsDefaultRemindersWithTime {
                 /// The object; every parameter is optional.
@@ -6545,6 +7243,7 @@ pub mod user {
                     Self {
                         type_: ::std::default::Default::default(),
                         count: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `type`.
@@ -6562,6 +7261,15 @@ pub mod user {
                     self.count = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for SettingsDefaultRemindersWithTime {
                 fn serialize<S: ::serde::Serializer>(
@@ -6572,6 +7280,7 @@ pub mod user {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6584,6 +7293,7 @@ pub mod user {
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         count: object.field("count")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6603,6 +7313,13 @@ pub mod user {
                 pub with_time: ::std::option::Option<
                     ::std::vec::Vec<SettingsDefaultRemindersWithTime>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl SettingsDefaultReminders {
                 /// The object; every parameter is optional.
@@ -6610,6 +7327,7 @@ pub mod user {
                     Self {
                         full_day: ::std::default::Default::default(),
                         with_time: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `fullDay`.
@@ -6638,6 +7356,15 @@ pub mod user {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for SettingsDefaultReminders {
                 fn serialize<S: ::serde::Serializer>(
@@ -6648,6 +7375,7 @@ pub mod user {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "fullDay", &self.full_day)?;
                     crate::support::opt_entry(&mut map, "withTime", &self.with_time)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6660,6 +7388,7 @@ pub mod user {
                     ::std::result::Result::Ok(Self {
                         full_day: object.field("fullDay")?,
                         with_time: object.field("withTime")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6715,6 +7444,13 @@ pub mod user {
                 pub sync_period_future: ::std::option::Option<::std::string::String>,
                 /// `defaultReminders`: `object`, optional.
                 pub default_reminders: ::std::option::Option<SettingsDefaultReminders>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Settings {
                 /// The object; every parameter is optional.
@@ -6736,6 +7472,7 @@ pub mod user {
                         sync_period_past: ::std::default::Default::default(),
                         sync_period_future: ::std::default::Default::default(),
                         default_reminders: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `view`.
@@ -6870,6 +7607,15 @@ pub mod user {
                     self.default_reminders = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Settings {
                 fn serialize<S: ::serde::Serializer>(
@@ -6954,6 +7700,7 @@ pub mod user {
                         "defaultReminders",
                         &self.default_reminders,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6965,8 +7712,8 @@ pub mod user {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         view: object.field("view")?,
-                        meet_section: object.field("meetSection")?,
-                        crm_section: object.field("crmSection")?,
+                        meet_section: object.exact_str("meetSection")?,
+                        crm_section: object.exact_str("crmSection")?,
                         show_declined: object.field("showDeclined")?,
                         deny_busy_invitation: object.field("denyBusyInvitation")?,
                         collapse_off_hours: object.field("collapseOffHours")?,
@@ -6974,12 +7721,13 @@ pub mod user {
                         show_tasks: object.field("showTasks")?,
                         sync_tasks: object.field("syncTasks")?,
                         show_completed_tasks: object.field("showCompletedTasks")?,
-                        last_used_section: object.field("lastUsedSection")?,
-                        send_from_email: object.field("sendFromEmail")?,
+                        last_used_section: object.exact_str("lastUsedSection")?,
+                        send_from_email: object.exact_str("sendFromEmail")?,
                         default_sections: object.field("defaultSections")?,
-                        sync_period_past: object.field("syncPeriodPast")?,
-                        sync_period_future: object.field("syncPeriodFuture")?,
+                        sync_period_past: object.exact_str("syncPeriodPast")?,
+                        sync_period_future: object.exact_str("syncPeriodFuture")?,
                         default_reminders: object.field("defaultReminders")?,
+                        extra: object.rest()?,
                     })
                 }
             }

@@ -23,6 +23,13 @@ pub mod v3 {
             ///
             /// Values: `bb`, `html`, `none`.
             pub mention_format: ::std::option::Option<get::MentionFormat>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `callId`.
@@ -31,6 +38,7 @@ pub mod v3 {
                     call_id: call_id.into(),
                     select: ::std::default::Default::default(),
                     mention_format: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -53,6 +61,15 @@ pub mod v3 {
                 self.mention_format = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -68,6 +85,7 @@ pub mod v3 {
                     "mentionFormat",
                     &self.mention_format,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -81,6 +99,7 @@ pub mod v3 {
                     call_id: object.field("callId")?,
                     select: object.field("select")?,
                     mention_format: object.field("mentionFormat")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -108,6 +127,13 @@ pub mod v3 {
             ///
             /// Values: `bb`, `html`, `none`.
             pub mention_format: ::std::option::Option<list::MentionFormat>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `filter`.
@@ -118,6 +144,7 @@ pub mod v3 {
                     order: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
                     mention_format: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -156,6 +183,15 @@ pub mod v3 {
                 self.mention_format = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -173,6 +209,7 @@ pub mod v3 {
                     "mentionFormat",
                     &self.mention_format,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -188,6 +225,7 @@ pub mod v3 {
                     order: object.field("order")?,
                     pagination: object.field("pagination")?,
                     mention_format: object.field("mentionFormat")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -211,6 +249,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -220,6 +265,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -234,6 +280,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -244,6 +299,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -256,6 +312,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -275,12 +332,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -295,6 +360,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -304,6 +378,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -315,6 +390,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -358,6 +434,91 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `call.followup.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `description`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// `multiple`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            description: object.soft("description"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            multiple: object.soft("multiple"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `call.followup.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
@@ -365,7 +526,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -393,7 +554,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -437,14 +598,71 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `call.followup.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `description`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            description: object.soft("description"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `call.followup.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -622,6 +840,13 @@ pub mod v3 {
                 pub from: ::std::string::String,
                 /// `to`: `string`, required.
                 pub to: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FilterStartDate {
                 /// The object with its required parameters: `from`, `to`.
@@ -632,7 +857,17 @@ pub mod v3 {
                     Self {
                         from: from.into(),
                         to: to.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for FilterStartDate {
@@ -644,6 +879,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("from", &self.from)?;
                     map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -656,6 +892,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         from: object.field("from")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -671,6 +908,13 @@ pub mod v3 {
                 pub start_date: FilterStartDate,
                 /// `participantId`: `integer`, optional.
                 pub participant_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object with its required parameters: `startDate`.
@@ -680,6 +924,7 @@ pub mod v3 {
                     Self {
                         start_date: start_date.into(),
                         participant_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `participantId`.
@@ -688,6 +933,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<i64>,
                 ) -> Self {
                     self.participant_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -704,6 +958,7 @@ pub mod v3 {
                         "participantId",
                         &self.participant_id,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -716,6 +971,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         start_date: object.field("startDate")?,
                         participant_id: object.field("participantId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -743,12 +999,20 @@ pub mod v3 {
                 ///
                 /// Values: `asc`, `desc`.
                 pub start_date: ::std::option::Option<OrderStartDate>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         start_date: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `startDate`.
@@ -757,6 +1021,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<OrderStartDate>,
                 ) -> Self {
                     self.start_date = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -768,6 +1041,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -779,6 +1053,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         start_date: object.field("startDate")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -794,6 +1069,13 @@ pub mod v3 {
                 pub start_date: ::std::string::String,
                 /// `id`: `integer`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl PaginationAfterCursor {
                 /// The object with its required parameters: `startDate`, `id`.
@@ -804,7 +1086,17 @@ pub mod v3 {
                     Self {
                         start_date: start_date.into(),
                         id: id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for PaginationAfterCursor {
@@ -816,6 +1108,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("startDate", &self.start_date)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -828,6 +1121,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         start_date: object.field("startDate")?,
                         id: object.field("id")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -843,6 +1137,13 @@ pub mod v3 {
                 pub limit: ::std::option::Option<i64>,
                 /// `afterCursor`: `object`, optional.
                 pub after_cursor: ::std::option::Option<PaginationAfterCursor>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Pagination {
                 /// The object; every parameter is optional.
@@ -850,6 +1151,7 @@ pub mod v3 {
                     Self {
                         limit: ::std::default::Default::default(),
                         after_cursor: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `limit`.
@@ -863,6 +1165,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<PaginationAfterCursor>,
                 ) -> Self {
                     self.after_cursor = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -879,6 +1190,7 @@ pub mod v3 {
                         "afterCursor",
                         &self.after_cursor,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -891,6 +1203,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         limit: object.field("limit")?,
                         after_cursor: object.field("afterCursor")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -910,18 +1223,280 @@ pub mod v3 {
                 Unknown(::std::string::String),
             }
             string_enum!(MentionFormat { Bb = "bb", Html = "html", None = "none" });
+            /// The object `result.items.participants` of `call.followup.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemsParticipants {
+                /// `userId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `talkedSeconds`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub talked_seconds: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemsParticipants {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft("userId"),
+                        name: object.soft("name"),
+                        avatar: object.soft("avatar"),
+                        talked_seconds: object.soft("talkedSeconds"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsParticipants {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "talkedSeconds",
+                        &self.talked_seconds,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemsOverviewActionItems {
+                /// `actionItem`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub action_item: ::std::option::Option<::std::string::String>,
+                /// `quote`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub quote: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemsOverviewActionItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        action_item: object.soft("actionItem"),
+                        quote: object.soft("quote"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsOverviewActionItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "actionItem",
+                        &self.action_item,
+                    )?;
+                    crate::support::opt_entry(&mut map, "quote", &self.quote)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.items.overview` of `call.followup.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemsOverview {
+                /// `topic`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub topic: ::std::option::Option<::std::string::String>,
+                /// `actionItems`: `object[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub action_items: ::std::vec::Vec<OutputItemsOverviewActionItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemsOverview {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        topic: object.soft("topic"),
+                        action_items: object.soft("actionItems"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsOverview {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "topic", &self.topic)?;
+                    map.serialize_entry("actionItems", &self.action_items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.items` of `call.followup.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `callId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_id: ::std::option::Option<i64>,
+                /// `startDate`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start_date: ::std::option::Option<::std::string::String>,
+                /// `participants`: `object[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub participants: ::std::vec::Vec<OutputItemsParticipants>,
+                /// `overview`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub overview: ::std::option::Option<OutputItemsOverview>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        call_id: object.soft("callId"),
+                        start_date: object.soft("startDate"),
+                        participants: object.soft("participants"),
+                        overview: object.soft("overview"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "callId", &self.call_id)?;
+                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+                    map.serialize_entry("participants", &self.participants)?;
+                    crate::support::opt_entry(&mut map, "overview", &self.overview)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.afterCursor` of `call.followup.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputAfterCursor {
+                /// `startDate`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start_date: ::std::option::Option<::std::string::String>,
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputAfterCursor {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start_date: object.soft("startDate"),
+                        id: object.soft("id"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputAfterCursor {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `call.followup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `hasMore`: `boolean`, optional.
                 pub has_more: ::std::option::Option<bool>,
                 /// `afterCursor`: `object`, optional.
-                pub after_cursor: ::serde_json::Value,
+                pub after_cursor: ::std::option::Option<OutputAfterCursor>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -952,7 +1527,11 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("items", &self.items)?;
                     crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-                    map.serialize_entry("afterCursor", &self.after_cursor)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "afterCursor",
+                        &self.after_cursor,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

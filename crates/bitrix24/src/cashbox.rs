@@ -37,8 +37,15 @@ pub mod sale {
             ///
             /// Values: `Y`, `N`.
             pub use_offline: ::std::option::Option<bool>,
-            /// `SETTINGS`: `array`, optional.
-            pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `SETTINGS`: `object`, optional.
+            pub settings: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `NAME`, `REST_CODE`, `EMAIL`.
@@ -58,6 +65,7 @@ pub mod sale {
                     sort: ::std::default::Default::default(),
                     use_offline: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `OFD`.
@@ -105,13 +113,18 @@ pub mod sale {
             /// Sets `SETTINGS`.
             pub fn settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -140,6 +153,7 @@ pub mod sale {
                     &self.use_offline.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -153,13 +167,14 @@ pub mod sale {
                     name: object.field("NAME")?,
                     rest_code: object.field("REST_CODE")?,
                     email: object.field("EMAIL")?,
-                    ofd: object.field("OFD")?,
+                    ofd: object.exact_str("OFD")?,
                     ofd_settings: object.field("OFD_SETTINGS")?,
-                    number_kkm: object.field("NUMBER_KKM")?,
+                    number_kkm: object.exact_str("NUMBER_KKM")?,
                     active: object.field("ACTIVE")?,
                     sort: object.field("SORT")?,
                     use_offline: object.field("USE_OFFLINE")?,
                     settings: object.field("SETTINGS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -177,11 +192,30 @@ pub mod sale {
         pub struct Delete {
             /// `ID`: `sale_cashbox.ID`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -192,6 +226,7 @@ pub mod sale {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -201,7 +236,10 @@ pub mod sale {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -217,7 +255,7 @@ pub mod sale {
         #[non_exhaustive]
         pub struct List {
             /// `SELECT`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::serde_json::Value>,
             /// `FILTER`: `object`, optional.
             ///
             /// Values: `field`.
@@ -226,6 +264,13 @@ pub mod sale {
             ///
             /// Values: `field`.
             pub order: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -234,18 +279,15 @@ pub mod sale {
                     select: ::std::default::Default::default(),
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SELECT`.
             pub fn select(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.select = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FILTER`.
@@ -264,6 +306,15 @@ pub mod sale {
                 self.order = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -275,6 +326,7 @@ pub mod sale {
                 crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -288,6 +340,7 @@ pub mod sale {
                     select: object.field("SELECT")?,
                     filter: object.field("FILTER")?,
                     order: object.field("ORDER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -307,6 +360,13 @@ pub mod sale {
             pub id: i64,
             /// `FIELDS`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ID`, `FIELDS`.
@@ -317,7 +377,17 @@ pub mod sale {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -329,6 +399,7 @@ pub mod sale {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
                 map.serialize_entry("FIELDS", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -341,6 +412,7 @@ pub mod sale {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     fields: object.field("FIELDS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -390,6 +462,13 @@ pub mod sale {
                 >,
                 /// `AUTH`: `object`, optional.
                 pub auth: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl OfdSettings {
                 /// The object; every parameter is optional.
@@ -401,6 +480,7 @@ pub mod sale {
                         seller_info: ::std::default::Default::default(),
                         additional_settings_for_yarus_ofd: ::std::default::Default::default(),
                         auth: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `Settings for all OFDs`.
@@ -457,6 +537,15 @@ pub mod sale {
                     self.auth = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for OfdSettings {
                 fn serialize<S: ::serde::Serializer>(
@@ -487,6 +576,7 @@ pub mod sale {
                         &self.additional_settings_for_yarus_ofd,
                     )?;
                     crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -505,6 +595,7 @@ pub mod sale {
                         additional_settings_for_yarus_ofd: object
                             .field("Additional settings for YARUS OFD")?,
                         auth: object.field("AUTH")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -548,6 +639,13 @@ pub mod sale {
                 pub fn_number: ::std::option::Option<::std::string::String>,
                 /// `SHIFT_NUMBER`: `string`, optional.
                 pub shift_number: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Apply {
                 /// The call with its required parameters: `UUID`.
@@ -563,6 +661,7 @@ pub mod sale {
                         fiscal_receipt_number: ::std::default::Default::default(),
                         fn_number: ::std::default::Default::default(),
                         shift_number: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `PRINT_END_TIME`.
@@ -623,6 +722,15 @@ pub mod sale {
                     self.shift_number = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Apply {
                 fn serialize<S: ::serde::Serializer>(
@@ -663,6 +771,7 @@ pub mod sale {
                         "SHIFT_NUMBER",
                         &self.shift_number,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -674,13 +783,15 @@ pub mod sale {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         uuid: object.field("UUID")?,
-                        print_end_time: object.field("PRINT_END_TIME")?,
-                        reg_number_kkt: object.field("REG_NUMBER_KKT")?,
-                        fiscal_doc_attr: object.field("FISCAL_DOC_ATTR")?,
-                        fiscal_doc_number: object.field("FISCAL_DOC_NUMBER")?,
-                        fiscal_receipt_number: object.field("FISCAL_RECEIPT_NUMBER")?,
-                        fn_number: object.field("FN_NUMBER")?,
-                        shift_number: object.field("SHIFT_NUMBER")?,
+                        print_end_time: object.exact_str("PRINT_END_TIME")?,
+                        reg_number_kkt: object.exact_str("REG_NUMBER_KKT")?,
+                        fiscal_doc_attr: object.exact_str("FISCAL_DOC_ATTR")?,
+                        fiscal_doc_number: object.exact_str("FISCAL_DOC_NUMBER")?,
+                        fiscal_receipt_number: object
+                            .exact_str("FISCAL_RECEIPT_NUMBER")?,
+                        fn_number: object.exact_str("FN_NUMBER")?,
+                        shift_number: object.exact_str("SHIFT_NUMBER")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -781,6 +892,13 @@ pub mod sale {
                 pub supports_ffd105: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, required.
                 pub settings: add::Settings,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `CODE`, `NAME`, `SETTINGS`.
@@ -795,6 +913,7 @@ pub mod sale {
                         sort: ::std::default::Default::default(),
                         supports_ffd105: ::std::default::Default::default(),
                         settings: settings.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `SORT`.
@@ -808,6 +927,15 @@ pub mod sale {
                     value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.supports_ffd105 = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -827,6 +955,7 @@ pub mod sale {
                         &self.supports_ffd105.map(crate::support::yes_no),
                     )?;
                     map.serialize_entry("SETTINGS", &self.settings)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -842,6 +971,7 @@ pub mod sale {
                         sort: object.field("SORT")?,
                         supports_ffd105: object.field("SUPPORTS_FFD105")?,
                         settings: object.field("SETTINGS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -859,11 +989,30 @@ pub mod sale {
             pub struct Delete {
                 /// `ID`: `sale_cashbox_handler.ID`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `ID`.
                 pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -874,6 +1023,7 @@ pub mod sale {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("ID", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -883,7 +1033,10 @@ pub mod sale {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -897,11 +1050,30 @@ pub mod sale {
             /// Result: `sale_cashbox_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct List {}
+            pub struct List {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -910,7 +1082,9 @@ pub mod sale {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -918,8 +1092,8 @@ pub mod sale {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -938,6 +1112,13 @@ pub mod sale {
                 pub id: i64,
                 /// `FIELDS`: `object`, required.
                 pub fields: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `ID`, `FIELDS`.
@@ -948,7 +1129,17 @@ pub mod sale {
                     Self {
                         id: id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -960,6 +1151,7 @@ pub mod sale {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("ID", &self.id)?;
                     map.serialize_entry("FIELDS", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -972,6 +1164,7 @@ pub mod sale {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         fields: object.field("FIELDS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1072,6 +1265,13 @@ pub mod sale {
                     ///
                     /// Values: `Y`, `N`.
                     pub time: ::std::option::Option<bool>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl SettingsConfigItems {
                     /// The object with its required parameters: `TYPE`, `LABEL`, `REQUIRED`, `OPTIONS`.
@@ -1090,6 +1290,7 @@ pub mod sale {
                             multiline: ::std::default::Default::default(),
                             options: options.into(),
                             time: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `DISABLED`.
@@ -1122,6 +1323,15 @@ pub mod sale {
                         value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.time = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1160,6 +1370,7 @@ pub mod sale {
                             "TIME",
                             &self.time.map(crate::support::yes_no),
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1178,6 +1389,7 @@ pub mod sale {
                             multiline: object.field("MULTILINE")?,
                             options: object.field("OPTIONS")?,
                             time: object.field("TIME")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1193,6 +1405,13 @@ pub mod sale {
                     pub label: ::std::string::String,
                     /// `ITEMS`: `object`, required.
                     pub items: SettingsConfigItems,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl SettingsConfig {
                     /// The object with its required parameters: `LABEL`, `ITEMS`.
@@ -1203,7 +1422,17 @@ pub mod sale {
                         Self {
                             label: label.into(),
                             items: items.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for SettingsConfig {
@@ -1216,6 +1445,7 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("LABEL", &self.label)?;
                         map.serialize_entry("ITEMS", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1228,6 +1458,7 @@ pub mod sale {
                         ::std::result::Result::Ok(Self {
                             label: object.field("LABEL")?,
                             items: object.field("ITEMS")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1249,6 +1480,13 @@ pub mod sale {
                     pub http_version: ::std::option::Option<SettingsHttpVersion>,
                     /// `CONFIG`: `object`, required.
                     pub config: SettingsConfig,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Settings {
                     /// The object with its required parameters: `PRINT_URL`, `CHECK_URL`, `CONFIG`.
@@ -1262,6 +1500,7 @@ pub mod sale {
                             check_url: check_url.into(),
                             http_version: ::std::default::Default::default(),
                             config: config.into(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `HTTP_VERSION`.
@@ -1270,6 +1509,15 @@ pub mod sale {
                         value: impl ::std::convert::Into<SettingsHttpVersion>,
                     ) -> Self {
                         self.http_version = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1289,6 +1537,7 @@ pub mod sale {
                             &self.http_version,
                         )?;
                         map.serialize_entry("CONFIG", &self.config)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1303,6 +1552,7 @@ pub mod sale {
                             check_url: object.field("CHECK_URL")?,
                             http_version: object.field("HTTP_VERSION")?,
                             config: object.field("CONFIG")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1369,8 +1619,763 @@ pub mod sale {
                 }
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
+                /// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.LOGIN` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigAuthItemsLogin {
+                    /// `TYPE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `REQUIRED`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required: ::std::option::Option<::std::string::String>,
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigAuthItemsLogin {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            type_: object.soft("TYPE"),
+                            required: object.soft("REQUIRED"),
+                            label: object.soft("LABEL"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigAuthItemsLogin {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.PASSWORD` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigAuthItemsPassword {
+                    /// `TYPE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `REQUIRED`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required: ::std::option::Option<::std::string::String>,
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigAuthItemsPassword {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            type_: object.soft("TYPE"),
+                            required: object.soft("REQUIRED"),
+                            label: object.soft("LABEL"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigAuthItemsPassword {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.AUTH.ITEMS` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigAuthItems {
+                    /// `LOGIN`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub login: ::std::option::Option<ItemSettingsConfigAuthItemsLogin>,
+                    /// `PASSWORD`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub password: ::std::option::Option<
+                        ItemSettingsConfigAuthItemsPassword,
+                    >,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigAuthItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            login: object.soft("LOGIN"),
+                            password: object.soft("PASSWORD"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigAuthItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+                        crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.AUTH` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigAuth {
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// `ITEMS`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub items: ::std::option::Option<ItemSettingsConfigAuthItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigAuth {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            label: object.soft("LABEL"),
+                            items: object.soft("ITEMS"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigAuth {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS.INN` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigCompanyItemsInn {
+                    /// `TYPE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `REQUIRED`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required: ::std::option::Option<::std::string::String>,
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// `DISABLED`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub disabled: ::std::option::Option<::std::string::String>,
+                    /// `MULTIPLE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<::std::string::String>,
+                    /// `MULTILINE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiline: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigCompanyItemsInn {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            type_: object.soft("TYPE"),
+                            required: object.soft("REQUIRED"),
+                            label: object.soft("LABEL"),
+                            disabled: object.soft("DISABLED"),
+                            multiple: object.soft("MULTIPLE"),
+                            multiline: object.soft("MULTILINE"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigCompanyItemsInn {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::opt_entry(&mut map, "DISABLED", &self.disabled)?;
+                        crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "MULTILINE",
+                            &self.multiline,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigCompanyItems {
+                    /// `INN`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub inn: ::std::option::Option<ItemSettingsConfigCompanyItemsInn>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigCompanyItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            inn: object.soft("INN"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigCompanyItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "INN", &self.inn)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.COMPANY` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigCompany {
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// `ITEMS`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub items: ::std::option::Option<ItemSettingsConfigCompanyItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigCompany {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            label: object.soft("LABEL"),
+                            items: object.soft("ITEMS"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigCompany {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE.OPTIONS` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigInteractionItemsModeOptions {
+                    /// `ACTIVE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub active: ::std::option::Option<::std::string::String>,
+                    /// `TEST`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub test: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue
+                for ItemSettingsConfigInteractionItemsModeOptions {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            active: object.soft("ACTIVE"),
+                            test: object.soft("TEST"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize
+                for ItemSettingsConfigInteractionItemsModeOptions {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                        crate::support::opt_entry(&mut map, "TEST", &self.test)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigInteractionItemsMode {
+                    /// `TYPE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// `OPTIONS`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub options: ::std::option::Option<
+                        ItemSettingsConfigInteractionItemsModeOptions,
+                    >,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue
+                for ItemSettingsConfigInteractionItemsMode {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            type_: object.soft("TYPE"),
+                            label: object.soft("LABEL"),
+                            options: object.soft("OPTIONS"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigInteractionItemsMode {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigInteractionItems {
+                    /// `MODE`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub mode: ::std::option::Option<
+                        ItemSettingsConfigInteractionItemsMode,
+                    >,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigInteractionItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            mode: object.soft("MODE"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigInteractionItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "MODE", &self.mode)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG.INTERACTION` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfigInteraction {
+                    /// `LABEL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub label: ::std::option::Option<::std::string::String>,
+                    /// `ITEMS`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub items: ::std::option::Option<ItemSettingsConfigInteractionItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfigInteraction {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            label: object.soft("LABEL"),
+                            items: object.soft("ITEMS"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfigInteraction {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS.CONFIG` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettingsConfig {
+                    /// `AUTH`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub auth: ::std::option::Option<ItemSettingsConfigAuth>,
+                    /// `COMPANY`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub company: ::std::option::Option<ItemSettingsConfigCompany>,
+                    /// `INTERACTION`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub interaction: ::std::option::Option<
+                        ItemSettingsConfigInteraction,
+                    >,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettingsConfig {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            auth: object.soft("AUTH"),
+                            company: object.soft("COMPANY"),
+                            interaction: object.soft("INTERACTION"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettingsConfig {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
+                        crate::support::opt_entry(&mut map, "COMPANY", &self.company)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "INTERACTION",
+                            &self.interaction,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.SETTINGS` of `sale.cashbox.handler.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemSettings {
+                    /// `PRINT_URL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub print_url: ::std::option::Option<::std::string::String>,
+                    /// `CHECK_URL`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub check_url: ::std::option::Option<::std::string::String>,
+                    /// `CONFIG`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub config: ::std::option::Option<ItemSettingsConfig>,
+                    /// `SUPPORTS_FFD105`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub supports_ffd105: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for ItemSettings {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            print_url: object.soft("PRINT_URL"),
+                            check_url: object.soft("CHECK_URL"),
+                            config: object.soft("CONFIG"),
+                            supports_ffd105: object.soft("SUPPORTS_FFD105"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for ItemSettings {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "PRINT_URL",
+                            &self.print_url,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "CHECK_URL",
+                            &self.check_url,
+                        )?;
+                        crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "SUPPORTS_FFD105",
+                            &self.supports_ffd105,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result` of `sale.cashbox.handler.list`: `sale_cashbox_handler[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `ID`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `NAME`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `CODE`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `SORT`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sort: ::std::option::Option<::std::string::String>,
+                    /// `SETTINGS`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub settings: ::std::option::Option<ItemSettings>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("ID"),
+                            name: object.soft("NAME"),
+                            code: object.soft("CODE"),
+                            sort: object.soft("SORT"),
+                            settings: object.soft("SETTINGS"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                        crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The `result` of the call: `sale_cashbox_handler[]`.
-                pub type Output = crate::List<::serde_json::Value>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "sale.cashbox.handler.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1378,6 +2383,7 @@ pub mod sale {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `sale.cashbox.handler.update`.
             ///
@@ -1433,8 +2439,118 @@ pub mod sale {
             }
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
+            /// The object `result` of `sale.cashbox.list`: `sale_cashbox[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `OFD`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub ofd: ::std::option::Option<::std::string::String>,
+                /// `EMAIL`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_create: ::serde_json::Value,
+                /// `DATE_LAST_CHECK`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_last_check: ::serde_json::Value,
+                /// `NUMBER_KKM`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub number_kkm: ::std::option::Option<::std::string::String>,
+                /// `KKM_ID`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub kkm_id: ::serde_json::Value,
+                /// `ACTIVE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sort: ::std::option::Option<::std::string::String>,
+                /// `USE_OFFLINE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub use_offline: ::std::option::Option<::std::string::String>,
+                /// `ENABLED`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub enabled: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("ID"),
+                        name: object.soft("NAME"),
+                        ofd: object.soft("OFD"),
+                        email: object.soft("EMAIL"),
+                        date_create: object.soft("DATE_CREATE"),
+                        date_last_check: object.soft("DATE_LAST_CHECK"),
+                        number_kkm: object.soft("NUMBER_KKM"),
+                        kkm_id: object.soft("KKM_ID"),
+                        active: object.soft("ACTIVE"),
+                        sort: object.soft("SORT"),
+                        use_offline: object.soft("USE_OFFLINE"),
+                        enabled: object.soft("ENABLED"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
+                    crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+                    map.serialize_entry("DATE_CREATE", &self.date_create)?;
+                    map.serialize_entry("DATE_LAST_CHECK", &self.date_last_check)?;
+                    crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
+                    map.serialize_entry("KKM_ID", &self.kkm_id)?;
+                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USE_OFFLINE",
+                        &self.use_offline,
+                    )?;
+                    crate::support::opt_entry(&mut map, "ENABLED", &self.enabled)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The `result` of the call: `sale_cashbox[]`.
-            pub type Output = crate::List<::serde_json::Value>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "sale.cashbox.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1442,6 +2558,7 @@ pub mod sale {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `sale.cashbox.update`.
         ///
@@ -1490,6 +2607,13 @@ pub mod sale {
                 >,
                 /// `AUTH`: `object`, optional.
                 pub auth: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsOfdSettings {
                 /// The object; every parameter is optional.
@@ -1501,6 +2625,7 @@ pub mod sale {
                         seller_info: ::std::default::Default::default(),
                         additional_settings_for_yarus_ofd: ::std::default::Default::default(),
                         auth: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `Settings for all OFDs`.
@@ -1557,6 +2682,15 @@ pub mod sale {
                     self.auth = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsOfdSettings {
                 fn serialize<S: ::serde::Serializer>(
@@ -1587,6 +2721,7 @@ pub mod sale {
                         &self.additional_settings_for_yarus_ofd,
                     )?;
                     crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1605,6 +2740,7 @@ pub mod sale {
                         additional_settings_for_yarus_ofd: object
                             .field("Additional settings for YARUS OFD")?,
                         auth: object.field("AUTH")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1638,6 +2774,13 @@ pub mod sale {
                 pub use_offline: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, optional.
                 pub settings: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -1652,6 +2795,7 @@ pub mod sale {
                         sort: ::std::default::Default::default(),
                         use_offline: ::std::default::Default::default(),
                         settings: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `NAME`.
@@ -1723,6 +2867,15 @@ pub mod sale {
                     self.settings = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -1748,6 +2901,7 @@ pub mod sale {
                         &self.use_offline.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1758,15 +2912,16 @@ pub mod sale {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("NAME")?,
-                        email: object.field("EMAIL")?,
-                        ofd: object.field("OFD")?,
+                        name: object.exact_str("NAME")?,
+                        email: object.exact_str("EMAIL")?,
+                        ofd: object.exact_str("OFD")?,
                         ofd_settings: object.field("OFD_SETTINGS")?,
-                        number_kkm: object.field("NUMBER_KKM")?,
+                        number_kkm: object.exact_str("NUMBER_KKM")?,
                         active: object.field("ACTIVE")?,
                         sort: object.field("SORT")?,
                         use_offline: object.field("USE_OFFLINE")?,
                         settings: object.field("SETTINGS")?,
+                        extra: object.rest()?,
                     })
                 }
             }

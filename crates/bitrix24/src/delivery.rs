@@ -38,9 +38,16 @@ pub mod sale {
                     /// `DESCRIPTION`: `string`, optional.
                     pub description: ::std::option::Option<::std::string::String>,
                     /// `PRICE`: `double`, optional.
-                    pub price: ::std::option::Option<f64>,
+                    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
                     /// `ITEMS`: `object[]`, required.
                     pub items: ::std::vec::Vec<add::Items>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Add {
                     /// The call with its required parameters: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`.
@@ -65,6 +72,7 @@ pub mod sale {
                                 .into_iter()
                                 .map(::std::convert::Into::into)
                                 .collect(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `ACTIVE`.
@@ -102,9 +110,18 @@ pub mod sale {
                     /// Sets `PRICE`.
                     pub fn price(
                         mut self,
-                        value: impl ::std::convert::Into<f64>,
+                        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                     ) -> Self {
                         self.price = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -133,6 +150,7 @@ pub mod sale {
                         )?;
                         crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
                         map.serialize_entry("ITEMS", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -147,11 +165,12 @@ pub mod sale {
                             type_: object.field("TYPE")?,
                             name: object.field("NAME")?,
                             active: object.field("ACTIVE")?,
-                            code: object.field("CODE")?,
+                            code: object.exact_str("CODE")?,
                             sort: object.field("SORT")?,
-                            description: object.field("DESCRIPTION")?,
+                            description: object.exact_str("DESCRIPTION")?,
                             price: object.field("PRICE")?,
                             items: object.field("ITEMS")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -169,11 +188,30 @@ pub mod sale {
                 pub struct Delete {
                     /// `ID`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Delete {
                     /// The call with its required parameters: `ID`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Delete {
@@ -185,6 +223,7 @@ pub mod sale {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("ID", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -194,7 +233,10 @@ pub mod sale {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("ID")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -211,13 +253,30 @@ pub mod sale {
                 pub struct Get {
                     /// `DELIVERY_ID`: `integer`, required.
                     pub delivery_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `DELIVERY_ID`.
                     pub fn new(delivery_id: impl ::std::convert::Into<i64>) -> Self {
                         Self {
                             delivery_id: delivery_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -229,6 +288,7 @@ pub mod sale {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -240,6 +300,7 @@ pub mod sale {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             delivery_id: object.field("DELIVERY_ID")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -270,9 +331,16 @@ pub mod sale {
                     /// `DESCRIPTION`: `string`, optional.
                     pub description: ::std::option::Option<::std::string::String>,
                     /// `PRICE`: `double`, optional.
-                    pub price: ::std::option::Option<f64>,
+                    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
                     /// `ITEMS`: `object[]`, optional.
                     pub items: ::std::option::Option<::std::vec::Vec<update::Items>>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Update {
                     /// The call with its required parameters: `ID`.
@@ -286,6 +354,7 @@ pub mod sale {
                             description: ::std::default::Default::default(),
                             price: ::std::default::Default::default(),
                             items: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `NAME`.
@@ -331,7 +400,7 @@ pub mod sale {
                     /// Sets `PRICE`.
                     pub fn price(
                         mut self,
-                        value: impl ::std::convert::Into<f64>,
+                        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                     ) -> Self {
                         self.price = ::std::option::Option::Some(value.into());
                         self
@@ -346,6 +415,15 @@ pub mod sale {
                         self.items = ::std::option::Option::Some(
                             value.into_iter().map(::std::convert::Into::into).collect(),
                         );
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -373,6 +451,7 @@ pub mod sale {
                         )?;
                         crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
                         crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -384,13 +463,14 @@ pub mod sale {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("ID")?,
-                            name: object.field("NAME")?,
+                            name: object.exact_str("NAME")?,
                             active: object.field("ACTIVE")?,
-                            code: object.field("CODE")?,
+                            code: object.exact_str("CODE")?,
                             sort: object.field("SORT")?,
-                            description: object.field("DESCRIPTION")?,
+                            description: object.exact_str("DESCRIPTION")?,
                             price: object.field("PRICE")?,
                             items: object.field("ITEMS")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -450,7 +530,14 @@ pub mod sale {
                         /// `CODE`: `string`, required.
                         pub code: ::std::string::String,
                         /// `PRICE`: `double`, optional.
-                        pub price: ::std::option::Option<f64>,
+                        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Items {
                         /// The object with its required parameters: `TITLE`, `CODE`.
@@ -462,14 +549,24 @@ pub mod sale {
                                 title: title.into(),
                                 code: code.into(),
                                 price: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `PRICE`.
                         pub fn price(
                             mut self,
-                            value: impl ::std::convert::Into<f64>,
+                            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                         ) -> Self {
                             self.price = ::std::option::Option::Some(value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -484,6 +581,7 @@ pub mod sale {
                             map.serialize_entry("TITLE", &self.title)?;
                             map.serialize_entry("CODE", &self.code)?;
                             crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -497,6 +595,7 @@ pub mod sale {
                                 title: object.field("TITLE")?,
                                 code: object.field("CODE")?,
                                 price: object.field("PRICE")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -620,7 +719,14 @@ pub mod sale {
                         /// `CODE`: `string`, required.
                         pub code: ::std::string::String,
                         /// `PRICE`: `double`, optional.
-                        pub price: ::std::option::Option<f64>,
+                        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Items {
                         /// The object with its required parameters: `TITLE`, `CODE`.
@@ -632,14 +738,24 @@ pub mod sale {
                                 title: title.into(),
                                 code: code.into(),
                                 price: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `PRICE`.
                         pub fn price(
                             mut self,
-                            value: impl ::std::convert::Into<f64>,
+                            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                         ) -> Self {
                             self.price = ::std::option::Option::Some(value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -654,6 +770,7 @@ pub mod sale {
                             map.serialize_entry("TITLE", &self.title)?;
                             map.serialize_entry("CODE", &self.code)?;
                             crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -667,6 +784,7 @@ pub mod sale {
                                 title: object.field("TITLE")?,
                                 code: object.field("CODE")?,
                                 price: object.field("PRICE")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -700,6 +818,13 @@ pub mod sale {
                 pub delivery_id: i64,
                 /// `REQUEST_ID`: `string`, required.
                 pub request_id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
@@ -710,7 +835,17 @@ pub mod sale {
                     Self {
                         delivery_id: delivery_id.into(),
                         request_id: request_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -722,6 +857,7 @@ pub mod sale {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
                     map.serialize_entry("REQUEST_ID", &self.request_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -734,6 +870,7 @@ pub mod sale {
                     ::std::result::Result::Ok(Self {
                         delivery_id: object.field("DELIVERY_ID")?,
                         request_id: object.field("REQUEST_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -759,6 +896,13 @@ pub mod sale {
                 pub addressee: sendmessage::Addressee,
                 /// `MESSAGE`: `object`, required.
                 pub message: sendmessage::Message,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Sendmessage {
                 /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`, `ADDRESSEE`, `MESSAGE`.
@@ -773,7 +917,17 @@ pub mod sale {
                         request_id: request_id.into(),
                         addressee: addressee.into(),
                         message: message.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Sendmessage {
@@ -787,6 +941,7 @@ pub mod sale {
                     map.serialize_entry("REQUEST_ID", &self.request_id)?;
                     map.serialize_entry("ADDRESSEE", &self.addressee)?;
                     map.serialize_entry("MESSAGE", &self.message)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -801,6 +956,7 @@ pub mod sale {
                         request_id: object.field("REQUEST_ID")?,
                         addressee: object.field("ADDRESSEE")?,
                         message: object.field("MESSAGE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -834,6 +990,13 @@ pub mod sale {
                 ///
                 /// Values: `Y`, `N`.
                 pub overwrite_properties: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
@@ -848,6 +1011,7 @@ pub mod sale {
                         status: ::std::default::Default::default(),
                         properties: ::std::default::Default::default(),
                         overwrite_properties: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `FINALIZE`.
@@ -888,6 +1052,15 @@ pub mod sale {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Update {
                 fn serialize<S: ::serde::Serializer>(
@@ -910,6 +1083,7 @@ pub mod sale {
                         "OVERWRITE_PROPERTIES",
                         &self.overwrite_properties.map(crate::support::yes_no),
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -926,6 +1100,7 @@ pub mod sale {
                         status: object.field("STATUS")?,
                         properties: object.field("PROPERTIES")?,
                         overwrite_properties: object.field("OVERWRITE_PROPERTIES")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1063,6 +1238,13 @@ pub mod sale {
                     ///
                     /// Values: `success`, `process`, `error`.
                     pub semantic: MessageStatusSemantic,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessageStatus {
                     /// The object with its required parameters: `MESSAGE`, `SEMANTIC`.
@@ -1073,7 +1255,17 @@ pub mod sale {
                         Self {
                             message: message.into(),
                             semantic: semantic.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for MessageStatus {
@@ -1086,6 +1278,7 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("MESSAGE", &self.message)?;
                         map.serialize_entry("SEMANTIC", &self.semantic)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1098,6 +1291,7 @@ pub mod sale {
                         ::std::result::Result::Ok(Self {
                             message: object.field("MESSAGE")?,
                             semantic: object.field("SEMANTIC")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1117,6 +1311,13 @@ pub mod sale {
                     pub status: ::std::option::Option<MessageStatus>,
                     /// `MONEY_VALUES`: `object`, optional.
                     pub money_values: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Message {
                     /// The object with its required parameters: `SUBJECT`, `BODY`.
@@ -1129,6 +1330,7 @@ pub mod sale {
                             body: body.into(),
                             status: ::std::default::Default::default(),
                             money_values: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `STATUS`.
@@ -1145,6 +1347,15 @@ pub mod sale {
                         value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.money_values = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1164,6 +1375,7 @@ pub mod sale {
                             "MONEY_VALUES",
                             &self.money_values,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1178,6 +1390,7 @@ pub mod sale {
                             body: object.field("BODY")?,
                             status: object.field("STATUS")?,
                             money_values: object.field("MONEY_VALUES")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1283,6 +1496,13 @@ pub mod sale {
                     ///
                     /// Values: `process`, `success`.
                     pub semantic: StatusSemantic,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Status {
                     /// The object with its required parameters: `TEXT`, `SEMANTIC`.
@@ -1293,7 +1513,17 @@ pub mod sale {
                         Self {
                             text: text.into(),
                             semantic: semantic.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Status {
@@ -1306,6 +1536,7 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("TEXT", &self.text)?;
                         map.serialize_entry("SEMANTIC", &self.semantic)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1318,6 +1549,7 @@ pub mod sale {
                         ::std::result::Result::Ok(Self {
                             text: object.field("TEXT")?,
                             semantic: object.field("SEMANTIC")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1347,6 +1579,13 @@ pub mod sale {
                     ///
                     /// Values: `phone`.
                     pub tags: ::std::option::Option<::std::vec::Vec<PropertiesTags>>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Properties {
                     /// The object with its required parameters: `NAME`, `VALUE`.
@@ -1358,6 +1597,7 @@ pub mod sale {
                             name: name.into(),
                             value: value.into(),
                             tags: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `TAGS`.
@@ -1372,6 +1612,15 @@ pub mod sale {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Properties {
                     fn serialize<S: ::serde::Serializer>(
@@ -1384,6 +1633,7 @@ pub mod sale {
                         map.serialize_entry("NAME", &self.name)?;
                         map.serialize_entry("VALUE", &self.value)?;
                         crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1397,6 +1647,7 @@ pub mod sale {
                             name: object.field("NAME")?,
                             value: object.field("VALUE")?,
                             tags: object.field("TAGS")?,
+                            extra: object.rest()?,
                         })
                     }
                 }

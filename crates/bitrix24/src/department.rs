@@ -19,6 +19,10 @@ pub struct Add {
     pub parent: i64,
     /// `UF_HEAD`: `integer`, optional.
     pub uf_head: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Add {
     /// The call with its required parameters: `NAME`, `PARENT`.
@@ -31,6 +35,7 @@ impl Add {
             sort: ::std::default::Default::default(),
             parent: parent.into(),
             uf_head: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `SORT`.
@@ -41,6 +46,15 @@ impl Add {
     /// Sets `UF_HEAD`.
     pub fn uf_head(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.uf_head = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -55,6 +69,7 @@ impl ::serde::Serialize for Add {
         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
         map.serialize_entry("PARENT", &self.parent)?;
         crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -69,6 +84,7 @@ impl crate::support::FromValue for Add {
             sort: object.field("SORT")?,
             parent: object.field("PARENT")?,
             uf_head: object.field("UF_HEAD")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -86,11 +102,27 @@ deserialize_via_from_value!(Add);
 pub struct Delete {
     /// `ID`: `integer`, required.
     pub id: i64,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Delete {
     /// The call with its required parameters: `ID`.
     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self { id: id.into() }
+        Self {
+            id: id.into(),
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Delete {
@@ -101,6 +133,7 @@ impl ::serde::Serialize for Delete {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ID", &self.id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -110,7 +143,10 @@ impl crate::support::FromValue for Delete {
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { id: object.field("ID")? })
+        ::std::result::Result::Ok(Self {
+            id: object.field("ID")?,
+            extra: object.rest()?,
+        })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -124,11 +160,27 @@ deserialize_via_from_value!(Delete);
 /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Fields {}
+pub struct Fields {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Fields {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Fields {
@@ -137,7 +189,9 @@ impl ::serde::Serialize for Fields {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -145,8 +199,8 @@ impl crate::support::FromValue for Fields {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -183,6 +237,10 @@ pub struct Get {
     pub uf_head: ::std::option::Option<i64>,
     /// `START`: `integer`, optional.
     pub start: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
     /// The call; every parameter is optional.
@@ -196,6 +254,7 @@ impl Get {
             parent: ::std::default::Default::default(),
             uf_head: ::std::default::Default::default(),
             start: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `sort`.
@@ -244,6 +303,15 @@ impl Get {
         self.start = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Get {
     fn serialize<S: ::serde::Serializer>(
@@ -260,6 +328,7 @@ impl ::serde::Serialize for Get {
         crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
         crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
         crate::support::opt_entry(&mut map, "START", &self.start)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -270,14 +339,15 @@ impl crate::support::FromValue for Get {
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
-            sort: object.field("sort")?,
+            sort: object.exact_str("sort")?,
             order: object.field("order")?,
             id: object.field("ID")?,
-            name: object.field("NAME")?,
+            name: object.exact_str("NAME")?,
             sort_2: object.field("SORT")?,
             parent: object.field("PARENT")?,
             uf_head: object.field("UF_HEAD")?,
             start: object.field("START")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -303,6 +373,10 @@ pub struct Update {
     pub parent: ::std::option::Option<i64>,
     /// `UF_HEAD`: `integer`, optional.
     pub uf_head: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `ID`.
@@ -313,6 +387,7 @@ impl Update {
             sort: ::std::default::Default::default(),
             parent: ::std::default::Default::default(),
             uf_head: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `NAME`.
@@ -338,6 +413,15 @@ impl Update {
         self.uf_head = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Update {
     fn serialize<S: ::serde::Serializer>(
@@ -351,6 +435,7 @@ impl ::serde::Serialize for Update {
         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
         crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
         crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -362,10 +447,11 @@ impl crate::support::FromValue for Update {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             id: object.field("ID")?,
-            name: object.field("NAME")?,
+            name: object.exact_str("NAME")?,
             sort: object.field("SORT")?,
             parent: object.field("PARENT")?,
             uf_head: object.field("UF_HEAD")?,
+            extra: object.rest()?,
         })
     }
 }

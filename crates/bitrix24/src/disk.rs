@@ -15,11 +15,30 @@ pub mod attached_object {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -30,6 +49,7 @@ pub mod attached_object {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -39,7 +59,10 @@ pub mod attached_object {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -171,7 +194,7 @@ pub mod file {
     ///
     /// Required: `id`, `targetFolderId`. Optional: none.
     ///
-    /// Result: `array` ([`copy_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `DISK_FILE_22003`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`copy_to::Error`]).
+    /// Result: `object` ([`copy_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `DISK_FILE_22003`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`copy_to::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct CopyTo {
@@ -179,6 +202,13 @@ pub mod file {
         pub id: i64,
         /// `targetFolderId`: `integer`, required.
         pub target_folder_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl CopyTo {
         /// The call with its required parameters: `id`, `targetFolderId`.
@@ -189,7 +219,17 @@ pub mod file {
             Self {
                 id: id.into(),
                 target_folder_id: target_folder_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for CopyTo {
@@ -201,6 +241,7 @@ pub mod file {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("targetFolderId", &self.target_folder_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -213,6 +254,7 @@ pub mod file {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 target_folder_id: object.field("targetFolderId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -230,11 +272,30 @@ pub mod file {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -245,6 +306,7 @@ pub mod file {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -254,7 +316,10 @@ pub mod file {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -265,17 +330,36 @@ pub mod file {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -286,6 +370,7 @@ pub mod file {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -295,7 +380,10 @@ pub mod file {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -312,11 +400,30 @@ pub mod file {
     pub struct GetExternalLink {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetExternalLink {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetExternalLink {
@@ -327,6 +434,7 @@ pub mod file {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -336,7 +444,10 @@ pub mod file {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -347,14 +458,33 @@ pub mod file {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
+    /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -363,7 +493,9 @@ pub mod file {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -371,8 +503,8 @@ pub mod file {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -383,7 +515,7 @@ pub mod file {
     ///
     /// Required: `id`. Optional: `filter`, `start`.
     ///
-    /// Result: `array` ([`get_versions::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get_versions::Error`]).
+    /// Result: `object[]` ([`get_versions::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get_versions::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone)]
@@ -395,6 +527,13 @@ pub mod file {
         pub filter: ::std::option::Option<get_versions::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetVersions {
         /// The call with its required parameters: `id`.
@@ -403,6 +542,7 @@ pub mod file {
                 id: id.into(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -418,6 +558,15 @@ pub mod file {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetVersions {
         fn serialize<S: ::serde::Serializer>(
@@ -429,6 +578,7 @@ pub mod file {
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -442,6 +592,7 @@ pub mod file {
                 id: object.field("id")?,
                 filter: object.field("filter")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -453,17 +604,36 @@ pub mod file {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`mark_deleted::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`mark_deleted::Error`]).
+    /// Result: `object` ([`mark_deleted::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`mark_deleted::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct MarkDeleted {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkDeleted {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for MarkDeleted {
@@ -474,6 +644,7 @@ pub mod file {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -483,7 +654,10 @@ pub mod file {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -494,7 +668,7 @@ pub mod file {
     ///
     /// Required: `id`, `targetFolderId`. Optional: none.
     ///
-    /// Result: `array` ([`move_to::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_OBJ_22000`, `DISK_FILE_22007`, `ACCESS_DENIED` ([`move_to::Error`]).
+    /// Result: `object` ([`move_to::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_OBJ_22000`, `DISK_FILE_22007`, `ACCESS_DENIED` ([`move_to::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct MoveTo {
@@ -502,6 +676,13 @@ pub mod file {
         pub id: i64,
         /// `targetFolderId`: `integer`, required.
         pub target_folder_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MoveTo {
         /// The call with its required parameters: `id`, `targetFolderId`.
@@ -512,7 +693,17 @@ pub mod file {
             Self {
                 id: id.into(),
                 target_folder_id: target_folder_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for MoveTo {
@@ -524,6 +715,7 @@ pub mod file {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("targetFolderId", &self.target_folder_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -536,6 +728,7 @@ pub mod file {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 target_folder_id: object.field("targetFolderId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -547,7 +740,7 @@ pub mod file {
     ///
     /// Required: `id`, `newName`. Optional: none.
     ///
-    /// Result: `array` ([`rename::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_OBJ_22000`, `0`, `ACCESS_DENIED` ([`rename::Error`]).
+    /// Result: `object` ([`rename::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_OBJ_22000`, `0`, `ACCESS_DENIED` ([`rename::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Rename {
@@ -555,6 +748,13 @@ pub mod file {
         pub id: i64,
         /// `newName`: `string`, required.
         pub new_name: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Rename {
         /// The call with its required parameters: `id`, `newName`.
@@ -565,7 +765,17 @@ pub mod file {
             Self {
                 id: id.into(),
                 new_name: new_name.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Rename {
@@ -577,6 +787,7 @@ pub mod file {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("newName", &self.new_name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -589,6 +800,7 @@ pub mod file {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 new_name: object.field("newName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -600,17 +812,36 @@ pub mod file {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`restore::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`restore::Error`]).
+    /// Result: `object` ([`restore::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`restore::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Restore {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Restore {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Restore {
@@ -621,6 +852,7 @@ pub mod file {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -630,7 +862,10 @@ pub mod file {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -641,7 +876,7 @@ pub mod file {
     ///
     /// Required: `id`, `versionId`. Optional: none.
     ///
-    /// Result: `array` ([`restore_from_version::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_FILE_22003`, `DISK_FILE_22004`, `ACCESS_DENIED` ([`restore_from_version::Error`]).
+    /// Result: `object` ([`restore_from_version::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_FILE_22003`, `DISK_FILE_22004`, `ACCESS_DENIED` ([`restore_from_version::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct RestoreFromVersion {
@@ -649,6 +884,13 @@ pub mod file {
         pub id: i64,
         /// `versionId`: `integer`, required.
         pub version_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl RestoreFromVersion {
         /// The call with its required parameters: `id`, `versionId`.
@@ -659,7 +901,17 @@ pub mod file {
             Self {
                 id: id.into(),
                 version_id: version_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for RestoreFromVersion {
@@ -671,6 +923,7 @@ pub mod file {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("versionId", &self.version_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -683,6 +936,7 @@ pub mod file {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 version_id: object.field("versionId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -708,6 +962,13 @@ pub mod file {
         pub filter: ::std::option::Option<search::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Search {
         /// The call with its required parameters: `QUERY`.
@@ -717,6 +978,7 @@ pub mod file {
                 type_: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TYPE`.
@@ -740,6 +1002,15 @@ pub mod file {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Search {
         fn serialize<S: ::serde::Serializer>(
@@ -752,6 +1023,7 @@ pub mod file {
             crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -763,9 +1035,10 @@ pub mod file {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 query: object.field("QUERY")?,
-                type_: object.field("TYPE")?,
+                type_: object.exact_str("TYPE")?,
                 filter: object.field("FILTER")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -777,30 +1050,42 @@ pub mod file {
     ///
     /// Required: `id`, `fileContent`. Optional: none.
     ///
-    /// Result: `array` ([`upload_version::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_FILE_22002`, `DISK_FILE_22005`, `DISK_FILE_22006`, `ACCESS_DENIED` ([`upload_version::Error`]).
+    /// Result: `object` ([`upload_version::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_FILE_22002`, `DISK_FILE_22005`, `DISK_FILE_22006`, `ACCESS_DENIED` ([`upload_version::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct UploadVersion {
         /// `id`: `integer`, required.
         pub id: i64,
         /// `fileContent`: `array`, required.
-        pub file_content: ::std::vec::Vec<::serde_json::Value>,
+        pub file_content: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UploadVersion {
         /// The call with its required parameters: `id`, `fileContent`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            file_content: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            file_content: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 id: id.into(),
-                file_content: file_content
-                    .into_iter()
-                    .map(::std::convert::Into::into)
-                    .collect(),
+                file_content: file_content.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for UploadVersion {
@@ -812,6 +1097,7 @@ pub mod file {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fileContent", &self.file_content)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -824,6 +1110,7 @@ pub mod file {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 file_content: object.field("fileContent")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -856,8 +1143,152 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.copyTo`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<i64>,
+            /// `FILE_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<i64>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::serde_json::Value,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                map.serialize_entry("DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::CopyTo {
             const NAME: &'static str = "disk.file.copyTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -865,6 +1296,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.delete`.
     ///
@@ -922,8 +1354,152 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.file.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -931,6 +1507,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.getExternalLink`.
     ///
@@ -970,8 +1547,1038 @@ pub mod file {
     pub mod get_fields {
         /// Error codes of `disk.file.getFields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.ID` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.NAME` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputName {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputName {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputName {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.TYPE` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputType {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CODE` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCode {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCode {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCode {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.STORAGE_ID` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStorageId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStorageId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStorageId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.PARENT_ID` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputParentId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputParentId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputParentId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CREATE_TIME` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCreateTime {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCreateTime {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCreateTime {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.UPDATE_TIME` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputUpdateTime {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputUpdateTime {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputUpdateTime {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DELETE_TIME` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDeleteTime {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDeleteTime {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDeleteTime {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CREATED_BY` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCreatedBy {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCreatedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCreatedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.UPDATED_BY` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputUpdatedBy {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputUpdatedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputUpdatedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DELETED_BY` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDeletedBy {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDeletedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDeletedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.GLOBAL_CONTENT_VERSION` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputGlobalContentVersion {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputGlobalContentVersion {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputGlobalContentVersion {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.FILE_ID` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputFileId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputFileId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputFileId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.SIZE` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputSize {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputSize {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputSize {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DELETED_TYPE` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDeletedType {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDeletedType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDeletedType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `disk.file.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<OutputId>,
+            /// `NAME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<OutputName>,
+            /// `TYPE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<OutputType>,
+            /// `CODE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<OutputCode>,
+            /// `STORAGE_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<OutputStorageId>,
+            /// `PARENT_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<OutputParentId>,
+            /// `CREATE_TIME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<OutputCreateTime>,
+            /// `UPDATE_TIME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<OutputUpdateTime>,
+            /// `DELETE_TIME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::std::option::Option<OutputDeleteTime>,
+            /// `CREATED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<OutputCreatedBy>,
+            /// `UPDATED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<OutputUpdatedBy>,
+            /// `DELETED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<OutputDeletedBy>,
+            /// `GLOBAL_CONTENT_VERSION`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<
+                OutputGlobalContentVersion,
+            >,
+            /// `FILE_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<OutputFileId>,
+            /// `SIZE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<OutputSize>,
+            /// `DELETED_TYPE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<OutputDeletedType>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    type_: object.soft("TYPE"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "disk.file.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -979,6 +2586,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.getVersions`.
     ///
@@ -1015,12 +2623,20 @@ pub mod file {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -1032,6 +2648,15 @@ pub mod file {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -1041,6 +2666,7 @@ pub mod file {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1052,13 +2678,100 @@ pub mod file {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.getVersions`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub object_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    object_id: object.soft("OBJECT_ID"),
+                    size: object.soft("SIZE"),
+                    name: object.soft("NAME"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    create_time: object.soft("CREATE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "OBJECT_ID", &self.object_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetVersions {
             const NAME: &'static str = "disk.file.getVersions";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1067,11 +2780,12 @@ pub mod file {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::GetVersions {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `disk.file.markDeleted`.
     ///
@@ -1095,8 +2809,152 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.markDeleted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::MarkDeleted {
             const NAME: &'static str = "disk.file.markDeleted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1104,6 +2962,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.moveTo`.
     ///
@@ -1132,8 +2991,152 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.moveTo`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<i64>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::MoveTo {
             const NAME: &'static str = "disk.file.moveTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1141,6 +3144,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.rename`.
     ///
@@ -1168,8 +3172,152 @@ pub mod file {
             DiskObj22000 = "DISK_OBJ_22000", N0 = "0", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.rename`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Rename {
             const NAME: &'static str = "disk.file.rename";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1177,6 +3325,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.restore`.
     ///
@@ -1200,8 +3349,152 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.restore`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Restore {
             const NAME: &'static str = "disk.file.restore";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1209,6 +3502,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.restoreFromVersion`.
     ///
@@ -1237,8 +3531,152 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.restoreFromVersion`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<i64>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::RestoreFromVersion {
             const NAME: &'static str = "disk.file.restoreFromVersion";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1246,6 +3684,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.file.search`.
     ///
@@ -1286,6 +3725,13 @@ pub mod file {
             pub storage_id: ::std::option::Option<i64>,
             /// `FOLDER_ID`: `integer`, optional.
             pub folder_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -1293,6 +3739,7 @@ pub mod file {
                 Self {
                     storage_id: ::std::default::Default::default(),
                     folder_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `STORAGE_ID`.
@@ -1305,6 +3752,15 @@ pub mod file {
                 self.folder_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -1315,6 +3771,7 @@ pub mod file {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
                 crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1327,6 +3784,7 @@ pub mod file {
                 ::std::result::Result::Ok(Self {
                     storage_id: object.field("STORAGE_ID")?,
                     folder_id: object.field("FOLDER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1521,8 +3979,152 @@ pub mod file {
             DiskFile22006 = "DISK_FILE_22006", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.file.uploadVersion`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<i64>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::UploadVersion {
             const NAME: &'static str = "disk.file.uploadVersion";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1530,6 +4132,7 @@ pub mod file {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `folder`.
@@ -1540,27 +4143,42 @@ pub mod folder {
     ///
     /// Required: `id`, `data`. Optional: none.
     ///
-    /// Result: `array` ([`add_sub_folder::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`add_sub_folder::Error`]).
+    /// Result: `object` ([`add_sub_folder::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`add_sub_folder::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct AddSubFolder {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `data`: `array`, required.
-        pub data: ::std::vec::Vec<::serde_json::Value>,
+        /// `data`: `object`, required.
+        pub data: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AddSubFolder {
         /// The call with its required parameters: `id`, `data`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            data: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            data: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 id: id.into(),
-                data: data.into_iter().map(::std::convert::Into::into).collect(),
+                data: data.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for AddSubFolder {
@@ -1572,6 +4190,7 @@ pub mod folder {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("data", &self.data)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1584,6 +4203,7 @@ pub mod folder {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 data: object.field("data")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1595,7 +4215,7 @@ pub mod folder {
     ///
     /// Required: `id`, `targetFolderId`. Optional: none.
     ///
-    /// Result: `array` ([`copy_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`copy_to::Error`]).
+    /// Result: `object` ([`copy_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`copy_to::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct CopyTo {
@@ -1603,6 +4223,13 @@ pub mod folder {
         pub id: i64,
         /// `targetFolderId`: `integer`, required.
         pub target_folder_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl CopyTo {
         /// The call with its required parameters: `id`, `targetFolderId`.
@@ -1613,7 +4240,17 @@ pub mod folder {
             Self {
                 id: id.into(),
                 target_folder_id: target_folder_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for CopyTo {
@@ -1625,6 +4262,7 @@ pub mod folder {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("targetFolderId", &self.target_folder_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1637,6 +4275,7 @@ pub mod folder {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 target_folder_id: object.field("targetFolderId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1654,11 +4293,30 @@ pub mod folder {
     pub struct DeleteTree {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteTree {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for DeleteTree {
@@ -1669,6 +4327,7 @@ pub mod folder {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1678,7 +4337,10 @@ pub mod folder {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1689,17 +4351,36 @@ pub mod folder {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1710,6 +4391,7 @@ pub mod folder {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1719,7 +4401,10 @@ pub mod folder {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1730,7 +4415,7 @@ pub mod folder {
     ///
     /// Required: `id`. Optional: `filter`, `order`, `start`.
     ///
-    /// Result: `array` ([`get_children::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`get_children::Error`]).
+    /// Result: `object[]` ([`get_children::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`get_children::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone)]
@@ -1744,6 +4429,13 @@ pub mod folder {
         pub order: ::std::option::Option<get_children::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetChildren {
         /// The call with its required parameters: `id`.
@@ -1753,6 +4445,7 @@ pub mod folder {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -1776,6 +4469,15 @@ pub mod folder {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetChildren {
         fn serialize<S: ::serde::Serializer>(
@@ -1788,6 +4490,7 @@ pub mod folder {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1802,6 +4505,7 @@ pub mod folder {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1819,11 +4523,30 @@ pub mod folder {
     pub struct GetExternalLink {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetExternalLink {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetExternalLink {
@@ -1834,6 +4557,7 @@ pub mod folder {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1843,7 +4567,10 @@ pub mod folder {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1854,14 +4581,33 @@ pub mod folder {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
+    /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -1870,7 +4616,9 @@ pub mod folder {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1878,8 +4626,8 @@ pub mod folder {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1890,17 +4638,36 @@ pub mod folder {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`mark_deleted::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`mark_deleted::Error`]).
+    /// Result: `object` ([`mark_deleted::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`mark_deleted::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct MarkDeleted {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkDeleted {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for MarkDeleted {
@@ -1911,6 +4678,7 @@ pub mod folder {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1920,7 +4688,10 @@ pub mod folder {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1931,7 +4702,7 @@ pub mod folder {
     ///
     /// Required: `id`, `targetFolderId`. Optional: none.
     ///
-    /// Result: `array` ([`move_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED`; one error without a code ([`move_to::Error`]).
+    /// Result: `object` ([`move_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED`; one error without a code ([`move_to::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct MoveTo {
@@ -1939,6 +4710,13 @@ pub mod folder {
         pub id: i64,
         /// `targetFolderId`: `integer`, required.
         pub target_folder_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MoveTo {
         /// The call with its required parameters: `id`, `targetFolderId`.
@@ -1949,7 +4727,17 @@ pub mod folder {
             Self {
                 id: id.into(),
                 target_folder_id: target_folder_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for MoveTo {
@@ -1961,6 +4749,7 @@ pub mod folder {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("targetFolderId", &self.target_folder_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1973,6 +4762,7 @@ pub mod folder {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 target_folder_id: object.field("targetFolderId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1984,7 +4774,7 @@ pub mod folder {
     ///
     /// Required: `id`, `newName`. Optional: none.
     ///
-    /// Result: `array` ([`rename::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`rename::Error`]).
+    /// Result: `object` ([`rename::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`rename::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Rename {
@@ -1992,6 +4782,13 @@ pub mod folder {
         pub id: i64,
         /// `newName`: `string`, required.
         pub new_name: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Rename {
         /// The call with its required parameters: `id`, `newName`.
@@ -2002,7 +4799,17 @@ pub mod folder {
             Self {
                 id: id.into(),
                 new_name: new_name.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Rename {
@@ -2014,6 +4821,7 @@ pub mod folder {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("newName", &self.new_name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2026,6 +4834,7 @@ pub mod folder {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 new_name: object.field("newName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2037,17 +4846,36 @@ pub mod folder {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`restore::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`restore::Error`]).
+    /// Result: `object` ([`restore::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`restore::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Restore {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Restore {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Restore {
@@ -2058,6 +4886,7 @@ pub mod folder {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2067,7 +4896,10 @@ pub mod folder {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2090,6 +4922,13 @@ pub mod folder {
         ///
         /// Values: `disk_access_read`, `disk_access_add`, `disk_access_edit`, `disk_access_full`.
         pub task_name: share_to_user::TaskName,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ShareToUser {
         /// The call with its required parameters: `id`, `userId`, `taskName`.
@@ -2102,7 +4941,17 @@ pub mod folder {
                 id: id.into(),
                 user_id: user_id.into(),
                 task_name: task_name.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for ShareToUser {
@@ -2115,6 +4964,7 @@ pub mod folder {
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("userId", &self.user_id)?;
             map.serialize_entry("taskName", &self.task_name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2128,6 +4978,7 @@ pub mod folder {
                 id: object.field("id")?,
                 user_id: object.field("userId")?,
                 task_name: object.field("taskName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2139,59 +4990,57 @@ pub mod folder {
     ///
     /// Required: `id`, `data`. Optional: `fileContent`, `rights`, `generateUniqueName`.
     ///
-    /// Result: `array` ([`upload_file::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_BASE_SERVICE_22001`, `ERROR_COULD_NOT_SAVE_FILE`, `ACCESS_DENIED` ([`upload_file::Error`]).
+    /// Result: `object` ([`upload_file::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_BASE_SERVICE_22001`, `ERROR_COULD_NOT_SAVE_FILE`, `ACCESS_DENIED` ([`upload_file::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct UploadFile {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `data`: `array`, required.
-        pub data: ::std::vec::Vec<::serde_json::Value>,
+        /// `data`: `object`, required.
+        pub data: ::serde_json::Value,
         /// `fileContent`: `array`, optional.
-        pub file_content: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub file_content: ::std::option::Option<::serde_json::Value>,
         /// `rights`: `array`, optional.
-        pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub rights: ::std::option::Option<::serde_json::Value>,
         /// `generateUniqueName`: `boolean`, optional.
         pub generate_unique_name: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UploadFile {
         /// The call with its required parameters: `id`, `data`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            data: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            data: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 id: id.into(),
-                data: data.into_iter().map(::std::convert::Into::into).collect(),
+                data: data.into(),
                 file_content: ::std::default::Default::default(),
                 rights: ::std::default::Default::default(),
                 generate_unique_name: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `fileContent`.
         pub fn file_content(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.file_content = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.file_content = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `rights`.
         pub fn rights(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.rights = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.rights = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `generateUniqueName`.
@@ -2200,6 +5049,15 @@ pub mod folder {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.generate_unique_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2219,6 +5077,7 @@ pub mod folder {
                 "generateUniqueName",
                 &self.generate_unique_name,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2234,6 +5093,7 @@ pub mod folder {
                 file_content: object.field("fileContent")?,
                 rights: object.field("rights")?,
                 generate_unique_name: object.field("generateUniqueName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2263,8 +5123,134 @@ pub mod folder {
             ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.addSubFolder`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<i64>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::serde_json::Value,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                map.serialize_entry("DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::AddSubFolder {
             const NAME: &'static str = "disk.folder.addSubFolder";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2272,6 +5258,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.copyTo`.
     ///
@@ -2297,8 +5284,134 @@ pub mod folder {
             ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.copyTo`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<i64>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::serde_json::Value,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                map.serialize_entry("DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::CopyTo {
             const NAME: &'static str = "disk.folder.copyTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2306,6 +5419,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.deleteTree`.
     ///
@@ -2363,8 +5477,134 @@ pub mod folder {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.folder.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2372,6 +5612,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.getChildren`.
     ///
@@ -2405,12 +5646,20 @@ pub mod folder {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -2422,6 +5671,15 @@ pub mod folder {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -2431,6 +5689,7 @@ pub mod folder {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2442,6 +5701,7 @@ pub mod folder {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2460,12 +5720,20 @@ pub mod folder {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -2477,6 +5745,15 @@ pub mod folder {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -2486,6 +5763,7 @@ pub mod folder {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2497,13 +5775,170 @@ pub mod folder {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.getChildren`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetChildren {
             const NAME: &'static str = "disk.folder.getChildren";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2512,11 +5947,12 @@ pub mod folder {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::GetChildren {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `disk.folder.getExternalLink`.
     ///
@@ -2556,8 +5992,912 @@ pub mod folder {
     pub mod get_fields {
         /// Error codes of `disk.folder.getFields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.ID` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.NAME` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputName {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputName {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputName {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.TYPE` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputType {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CODE` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCode {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCode {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCode {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.STORAGE_ID` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStorageId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStorageId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStorageId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.REAL_OBJECT_ID` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRealObjectId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRealObjectId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRealObjectId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.PARENT_ID` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputParentId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputParentId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputParentId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CREATE_TIME` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCreateTime {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCreateTime {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCreateTime {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.UPDATE_TIME` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputUpdateTime {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputUpdateTime {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputUpdateTime {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DELETE_TIME` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDeleteTime {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDeleteTime {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDeleteTime {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CREATED_BY` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCreatedBy {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCreatedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCreatedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.UPDATED_BY` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputUpdatedBy {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputUpdatedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputUpdatedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DELETED_BY` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDeletedBy {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDeletedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDeletedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DELETED_TYPE` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDeletedType {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDeletedType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDeletedType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `disk.folder.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<OutputId>,
+            /// `NAME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<OutputName>,
+            /// `TYPE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<OutputType>,
+            /// `CODE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<OutputCode>,
+            /// `STORAGE_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<OutputStorageId>,
+            /// `REAL_OBJECT_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<OutputRealObjectId>,
+            /// `PARENT_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<OutputParentId>,
+            /// `CREATE_TIME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<OutputCreateTime>,
+            /// `UPDATE_TIME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<OutputUpdateTime>,
+            /// `DELETE_TIME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::std::option::Option<OutputDeleteTime>,
+            /// `CREATED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<OutputCreatedBy>,
+            /// `UPDATED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<OutputUpdatedBy>,
+            /// `DELETED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<OutputDeletedBy>,
+            /// `DELETED_TYPE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<OutputDeletedType>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    type_: object.soft("TYPE"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "disk.folder.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2565,6 +6905,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.markDeleted`.
     ///
@@ -2590,8 +6931,134 @@ pub mod folder {
             ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.markDeleted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::MarkDeleted {
             const NAME: &'static str = "disk.folder.markDeleted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2599,6 +7066,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.moveTo`.
     ///
@@ -2626,8 +7094,134 @@ pub mod folder {
             ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.moveTo`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-move-to.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<i64>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::MoveTo {
             const NAME: &'static str = "disk.folder.moveTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2635,6 +7229,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.rename`.
     ///
@@ -2658,8 +7253,134 @@ pub mod folder {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.rename`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Rename {
             const NAME: &'static str = "disk.folder.rename";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2667,6 +7388,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.restore`.
     ///
@@ -2690,8 +7412,134 @@ pub mod folder {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.restore`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Restore {
             const NAME: &'static str = "disk.folder.restore";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2699,6 +7547,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.folder.shareToUser`.
     ///
@@ -2779,8 +7628,152 @@ pub mod folder {
             "ERROR_COULD_NOT_SAVE_FILE", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.folder.uploadFile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<i64>,
+            /// `FILE_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<i64>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::serde_json::Value,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                map.serialize_entry("DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::UploadFile {
             const NAME: &'static str = "disk.folder.uploadFile";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2788,6 +7781,7 @@ pub mod folder {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `rights`.
@@ -2798,14 +7792,33 @@ pub mod rights {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`get_tasks::Output`]). Errors: none documented ([`get_tasks::Error`]).
+    /// Result: `object[]` ([`get_tasks::Output`]). Errors: none documented ([`get_tasks::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetTasks {}
+    pub struct GetTasks {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetTasks {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetTasks {
@@ -2814,7 +7827,9 @@ pub mod rights {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2822,8 +7837,8 @@ pub mod rights {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2834,8 +7849,60 @@ pub mod rights {
     pub mod get_tasks {
         /// Error codes of `disk.rights.getTasks`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.rights.getTasks`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/rights/disk-rights-get-tasks.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    title: object.soft("TITLE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetTasks {
             const NAME: &'static str = "disk.rights.getTasks";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2843,6 +7910,7 @@ pub mod rights {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
 }
 /// Methods under `storage`.
@@ -2853,41 +7921,52 @@ pub mod storage {
     ///
     /// Required: `id`, `data`. Optional: `rights`.
     ///
-    /// Result: `array` ([`add_folder::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`add_folder::Error`]).
+    /// Result: `object` ([`add_folder::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`add_folder::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct AddFolder {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `data`: `array`, required.
-        pub data: ::std::vec::Vec<::serde_json::Value>,
+        /// `data`: `object`, required.
+        pub data: ::serde_json::Value,
         /// `rights`: `array`, optional.
-        pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub rights: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AddFolder {
         /// The call with its required parameters: `id`, `data`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            data: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            data: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 id: id.into(),
-                data: data.into_iter().map(::std::convert::Into::into).collect(),
+                data: data.into(),
                 rights: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `rights`.
         pub fn rights(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.rights = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.rights = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2901,6 +7980,7 @@ pub mod storage {
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("data", &self.data)?;
             crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2914,6 +7994,7 @@ pub mod storage {
                 id: object.field("id")?,
                 data: object.field("data")?,
                 rights: object.field("rights")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2925,17 +8006,36 @@ pub mod storage {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -2946,6 +8046,7 @@ pub mod storage {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2955,7 +8056,10 @@ pub mod storage {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2966,7 +8070,7 @@ pub mod storage {
     ///
     /// Required: `id`. Optional: `filter`, `order`, `start`.
     ///
-    /// Result: `array` ([`get_children::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`get_children::Error`]).
+    /// Result: `object[]` ([`get_children::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`get_children::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone)]
@@ -2980,6 +8084,13 @@ pub mod storage {
         pub order: ::std::option::Option<get_children::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetChildren {
         /// The call with its required parameters: `id`.
@@ -2989,6 +8100,7 @@ pub mod storage {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -3012,6 +8124,15 @@ pub mod storage {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetChildren {
         fn serialize<S: ::serde::Serializer>(
@@ -3024,6 +8145,7 @@ pub mod storage {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3038,6 +8160,7 @@ pub mod storage {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3049,14 +8172,33 @@ pub mod storage {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
+    /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -3065,7 +8207,9 @@ pub mod storage {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3073,8 +8217,8 @@ pub mod storage {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3085,14 +8229,33 @@ pub mod storage {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`get_for_app::Output`]). Errors: `ACCESS_DENIED`, `ERROR_NOT_FOUND` ([`get_for_app::Error`]).
+    /// Result: `object` ([`get_for_app::Output`]). Errors: `ACCESS_DENIED`, `ERROR_NOT_FOUND` ([`get_for_app::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetForApp {}
+    pub struct GetForApp {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetForApp {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetForApp {
@@ -3101,7 +8264,9 @@ pub mod storage {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3109,8 +8274,8 @@ pub mod storage {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3121,7 +8286,7 @@ pub mod storage {
     ///
     /// Required: none. Optional: `filter`, `order`, `start`.
     ///
-    /// Result: `array` ([`get_list::Output`]). Errors: none documented ([`get_list::Error`]).
+    /// Result: `object[]` ([`get_list::Output`]). Errors: none documented ([`get_list::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
@@ -3133,6 +8298,13 @@ pub mod storage {
         pub order: ::std::option::Option<get_list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetList {
         /// The call; every parameter is optional.
@@ -3141,6 +8313,7 @@ pub mod storage {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -3164,6 +8337,15 @@ pub mod storage {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetList {
         fn serialize<S: ::serde::Serializer>(
@@ -3175,6 +8357,7 @@ pub mod storage {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3188,6 +8371,7 @@ pub mod storage {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3202,11 +8386,30 @@ pub mod storage {
     /// Result: `array` ([`get_types::Output`]). Errors: none documented ([`get_types::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetTypes {}
+    pub struct GetTypes {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetTypes {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetTypes {
@@ -3215,7 +8418,9 @@ pub mod storage {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3223,8 +8428,8 @@ pub mod storage {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3235,7 +8440,7 @@ pub mod storage {
     ///
     /// Required: `id`, `newName`. Optional: none.
     ///
-    /// Result: `array` ([`rename::Output`]). Errors: `ERROR_NOT_FOUND`, `ACCESS_DENIED`; one error without a code ([`rename::Error`]).
+    /// Result: `object` ([`rename::Output`]). Errors: `ERROR_NOT_FOUND`, `ACCESS_DENIED`; one error without a code ([`rename::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Rename {
@@ -3243,6 +8448,13 @@ pub mod storage {
         pub id: i64,
         /// `newName`: `string`, required.
         pub new_name: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Rename {
         /// The call with its required parameters: `id`, `newName`.
@@ -3253,7 +8465,17 @@ pub mod storage {
             Self {
                 id: id.into(),
                 new_name: new_name.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Rename {
@@ -3265,6 +8487,7 @@ pub mod storage {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("newName", &self.new_name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3277,6 +8500,7 @@ pub mod storage {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 new_name: object.field("newName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3288,53 +8512,50 @@ pub mod storage {
     ///
     /// Required: `id`, `data`, `fileContent`. Optional: `rights`, `generateUniqueName`.
     ///
-    /// Result: `array` ([`upload_file::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_BASE_SERVICE_22001`, `ERROR_COULD_NOT_SAVE_FILE`, `ACCESS_DENIED`; one error without a code ([`upload_file::Error`]).
+    /// Result: `object` ([`upload_file::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_BASE_SERVICE_22001`, `ERROR_COULD_NOT_SAVE_FILE`, `ACCESS_DENIED`; one error without a code ([`upload_file::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct UploadFile {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `data`: `array`, required.
-        pub data: ::std::vec::Vec<::serde_json::Value>,
+        /// `data`: `object`, required.
+        pub data: ::serde_json::Value,
         /// `fileContent`: `array`, required.
-        pub file_content: ::std::vec::Vec<::serde_json::Value>,
+        pub file_content: ::serde_json::Value,
         /// `rights`: `array`, optional.
-        pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub rights: ::std::option::Option<::serde_json::Value>,
         /// `generateUniqueName`: `boolean`, optional.
         pub generate_unique_name: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UploadFile {
         /// The call with its required parameters: `id`, `data`, `fileContent`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            data: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-            file_content: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            data: impl ::std::convert::Into<::serde_json::Value>,
+            file_content: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 id: id.into(),
-                data: data.into_iter().map(::std::convert::Into::into).collect(),
-                file_content: file_content
-                    .into_iter()
-                    .map(::std::convert::Into::into)
-                    .collect(),
+                data: data.into(),
+                file_content: file_content.into(),
                 rights: ::std::default::Default::default(),
                 generate_unique_name: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `rights`.
         pub fn rights(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.rights = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.rights = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `generateUniqueName`.
@@ -3343,6 +8564,15 @@ pub mod storage {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.generate_unique_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3362,6 +8592,7 @@ pub mod storage {
                 "generateUniqueName",
                 &self.generate_unique_name,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3377,6 +8608,7 @@ pub mod storage {
                 file_content: object.field("fileContent")?,
                 rights: object.field("rights")?,
                 generate_unique_name: object.field("generateUniqueName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3406,8 +8638,134 @@ pub mod storage {
             ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.addFolder`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<i64>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::serde_json::Value,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                map.serialize_entry("DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::AddFolder {
             const NAME: &'static str = "disk.storage.addFolder";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3415,6 +8773,7 @@ pub mod storage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.storage.get`.
     ///
@@ -3438,8 +8797,86 @@ pub mod storage {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `MODULE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub module_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ROOT_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub root_object_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    module_id: object.soft("MODULE_ID"),
+                    entity_type: object.soft("ENTITY_TYPE"),
+                    entity_id: object.soft("ENTITY_ID"),
+                    root_object_id: object.soft("ROOT_OBJECT_ID"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ROOT_OBJECT_ID",
+                    &self.root_object_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.storage.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3447,6 +8884,7 @@ pub mod storage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.storage.getChildren`.
     ///
@@ -3480,12 +8918,20 @@ pub mod storage {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3497,6 +8943,15 @@ pub mod storage {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -3506,6 +8961,7 @@ pub mod storage {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3517,6 +8973,7 @@ pub mod storage {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3535,12 +8992,20 @@ pub mod storage {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3552,6 +9017,15 @@ pub mod storage {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -3561,6 +9035,7 @@ pub mod storage {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3572,13 +9047,142 @@ pub mod storage {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.getChildren`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub real_object_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    real_object_id: object.soft("REAL_OBJECT_ID"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetChildren {
             const NAME: &'static str = "disk.storage.getChildren";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3587,11 +9191,12 @@ pub mod storage {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::GetChildren {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `disk.storage.getFields`.
     ///
@@ -3599,8 +9204,478 @@ pub mod storage {
     pub mod get_fields {
         /// Error codes of `disk.storage.getFields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.ID` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.NAME` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputName {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputName {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputName {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.CODE` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCode {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCode {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCode {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MODULE_ID` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputModuleId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputModuleId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputModuleId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ENTITY_TYPE` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputEntityType {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputEntityType {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputEntityType {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ENTITY_ID` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputEntityId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputEntityId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputEntityId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ROOT_OBJECT_ID` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRootObjectId {
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `USE_IN_FILTER`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_filter: ::std::option::Option<bool>,
+            /// `USE_IN_SHOW`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_show: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRootObjectId {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("TYPE"),
+                    use_in_filter: object.soft("USE_IN_FILTER"),
+                    use_in_show: object.soft("USE_IN_SHOW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRootObjectId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_IN_FILTER",
+                    &self.use_in_filter,
+                )?;
+                crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `disk.storage.getFields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<OutputId>,
+            /// `NAME`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<OutputName>,
+            /// `CODE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<OutputCode>,
+            /// `MODULE_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub module_id: ::std::option::Option<OutputModuleId>,
+            /// `ENTITY_TYPE`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_type: ::std::option::Option<OutputEntityType>,
+            /// `ENTITY_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_id: ::std::option::Option<OutputEntityId>,
+            /// `ROOT_OBJECT_ID`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub root_object_id: ::std::option::Option<OutputRootObjectId>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    module_id: object.soft("MODULE_ID"),
+                    entity_type: object.soft("ENTITY_TYPE"),
+                    entity_id: object.soft("ENTITY_ID"),
+                    root_object_id: object.soft("ROOT_OBJECT_ID"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ROOT_OBJECT_ID",
+                    &self.root_object_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "disk.storage.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3608,6 +9683,7 @@ pub mod storage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.storage.getForApp`.
     ///
@@ -3628,8 +9704,86 @@ pub mod storage {
             Error { AccessDenied = "ACCESS_DENIED", ErrorNotFound = "ERROR_NOT_FOUND" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.getForApp`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `MODULE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub module_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ROOT_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub root_object_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    module_id: object.soft("MODULE_ID"),
+                    entity_type: object.soft("ENTITY_TYPE"),
+                    entity_id: object.soft("ENTITY_ID"),
+                    root_object_id: object.soft("ROOT_OBJECT_ID"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ROOT_OBJECT_ID",
+                    &self.root_object_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetForApp {
             const NAME: &'static str = "disk.storage.getForApp";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3637,6 +9791,7 @@ pub mod storage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.storage.getList`.
     ///
@@ -3657,12 +9812,20 @@ pub mod storage {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3674,6 +9837,15 @@ pub mod storage {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -3683,6 +9855,7 @@ pub mod storage {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3694,6 +9867,7 @@ pub mod storage {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3712,12 +9886,20 @@ pub mod storage {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3729,6 +9911,15 @@ pub mod storage {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -3738,6 +9929,7 @@ pub mod storage {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3749,13 +9941,94 @@ pub mod storage {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.getList`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `MODULE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub module_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ROOT_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub root_object_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    module_id: object.soft("MODULE_ID"),
+                    entity_type: object.soft("ENTITY_TYPE"),
+                    entity_id: object.soft("ENTITY_ID"),
+                    root_object_id: object.soft("ROOT_OBJECT_ID"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ROOT_OBJECT_ID",
+                    &self.root_object_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "disk.storage.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3764,11 +10037,12 @@ pub mod storage {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::GetList {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `disk.storage.getTypes`.
     ///
@@ -3807,8 +10081,86 @@ pub mod storage {
             Error { ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.rename`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-rename.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `MODULE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub module_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ROOT_OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub root_object_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    module_id: object.soft("MODULE_ID"),
+                    entity_type: object.soft("ENTITY_TYPE"),
+                    entity_id: object.soft("ENTITY_ID"),
+                    root_object_id: object.soft("ROOT_OBJECT_ID"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ROOT_OBJECT_ID",
+                    &self.root_object_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Rename {
             const NAME: &'static str = "disk.storage.rename";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3816,6 +10168,7 @@ pub mod storage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `disk.storage.uploadFile`.
     ///
@@ -3846,8 +10199,152 @@ pub mod storage {
             "ERROR_COULD_NOT_SAVE_FILE", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.storage.uploadFile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-upload-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::serde_json::Value,
+            /// `STORAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub storage_id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED_TYPE`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_type: ::std::option::Option<i64>,
+            /// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<i64>,
+            /// `FILE_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<i64>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delete_time: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `UPDATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated_by: ::std::option::Option<::std::string::String>,
+            /// `DELETED_BY`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deleted_by: ::serde_json::Value,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    code: object.soft("CODE"),
+                    storage_id: object.soft("STORAGE_ID"),
+                    type_: object.soft("TYPE"),
+                    parent_id: object.soft("PARENT_ID"),
+                    deleted_type: object.soft("DELETED_TYPE"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    file_id: object.soft("FILE_ID"),
+                    size: object.soft("SIZE"),
+                    create_time: object.soft("CREATE_TIME"),
+                    update_time: object.soft("UPDATE_TIME"),
+                    delete_time: object.soft("DELETE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    updated_by: object.soft("UPDATED_BY"),
+                    deleted_by: object.soft("DELETED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    detail_url: object.soft("DETAIL_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                map.serialize_entry("DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                map.serialize_entry("DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::UploadFile {
             const NAME: &'static str = "disk.storage.uploadFile";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3855,6 +10352,7 @@ pub mod storage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `version`.
@@ -3865,17 +10363,36 @@ pub mod version {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -3886,6 +10403,7 @@ pub mod version {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3895,7 +10413,10 @@ pub mod version {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3922,8 +10443,92 @@ pub mod version {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `disk.version.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/version/disk-version-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `OBJECT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub object_id: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_content_version: ::std::option::Option<::std::string::String>,
+            /// `CREATE_TIME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    object_id: object.soft("OBJECT_ID"),
+                    size: object.soft("SIZE"),
+                    name: object.soft("NAME"),
+                    global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
+                    create_time: object.soft("CREATE_TIME"),
+                    created_by: object.soft("CREATED_BY"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "OBJECT_ID", &self.object_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.version.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3931,5 +10536,6 @@ pub mod version {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }

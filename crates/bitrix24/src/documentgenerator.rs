@@ -25,6 +25,13 @@ pub mod document {
         pub stamps_enabled: ::std::option::Option<i64>,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<add::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `templateId`, `value`.
@@ -39,6 +46,7 @@ pub mod document {
                 values: ::std::default::Default::default(),
                 stamps_enabled: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `providerClassName`.
@@ -64,6 +72,15 @@ pub mod document {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -82,6 +99,7 @@ pub mod document {
             crate::support::opt_entry(&mut map, "values", &self.values)?;
             crate::support::opt_entry(&mut map, "stampsEnabled", &self.stamps_enabled)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -93,11 +111,12 @@ pub mod document {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 template_id: object.field("templateId")?,
-                provider_class_name: object.field("providerClassName")?,
+                provider_class_name: object.exact_str("providerClassName")?,
                 value: object.field("value")?,
                 values: object.field("values")?,
                 stamps_enabled: object.field("stampsEnabled")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -115,11 +134,30 @@ pub mod document {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -130,6 +168,7 @@ pub mod document {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -139,7 +178,10 @@ pub mod document {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -158,6 +200,13 @@ pub mod document {
         pub id: i64,
         /// `status`: `integer`, optional.
         pub status: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Enablepublicurl {
         /// The call with its required parameters: `id`.
@@ -165,11 +214,21 @@ pub mod document {
             Self {
                 id: id.into(),
                 status: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `status`.
         pub fn status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -182,6 +241,7 @@ pub mod document {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "status", &self.status)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -194,6 +254,7 @@ pub mod document {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 status: object.field("status")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -211,11 +272,30 @@ pub mod document {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -226,6 +306,7 @@ pub mod document {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -235,7 +316,10 @@ pub mod document {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -254,6 +338,13 @@ pub mod document {
         pub id: i64,
         /// `values`: `object`, optional.
         pub values: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getfields {
         /// The call with its required parameters: `id`.
@@ -261,6 +352,7 @@ pub mod document {
             Self {
                 id: id.into(),
                 values: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `values`.
@@ -269,6 +361,15 @@ pub mod document {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.values = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -281,6 +382,7 @@ pub mod document {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -293,6 +395,7 @@ pub mod document {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 values: object.field("values")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -318,6 +421,13 @@ pub mod document {
         pub filter: ::std::option::Option<list::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -327,6 +437,7 @@ pub mod document {
                 order: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -356,6 +467,15 @@ pub mod document {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -368,6 +488,7 @@ pub mod document {
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -382,6 +503,7 @@ pub mod document {
                 order: object.field("order")?,
                 filter: object.field("filter")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -405,6 +527,13 @@ pub mod document {
         pub stamps_enabled: ::std::option::Option<i64>,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<update::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`.
@@ -414,6 +543,7 @@ pub mod document {
                 values: ::std::default::Default::default(),
                 stamps_enabled: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `values`.
@@ -437,6 +567,15 @@ pub mod document {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -449,6 +588,7 @@ pub mod document {
             crate::support::opt_entry(&mut map, "values", &self.values)?;
             crate::support::opt_entry(&mut map, "stampsEnabled", &self.stamps_enabled)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -463,6 +603,7 @@ pub mod document {
                 values: object.field("values")?,
                 stamps_enabled: object.field("stampsEnabled")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -506,6 +647,13 @@ pub mod document {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Values {
             /// The object; every parameter is optional.
@@ -514,6 +662,7 @@ pub mod document {
                     creation_method: ::std::default::Default::default(),
                     stamps_enabled: ::std::default::Default::default(),
                     field_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `_creationMethod`.
@@ -541,6 +690,15 @@ pub mod document {
                 self.field_code.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Values {
             fn serialize<S: ::serde::Serializer>(
@@ -560,6 +718,7 @@ pub mod document {
                     &self.stamps_enabled,
                 )?;
                 crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -570,9 +729,10 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    creation_method: object.field("_creationMethod")?,
+                    creation_method: object.exact_str("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
                     field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -592,6 +752,13 @@ pub mod document {
             pub provider: ::std::option::Option<::std::string::String>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -601,6 +768,7 @@ pub mod document {
                     format: ::std::default::Default::default(),
                     provider: ::std::default::Default::default(),
                     title: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TYPE`.
@@ -635,6 +803,15 @@ pub mod document {
                 self.title = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -647,6 +824,7 @@ pub mod document {
                 crate::support::opt_entry(&mut map, "FORMAT", &self.format)?;
                 crate::support::opt_entry(&mut map, "PROVIDER", &self.provider)?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -657,10 +835,11 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    type_: object.field("TYPE")?,
+                    type_: object.exact_str("TYPE")?,
                     format: object.field("FORMAT")?,
-                    provider: object.field("PROVIDER")?,
-                    title: object.field("TITLE")?,
+                    provider: object.exact_str("PROVIDER")?,
+                    title: object.exact_str("TITLE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1569,6 +1748,13 @@ pub mod document {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl SelectValues {
             /// The object; every parameter is optional.
@@ -1577,6 +1763,7 @@ pub mod document {
                     creation_method: ::std::default::Default::default(),
                     stamps_enabled: ::std::default::Default::default(),
                     field_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `_creationMethod`.
@@ -1604,6 +1791,15 @@ pub mod document {
                 self.field_code.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for SelectValues {
             fn serialize<S: ::serde::Serializer>(
@@ -1623,6 +1819,7 @@ pub mod document {
                     &self.stamps_enabled,
                 )?;
                 crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1633,9 +1830,10 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    creation_method: object.field("_creationMethod")?,
+                    creation_method: object.exact_str("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
                     field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1675,6 +1873,13 @@ pub mod document {
             pub created_by: ::std::option::Option<i64>,
             /// `updatedBy`: `integer`, optional.
             pub updated_by: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Select {
             /// The object; every parameter is optional.
@@ -1694,6 +1899,7 @@ pub mod document {
                     values: ::std::default::Default::default(),
                     created_by: ::std::default::Default::default(),
                     updated_by: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `id`.
@@ -1787,6 +1993,15 @@ pub mod document {
                 self.updated_by = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Select {
             fn serialize<S: ::serde::Serializer>(
@@ -1809,6 +2024,7 @@ pub mod document {
                 crate::support::opt_entry(&mut map, "values", &self.values)?;
                 crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1820,11 +2036,11 @@ pub mod document {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
-                    title: object.field("title")?,
-                    number: object.field("number")?,
+                    title: object.exact_str("title")?,
+                    number: object.exact_str("number")?,
                     template_id: object.field("templateId")?,
-                    provider: object.field("provider")?,
-                    value: object.field("value")?,
+                    provider: object.exact_str("provider")?,
+                    value: object.exact_str("value")?,
                     file_id: object.field("fileId")?,
                     image_id: object.field("imageId")?,
                     pdf_id: object.field("pdfId")?,
@@ -1833,6 +2049,7 @@ pub mod document {
                     values: object.field("values")?,
                     created_by: object.field("createdBy")?,
                     updated_by: object.field("updatedBy")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1855,6 +2072,13 @@ pub mod document {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl OrderValues {
             /// The object; every parameter is optional.
@@ -1863,6 +2087,7 @@ pub mod document {
                     creation_method: ::std::default::Default::default(),
                     stamps_enabled: ::std::default::Default::default(),
                     field_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `_creationMethod`.
@@ -1890,6 +2115,15 @@ pub mod document {
                 self.field_code.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for OrderValues {
             fn serialize<S: ::serde::Serializer>(
@@ -1909,6 +2143,7 @@ pub mod document {
                     &self.stamps_enabled,
                 )?;
                 crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1919,9 +2154,10 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    creation_method: object.field("_creationMethod")?,
+                    creation_method: object.exact_str("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
                     field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1961,6 +2197,13 @@ pub mod document {
             pub created_by: ::std::option::Option<i64>,
             /// `updatedBy`: `integer`, optional.
             pub updated_by: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
@@ -1980,6 +2223,7 @@ pub mod document {
                     values: ::std::default::Default::default(),
                     created_by: ::std::default::Default::default(),
                     updated_by: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `id`.
@@ -2073,6 +2317,15 @@ pub mod document {
                 self.updated_by = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -2095,6 +2348,7 @@ pub mod document {
                 crate::support::opt_entry(&mut map, "values", &self.values)?;
                 crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2106,11 +2360,11 @@ pub mod document {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
-                    title: object.field("title")?,
-                    number: object.field("number")?,
+                    title: object.exact_str("title")?,
+                    number: object.exact_str("number")?,
                     template_id: object.field("templateId")?,
-                    provider: object.field("provider")?,
-                    value: object.field("value")?,
+                    provider: object.exact_str("provider")?,
+                    value: object.exact_str("value")?,
                     file_id: object.field("fileId")?,
                     image_id: object.field("imageId")?,
                     pdf_id: object.field("pdfId")?,
@@ -2119,6 +2373,7 @@ pub mod document {
                     values: object.field("values")?,
                     created_by: object.field("createdBy")?,
                     updated_by: object.field("updatedBy")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2141,6 +2396,13 @@ pub mod document {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FilterValues {
             /// The object; every parameter is optional.
@@ -2149,6 +2411,7 @@ pub mod document {
                     creation_method: ::std::default::Default::default(),
                     stamps_enabled: ::std::default::Default::default(),
                     field_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `_creationMethod`.
@@ -2176,6 +2439,15 @@ pub mod document {
                 self.field_code.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FilterValues {
             fn serialize<S: ::serde::Serializer>(
@@ -2195,6 +2467,7 @@ pub mod document {
                     &self.stamps_enabled,
                 )?;
                 crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2205,9 +2478,10 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    creation_method: object.field("_creationMethod")?,
+                    creation_method: object.exact_str("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
                     field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2247,6 +2521,13 @@ pub mod document {
             pub created_by: ::std::option::Option<i64>,
             /// `updatedBy`: `integer`, optional.
             pub updated_by: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -2266,6 +2547,7 @@ pub mod document {
                     values: ::std::default::Default::default(),
                     created_by: ::std::default::Default::default(),
                     updated_by: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `id`.
@@ -2359,6 +2641,15 @@ pub mod document {
                 self.updated_by = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -2381,6 +2672,7 @@ pub mod document {
                 crate::support::opt_entry(&mut map, "values", &self.values)?;
                 crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2392,11 +2684,11 @@ pub mod document {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
-                    title: object.field("title")?,
-                    number: object.field("number")?,
+                    title: object.exact_str("title")?,
+                    number: object.exact_str("number")?,
                     template_id: object.field("templateId")?,
-                    provider: object.field("provider")?,
-                    value: object.field("value")?,
+                    provider: object.exact_str("provider")?,
+                    value: object.exact_str("value")?,
                     file_id: object.field("fileId")?,
                     image_id: object.field("imageId")?,
                     pdf_id: object.field("pdfId")?,
@@ -2405,6 +2697,7 @@ pub mod document {
                     values: object.field("values")?,
                     created_by: object.field("createdBy")?,
                     updated_by: object.field("updatedBy")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2500,6 +2793,13 @@ pub mod document {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Values {
             /// The object; every parameter is optional.
@@ -2509,6 +2809,7 @@ pub mod document {
                     creation_method: ::std::default::Default::default(),
                     stamps_enabled: ::std::default::Default::default(),
                     field_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `productsTableVariant`.
@@ -2544,6 +2845,15 @@ pub mod document {
                 self.field_code.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Values {
             fn serialize<S: ::serde::Serializer>(
@@ -2568,6 +2878,7 @@ pub mod document {
                     &self.stamps_enabled,
                 )?;
                 crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2578,10 +2889,11 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    products_table_variant: object.field("productsTableVariant")?,
-                    creation_method: object.field("_creationMethod")?,
+                    products_table_variant: object.exact_str("productsTableVariant")?,
+                    creation_method: object.exact_str("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
                     field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2601,6 +2913,13 @@ pub mod document {
             pub provider: ::std::option::Option<::std::string::String>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -2610,6 +2929,7 @@ pub mod document {
                     format: ::std::default::Default::default(),
                     provider: ::std::default::Default::default(),
                     title: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TYPE`.
@@ -2644,6 +2964,15 @@ pub mod document {
                 self.title = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2656,6 +2985,7 @@ pub mod document {
                 crate::support::opt_entry(&mut map, "FORMAT", &self.format)?;
                 crate::support::opt_entry(&mut map, "PROVIDER", &self.provider)?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2666,10 +2996,11 @@ pub mod document {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    type_: object.field("TYPE")?,
+                    type_: object.exact_str("TYPE")?,
                     format: object.field("FORMAT")?,
-                    provider: object.field("PROVIDER")?,
-                    title: object.field("TITLE")?,
+                    provider: object.exact_str("PROVIDER")?,
+                    title: object.exact_str("TITLE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3021,11 +3352,30 @@ pub mod numerator {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -3036,6 +3386,7 @@ pub mod numerator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3047,6 +3398,7 @@ pub mod numerator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3064,11 +3416,30 @@ pub mod numerator {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -3079,6 +3450,7 @@ pub mod numerator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3088,7 +3460,10 @@ pub mod numerator {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3105,11 +3480,30 @@ pub mod numerator {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -3120,6 +3514,7 @@ pub mod numerator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3129,7 +3524,10 @@ pub mod numerator {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3148,17 +3546,34 @@ pub mod numerator {
     pub struct List {
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `start`.
         pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.start = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3170,6 +3585,7 @@ pub mod numerator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3181,6 +3597,7 @@ pub mod numerator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3200,6 +3617,13 @@ pub mod numerator {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -3210,7 +3634,17 @@ pub mod numerator {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -3222,6 +3656,7 @@ pub mod numerator {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3234,6 +3669,7 @@ pub mod numerator {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3295,6 +3731,13 @@ pub mod numerator {
             pub is_direct_numeration: ::std::option::Option<
                 FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
             /// The object; every parameter is optional.
@@ -3307,6 +3750,7 @@ pub mod numerator {
                     periodic_by: ::std::default::Default::default(),
                     timezone: ::std::default::Default::default(),
                     is_direct_numeration: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `start`.
@@ -3358,6 +3802,15 @@ pub mod numerator {
                 self.is_direct_numeration = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize
         for FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
@@ -3378,6 +3831,7 @@ pub mod numerator {
                     "isDirectNumeration",
                     &self.is_direct_numeration,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3392,10 +3846,11 @@ pub mod numerator {
                     start: object.field("start")?,
                     step: object.field("step")?,
                     length: object.field("length")?,
-                    pad_string: object.field("padString")?,
-                    periodic_by: object.field("periodicBy")?,
-                    timezone: object.field("timezone")?,
+                    pad_string: object.exact_str("padString")?,
+                    periodic_by: object.exact_str("periodicBy")?,
+                    timezone: object.exact_str("timezone")?,
                     is_direct_numeration: object.field("isDirectNumeration")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3413,12 +3868,20 @@ pub mod numerator {
             pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
                 FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsSettings {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     bitrix_main_numerator_generator_sequent_number_generator: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`.
@@ -3431,6 +3894,15 @@ pub mod numerator {
                 self.bitrix_main_numerator_generator_sequent_number_generator = ::std::option::Option::Some(
                     value.into(),
                 );
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3446,6 +3918,7 @@ pub mod numerator {
                     "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
                     &self.bitrix_main_numerator_generator_sequent_number_generator,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3457,7 +3930,10 @@ pub mod numerator {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
-                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                        .field(
+                            "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                        )?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3475,6 +3951,13 @@ pub mod numerator {
             pub template: ::std::string::String,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<FieldsSettings>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`, `template`.
@@ -3486,6 +3969,7 @@ pub mod numerator {
                     name: name.into(),
                     template: template.into(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `settings`.
@@ -3494,6 +3978,15 @@ pub mod numerator {
                 value: impl ::std::convert::Into<FieldsSettings>,
             ) -> Self {
                 self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3507,6 +4000,7 @@ pub mod numerator {
                 map.serialize_entry("name", &self.name)?;
                 map.serialize_entry("template", &self.template)?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3520,6 +4014,7 @@ pub mod numerator {
                     name: object.field("name")?,
                     template: object.field("template")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4306,6 +4801,13 @@ pub mod numerator {
             pub is_direct_numeration: ::std::option::Option<
                 FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
             /// The object; every parameter is optional.
@@ -4318,6 +4820,7 @@ pub mod numerator {
                     periodic_by: ::std::default::Default::default(),
                     timezone: ::std::default::Default::default(),
                     is_direct_numeration: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `start`.
@@ -4369,6 +4872,15 @@ pub mod numerator {
                 self.is_direct_numeration = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize
         for FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
@@ -4389,6 +4901,7 @@ pub mod numerator {
                     "isDirectNumeration",
                     &self.is_direct_numeration,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4403,10 +4916,11 @@ pub mod numerator {
                     start: object.field("start")?,
                     step: object.field("step")?,
                     length: object.field("length")?,
-                    pad_string: object.field("padString")?,
-                    periodic_by: object.field("periodicBy")?,
-                    timezone: object.field("timezone")?,
+                    pad_string: object.exact_str("padString")?,
+                    periodic_by: object.exact_str("periodicBy")?,
+                    timezone: object.exact_str("timezone")?,
                     is_direct_numeration: object.field("isDirectNumeration")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4424,12 +4938,20 @@ pub mod numerator {
             pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
                 FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsSettings {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     bitrix_main_numerator_generator_sequent_number_generator: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`.
@@ -4442,6 +4964,15 @@ pub mod numerator {
                 self.bitrix_main_numerator_generator_sequent_number_generator = ::std::option::Option::Some(
                     value.into(),
                 );
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -4457,6 +4988,7 @@ pub mod numerator {
                     "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
                     &self.bitrix_main_numerator_generator_sequent_number_generator,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4468,7 +5000,10 @@ pub mod numerator {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
-                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                        .field(
+                            "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                        )?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4486,6 +5021,13 @@ pub mod numerator {
             pub template: ::std::option::Option<::std::string::String>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<FieldsSettings>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -4494,6 +5036,7 @@ pub mod numerator {
                     name: ::std::default::Default::default(),
                     template: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -4520,6 +5063,15 @@ pub mod numerator {
                 self.settings = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -4531,6 +5083,7 @@ pub mod numerator {
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "template", &self.template)?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4541,9 +5094,10 @@ pub mod numerator {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    template: object.field("template")?,
+                    name: object.exact_str("name")?,
+                    template: object.exact_str("template")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4743,11 +5297,30 @@ pub mod region {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -4758,6 +5331,7 @@ pub mod region {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4769,6 +5343,7 @@ pub mod region {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4786,11 +5361,30 @@ pub mod region {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -4801,6 +5395,7 @@ pub mod region {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4810,7 +5405,10 @@ pub mod region {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -4827,11 +5425,30 @@ pub mod region {
     pub struct Get {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -4842,6 +5459,7 @@ pub mod region {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4851,7 +5469,10 @@ pub mod region {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -4865,11 +5486,30 @@ pub mod region {
     /// Result: `object` ([`list::Output`]). Errors: `0` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -4878,7 +5518,9 @@ pub mod region {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -4886,8 +5528,8 @@ pub mod region {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -4906,6 +5548,13 @@ pub mod region {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -4916,7 +5565,17 @@ pub mod region {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -4928,6 +5587,7 @@ pub mod region {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4940,6 +5600,7 @@ pub mod region {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4984,6 +5645,13 @@ pub mod region {
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
             pub phrases: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `title`.
@@ -4995,6 +5663,7 @@ pub mod region {
                     format_datetime: ::std::default::Default::default(),
                     format_name: ::std::default::Default::default(),
                     phrases: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `languageId`.
@@ -5037,6 +5706,15 @@ pub mod region {
                 self.phrases = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -5055,6 +5733,7 @@ pub mod region {
                 )?;
                 crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
                 crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5066,16 +5745,67 @@ pub mod region {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
-                    language_id: object.field("languageId")?,
-                    format_date: object.field("formatDate")?,
-                    format_datetime: object.field("formatDatetime")?,
-                    format_name: object.field("formatName")?,
+                    language_id: object.exact_str("languageId")?,
+                    format_date: object.exact_str("formatDate")?,
+                    format_datetime: object.exact_str("formatDatetime")?,
+                    format_name: object.exact_str("formatName")?,
                     phrases: object.field("phrases")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
+        /// The object `result.region.phrases` of `documentgenerator.region.add`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRegionPhrases {
+            /// `TAX_INCLUDED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tax_included: ::std::option::Option<::std::string::String>,
+            /// `TAX_NOT_INCLUDED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tax_not_included: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRegionPhrases {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    tax_included: object.soft("TAX_INCLUDED"),
+                    tax_not_included: object.soft("TAX_NOT_INCLUDED"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRegionPhrases {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TAX_INCLUDED", &self.tax_included)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TAX_NOT_INCLUDED",
+                    &self.tax_not_included,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.region` of `documentgenerator.region.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
@@ -5095,7 +5825,7 @@ pub mod region {
             /// `formatName`: `string`, optional.
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
-            pub phrases: ::serde_json::Value,
+            pub phrases: ::std::option::Option<OutputRegionPhrases>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5137,7 +5867,7 @@ pub mod region {
                     &self.format_datetime,
                 )?;
                 crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-                map.serialize_entry("phrases", &self.phrases)?;
+                crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -5236,6 +5966,56 @@ pub mod region {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
+        /// The object `result.region.phrases` of `documentgenerator.region.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRegionPhrases {
+            /// `TAX_INCLUDED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tax_included: ::std::option::Option<::std::string::String>,
+            /// `TAX_NOT_INCLUDED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tax_not_included: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRegionPhrases {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    tax_included: object.soft("TAX_INCLUDED"),
+                    tax_not_included: object.soft("TAX_NOT_INCLUDED"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRegionPhrases {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TAX_INCLUDED", &self.tax_included)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TAX_NOT_INCLUDED",
+                    &self.tax_not_included,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.region` of `documentgenerator.region.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
@@ -5255,7 +6035,7 @@ pub mod region {
             /// `formatName`: `string`, optional.
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
-            pub phrases: ::serde_json::Value,
+            pub phrases: ::std::option::Option<OutputRegionPhrases>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5297,7 +6077,7 @@ pub mod region {
                     &self.format_datetime,
                 )?;
                 crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-                map.serialize_entry("phrases", &self.phrases)?;
+                crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -5557,6 +6337,13 @@ pub mod region {
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
             pub phrases: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -5568,6 +6355,7 @@ pub mod region {
                     format_datetime: ::std::default::Default::default(),
                     format_name: ::std::default::Default::default(),
                     phrases: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -5618,6 +6406,15 @@ pub mod region {
                 self.phrases = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -5636,6 +6433,7 @@ pub mod region {
                 )?;
                 crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
                 crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5646,17 +6444,68 @@ pub mod region {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    language_id: object.field("languageId")?,
-                    format_date: object.field("formatDate")?,
-                    format_datetime: object.field("formatDatetime")?,
-                    format_name: object.field("formatName")?,
+                    title: object.exact_str("title")?,
+                    language_id: object.exact_str("languageId")?,
+                    format_date: object.exact_str("formatDate")?,
+                    format_datetime: object.exact_str("formatDatetime")?,
+                    format_name: object.exact_str("formatName")?,
                     phrases: object.field("phrases")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
+        /// The object `result.region.phrases` of `documentgenerator.region.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRegionPhrases {
+            /// `TAX_INCLUDED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tax_included: ::std::option::Option<::std::string::String>,
+            /// `TAX_NOT_INCLUDED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tax_not_included: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRegionPhrases {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    tax_included: object.soft("TAX_INCLUDED"),
+                    tax_not_included: object.soft("TAX_NOT_INCLUDED"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRegionPhrases {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TAX_INCLUDED", &self.tax_included)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TAX_NOT_INCLUDED",
+                    &self.tax_not_included,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.region` of `documentgenerator.region.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
@@ -5676,7 +6525,7 @@ pub mod region {
             /// `formatName`: `string`, optional.
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
-            pub phrases: ::serde_json::Value,
+            pub phrases: ::std::option::Option<OutputRegionPhrases>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5718,7 +6567,7 @@ pub mod region {
                     &self.format_datetime,
                 )?;
                 crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-                map.serialize_entry("phrases", &self.phrases)?;
+                crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -5786,11 +6635,30 @@ pub mod role {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -5801,6 +6669,7 @@ pub mod role {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5812,6 +6681,7 @@ pub mod role {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5829,11 +6699,30 @@ pub mod role {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -5844,6 +6733,7 @@ pub mod role {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5853,7 +6743,10 @@ pub mod role {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5870,12 +6763,20 @@ pub mod role {
     pub struct Fillaccesses {
         /// `accesses`: `array`, optional.
         pub accesses: ::std::option::Option<::std::vec::Vec<fillaccesses::Accesses>>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Fillaccesses {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 accesses: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `accesses`.
@@ -5890,6 +6791,15 @@ pub mod role {
             );
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Fillaccesses {
         fn serialize<S: ::serde::Serializer>(
@@ -5899,6 +6809,7 @@ pub mod role {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "accesses", &self.accesses)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5910,6 +6821,7 @@ pub mod role {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 accesses: object.field("accesses")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5927,11 +6839,30 @@ pub mod role {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -5942,6 +6873,7 @@ pub mod role {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5951,7 +6883,10 @@ pub mod role {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5970,17 +6905,34 @@ pub mod role {
     pub struct List {
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `start`.
         pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.start = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -5992,6 +6944,7 @@ pub mod role {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -6003,6 +6956,7 @@ pub mod role {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -6022,6 +6976,13 @@ pub mod role {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -6032,7 +6993,17 @@ pub mod role {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -6044,6 +7015,7 @@ pub mod role {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -6056,6 +7028,7 @@ pub mod role {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -6107,12 +7080,20 @@ pub mod role {
             ///
             /// Values: ``, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsSettingsModify>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissionsSettings {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MODIFY`.
@@ -6121,6 +7102,15 @@ pub mod role {
                 value: impl ::std::convert::Into<FieldsPermissionsSettingsModify>,
             ) -> Self {
                 self.modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -6132,6 +7122,7 @@ pub mod role {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6143,6 +7134,7 @@ pub mod role {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6176,12 +7168,20 @@ pub mod role {
             ///
             /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsTemplatesModify>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissionsTemplates {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MODIFY`.
@@ -6190,6 +7190,15 @@ pub mod role {
                 value: impl ::std::convert::Into<FieldsPermissionsTemplatesModify>,
             ) -> Self {
                 self.modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -6201,6 +7210,7 @@ pub mod role {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6212,6 +7222,7 @@ pub mod role {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6255,6 +7266,13 @@ pub mod role {
             ///
             /// Values: ``, `X`.
             pub view: ::std::option::Option<FieldsPermissionsDocumentsView>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissionsDocuments {
             /// The object; every parameter is optional.
@@ -6262,6 +7280,7 @@ pub mod role {
                 Self {
                     modify: ::std::default::Default::default(),
                     view: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MODIFY`.
@@ -6280,6 +7299,15 @@ pub mod role {
                 self.view = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsPermissionsDocuments {
             fn serialize<S: ::serde::Serializer>(
@@ -6290,6 +7318,7 @@ pub mod role {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
                 crate::support::opt_entry(&mut map, "VIEW", &self.view)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6302,6 +7331,7 @@ pub mod role {
                 ::std::result::Result::Ok(Self {
                     modify: object.field("MODIFY")?,
                     view: object.field("VIEW")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6319,6 +7349,13 @@ pub mod role {
             pub templates: ::std::option::Option<FieldsPermissionsTemplates>,
             /// `DOCUMENTS`: `object`, optional.
             pub documents: ::std::option::Option<FieldsPermissionsDocuments>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissions {
             /// The object; every parameter is optional.
@@ -6327,6 +7364,7 @@ pub mod role {
                     settings: ::std::default::Default::default(),
                     templates: ::std::default::Default::default(),
                     documents: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SETTINGS`.
@@ -6353,6 +7391,15 @@ pub mod role {
                 self.documents = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsPermissions {
             fn serialize<S: ::serde::Serializer>(
@@ -6364,6 +7411,7 @@ pub mod role {
                 crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                 crate::support::opt_entry(&mut map, "TEMPLATES", &self.templates)?;
                 crate::support::opt_entry(&mut map, "DOCUMENTS", &self.documents)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6377,6 +7425,7 @@ pub mod role {
                     settings: object.field("SETTINGS")?,
                     templates: object.field("TEMPLATES")?,
                     documents: object.field("DOCUMENTS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6394,6 +7443,13 @@ pub mod role {
             pub code: ::std::option::Option<::std::string::String>,
             /// `permissions`: `object`, optional.
             pub permissions: ::std::option::Option<FieldsPermissions>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`.
@@ -6402,6 +7458,7 @@ pub mod role {
                     name: name.into(),
                     code: ::std::default::Default::default(),
                     permissions: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -6420,6 +7477,15 @@ pub mod role {
                 self.permissions = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -6431,6 +7497,7 @@ pub mod role {
                 map.serialize_entry("name", &self.name)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6442,8 +7509,9 @@ pub mod role {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
                     permissions: object.field("permissions")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6851,6 +7919,13 @@ pub mod role {
             ///
             /// Values: `AU`, `UA`.
             pub access_code: AccessesAccessCode,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Accesses {
             /// The object with its required parameters: `roleId`, `accessCode`.
@@ -6861,7 +7936,17 @@ pub mod role {
                 Self {
                     role_id: role_id.into(),
                     access_code: access_code.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Accesses {
@@ -6873,6 +7958,7 @@ pub mod role {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("roleId", &self.role_id)?;
                 map.serialize_entry("accessCode", &self.access_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6885,6 +7971,7 @@ pub mod role {
                 ::std::result::Result::Ok(Self {
                     role_id: object.field("roleId")?,
                     access_code: object.field("accessCode")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7407,12 +8494,20 @@ pub mod role {
             ///
             /// Values: ``, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsSettingsModify>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissionsSettings {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MODIFY`.
@@ -7421,6 +8516,15 @@ pub mod role {
                 value: impl ::std::convert::Into<FieldsPermissionsSettingsModify>,
             ) -> Self {
                 self.modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7432,6 +8536,7 @@ pub mod role {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7443,6 +8548,7 @@ pub mod role {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7476,12 +8582,20 @@ pub mod role {
             ///
             /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsTemplatesModify>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissionsTemplates {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MODIFY`.
@@ -7490,6 +8604,15 @@ pub mod role {
                 value: impl ::std::convert::Into<FieldsPermissionsTemplatesModify>,
             ) -> Self {
                 self.modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7501,6 +8624,7 @@ pub mod role {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7512,6 +8636,7 @@ pub mod role {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7555,6 +8680,13 @@ pub mod role {
             ///
             /// Values: ``, `X`.
             pub view: ::std::option::Option<FieldsPermissionsDocumentsView>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissionsDocuments {
             /// The object; every parameter is optional.
@@ -7562,6 +8694,7 @@ pub mod role {
                 Self {
                     modify: ::std::default::Default::default(),
                     view: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MODIFY`.
@@ -7580,6 +8713,15 @@ pub mod role {
                 self.view = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsPermissionsDocuments {
             fn serialize<S: ::serde::Serializer>(
@@ -7590,6 +8732,7 @@ pub mod role {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
                 crate::support::opt_entry(&mut map, "VIEW", &self.view)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7602,6 +8745,7 @@ pub mod role {
                 ::std::result::Result::Ok(Self {
                     modify: object.field("MODIFY")?,
                     view: object.field("VIEW")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7619,6 +8763,13 @@ pub mod role {
             pub templates: ::std::option::Option<FieldsPermissionsTemplates>,
             /// `DOCUMENTS`: `object`, optional.
             pub documents: ::std::option::Option<FieldsPermissionsDocuments>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPermissions {
             /// The object; every parameter is optional.
@@ -7627,6 +8778,7 @@ pub mod role {
                     settings: ::std::default::Default::default(),
                     templates: ::std::default::Default::default(),
                     documents: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SETTINGS`.
@@ -7653,6 +8805,15 @@ pub mod role {
                 self.documents = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsPermissions {
             fn serialize<S: ::serde::Serializer>(
@@ -7664,6 +8825,7 @@ pub mod role {
                 crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                 crate::support::opt_entry(&mut map, "TEMPLATES", &self.templates)?;
                 crate::support::opt_entry(&mut map, "DOCUMENTS", &self.documents)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7677,6 +8839,7 @@ pub mod role {
                     settings: object.field("SETTINGS")?,
                     templates: object.field("TEMPLATES")?,
                     documents: object.field("DOCUMENTS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7694,6 +8857,13 @@ pub mod role {
             pub code: ::std::option::Option<::std::string::String>,
             /// `permissions`: `object`, optional.
             pub permissions: ::std::option::Option<FieldsPermissions>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -7702,6 +8872,7 @@ pub mod role {
                     name: ::std::default::Default::default(),
                     code: ::std::default::Default::default(),
                     permissions: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -7728,6 +8899,15 @@ pub mod role {
                 self.permissions = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -7739,6 +8919,7 @@ pub mod role {
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7749,9 +8930,10 @@ pub mod role {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    code: object.field("code")?,
+                    name: object.exact_str("name")?,
+                    code: object.exact_str("code")?,
                     permissions: object.field("permissions")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8097,11 +9279,30 @@ pub mod template {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -8112,6 +9313,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8123,6 +9325,7 @@ pub mod template {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8140,11 +9343,30 @@ pub mod template {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -8155,6 +9377,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8164,7 +9387,10 @@ pub mod template {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -8181,11 +9407,30 @@ pub mod template {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -8196,6 +9441,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8205,7 +9451,10 @@ pub mod template {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -8222,11 +9471,30 @@ pub mod template {
     pub struct Getfields {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getfields {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfields {
@@ -8237,6 +9505,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8246,7 +9515,10 @@ pub mod template {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -8271,6 +9543,13 @@ pub mod template {
         pub filter: ::std::option::Option<list::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -8280,6 +9559,7 @@ pub mod template {
                 order: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -8309,6 +9589,15 @@ pub mod template {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -8321,6 +9610,7 @@ pub mod template {
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8335,6 +9625,7 @@ pub mod template {
                 order: object.field("order")?,
                 filter: object.field("filter")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8354,6 +9645,13 @@ pub mod template {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -8364,7 +9662,17 @@ pub mod template {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -8376,6 +9684,7 @@ pub mod template {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8388,6 +9697,7 @@ pub mod template {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8410,18 +9720,6 @@ pub mod template {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// Allowed values of `params.fields.users` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsUsers {
-            /// `AU`
-            Au,
-            /// `UA`
-            Ua,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsUsers { Au = "AU", Ua = "UA" });
         /// The object `params.fields` of `documentgenerator.template.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -8443,7 +9741,7 @@ pub mod template {
             /// `users`: `array`, optional.
             ///
             /// Values: `AU`, `UA`.
-            pub users: ::std::option::Option<::std::vec::Vec<FieldsUsers>>,
+            pub users: ::std::option::Option<::serde_json::Value>,
             /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -8454,6 +9752,13 @@ pub mod template {
             pub with_stamps: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`, `fileId`, `file`, `numeratorId`, `region`.
@@ -8475,6 +9780,7 @@ pub mod template {
                     active: ::std::default::Default::default(),
                     with_stamps: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -8488,13 +9794,9 @@ pub mod template {
             /// Sets `users`.
             pub fn users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<FieldsUsers>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `active`.
@@ -8513,6 +9815,15 @@ pub mod template {
             /// Sets `sort`.
             pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -8541,6 +9852,7 @@ pub mod template {
                     &self.with_stamps.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8556,16 +9868,104 @@ pub mod template {
                     file: object.field("file")?,
                     numerator_id: object.field("numeratorId")?,
                     region: object.field("region")?,
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
                     users: object.field("users")?,
                     active: object.field("active")?,
                     with_stamps: object.field("withStamps")?,
                     sort: object.field("sort")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
+        /// The object `result.template.providers` of `documentgenerator.template.add`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateProviders {
+            /// `bitrix\documentgenerator\dataprovider\rest`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub bitrix_documentgenerator_dataprovider_rest: ::std::option::Option<
+                ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateProviders {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    bitrix_documentgenerator_dataprovider_rest: object
+                        .soft("bitrix\\documentgenerator\\dataprovider\\rest"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateProviders {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "bitrix\\documentgenerator\\dataprovider\\rest",
+                    &self.bitrix_documentgenerator_dataprovider_rest,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.template.users` of `documentgenerator.template.add`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateUsers {
+            /// `UA`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub ua: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateUsers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    ua: object.soft("UA"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateUsers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "UA", &self.ua)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.template` of `documentgenerator.template.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -8597,9 +9997,9 @@ pub mod template {
             /// Values: `Y`, `N`.
             pub with_stamps: ::std::option::Option<bool>,
             /// `providers`: `object`, optional.
-            pub providers: ::serde_json::Value,
+            pub providers: ::std::option::Option<OutputTemplateProviders>,
             /// `users`: `object`, optional.
-            pub users: ::serde_json::Value,
+            pub users: ::std::option::Option<OutputTemplateUsers>,
             /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -8672,8 +10072,8 @@ pub mod template {
                     "withStamps",
                     &self.with_stamps.map(crate::support::yes_no),
                 )?;
-                map.serialize_entry("providers", &self.providers)?;
-                map.serialize_entry("users", &self.users)?;
+                crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(
                     &mut map,
                     "isDeleted",
@@ -8778,6 +10178,93 @@ pub mod template {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
+        /// The object `result.template.providers` of `documentgenerator.template.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateProviders {
+            /// `bitrix\documentgenerator\dataprovider\rest`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub bitrix_documentgenerator_dataprovider_rest: ::std::option::Option<
+                ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateProviders {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    bitrix_documentgenerator_dataprovider_rest: object
+                        .soft("bitrix\\documentgenerator\\dataprovider\\rest"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateProviders {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "bitrix\\documentgenerator\\dataprovider\\rest",
+                    &self.bitrix_documentgenerator_dataprovider_rest,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.template.users` of `documentgenerator.template.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateUsers {
+            /// `U503`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub u503: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateUsers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    u503: object.soft("U503"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateUsers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "U503", &self.u503)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.template` of `documentgenerator.template.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -8807,9 +10294,9 @@ pub mod template {
             /// Values: `Y`, `N`.
             pub with_stamps: ::std::option::Option<bool>,
             /// `providers`: `object`, optional.
-            pub providers: ::serde_json::Value,
+            pub providers: ::std::option::Option<OutputTemplateProviders>,
             /// `users`: `object`, optional.
-            pub users: ::serde_json::Value,
+            pub users: ::std::option::Option<OutputTemplateUsers>,
             /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -8820,6 +10307,10 @@ pub mod template {
             pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `updateTime`: `datetime`, optional.
             pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// `downloadMachine`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_machine: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -8848,6 +10339,7 @@ pub mod template {
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
+                    download_machine: object.soft("downloadMachine"),
                     extra: object.rest()?,
                 })
             }
@@ -8876,8 +10368,8 @@ pub mod template {
                     "withStamps",
                     &self.with_stamps.map(crate::support::yes_no),
                 )?;
-                map.serialize_entry("providers", &self.providers)?;
-                map.serialize_entry("users", &self.users)?;
+                crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(
                     &mut map,
                     "isDeleted",
@@ -8886,6 +10378,11 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
                 crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadMachine",
+                    &self.download_machine,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -9164,9 +10661,16 @@ pub mod template {
             /// Values: `Y`, `N`.
             pub with_stamps: ::std::option::Option<bool>,
             /// `users`: `array`, optional.
-            pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub users: ::std::option::Option<::serde_json::Value>,
             /// `providers`: `array`, optional.
-            pub providers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub providers: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Select {
             /// The object; every parameter is optional.
@@ -9184,6 +10688,7 @@ pub mod template {
                     with_stamps: ::std::default::Default::default(),
                     users: ::std::default::Default::default(),
                     providers: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `id`.
@@ -9260,25 +10765,26 @@ pub mod template {
             /// Sets `users`.
             pub fn users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `providers`.
             pub fn providers(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.providers = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.providers = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9309,6 +10815,7 @@ pub mod template {
                 )?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9321,9 +10828,9 @@ pub mod template {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    region: object.field("region")?,
+                    name: object.exact_str("name")?,
+                    code: object.exact_str("code")?,
+                    region: object.exact_str("region")?,
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
@@ -9331,6 +10838,7 @@ pub mod template {
                     with_stamps: object.field("withStamps")?,
                     users: object.field("users")?,
                     providers: object.field("providers")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9367,9 +10875,16 @@ pub mod template {
             /// Values: `Y`, `N`.
             pub with_stamps: ::std::option::Option<bool>,
             /// `users`: `array`, optional.
-            pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub users: ::std::option::Option<::serde_json::Value>,
             /// `providers`: `array`, optional.
-            pub providers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub providers: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
@@ -9387,6 +10902,7 @@ pub mod template {
                     with_stamps: ::std::default::Default::default(),
                     users: ::std::default::Default::default(),
                     providers: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `id`.
@@ -9463,25 +10979,26 @@ pub mod template {
             /// Sets `users`.
             pub fn users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `providers`.
             pub fn providers(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.providers = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.providers = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9512,6 +11029,7 @@ pub mod template {
                 )?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9524,9 +11042,9 @@ pub mod template {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    region: object.field("region")?,
+                    name: object.exact_str("name")?,
+                    code: object.exact_str("code")?,
+                    region: object.exact_str("region")?,
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
@@ -9534,6 +11052,7 @@ pub mod template {
                     with_stamps: object.field("withStamps")?,
                     users: object.field("users")?,
                     providers: object.field("providers")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9570,9 +11089,16 @@ pub mod template {
             /// Values: `Y`, `N`.
             pub with_stamps: ::std::option::Option<bool>,
             /// `users`: `array`, optional.
-            pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub users: ::std::option::Option<::serde_json::Value>,
             /// `providers`: `array`, optional.
-            pub providers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub providers: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -9590,6 +11116,7 @@ pub mod template {
                     with_stamps: ::std::default::Default::default(),
                     users: ::std::default::Default::default(),
                     providers: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `id`.
@@ -9666,25 +11193,26 @@ pub mod template {
             /// Sets `users`.
             pub fn users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `providers`.
             pub fn providers(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.providers = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.providers = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9715,6 +11243,7 @@ pub mod template {
                 )?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9727,9 +11256,9 @@ pub mod template {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    region: object.field("region")?,
+                    name: object.exact_str("name")?,
+                    code: object.exact_str("code")?,
+                    region: object.exact_str("region")?,
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
@@ -9737,6 +11266,7 @@ pub mod template {
                     with_stamps: object.field("withStamps")?,
                     users: object.field("users")?,
                     providers: object.field("providers")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9961,18 +11491,6 @@ pub mod template {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// Allowed values of `params.fields.users` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsUsers {
-            /// `AU`
-            Au,
-            /// `UA`
-            Ua,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsUsers { Au = "AU", Ua = "UA" });
         /// The object `params.fields` of `documentgenerator.template.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -9992,9 +11510,9 @@ pub mod template {
             /// `users`: `array`, optional.
             ///
             /// Values: `AU`, `UA`.
-            pub users: ::std::option::Option<::std::vec::Vec<FieldsUsers>>,
+            pub users: ::std::option::Option<::serde_json::Value>,
             /// `providers`: `array`, optional.
-            pub providers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub providers: ::std::option::Option<::serde_json::Value>,
             /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -10005,6 +11523,13 @@ pub mod template {
             pub with_stamps: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -10020,6 +11545,7 @@ pub mod template {
                     active: ::std::default::Default::default(),
                     with_stamps: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -10065,25 +11591,17 @@ pub mod template {
             /// Sets `users`.
             pub fn users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<FieldsUsers>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `providers`.
             pub fn providers(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.providers = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.providers = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `active`.
@@ -10102,6 +11620,15 @@ pub mod template {
             /// Sets `sort`.
             pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -10130,6 +11657,7 @@ pub mod template {
                     &self.with_stamps.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10140,21 +11668,109 @@ pub mod template {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
+                    name: object.exact_str("name")?,
                     file: object.field("file")?,
                     numerator_id: object.field("numeratorId")?,
-                    region: object.field("region")?,
-                    code: object.field("code")?,
+                    region: object.exact_str("region")?,
+                    code: object.exact_str("code")?,
                     users: object.field("users")?,
                     providers: object.field("providers")?,
                     active: object.field("active")?,
                     with_stamps: object.field("withStamps")?,
                     sort: object.field("sort")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
+        /// The object `result.template.providers` of `documentgenerator.template.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateProviders {
+            /// `bitrix\documentgenerator\dataprovider\rest`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub bitrix_documentgenerator_dataprovider_rest: ::std::option::Option<
+                ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateProviders {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    bitrix_documentgenerator_dataprovider_rest: object
+                        .soft("bitrix\\documentgenerator\\dataprovider\\rest"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateProviders {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "bitrix\\documentgenerator\\dataprovider\\rest",
+                    &self.bitrix_documentgenerator_dataprovider_rest,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.template.users` of `documentgenerator.template.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateUsers {
+            /// `U503`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub u503: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateUsers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    u503: object.soft("U503"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateUsers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "U503", &self.u503)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.template` of `documentgenerator.template.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -10186,9 +11802,9 @@ pub mod template {
             /// Values: `Y`, `N`.
             pub with_stamps: ::std::option::Option<bool>,
             /// `providers`: `object`, optional.
-            pub providers: ::serde_json::Value,
+            pub providers: ::std::option::Option<OutputTemplateProviders>,
             /// `users`: `object`, optional.
-            pub users: ::serde_json::Value,
+            pub users: ::std::option::Option<OutputTemplateUsers>,
             /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -10261,8 +11877,8 @@ pub mod template {
                     "withStamps",
                     &self.with_stamps.map(crate::support::yes_no),
                 )?;
-                map.serialize_entry("providers", &self.providers)?;
-                map.serialize_entry("users", &self.users)?;
+                crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(
                     &mut map,
                     "isDeleted",

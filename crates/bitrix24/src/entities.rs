@@ -133,7 +133,7 @@ pub mod catalog_document {
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `total`: `double`, optional.
-        pub total: ::std::option::Option<f64>,
+        pub total: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `commentary`: `string`, optional.
         pub commentary: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
@@ -224,9 +224,9 @@ pub mod catalog_document_element {
         /// `storeTo`: `integer`, optional.
         pub store_to: ::std::option::Option<i64>,
         /// `amount`: `double`, optional.
-        pub amount: ::std::option::Option<f64>,
+        pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `purchasingPrice`: `double`, optional.
-        pub purchasing_price: ::std::option::Option<f64>,
+        pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -344,7 +344,7 @@ pub mod catalog_extra {
         /// `name`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
         /// `percentage`: `double`, optional.
-        pub percentage: ::std::option::Option<f64>,
+        pub percentage: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -543,15 +543,15 @@ pub mod catalog_price {
         /// `catalogGroupId`: `integer`, optional.
         pub catalog_group_id: ::std::option::Option<i64>,
         /// `price`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceScale`: `double`, optional.
-        pub price_scale: ::std::option::Option<f64>,
+        pub price_scale: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `quantityFrom`: `double`, optional.
-        pub quantity_from: ::std::option::Option<f64>,
+        pub quantity_from: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantityTo`: `double`, optional.
-        pub quantity_to: ::std::option::Option<f64>,
+        pub quantity_to: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `extraId`: `integer`, optional.
         pub extra_id: ::std::option::Option<i64>,
         /// `timestampX`: `datetime`, optional.
@@ -832,6 +832,110 @@ pub use catalog_price_type_lang::CatalogPriceTypeLang;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product`.
 pub mod catalog_product {
+    /// The object `catalog_product.previewPicture` of `catalog_product`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductPreviewPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductPreviewPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductPreviewPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `catalog_product.detailPicture` of `catalog_product`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductDetailPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductDetailPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductDetailPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// Allowed values of `catalog_product.previewTextType` in `catalog_product`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -968,9 +1072,9 @@ pub mod catalog_product {
         /// `detailText`: `string`, optional.
         pub detail_text: ::std::option::Option<::std::string::String>,
         /// `previewPicture`: `object`, optional.
-        pub preview_picture: ::serde_json::Value,
+        pub preview_picture: ::std::option::Option<CatalogProductPreviewPicture>,
         /// `detailPicture`: `object`, optional.
-        pub detail_picture: ::serde_json::Value,
+        pub detail_picture: ::std::option::Option<CatalogProductDetailPicture>,
         /// `previewTextType`: `string`, optional.
         ///
         /// Values: `text`, `html`.
@@ -992,13 +1096,13 @@ pub mod catalog_product {
         /// Values: `Y`, `N`.
         pub vat_included: ::std::option::Option<bool>,
         /// `height`: `double`, optional.
-        pub height: ::std::option::Option<f64>,
+        pub height: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `length`: `double`, optional.
-        pub length: ::std::option::Option<f64>,
+        pub length: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `weight`: `double`, optional.
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `width`: `double`, optional.
-        pub width: ::std::option::Option<f64>,
+        pub width: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantityTrace`: `string`, optional.
         ///
         /// Values: `Y`, `N`, `D`.
@@ -1010,11 +1114,11 @@ pub mod catalog_product {
         /// `purchasingCurrency`: `string`, optional.
         pub purchasing_currency: ::std::option::Option<::std::string::String>,
         /// `purchasingPrice`: `double`, optional.
-        pub purchasing_price: ::std::option::Option<f64>,
+        pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantityReserved`: `double`, optional.
-        pub quantity_reserved: ::std::option::Option<f64>,
+        pub quantity_reserved: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `recurSchemeLength`: `integer`, optional.
         pub recur_scheme_length: ::std::option::Option<i64>,
         /// `recurSchemeType`: `string`, optional.
@@ -1029,6 +1133,15 @@ pub mod catalog_product {
         pub without_order: ::std::option::Option<bool>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
+        /// `property258`: `any`, optional.
+        ///
+        /// Stands for every key matching `property*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub property258: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1085,6 +1198,7 @@ pub mod catalog_product {
                 trial_price_id: object.field("trialPriceId")?,
                 without_order: object.field("withoutOrder")?,
                 property_n: object.field("propertyN")?,
+                property258: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -1144,8 +1258,12 @@ pub mod catalog_product {
             crate::support::opt_entry(&mut map, "measure", &self.measure)?;
             crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
             crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-            map.serialize_entry("previewPicture", &self.preview_picture)?;
-            map.serialize_entry("detailPicture", &self.detail_picture)?;
+            crate::support::opt_entry(
+                &mut map,
+                "previewPicture",
+                &self.preview_picture,
+            )?;
+            crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
             crate::support::opt_entry(
                 &mut map,
                 "previewTextType",
@@ -1203,6 +1321,7 @@ pub mod catalog_product {
                 &self.without_order.map(crate::support::yes_no),
             )?;
             map.serialize_entry("propertyN", &self.property_n)?;
+            crate::support::rest_entries(&mut map, &self.property258)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -1285,6 +1404,110 @@ pub use catalog_product_image::CatalogProductImage;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_offer`.
 pub mod catalog_product_offer {
+    /// The object `catalog_product_offer.previewPicture` of `catalog_product_offer`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductOfferPreviewPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductOfferPreviewPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductOfferPreviewPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `catalog_product_offer.detailPicture` of `catalog_product_offer`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductOfferDetailPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductOfferDetailPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductOfferDetailPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// Allowed values of `catalog_product_offer.previewTextType` in `catalog_product_offer`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -1362,6 +1585,52 @@ pub mod catalog_product_offer {
         CatalogProductOfferRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q",
         S = "S", Y = "Y" }
     );
+    /// The object `catalog_product_offer.parentId` of `catalog_product_offer`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductOfferParentId {
+        /// `value`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<::std::string::String>,
+        /// `valueId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value_id: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductOfferParentId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                value: object.soft("value"),
+                value_id: object.soft("valueId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductOfferParentId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::opt_entry(&mut map, "valueId", &self.value_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `catalog_product_offer`, one type wherever a result holds it.
     ///
     /// In the results of `catalog.product.offer.add`, `catalog.product.offer.get`, `catalog.product.offer.list`, `catalog.product.offer.update`.
@@ -1421,9 +1690,9 @@ pub mod catalog_product_offer {
         /// `detailText`: `string`, optional.
         pub detail_text: ::std::option::Option<::std::string::String>,
         /// `previewPicture`: `object`, optional.
-        pub preview_picture: ::serde_json::Value,
+        pub preview_picture: ::std::option::Option<CatalogProductOfferPreviewPicture>,
         /// `detailPicture`: `object`, optional.
-        pub detail_picture: ::serde_json::Value,
+        pub detail_picture: ::std::option::Option<CatalogProductOfferDetailPicture>,
         /// `previewTextType`: `string`, optional.
         ///
         /// Values: `text`, `html`.
@@ -1445,13 +1714,13 @@ pub mod catalog_product_offer {
         /// Values: `Y`, `N`.
         pub vat_included: ::std::option::Option<bool>,
         /// `height`: `double`, optional.
-        pub height: ::std::option::Option<f64>,
+        pub height: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `length`: `double`, optional.
-        pub length: ::std::option::Option<f64>,
+        pub length: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `weight`: `double`, optional.
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `width`: `double`, optional.
-        pub width: ::std::option::Option<f64>,
+        pub width: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantityTrace`: `string`, optional.
         ///
         /// Values: `Y`, `N`, `D`.
@@ -1463,11 +1732,11 @@ pub mod catalog_product_offer {
         /// `purchasingCurrency`: `string`, optional.
         pub purchasing_currency: ::std::option::Option<::std::string::String>,
         /// `purchasingPrice`: `double`, optional.
-        pub purchasing_price: ::std::option::Option<f64>,
+        pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantityReserved`: `double`, optional.
-        pub quantity_reserved: ::std::option::Option<f64>,
+        pub quantity_reserved: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `recurSchemeLength`: `integer`, optional.
         pub recur_scheme_length: ::std::option::Option<i64>,
         /// `recurSchemeType`: `string`, optional.
@@ -1482,6 +1751,19 @@ pub mod catalog_product_offer {
         pub without_order: ::std::option::Option<bool>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
+        /// `parentId`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub parent_id: ::std::option::Option<CatalogProductOfferParentId>,
+        /// `property261`: `any`, optional.
+        ///
+        /// Stands for every key matching `property*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub property261: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1538,6 +1820,8 @@ pub mod catalog_product_offer {
                 trial_price_id: object.field("trialPriceId")?,
                 without_order: object.field("withoutOrder")?,
                 property_n: object.field("propertyN")?,
+                parent_id: object.soft("parentId"),
+                property261: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -1597,8 +1881,12 @@ pub mod catalog_product_offer {
             crate::support::opt_entry(&mut map, "measure", &self.measure)?;
             crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
             crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-            map.serialize_entry("previewPicture", &self.preview_picture)?;
-            map.serialize_entry("detailPicture", &self.detail_picture)?;
+            crate::support::opt_entry(
+                &mut map,
+                "previewPicture",
+                &self.preview_picture,
+            )?;
+            crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
             crate::support::opt_entry(
                 &mut map,
                 "previewTextType",
@@ -1656,6 +1944,8 @@ pub mod catalog_product_offer {
                 &self.without_order.map(crate::support::yes_no),
             )?;
             map.serialize_entry("propertyN", &self.property_n)?;
+            crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+            crate::support::rest_entries(&mut map, &self.property261)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -1690,6 +1980,70 @@ pub mod catalog_product_property {
         CatalogProductPropertyPropertyType { N = "N", S = "S", L = "L", F = "F", E = "E",
         G = "G" }
     );
+    /// The object `catalog_product_property.userTypeSettings` of `catalog_product_property`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductPropertyUserTypeSettings {
+        /// `group`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub group: ::std::option::Option<::std::string::String>,
+        /// `multiple`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub multiple: ::std::option::Option<::std::string::String>,
+        /// `size`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub size: ::std::option::Option<i64>,
+        /// `tableName`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub table_name: ::std::option::Option<::std::string::String>,
+        /// `width`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub width: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductPropertyUserTypeSettings {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                group: object.soft("group"),
+                multiple: object.soft("multiple"),
+                size: object.soft("size"),
+                table_name: object.soft("tableName"),
+                width: object.soft("width"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductPropertyUserTypeSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "group", &self.group)?;
+            crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+            crate::support::opt_entry(&mut map, "size", &self.size)?;
+            crate::support::opt_entry(&mut map, "tableName", &self.table_name)?;
+            crate::support::opt_entry(&mut map, "width", &self.width)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `catalog_product_property`, one type wherever a result holds it.
     ///
     /// In the results of `catalog.productProperty.add`, `catalog.productProperty.get`, `catalog.productProperty.list`, `catalog.productProperty.update`.
@@ -1755,7 +2109,9 @@ pub mod catalog_product_property {
         /// `hint`: `string`, optional.
         pub hint: ::std::option::Option<::std::string::String>,
         /// `userTypeSettings`: `object`, optional.
-        pub user_type_settings: ::serde_json::Value,
+        pub user_type_settings: ::std::option::Option<
+            CatalogProductPropertyUserTypeSettings,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1847,7 +2203,11 @@ pub mod catalog_product_property {
                 &self.is_required.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "hint", &self.hint)?;
-            map.serialize_entry("userTypeSettings", &self.user_type_settings)?;
+            crate::support::opt_entry(
+                &mut map,
+                "userTypeSettings",
+                &self.user_type_settings,
+            )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -2102,6 +2462,110 @@ pub use catalog_product_property_section::CatalogProductPropertySection;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_service`.
 pub mod catalog_product_service {
+    /// The object `catalog_product_service.previewPicture` of `catalog_product_service`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductServicePreviewPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductServicePreviewPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductServicePreviewPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `catalog_product_service.detailPicture` of `catalog_product_service`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductServiceDetailPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductServiceDetailPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductServiceDetailPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// Allowed values of `catalog_product_service.previewTextType` in `catalog_product_service`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -2177,9 +2641,9 @@ pub mod catalog_product_service {
         /// `detailText`: `string`, optional.
         pub detail_text: ::std::option::Option<::std::string::String>,
         /// `previewPicture`: `object`, optional.
-        pub preview_picture: ::serde_json::Value,
+        pub preview_picture: ::std::option::Option<CatalogProductServicePreviewPicture>,
         /// `detailPicture`: `object`, optional.
-        pub detail_picture: ::serde_json::Value,
+        pub detail_picture: ::std::option::Option<CatalogProductServiceDetailPicture>,
         /// `previewTextType`: `string`, optional.
         ///
         /// Values: `text`, `html`.
@@ -2204,6 +2668,15 @@ pub mod catalog_product_service {
         pub type_: ::std::option::Option<i64>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
+        /// `property258`: `any`, optional.
+        ///
+        /// Stands for every key matching `property*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub property258: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2244,6 +2717,7 @@ pub mod catalog_product_service {
                 vat_included: object.field("vatIncluded")?,
                 type_: object.field("type")?,
                 property_n: object.field("propertyN")?,
+                property258: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -2293,8 +2767,12 @@ pub mod catalog_product_service {
             crate::support::opt_entry(&mut map, "measure", &self.measure)?;
             crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
             crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-            map.serialize_entry("previewPicture", &self.preview_picture)?;
-            map.serialize_entry("detailPicture", &self.detail_picture)?;
+            crate::support::opt_entry(
+                &mut map,
+                "previewPicture",
+                &self.preview_picture,
+            )?;
+            crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
             crate::support::opt_entry(
                 &mut map,
                 "previewTextType",
@@ -2314,6 +2792,7 @@ pub mod catalog_product_service {
             )?;
             crate::support::opt_entry(&mut map, "type", &self.type_)?;
             map.serialize_entry("propertyN", &self.property_n)?;
+            crate::support::rest_entries(&mut map, &self.property258)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -2325,6 +2804,110 @@ pub use catalog_product_service::CatalogProductService;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_sku`.
 pub mod catalog_product_sku {
+    /// The object `catalog_product_sku.previewPicture` of `catalog_product_sku`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductSkuPreviewPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductSkuPreviewPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductSkuPreviewPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `catalog_product_sku.detailPicture` of `catalog_product_sku`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogProductSkuDetailPicture {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// `urlMachine`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_machine: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogProductSkuDetailPicture {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                url_machine: object.soft("urlMachine"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogProductSkuDetailPicture {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// Allowed values of `catalog_product_sku.previewTextType` in `catalog_product_sku`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -2418,9 +3001,9 @@ pub mod catalog_product_sku {
         /// `detailText`: `string`, optional.
         pub detail_text: ::std::option::Option<::std::string::String>,
         /// `previewPicture`: `object`, optional.
-        pub preview_picture: ::serde_json::Value,
+        pub preview_picture: ::std::option::Option<CatalogProductSkuPreviewPicture>,
         /// `detailPicture`: `object`, optional.
-        pub detail_picture: ::serde_json::Value,
+        pub detail_picture: ::std::option::Option<CatalogProductSkuDetailPicture>,
         /// `previewTextType`: `string`, optional.
         ///
         /// Values: `text`, `html`.
@@ -2442,13 +3025,13 @@ pub mod catalog_product_sku {
         /// Values: `Y`, `N`.
         pub vat_included: ::std::option::Option<bool>,
         /// `height`: `double`, optional.
-        pub height: ::std::option::Option<f64>,
+        pub height: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `length`: `double`, optional.
-        pub length: ::std::option::Option<f64>,
+        pub length: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `weight`: `double`, optional.
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `width`: `double`, optional.
-        pub width: ::std::option::Option<f64>,
+        pub width: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `type`: `integer`, optional.
         ///
         /// Values: `3`, `6`.
@@ -2456,11 +3039,20 @@ pub mod catalog_product_sku {
         /// `purchasingCurrency`: `string`, optional.
         pub purchasing_currency: ::std::option::Option<::std::string::String>,
         /// `purchasingPrice`: `double`, optional.
-        pub purchasing_price: ::std::option::Option<f64>,
+        pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
+        /// `property258`: `any`, optional.
+        ///
+        /// Stands for every key matching `property*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub property258: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2510,6 +3102,7 @@ pub mod catalog_product_sku {
                 purchasing_price: object.field("purchasingPrice")?,
                 quantity: object.field("quantity")?,
                 property_n: object.field("propertyN")?,
+                property258: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -2564,8 +3157,12 @@ pub mod catalog_product_sku {
             crate::support::opt_entry(&mut map, "measure", &self.measure)?;
             crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
             crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-            map.serialize_entry("previewPicture", &self.preview_picture)?;
-            map.serialize_entry("detailPicture", &self.detail_picture)?;
+            crate::support::opt_entry(
+                &mut map,
+                "previewPicture",
+                &self.preview_picture,
+            )?;
+            crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
             crate::support::opt_entry(
                 &mut map,
                 "previewTextType",
@@ -2601,6 +3198,7 @@ pub mod catalog_product_sku {
             )?;
             crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
             map.serialize_entry("propertyN", &self.property_n)?;
+            crate::support::rest_entries(&mut map, &self.property258)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -2625,7 +3223,7 @@ pub mod catalog_ratio {
         /// `productId`: `integer`, optional.
         pub product_id: ::std::option::Option<i64>,
         /// `ratio`: `double`, optional.
-        pub ratio: ::std::option::Option<f64>,
+        pub ratio: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `isDefault`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -2690,13 +3288,13 @@ pub mod catalog_rounding_rule {
         /// `catalogGroupId`: `integer`, optional.
         pub catalog_group_id: ::std::option::Option<i64>,
         /// `price`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `roundType`: `integer`, optional.
         ///
         /// Values: `1`, `2`, `4`.
         pub round_type: ::std::option::Option<i64>,
         /// `roundPrecision`: `double`, optional.
-        pub round_precision: ::std::option::Option<f64>,
+        pub round_precision: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `createdBy`: `user.id`, optional.
         pub created_by: ::std::option::Option<i64>,
         /// `modifiedBy`: `user.id`, optional.
@@ -2863,6 +3461,52 @@ pub use catalog_section::CatalogSection;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_store`.
 pub mod catalog_store {
+    /// The object `catalog_store.imageId` of `catalog_store`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CatalogStoreImageId {
+        /// `id`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<i64>,
+        /// `url`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CatalogStoreImageId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                url: object.soft("url"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CatalogStoreImageId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `catalog_store`, one type wherever a result holds it.
     ///
     /// In the results of `catalog.store.add`, `catalog.store.get`, `catalog.store.list`, `catalog.store.update`.
@@ -2884,11 +3528,11 @@ pub mod catalog_store {
         /// `description`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
         /// `gpsN`: `double`, optional.
-        pub gps_n: ::std::option::Option<f64>,
+        pub gps_n: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `gpsS`: `double`, optional.
-        pub gps_s: ::std::option::Option<f64>,
+        pub gps_s: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `imageId`: `object`, optional.
-        pub image_id: ::serde_json::Value,
+        pub image_id: ::std::option::Option<CatalogStoreImageId>,
         /// `dateModify`: `datetime`, optional.
         pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateCreate`: `datetime`, optional.
@@ -2967,7 +3611,7 @@ pub mod catalog_store {
             crate::support::opt_entry(&mut map, "description", &self.description)?;
             crate::support::opt_entry(&mut map, "gpsN", &self.gps_n)?;
             crate::support::opt_entry(&mut map, "gpsS", &self.gps_s)?;
-            map.serialize_entry("imageId", &self.image_id)?;
+            crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
             crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
             crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
             crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
@@ -3009,9 +3653,9 @@ pub mod catalog_storeproduct {
         /// `storeId`: `integer`, optional.
         pub store_id: ::std::option::Option<i64>,
         /// `amount`: `double`, optional.
-        pub amount: ::std::option::Option<f64>,
+        pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantityReserved`: `double`, optional.
-        pub quantity_reserved: ::std::option::Option<f64>,
+        pub quantity_reserved: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -3075,6 +3719,15 @@ pub mod catalog_userfield_document {
         pub document_type: ::std::option::Option<::std::string::String>,
         /// `fieldN`: `any`, optional.
         pub field_n: ::serde_json::Value,
+        /// `field7097`: `string`, optional.
+        ///
+        /// Stands for every key matching `field*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub field7097: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -3091,6 +3744,7 @@ pub mod catalog_userfield_document {
                 document_id: object.field("documentId")?,
                 document_type: object.field("documentType")?,
                 field_n: object.field("fieldN")?,
+                field7097: object.soft_pattern("field*"),
                 extra: object.rest()?,
             })
         }
@@ -3105,6 +3759,7 @@ pub mod catalog_userfield_document {
             crate::support::opt_entry(&mut map, "documentId", &self.document_id)?;
             crate::support::opt_entry(&mut map, "documentType", &self.document_type)?;
             map.serialize_entry("fieldN", &self.field_n)?;
+            crate::support::rest_entries(&mut map, &self.field7097)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -3133,7 +3788,7 @@ pub mod catalog_vat {
         /// Values: `Y`, `N`.
         pub active: ::std::option::Option<bool>,
         /// `rate`: `double`, optional.
-        pub rate: ::std::option::Option<f64>,
+        pub rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `timestampX`: `datetime`, optional.
@@ -3824,9 +4479,9 @@ pub mod crm_activity {
         /// `RESULT_STREAM`: `integer`, optional.
         pub result_stream: ::std::option::Option<i64>,
         /// `RESULT_SUM`: `double`, optional.
-        pub result_sum: ::std::option::Option<f64>,
+        pub result_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `RESULT_VALUE`: `double`, optional.
-        pub result_value: ::std::option::Option<f64>,
+        pub result_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `SETTINGS`: `object`, optional.
         pub settings: ::serde_json::Value,
         /// `START_TIME`: `datetime`, optional.
@@ -4031,7 +4686,7 @@ pub mod crm_company {
         /// `CURRENCY_ID`: `crm_currency`, optional.
         pub currency_id: ::std::option::Option<::std::string::String>,
         /// `REVENUE`: `double`, optional.
-        pub revenue: ::std::option::Option<f64>,
+        pub revenue: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `OPENED`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -4107,6 +4762,78 @@ pub mod crm_company {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// `ADDRESS_2`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_2: ::serde_json::Value,
+        /// `ADDRESS_CITY`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_city: ::serde_json::Value,
+        /// `ADDRESS_POSTAL_CODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_postal_code: ::serde_json::Value,
+        /// `ADDRESS_REGION`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_region: ::serde_json::Value,
+        /// `ADDRESS_PROVINCE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_province: ::serde_json::Value,
+        /// `ADDRESS_COUNTRY`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_country: ::serde_json::Value,
+        /// `ADDRESS_COUNTRY_CODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_country_code: ::serde_json::Value,
+        /// `ADDRESS_LOC_ADDR_ID`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_loc_addr_id: ::serde_json::Value,
+        /// `ADDRESS_LEGAL`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address_legal: ::serde_json::Value,
+        /// `REG_ADDRESS`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address: ::serde_json::Value,
+        /// `REG_ADDRESS_2`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_2: ::serde_json::Value,
+        /// `REG_ADDRESS_CITY`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_city: ::serde_json::Value,
+        /// `REG_ADDRESS_POSTAL_CODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_postal_code: ::serde_json::Value,
+        /// `REG_ADDRESS_REGION`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_region: ::serde_json::Value,
+        /// `REG_ADDRESS_PROVINCE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_province: ::serde_json::Value,
+        /// `REG_ADDRESS_COUNTRY`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_country: ::serde_json::Value,
+        /// `REG_ADDRESS_COUNTRY_CODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_country_code: ::serde_json::Value,
+        /// `REG_ADDRESS_LOC_ADDR_ID`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub reg_address_loc_addr_id: ::serde_json::Value,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -4159,6 +4886,24 @@ pub mod crm_company {
                 web: object.field("WEB")?,
                 im: object.field("IM")?,
                 link: object.field("LINK")?,
+                address_2: object.soft("ADDRESS_2"),
+                address_city: object.soft("ADDRESS_CITY"),
+                address_postal_code: object.soft("ADDRESS_POSTAL_CODE"),
+                address_region: object.soft("ADDRESS_REGION"),
+                address_province: object.soft("ADDRESS_PROVINCE"),
+                address_country: object.soft("ADDRESS_COUNTRY"),
+                address_country_code: object.soft("ADDRESS_COUNTRY_CODE"),
+                address_loc_addr_id: object.soft("ADDRESS_LOC_ADDR_ID"),
+                address_legal: object.soft("ADDRESS_LEGAL"),
+                reg_address: object.soft("REG_ADDRESS"),
+                reg_address_2: object.soft("REG_ADDRESS_2"),
+                reg_address_city: object.soft("REG_ADDRESS_CITY"),
+                reg_address_postal_code: object.soft("REG_ADDRESS_POSTAL_CODE"),
+                reg_address_region: object.soft("REG_ADDRESS_REGION"),
+                reg_address_province: object.soft("REG_ADDRESS_PROVINCE"),
+                reg_address_country: object.soft("REG_ADDRESS_COUNTRY"),
+                reg_address_country_code: object.soft("REG_ADDRESS_COUNTRY_CODE"),
+                reg_address_loc_addr_id: object.soft("REG_ADDRESS_LOC_ADDR_ID"),
                 parent_id: object.pattern("PARENT_ID_*")?,
                 uf: object.pattern("UF_*")?,
                 extra: object.rest()?,
@@ -4237,6 +4982,33 @@ pub mod crm_company {
             crate::support::opt_entry(&mut map, "IM", &self.im)?;
             crate::support::opt_entry(&mut map, "LINK", &self.link)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            map.serialize_entry("ADDRESS_2", &self.address_2)?;
+            map.serialize_entry("ADDRESS_CITY", &self.address_city)?;
+            map.serialize_entry("ADDRESS_POSTAL_CODE", &self.address_postal_code)?;
+            map.serialize_entry("ADDRESS_REGION", &self.address_region)?;
+            map.serialize_entry("ADDRESS_PROVINCE", &self.address_province)?;
+            map.serialize_entry("ADDRESS_COUNTRY", &self.address_country)?;
+            map.serialize_entry("ADDRESS_COUNTRY_CODE", &self.address_country_code)?;
+            map.serialize_entry("ADDRESS_LOC_ADDR_ID", &self.address_loc_addr_id)?;
+            map.serialize_entry("ADDRESS_LEGAL", &self.address_legal)?;
+            map.serialize_entry("REG_ADDRESS", &self.reg_address)?;
+            map.serialize_entry("REG_ADDRESS_2", &self.reg_address_2)?;
+            map.serialize_entry("REG_ADDRESS_CITY", &self.reg_address_city)?;
+            map.serialize_entry(
+                "REG_ADDRESS_POSTAL_CODE",
+                &self.reg_address_postal_code,
+            )?;
+            map.serialize_entry("REG_ADDRESS_REGION", &self.reg_address_region)?;
+            map.serialize_entry("REG_ADDRESS_PROVINCE", &self.reg_address_province)?;
+            map.serialize_entry("REG_ADDRESS_COUNTRY", &self.reg_address_country)?;
+            map.serialize_entry(
+                "REG_ADDRESS_COUNTRY_CODE",
+                &self.reg_address_country_code,
+            )?;
+            map.serialize_entry(
+                "REG_ADDRESS_LOC_ADDR_ID",
+                &self.reg_address_loc_addr_id,
+            )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -4248,6 +5020,197 @@ pub use crm_company::CrmCompany;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.timeline.comment`.
 pub mod crm_timeline_comment {
+    /// The object `crm.timeline.comment.FILES.<key>.image` of `crm.timeline.comment`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CrmTimelineCommentFilesKeyImage {
+        /// `width`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub width: ::std::option::Option<i64>,
+        /// `height`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub height: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CrmTimelineCommentFilesKeyImage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                width: object.soft("width"),
+                height: object.soft("height"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CrmTimelineCommentFilesKeyImage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "width", &self.width)?;
+            crate::support::opt_entry(&mut map, "height", &self.height)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `crm.timeline.comment.FILES.<key>` of `crm.timeline.comment`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CrmTimelineCommentFilesKey {
+        /// `id`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<i64>,
+        /// `date`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `name`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `size`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub size: ::std::option::Option<i64>,
+        /// `image`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub image: ::std::option::Option<CrmTimelineCommentFilesKeyImage>,
+        /// `authorId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub author_id: ::std::option::Option<i64>,
+        /// `authorName`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub author_name: ::std::option::Option<::std::string::String>,
+        /// `urlPreview`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_preview: ::std::option::Option<::std::string::String>,
+        /// `urlShow`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_show: ::std::option::Option<::std::string::String>,
+        /// `urlDownload`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url_download: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CrmTimelineCommentFilesKey {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                date: object.soft("date"),
+                type_: object.soft("type"),
+                name: object.soft("name"),
+                size: object.soft("size"),
+                image: object.soft("image"),
+                author_id: object.soft("authorId"),
+                author_name: object.soft("authorName"),
+                url_preview: object.soft("urlPreview"),
+                url_show: object.soft("urlShow"),
+                url_download: object.soft("urlDownload"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CrmTimelineCommentFilesKey {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "date", &self.date)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "name", &self.name)?;
+            crate::support::opt_entry(&mut map, "size", &self.size)?;
+            crate::support::opt_entry(&mut map, "image", &self.image)?;
+            crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
+            crate::support::opt_entry(&mut map, "authorName", &self.author_name)?;
+            crate::support::opt_entry(&mut map, "urlPreview", &self.url_preview)?;
+            crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
+            crate::support::opt_entry(&mut map, "urlDownload", &self.url_download)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `crm.timeline.comment.FILES` of `crm.timeline.comment`: `attached_diskfile`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CrmTimelineCommentFiles {
+        /// `<key>`: `object`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub key: ::std::collections::BTreeMap<
+            ::std::string::String,
+            CrmTimelineCommentFilesKey,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CrmTimelineCommentFiles {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                key: object.soft_pattern("*"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CrmTimelineCommentFiles {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.key)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `crm.timeline.comment`, one type wherever a result holds it.
     ///
     /// In the results of `crm.timeline.comment.get`.
@@ -4269,7 +5232,7 @@ pub mod crm_timeline_comment {
         /// `COMMENT`: `string`, optional.
         pub comment: ::std::option::Option<::std::string::String>,
         /// `FILES`: `attached_diskfile`, optional.
-        pub files: ::serde_json::Value,
+        pub files: ::std::option::Option<CrmTimelineCommentFiles>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -4307,7 +5270,7 @@ pub mod crm_timeline_comment {
             crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
             crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
             crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-            map.serialize_entry("FILES", &self.files)?;
+            crate::support::opt_entry(&mut map, "FILES", &self.files)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -4319,6 +5282,64 @@ pub use crm_timeline_comment::CrmTimelineComment;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.universal.object_fields`.
 pub mod crm_universal_object_fields {
+    /// The object `crm.universal.object_fields.fm` of `crm.universal.object_fields`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CrmUniversalObjectFieldsFm {
+        /// `id`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<i64>,
+        /// `valueType`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value_type: ::std::option::Option<::std::string::String>,
+        /// `value`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<::std::string::String>,
+        /// `typeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_id: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CrmUniversalObjectFieldsFm {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                value_type: object.soft("valueType"),
+                value: object.soft("value"),
+                type_id: object.soft("typeId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CrmUniversalObjectFieldsFm {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "valueType", &self.value_type)?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `crm.universal.object_fields`, one type wherever a result holds it.
     ///
     /// In the results of `crm.item.add`, `crm.item.get`, `crm.item.list`.
@@ -4373,6 +5394,314 @@ pub mod crm_universal_object_fields {
         pub utm_term: ::std::option::Option<::std::string::String>,
         /// `webformId`: `integer`, optional.
         pub webform_id: ::std::option::Option<i64>,
+        /// `dateCreateShort`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_create_short: ::serde_json::Value,
+        /// `dateModifyShort`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_modify_short: ::serde_json::Value,
+        /// `leadId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub lead_id: ::std::option::Option<i64>,
+        /// `companyId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub company_id: ::std::option::Option<i64>,
+        /// `contactId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub contact_id: ::std::option::Option<i64>,
+        /// `quoteId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub quote_id: ::std::option::Option<i64>,
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `productId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub product_id: ::serde_json::Value,
+        /// `categoryId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub category_id: ::std::option::Option<i64>,
+        /// `stageId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub stage_id: ::std::option::Option<::std::string::String>,
+        /// `stageSemanticId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub stage_semantic_id: ::std::option::Option<::std::string::String>,
+        /// `isNew`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_new: ::std::option::Option<::std::string::String>,
+        /// `isRecurring`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_recurring: ::std::option::Option<::std::string::String>,
+        /// `isReturnCustomer`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_return_customer: ::std::option::Option<::std::string::String>,
+        /// `isRepeatedApproach`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_repeated_approach: ::std::option::Option<::std::string::String>,
+        /// `closed`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub closed: ::std::option::Option<::std::string::String>,
+        /// `typeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_id: ::std::option::Option<::std::string::String>,
+        /// `opportunity`: `double`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+        /// `isManualOpportunity`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_manual_opportunity: ::std::option::Option<::std::string::String>,
+        /// `taxValue`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub tax_value: ::std::option::Option<i64>,
+        /// `currencyId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub currency_id: ::std::option::Option<::std::string::String>,
+        /// `probability`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub probability: ::std::option::Option<i64>,
+        /// `comments`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub comments: ::std::option::Option<::std::string::String>,
+        /// `begindate`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub begindate: ::std::option::Option<::std::string::String>,
+        /// `begindateShort`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub begindate_short: ::serde_json::Value,
+        /// `closedate`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub closedate: ::std::option::Option<::std::string::String>,
+        /// `closedateShort`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub closedate_short: ::serde_json::Value,
+        /// `eventDate`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub event_date: ::serde_json::Value,
+        /// `eventDateShort`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub event_date_short: ::serde_json::Value,
+        /// `eventId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub event_id: ::serde_json::Value,
+        /// `eventDescription`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub event_description: ::serde_json::Value,
+        /// `locationId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub location_id: ::serde_json::Value,
+        /// `sourceId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub source_id: ::std::option::Option<::std::string::String>,
+        /// `sourceDescription`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub source_description: ::std::option::Option<::std::string::String>,
+        /// `originatorId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub originator_id: ::serde_json::Value,
+        /// `originId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub origin_id: ::serde_json::Value,
+        /// `additionalInfo`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub additional_info: ::std::option::Option<::std::string::String>,
+        /// `searchContent`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub search_content: ::std::option::Option<::std::string::String>,
+        /// `orderStage`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub order_stage: ::serde_json::Value,
+        /// `movedBy`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub moved_by: ::std::option::Option<i64>,
+        /// `movedTime`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub moved_time: ::std::option::Option<::std::string::String>,
+        /// `isWork`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_work: ::serde_json::Value,
+        /// `isWon`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_won: ::serde_json::Value,
+        /// `isLose`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_lose: ::serde_json::Value,
+        /// `receivedAmount`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub received_amount: ::serde_json::Value,
+        /// `lostAmount`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub lost_amount: ::serde_json::Value,
+        /// `hasProducts`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub has_products: ::serde_json::Value,
+        /// `observers`: `integer[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub observers: ::std::vec::Vec<i64>,
+        /// `contactIds`: `integer[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub contact_ids: ::std::vec::Vec<i64>,
+        /// `isConvert`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_convert: ::serde_json::Value,
+        /// `statusDescription`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub status_description: ::serde_json::Value,
+        /// `name`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `lastName`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub last_name: ::std::option::Option<::std::string::String>,
+        /// `secondName`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub second_name: ::std::option::Option<::std::string::String>,
+        /// `shortName`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub short_name: ::serde_json::Value,
+        /// `companyTitle`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub company_title: ::std::option::Option<::std::string::String>,
+        /// `post`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub post: ::std::option::Option<::std::string::String>,
+        /// `address`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address: ::serde_json::Value,
+        /// `dateClosed`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_closed: ::serde_json::Value,
+        /// `birthdate`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub birthdate: ::std::option::Option<::std::string::String>,
+        /// `honorific`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub honorific: ::std::option::Option<::std::string::String>,
+        /// `hasPhone`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub has_phone: ::std::option::Option<::std::string::String>,
+        /// `hasEmail`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub has_email: ::std::option::Option<::std::string::String>,
+        /// `hasImol`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub has_imol: ::std::option::Option<::std::string::String>,
+        /// `login`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub login: ::serde_json::Value,
+        /// `phoneMobile`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub phone_mobile: ::std::option::Option<::std::string::String>,
+        /// `phoneWork`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub phone_work: ::std::option::Option<::std::string::String>,
+        /// `phoneMailing`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub phone_mailing: ::std::option::Option<::std::string::String>,
+        /// `emailHome`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub email_home: ::std::option::Option<::std::string::String>,
+        /// `emailWork`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub email_work: ::std::option::Option<::std::string::String>,
+        /// `emailMailing`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub email_mailing: ::std::option::Option<::std::string::String>,
+        /// `skype`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub skype: ::serde_json::Value,
+        /// `icq`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub icq: ::serde_json::Value,
+        /// `imol`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub imol: ::std::option::Option<::std::string::String>,
+        /// `email`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub email: ::std::option::Option<::std::string::String>,
+        /// `phone`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub phone: ::std::option::Option<::std::string::String>,
+        /// `fm`: `object[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fm: ::std::vec::Vec<CrmUniversalObjectFieldsFm>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -4402,6 +5731,83 @@ pub mod crm_universal_object_fields {
                 utm_source: object.field("utmSource")?,
                 utm_term: object.field("utmTerm")?,
                 webform_id: object.field("webformId")?,
+                date_create_short: object.soft("dateCreateShort"),
+                date_modify_short: object.soft("dateModifyShort"),
+                lead_id: object.soft("leadId"),
+                company_id: object.soft("companyId"),
+                contact_id: object.soft("contactId"),
+                quote_id: object.soft("quoteId"),
+                title: object.soft("title"),
+                product_id: object.soft("productId"),
+                category_id: object.soft("categoryId"),
+                stage_id: object.soft("stageId"),
+                stage_semantic_id: object.soft("stageSemanticId"),
+                is_new: object.soft("isNew"),
+                is_recurring: object.soft("isRecurring"),
+                is_return_customer: object.soft("isReturnCustomer"),
+                is_repeated_approach: object.soft("isRepeatedApproach"),
+                closed: object.soft("closed"),
+                type_id: object.soft("typeId"),
+                opportunity: object.soft("opportunity"),
+                is_manual_opportunity: object.soft("isManualOpportunity"),
+                tax_value: object.soft("taxValue"),
+                currency_id: object.soft("currencyId"),
+                probability: object.soft("probability"),
+                comments: object.soft("comments"),
+                begindate: object.soft("begindate"),
+                begindate_short: object.soft("begindateShort"),
+                closedate: object.soft("closedate"),
+                closedate_short: object.soft("closedateShort"),
+                event_date: object.soft("eventDate"),
+                event_date_short: object.soft("eventDateShort"),
+                event_id: object.soft("eventId"),
+                event_description: object.soft("eventDescription"),
+                location_id: object.soft("locationId"),
+                source_id: object.soft("sourceId"),
+                source_description: object.soft("sourceDescription"),
+                originator_id: object.soft("originatorId"),
+                origin_id: object.soft("originId"),
+                additional_info: object.soft("additionalInfo"),
+                search_content: object.soft("searchContent"),
+                order_stage: object.soft("orderStage"),
+                moved_by: object.soft("movedBy"),
+                moved_time: object.soft("movedTime"),
+                is_work: object.soft("isWork"),
+                is_won: object.soft("isWon"),
+                is_lose: object.soft("isLose"),
+                received_amount: object.soft("receivedAmount"),
+                lost_amount: object.soft("lostAmount"),
+                has_products: object.soft("hasProducts"),
+                observers: object.soft("observers"),
+                contact_ids: object.soft("contactIds"),
+                is_convert: object.soft("isConvert"),
+                status_description: object.soft("statusDescription"),
+                name: object.soft("name"),
+                last_name: object.soft("lastName"),
+                second_name: object.soft("secondName"),
+                short_name: object.soft("shortName"),
+                company_title: object.soft("companyTitle"),
+                post: object.soft("post"),
+                address: object.soft("address"),
+                date_closed: object.soft("dateClosed"),
+                birthdate: object.soft("birthdate"),
+                honorific: object.soft("honorific"),
+                has_phone: object.soft("hasPhone"),
+                has_email: object.soft("hasEmail"),
+                has_imol: object.soft("hasImol"),
+                login: object.soft("login"),
+                phone_mobile: object.soft("phoneMobile"),
+                phone_work: object.soft("phoneWork"),
+                phone_mailing: object.soft("phoneMailing"),
+                email_home: object.soft("emailHome"),
+                email_work: object.soft("emailWork"),
+                email_mailing: object.soft("emailMailing"),
+                skype: object.soft("skype"),
+                icq: object.soft("icq"),
+                imol: object.soft("imol"),
+                email: object.soft("email"),
+                phone: object.soft("phone"),
+                fm: object.soft("fm"),
                 parent_id: object.pattern("parentId*")?,
                 uf_crm: object.pattern("ufCrm*")?,
                 extra: object.rest()?,
@@ -4441,6 +5847,107 @@ pub mod crm_universal_object_fields {
             crate::support::opt_entry(&mut map, "utmSource", &self.utm_source)?;
             crate::support::opt_entry(&mut map, "utmTerm", &self.utm_term)?;
             crate::support::opt_entry(&mut map, "webformId", &self.webform_id)?;
+            map.serialize_entry("dateCreateShort", &self.date_create_short)?;
+            map.serialize_entry("dateModifyShort", &self.date_modify_short)?;
+            crate::support::opt_entry(&mut map, "leadId", &self.lead_id)?;
+            crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
+            crate::support::opt_entry(&mut map, "contactId", &self.contact_id)?;
+            crate::support::opt_entry(&mut map, "quoteId", &self.quote_id)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            map.serialize_entry("productId", &self.product_id)?;
+            crate::support::opt_entry(&mut map, "categoryId", &self.category_id)?;
+            crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "stageSemanticId",
+                &self.stage_semantic_id,
+            )?;
+            crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
+            crate::support::opt_entry(&mut map, "isRecurring", &self.is_recurring)?;
+            crate::support::opt_entry(
+                &mut map,
+                "isReturnCustomer",
+                &self.is_return_customer,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "isRepeatedApproach",
+                &self.is_repeated_approach,
+            )?;
+            crate::support::opt_entry(&mut map, "closed", &self.closed)?;
+            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+            crate::support::opt_entry(&mut map, "opportunity", &self.opportunity)?;
+            crate::support::opt_entry(
+                &mut map,
+                "isManualOpportunity",
+                &self.is_manual_opportunity,
+            )?;
+            crate::support::opt_entry(&mut map, "taxValue", &self.tax_value)?;
+            crate::support::opt_entry(&mut map, "currencyId", &self.currency_id)?;
+            crate::support::opt_entry(&mut map, "probability", &self.probability)?;
+            crate::support::opt_entry(&mut map, "comments", &self.comments)?;
+            crate::support::opt_entry(&mut map, "begindate", &self.begindate)?;
+            map.serialize_entry("begindateShort", &self.begindate_short)?;
+            crate::support::opt_entry(&mut map, "closedate", &self.closedate)?;
+            map.serialize_entry("closedateShort", &self.closedate_short)?;
+            map.serialize_entry("eventDate", &self.event_date)?;
+            map.serialize_entry("eventDateShort", &self.event_date_short)?;
+            map.serialize_entry("eventId", &self.event_id)?;
+            map.serialize_entry("eventDescription", &self.event_description)?;
+            map.serialize_entry("locationId", &self.location_id)?;
+            crate::support::opt_entry(&mut map, "sourceId", &self.source_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "sourceDescription",
+                &self.source_description,
+            )?;
+            map.serialize_entry("originatorId", &self.originator_id)?;
+            map.serialize_entry("originId", &self.origin_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "additionalInfo",
+                &self.additional_info,
+            )?;
+            crate::support::opt_entry(&mut map, "searchContent", &self.search_content)?;
+            map.serialize_entry("orderStage", &self.order_stage)?;
+            crate::support::opt_entry(&mut map, "movedBy", &self.moved_by)?;
+            crate::support::opt_entry(&mut map, "movedTime", &self.moved_time)?;
+            map.serialize_entry("isWork", &self.is_work)?;
+            map.serialize_entry("isWon", &self.is_won)?;
+            map.serialize_entry("isLose", &self.is_lose)?;
+            map.serialize_entry("receivedAmount", &self.received_amount)?;
+            map.serialize_entry("lostAmount", &self.lost_amount)?;
+            map.serialize_entry("hasProducts", &self.has_products)?;
+            map.serialize_entry("observers", &self.observers)?;
+            map.serialize_entry("contactIds", &self.contact_ids)?;
+            map.serialize_entry("isConvert", &self.is_convert)?;
+            map.serialize_entry("statusDescription", &self.status_description)?;
+            crate::support::opt_entry(&mut map, "name", &self.name)?;
+            crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
+            crate::support::opt_entry(&mut map, "secondName", &self.second_name)?;
+            map.serialize_entry("shortName", &self.short_name)?;
+            crate::support::opt_entry(&mut map, "companyTitle", &self.company_title)?;
+            crate::support::opt_entry(&mut map, "post", &self.post)?;
+            map.serialize_entry("address", &self.address)?;
+            map.serialize_entry("dateClosed", &self.date_closed)?;
+            crate::support::opt_entry(&mut map, "birthdate", &self.birthdate)?;
+            crate::support::opt_entry(&mut map, "honorific", &self.honorific)?;
+            crate::support::opt_entry(&mut map, "hasPhone", &self.has_phone)?;
+            crate::support::opt_entry(&mut map, "hasEmail", &self.has_email)?;
+            crate::support::opt_entry(&mut map, "hasImol", &self.has_imol)?;
+            map.serialize_entry("login", &self.login)?;
+            crate::support::opt_entry(&mut map, "phoneMobile", &self.phone_mobile)?;
+            crate::support::opt_entry(&mut map, "phoneWork", &self.phone_work)?;
+            crate::support::opt_entry(&mut map, "phoneMailing", &self.phone_mailing)?;
+            crate::support::opt_entry(&mut map, "emailHome", &self.email_home)?;
+            crate::support::opt_entry(&mut map, "emailWork", &self.email_work)?;
+            crate::support::opt_entry(&mut map, "emailMailing", &self.email_mailing)?;
+            map.serialize_entry("skype", &self.skype)?;
+            map.serialize_entry("icq", &self.icq)?;
+            crate::support::opt_entry(&mut map, "imol", &self.imol)?;
+            crate::support::opt_entry(&mut map, "email", &self.email)?;
+            crate::support::opt_entry(&mut map, "phone", &self.phone)?;
+            map.serialize_entry("fm", &self.fm)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -4566,6 +6073,166 @@ pub use crm_activity_binding::CrmActivityBinding;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm_currency`.
 pub mod crm_currency {
+    /// The object `crm_currency.LANG.en` of `crm_currency`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CrmCurrencyLangEn {
+        /// `FORMAT_STRING`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub format_string: ::std::option::Option<::std::string::String>,
+        /// `FULL_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub full_name: ::std::option::Option<::std::string::String>,
+        /// `DEC_POINT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub dec_point: ::std::option::Option<::std::string::String>,
+        /// `THOUSANDS_SEP`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub thousands_sep: ::serde_json::Value,
+        /// `DECIMALS`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub decimals: ::std::option::Option<::std::string::String>,
+        /// `THOUSANDS_VARIANT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub thousands_variant: ::std::option::Option<::std::string::String>,
+        /// `HIDE_ZERO`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub hide_zero: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CrmCurrencyLangEn {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                format_string: object.soft("FORMAT_STRING"),
+                full_name: object.soft("FULL_NAME"),
+                dec_point: object.soft("DEC_POINT"),
+                thousands_sep: object.soft("THOUSANDS_SEP"),
+                decimals: object.soft("DECIMALS"),
+                thousands_variant: object.soft("THOUSANDS_VARIANT"),
+                hide_zero: object.soft("HIDE_ZERO"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CrmCurrencyLangEn {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "FORMAT_STRING", &self.format_string)?;
+            crate::support::opt_entry(&mut map, "FULL_NAME", &self.full_name)?;
+            crate::support::opt_entry(&mut map, "DEC_POINT", &self.dec_point)?;
+            map.serialize_entry("THOUSANDS_SEP", &self.thousands_sep)?;
+            crate::support::opt_entry(&mut map, "DECIMALS", &self.decimals)?;
+            crate::support::opt_entry(
+                &mut map,
+                "THOUSANDS_VARIANT",
+                &self.thousands_variant,
+            )?;
+            crate::support::opt_entry(&mut map, "HIDE_ZERO", &self.hide_zero)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `crm_currency.LANG.de` of `crm_currency`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct CrmCurrencyLangDe {
+        /// `FORMAT_STRING`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub format_string: ::std::option::Option<::std::string::String>,
+        /// `FULL_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub full_name: ::std::option::Option<::std::string::String>,
+        /// `DEC_POINT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub dec_point: ::std::option::Option<::std::string::String>,
+        /// `THOUSANDS_SEP`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub thousands_sep: ::std::option::Option<::std::string::String>,
+        /// `DECIMALS`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub decimals: ::std::option::Option<::std::string::String>,
+        /// `THOUSANDS_VARIANT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub thousands_variant: ::std::option::Option<::std::string::String>,
+        /// `HIDE_ZERO`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub hide_zero: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for CrmCurrencyLangDe {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                format_string: object.soft("FORMAT_STRING"),
+                full_name: object.soft("FULL_NAME"),
+                dec_point: object.soft("DEC_POINT"),
+                thousands_sep: object.soft("THOUSANDS_SEP"),
+                decimals: object.soft("DECIMALS"),
+                thousands_variant: object.soft("THOUSANDS_VARIANT"),
+                hide_zero: object.soft("HIDE_ZERO"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for CrmCurrencyLangDe {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "FORMAT_STRING", &self.format_string)?;
+            crate::support::opt_entry(&mut map, "FULL_NAME", &self.full_name)?;
+            crate::support::opt_entry(&mut map, "DEC_POINT", &self.dec_point)?;
+            crate::support::opt_entry(&mut map, "THOUSANDS_SEP", &self.thousands_sep)?;
+            crate::support::opt_entry(&mut map, "DECIMALS", &self.decimals)?;
+            crate::support::opt_entry(
+                &mut map,
+                "THOUSANDS_VARIANT",
+                &self.thousands_variant,
+            )?;
+            crate::support::opt_entry(&mut map, "HIDE_ZERO", &self.hide_zero)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `crm_currency.LANG` of `crm_currency`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
@@ -4588,6 +6255,14 @@ pub mod crm_currency {
         pub thousands_sep: ::std::option::Option<::std::string::String>,
         /// `THOUSANDS_VARIANT`: `string`, optional.
         pub thousands_variant: ::std::option::Option<::std::string::String>,
+        /// `en`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<CrmCurrencyLangEn>,
+        /// `de`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::std::option::Option<CrmCurrencyLangDe>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -4608,6 +6283,8 @@ pub mod crm_currency {
                 hide_zero: object.field("HIDE_ZERO")?,
                 thousands_sep: object.field("THOUSANDS_SEP")?,
                 thousands_variant: object.field("THOUSANDS_VARIANT")?,
+                en: object.soft("en"),
+                de: object.soft("de"),
                 extra: object.rest()?,
             })
         }
@@ -4634,6 +6311,8 @@ pub mod crm_currency {
                 "THOUSANDS_VARIANT",
                 &self.thousands_variant,
             )?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::opt_entry(&mut map, "de", &self.de)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -4647,7 +6326,7 @@ pub mod crm_currency {
     #[non_exhaustive]
     pub struct CrmCurrency {
         /// `AMOUNT`: `double`, optional.
-        pub amount: ::std::option::Option<f64>,
+        pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `AMOUNT_CNT`: `integer`, optional.
         pub amount_cnt: ::std::option::Option<i64>,
         /// `BASE`: `boolean`, optional.
@@ -4758,27 +6437,27 @@ pub mod crm_item_product_row {
         /// `productName`: `string`, optional.
         pub product_name: ::std::option::Option<::std::string::String>,
         /// `price`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceAccount`: `double`, optional.
-        pub price_account: ::std::option::Option<f64>,
+        pub price_account: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceExclusive`: `double`, optional.
-        pub price_exclusive: ::std::option::Option<f64>,
+        pub price_exclusive: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceNetto`: `double`, optional.
-        pub price_netto: ::std::option::Option<f64>,
+        pub price_netto: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceBrutto`: `double`, optional.
-        pub price_brutto: ::std::option::Option<f64>,
+        pub price_brutto: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountTypeId`: `integer`, optional.
         ///
         /// Values: `1`, `2`.
         pub discount_type_id: ::std::option::Option<i64>,
         /// `discountRate`: `double`, optional.
-        pub discount_rate: ::std::option::Option<f64>,
+        pub discount_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountSum`: `double`, optional.
-        pub discount_sum: ::std::option::Option<f64>,
+        pub discount_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `taxRate`: `double`, optional.
-        pub tax_rate: ::std::option::Option<f64>,
+        pub tax_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `taxIncluded`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -4965,6 +6644,24 @@ pub mod crm_orderentity {
         pub owner_type_id: ::std::option::Option<i64>,
         /// `ORDER_ID`: `integer`, optional.
         pub order_id: ::std::option::Option<i64>,
+        /// `orderId`: `integer`, optional.
+        ///
+        /// Rust name `order_id_2`: `order_id` is the wire name `ORDER_ID`.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub order_id_2: ::std::option::Option<i64>,
+        /// `ownerId`: `integer`, optional.
+        ///
+        /// Rust name `owner_id_2`: `owner_id` is the wire name `OWNER_ID`.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub owner_id_2: ::std::option::Option<i64>,
+        /// `ownerTypeId`: `integer`, optional.
+        ///
+        /// Rust name `owner_type_id_2`: `owner_type_id` is the wire name `OWNER_TYPE_ID`.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub owner_type_id_2: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -4981,6 +6678,9 @@ pub mod crm_orderentity {
                 owner_id: object.field("OWNER_ID")?,
                 owner_type_id: object.field("OWNER_TYPE_ID")?,
                 order_id: object.field("ORDER_ID")?,
+                order_id_2: object.soft("orderId"),
+                owner_id_2: object.soft("ownerId"),
+                owner_type_id_2: object.soft("ownerTypeId"),
                 extra: object.rest()?,
             })
         }
@@ -4995,6 +6695,9 @@ pub mod crm_orderentity {
             crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
             crate::support::opt_entry(&mut map, "OWNER_TYPE_ID", &self.owner_type_id)?;
             crate::support::opt_entry(&mut map, "ORDER_ID", &self.order_id)?;
+            crate::support::opt_entry(&mut map, "orderId", &self.order_id_2)?;
+            crate::support::opt_entry(&mut map, "ownerId", &self.owner_id_2)?;
+            crate::support::opt_entry(&mut map, "ownerTypeId", &self.owner_type_id_2)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -5737,7 +7440,7 @@ pub mod sale_basket_item {
         /// `storeId`: `integer`, optional.
         pub store_id: ::std::option::Option<i64>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `dateReserve`: `datetime`, optional.
         pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateReserveEnd`: `datetime`, optional.
@@ -5807,7 +7510,7 @@ pub mod sale_basket_item {
         /// `productId`: `integer`, optional.
         pub product_id: ::std::option::Option<i64>,
         /// `price`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `customPrice`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -5815,7 +7518,7 @@ pub mod sale_basket_item {
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
@@ -5827,11 +7530,11 @@ pub mod sale_basket_item {
         /// `name`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
         /// `basePrice`: `double`, optional.
-        pub base_price: ::std::option::Option<f64>,
+        pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountPrice`: `double`, optional.
-        pub discount_price: ::std::option::Option<f64>,
+        pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `weight`: `double`, optional.
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `dimensions`: `string`, optional.
         pub dimensions: ::std::option::Option<::std::string::String>,
         /// `measureCode`: `string`, optional.
@@ -5843,7 +7546,7 @@ pub mod sale_basket_item {
         /// Values: `Y`, `N`.
         pub can_buy: ::std::option::Option<bool>,
         /// `vatRate`: `double`, optional.
-        pub vat_rate: ::std::option::Option<f64>,
+        pub vat_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `vatIncluded`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -5862,6 +7565,10 @@ pub mod sale_basket_item {
         pub product_xml_id: ::std::option::Option<::std::string::String>,
         /// `reservations`: `sale_basket_item_reservation[]`, optional.
         pub reservations: ::std::vec::Vec<SaleBasketItemReservations>,
+        /// `productid`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub productid: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -5902,6 +7609,7 @@ pub mod sale_basket_item {
                 catalog_xml_id: object.field("catalogXmlId")?,
                 product_xml_id: object.field("productXmlId")?,
                 reservations: object.field("reservations")?,
+                productid: object.soft("productid"),
                 extra: object.rest()?,
             })
         }
@@ -5956,6 +7664,7 @@ pub mod sale_basket_item {
             crate::support::opt_entry(&mut map, "catalogXmlId", &self.catalog_xml_id)?;
             crate::support::opt_entry(&mut map, "productXmlId", &self.product_xml_id)?;
             map.serialize_entry("reservations", &self.reservations)?;
+            crate::support::opt_entry(&mut map, "productid", &self.productid)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -6117,7 +7826,7 @@ pub mod sale_delivery_extra_service {
         /// `CODE`: `string`, optional.
         pub code: ::std::option::Option<::std::string::String>,
         /// `PRICE`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -6179,7 +7888,7 @@ pub mod sale_delivery_extra_service {
         /// `DESCRIPTION`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
         /// `PRICE`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `ITEMS`: `sale_delivery_extra_service_enum_item[]`, optional.
         pub items: ::std::vec::Vec<SaleDeliveryExtraServiceItems>,
         /// The keys of the object that the docs do not describe, as sent:
@@ -6262,6 +7971,70 @@ pub mod sale_delivery_handler {
         SaleDeliveryHandlerSettingsConfigType { String = "STRING", YN = "Y/N", Number =
         "NUMBER", Enum = "ENUM", Date = "DATE", Location = "LOCATION" }
     );
+    /// The object `sale_delivery_handler.SETTINGS.CONFIG.OPTIONS` of `sale_delivery_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SaleDeliveryHandlerSettingsConfigOptions {
+        /// `Option1Code`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub option1_code: ::std::option::Option<::std::string::String>,
+        /// `Option2Code`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub option2_code: ::std::option::Option<::std::string::String>,
+        /// `Option3Code`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub option3_code: ::std::option::Option<::std::string::String>,
+        /// `Option4Code`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub option4_code: ::std::option::Option<::std::string::String>,
+        /// `Option5Code`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub option5_code: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SaleDeliveryHandlerSettingsConfigOptions {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                option1_code: object.soft("Option1Code"),
+                option2_code: object.soft("Option2Code"),
+                option3_code: object.soft("Option3Code"),
+                option4_code: object.soft("Option4Code"),
+                option5_code: object.soft("Option5Code"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SaleDeliveryHandlerSettingsConfigOptions {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Option1Code", &self.option1_code)?;
+            crate::support::opt_entry(&mut map, "Option2Code", &self.option2_code)?;
+            crate::support::opt_entry(&mut map, "Option3Code", &self.option3_code)?;
+            crate::support::opt_entry(&mut map, "Option4Code", &self.option4_code)?;
+            crate::support::opt_entry(&mut map, "Option5Code", &self.option5_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `sale_delivery_handler.SETTINGS.CONFIG` of `sale_delivery_handler`: `sale_delivery_handler_settings_config_item[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
@@ -6277,7 +8050,7 @@ pub mod sale_delivery_handler {
         /// `NAME`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
         /// `OPTIONS`: `object`, optional.
-        pub options: ::serde_json::Value,
+        pub options: ::std::option::Option<SaleDeliveryHandlerSettingsConfigOptions>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -6309,7 +8082,7 @@ pub mod sale_delivery_handler {
             crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
             crate::support::opt_entry(&mut map, "CODE", &self.code)?;
             crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            map.serialize_entry("OPTIONS", &self.options)?;
+            crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -6526,6 +8299,10 @@ pub mod sale_delivery_service {
         ///
         /// Values: `Y`, `N`.
         pub active: ::std::option::Option<bool>,
+        /// `LOGOTYPE`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub logotype: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -6546,6 +8323,7 @@ pub mod sale_delivery_service {
                 description: object.field("DESCRIPTION")?,
                 sort: object.field("SORT")?,
                 active: object.field("ACTIVE")?,
+                logotype: object.soft("LOGOTYPE"),
                 extra: object.rest()?,
             })
         }
@@ -6568,6 +8346,7 @@ pub mod sale_delivery_service {
                 "ACTIVE",
                 &self.active.map(crate::support::yes_no),
             )?;
+            crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -6715,7 +8494,7 @@ pub mod sale_order {
         /// `storeId`: `integer`, optional.
         pub store_id: ::std::option::Option<i64>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `dateReserve`: `datetime`, optional.
         pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `dateReserveEnd`: `datetime`, optional.
@@ -6783,7 +8562,7 @@ pub mod sale_order {
         /// `productId`: `integer`, optional.
         pub product_id: ::std::option::Option<i64>,
         /// `price`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `customPrice`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -6791,7 +8570,7 @@ pub mod sale_order {
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
@@ -6803,11 +8582,11 @@ pub mod sale_order {
         /// `name`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
         /// `basePrice`: `double`, optional.
-        pub base_price: ::std::option::Option<f64>,
+        pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountPrice`: `double`, optional.
-        pub discount_price: ::std::option::Option<f64>,
+        pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `weight`: `double`, optional.
-        pub weight: ::std::option::Option<f64>,
+        pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `dimensions`: `string`, optional.
         pub dimensions: ::std::option::Option<::std::string::String>,
         /// `measureCode`: `string`, optional.
@@ -6819,7 +8598,7 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub can_buy: ::std::option::Option<bool>,
         /// `vatRate`: `double`, optional.
-        pub vat_rate: ::std::option::Option<f64>,
+        pub vat_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `vatIncluded`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -6838,6 +8617,66 @@ pub mod sale_order {
         pub product_xml_id: ::std::option::Option<::std::string::String>,
         /// `reservations`: `sale_basket_item_reservation[]`, optional.
         pub reservations: ::std::vec::Vec<SaleOrderBasketItemsReservations>,
+        /// `dateRefresh`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_refresh: ::serde_json::Value,
+        /// `detailPageUrl`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub detail_page_url: ::std::option::Option<::std::string::String>,
+        /// `discountCoupon`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub discount_coupon: ::std::option::Option<::std::string::String>,
+        /// `discountName`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub discount_name: ::std::option::Option<::std::string::String>,
+        /// `discountValue`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub discount_value: ::std::option::Option<::std::string::String>,
+        /// `fuserId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fuser_id: ::std::option::Option<i64>,
+        /// `lid`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub lid: ::std::option::Option<::std::string::String>,
+        /// `module`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub module: ::std::option::Option<::std::string::String>,
+        /// `notes`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub notes: ::std::option::Option<::std::string::String>,
+        /// `priceTypeId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub price_type_id: ::std::option::Option<i64>,
+        /// `productPriceId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub product_price_id: ::std::option::Option<i64>,
+        /// `productProviderClass`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub product_provider_class: ::std::option::Option<::std::string::String>,
+        /// `recommendation`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub recommendation: ::std::option::Option<::std::string::String>,
+        /// `setParentId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub set_parent_id: ::std::option::Option<::std::string::String>,
+        /// `subscribe`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub subscribe: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -6878,6 +8717,21 @@ pub mod sale_order {
                 catalog_xml_id: object.field("catalogXmlId")?,
                 product_xml_id: object.field("productXmlId")?,
                 reservations: object.field("reservations")?,
+                date_refresh: object.soft("dateRefresh"),
+                detail_page_url: object.soft("detailPageUrl"),
+                discount_coupon: object.soft("discountCoupon"),
+                discount_name: object.soft("discountName"),
+                discount_value: object.soft("discountValue"),
+                fuser_id: object.soft("fuserId"),
+                lid: object.soft("lid"),
+                module: object.soft("module"),
+                notes: object.soft("notes"),
+                price_type_id: object.soft("priceTypeId"),
+                product_price_id: object.soft("productPriceId"),
+                product_provider_class: object.soft("productProviderClass"),
+                recommendation: object.soft("recommendation"),
+                set_parent_id: object.soft("setParentId"),
+                subscribe: object.soft("subscribe"),
                 extra: object.rest()?,
             })
         }
@@ -6932,6 +8786,33 @@ pub mod sale_order {
             crate::support::opt_entry(&mut map, "catalogXmlId", &self.catalog_xml_id)?;
             crate::support::opt_entry(&mut map, "productXmlId", &self.product_xml_id)?;
             map.serialize_entry("reservations", &self.reservations)?;
+            map.serialize_entry("dateRefresh", &self.date_refresh)?;
+            crate::support::opt_entry(&mut map, "detailPageUrl", &self.detail_page_url)?;
+            crate::support::opt_entry(
+                &mut map,
+                "discountCoupon",
+                &self.discount_coupon,
+            )?;
+            crate::support::opt_entry(&mut map, "discountName", &self.discount_name)?;
+            crate::support::opt_entry(&mut map, "discountValue", &self.discount_value)?;
+            crate::support::opt_entry(&mut map, "fuserId", &self.fuser_id)?;
+            crate::support::opt_entry(&mut map, "lid", &self.lid)?;
+            crate::support::opt_entry(&mut map, "module", &self.module)?;
+            crate::support::opt_entry(&mut map, "notes", &self.notes)?;
+            crate::support::opt_entry(&mut map, "priceTypeId", &self.price_type_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "productPriceId",
+                &self.product_price_id,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "productProviderClass",
+                &self.product_provider_class,
+            )?;
+            crate::support::opt_entry(&mut map, "recommendation", &self.recommendation)?;
+            crate::support::opt_entry(&mut map, "setParentId", &self.set_parent_id)?;
+            crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -7043,7 +8924,7 @@ pub mod sale_order {
         /// `psStatusMessage`: `string`, optional.
         pub ps_status_message: ::std::option::Option<::std::string::String>,
         /// `psSum`: `double`, optional.
-        pub ps_sum: ::std::option::Option<f64>,
+        pub ps_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `psCurrency`: `string`, optional.
         pub ps_currency: ::std::option::Option<::std::string::String>,
         /// `psResponseDate`: `datetime`, optional.
@@ -7059,7 +8940,7 @@ pub mod sale_order {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `sum`: `double`, optional.
-        pub sum: ::std::option::Option<f64>,
+        pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `paySystemName`: `string`, optional.
@@ -7069,7 +8950,7 @@ pub mod sale_order {
         /// `payReturnNum`: `string`, optional.
         pub pay_return_num: ::std::option::Option<::std::string::String>,
         /// `priceCod`: `double`, optional.
-        pub price_cod: ::std::option::Option<f64>,
+        pub price_cod: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `payReturnDate`: `date`, optional.
         pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empReturnId`: `user.id`, optional.
@@ -7301,9 +9182,9 @@ pub mod sale_order {
         /// `basketId`: `integer`, optional.
         pub basket_id: ::std::option::Option<i64>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `reservedQuantity`: `double`, optional.
-        pub reserved_quantity: ::std::option::Option<f64>,
+        pub reserved_quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
@@ -7441,11 +9322,11 @@ pub mod sale_order {
         /// Values: `Y`, `N`.
         pub custom_price_delivery: ::std::option::Option<bool>,
         /// `basePriceDelivery`: `double`, optional.
-        pub base_price_delivery: ::std::option::Option<f64>,
+        pub base_price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceDelivery`: `double`, optional.
-        pub price_delivery: ::std::option::Option<f64>,
+        pub price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountPrice`: `double`, optional.
-        pub discount_price: ::std::option::Option<f64>,
+        pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `comments`: `string`, optional.
         pub comments: ::std::option::Option<::std::string::String>,
         /// `companyId`: `integer`, optional.
@@ -7790,6 +9671,18 @@ pub mod sale_order {
         ///
         /// Values: `Y`, `N`.
         pub is_address_to: ::std::option::Option<bool>,
+        /// `orderPropsId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub order_props_id: ::std::option::Option<i64>,
+        /// `orderPropsXmlId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub order_props_xml_id: ::std::option::Option<::std::string::String>,
+        /// `value`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -7831,6 +9724,9 @@ pub mod sale_order {
                 input_field_location: object.field("inputFieldLocation")?,
                 is_address_from: object.field("isAddressFrom")?,
                 is_address_to: object.field("isAddressTo")?,
+                order_props_id: object.soft("orderPropsId"),
+                order_props_xml_id: object.soft("orderPropsXmlId"),
+                value: object.soft("value"),
                 extra: object.rest()?,
             })
         }
@@ -7938,6 +9834,75 @@ pub mod sale_order {
                 "isAddressTo",
                 &self.is_address_to.map(crate::support::yes_no),
             )?;
+            crate::support::opt_entry(&mut map, "orderPropsId", &self.order_props_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "orderPropsXmlId",
+                &self.order_props_xml_id,
+            )?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_order.requisiteLink` of `sale_order`: `Array of links to requisites from the CRM module`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SaleOrderRequisiteLink {
+        /// `bankDetailId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub bank_detail_id: ::std::option::Option<i64>,
+        /// `mcBankDetailId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub mc_bank_detail_id: ::std::option::Option<i64>,
+        /// `mcRequisiteId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub mc_requisite_id: ::std::option::Option<i64>,
+        /// `requisiteId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub requisite_id: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SaleOrderRequisiteLink {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                bank_detail_id: object.soft("bankDetailId"),
+                mc_bank_detail_id: object.soft("mcBankDetailId"),
+                mc_requisite_id: object.soft("mcRequisiteId"),
+                requisite_id: object.soft("requisiteId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SaleOrderRequisiteLink {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "bankDetailId", &self.bank_detail_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "mcBankDetailId",
+                &self.mc_bank_detail_id,
+            )?;
+            crate::support::opt_entry(&mut map, "mcRequisiteId", &self.mc_requisite_id)?;
+            crate::support::opt_entry(&mut map, "requisiteId", &self.requisite_id)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -8053,11 +10018,11 @@ pub mod sale_order {
         /// `reasonMarked`: `string`, optional.
         pub reason_marked: ::std::option::Option<::std::string::String>,
         /// `price`: `double`, optional.
-        pub price: ::std::option::Option<f64>,
+        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountValue`: `double`, optional.
-        pub discount_value: ::std::option::Option<f64>,
+        pub discount_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `taxValue`: `double`, optional.
-        pub tax_value: ::std::option::Option<f64>,
+        pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `userDescription`: `string`, optional.
         pub user_description: ::std::option::Option<::std::string::String>,
         /// `additionalInfo`: `string`, optional.
@@ -8133,9 +10098,13 @@ pub mod sale_order {
         /// `propertyValues`: `sale_order_property[]`, optional.
         pub property_values: ::std::vec::Vec<SaleOrderPropertyValues>,
         /// `requisiteLink`: `Array of links to requisites from the CRM module`, optional.
-        pub requisite_link: ::serde_json::Value,
+        pub requisite_link: ::std::option::Option<SaleOrderRequisiteLink>,
         /// `tradeBindings`: `sale_order_trade_binding[]`, optional.
         pub trade_bindings: ::std::vec::Vec<SaleOrderTradeBindings>,
+        /// `companyId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub company_id: ::std::option::Option<i64>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -8198,6 +10167,7 @@ pub mod sale_order {
                 property_values: object.field("propertyValues")?,
                 requisite_link: object.field("requisiteLink")?,
                 trade_bindings: object.field("tradeBindings")?,
+                company_id: object.soft("companyId"),
                 extra: object.rest()?,
             })
         }
@@ -8300,8 +10270,9 @@ pub mod sale_order {
             map.serialize_entry("payments", &self.payments)?;
             map.serialize_entry("shipments", &self.shipments)?;
             map.serialize_entry("propertyValues", &self.property_values)?;
-            map.serialize_entry("requisiteLink", &self.requisite_link)?;
+            crate::support::opt_entry(&mut map, "requisiteLink", &self.requisite_link)?;
             map.serialize_entry("tradeBindings", &self.trade_bindings)?;
+            crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -8354,7 +10325,7 @@ pub mod sale_order_payment {
         /// `psStatusMessage`: `string`, optional.
         pub ps_status_message: ::std::option::Option<::std::string::String>,
         /// `psSum`: `double`, optional.
-        pub ps_sum: ::std::option::Option<f64>,
+        pub ps_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `psCurrency`: `string`, optional.
         pub ps_currency: ::std::option::Option<::std::string::String>,
         /// `psResponseDate`: `datetime`, optional.
@@ -8370,7 +10341,7 @@ pub mod sale_order_payment {
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `sum`: `double`, optional.
-        pub sum: ::std::option::Option<f64>,
+        pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `currency`: `string`, optional.
         pub currency: ::std::option::Option<::std::string::String>,
         /// `paySystemName`: `string`, optional.
@@ -8380,7 +10351,7 @@ pub mod sale_order_payment {
         /// `payReturnNum`: `string`, optional.
         pub pay_return_num: ::std::option::Option<::std::string::String>,
         /// `priceCod`: `double`, optional.
-        pub price_cod: ::std::option::Option<f64>,
+        pub price_cod: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `payReturnDate`: `date`, optional.
         pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
         /// `empReturnId`: `user.id`, optional.
@@ -8634,6 +10605,58 @@ pub mod sale_order_property {
         "ENUM", File = "FILE", Date = "DATE", Location = "LOCATION", Address = "ADDRESS"
         }
     );
+    /// The object `sale_order_property.settings` of `sale_order_property`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SaleOrderPropertySettings {
+        /// `maxlength`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub maxlength: ::std::option::Option<::std::string::String>,
+        /// `multiline`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub multiline: ::std::option::Option<::std::string::String>,
+        /// `size`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub size: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SaleOrderPropertySettings {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                maxlength: object.soft("maxlength"),
+                multiline: object.soft("multiline"),
+                size: object.soft("size"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SaleOrderPropertySettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
+            crate::support::opt_entry(&mut map, "multiline", &self.multiline)?;
+            crate::support::opt_entry(&mut map, "size", &self.size)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `sale_order_property`, one type wherever a result holds it.
     ///
     /// In the results of `sale.property.add`, `sale.property.get`, `sale.property.list`, `sale.property.update`.
@@ -8689,7 +10712,7 @@ pub mod sale_order_property {
         /// `defaultValue`: `string | double | string[] | double[]`, optional.
         pub default_value: ::serde_json::Value,
         /// `settings`: `object`, optional.
-        pub settings: ::serde_json::Value,
+        pub settings: ::std::option::Option<SaleOrderPropertySettings>,
         /// `isProfileName`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -8824,7 +10847,7 @@ pub mod sale_order_property {
             )?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             map.serialize_entry("defaultValue", &self.default_value)?;
-            map.serialize_entry("settings", &self.settings)?;
+            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
             crate::support::opt_entry(
                 &mut map,
                 "isProfileName",
@@ -9160,9 +11183,9 @@ pub mod sale_order_shipment {
         /// `basketId`: `integer`, optional.
         pub basket_id: ::std::option::Option<i64>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `reservedQuantity`: `double`, optional.
-        pub reserved_quantity: ::std::option::Option<f64>,
+        pub reserved_quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
@@ -9302,11 +11325,11 @@ pub mod sale_order_shipment {
         /// Values: `Y`, `N`.
         pub custom_price_delivery: ::std::option::Option<bool>,
         /// `basePriceDelivery`: `double`, optional.
-        pub base_price_delivery: ::std::option::Option<f64>,
+        pub base_price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `priceDelivery`: `double`, optional.
-        pub price_delivery: ::std::option::Option<f64>,
+        pub price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `discountPrice`: `double`, optional.
-        pub discount_price: ::std::option::Option<f64>,
+        pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `comments`: `string`, optional.
         pub comments: ::std::option::Option<::std::string::String>,
         /// `companyId`: `integer`, optional.
@@ -9549,9 +11572,9 @@ pub mod sale_order_shipment_item {
         /// `basketId`: `integer`, optional.
         pub basket_id: ::std::option::Option<i64>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `reservedQuantity`: `double`, optional.
-        pub reserved_quantity: ::std::option::Option<f64>,
+        pub reserved_quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
@@ -9801,7 +11824,7 @@ pub mod sale_payment_item_basket {
         /// `basketId`: `integer`, optional.
         pub basket_id: ::std::option::Option<i64>,
         /// `quantity`: `double`, optional.
-        pub quantity: ::std::option::Option<f64>,
+        pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `dateInsert`: `datetime`, optional.
@@ -10005,6 +12028,34 @@ pub mod sale_paysystem {
         pub sort: ::std::option::Option<::std::string::String>,
         /// `TARIFF`: `string`, optional.
         pub tariff: ::std::option::Option<::std::string::String>,
+        /// `RESULT_FILE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub result_file: ::serde_json::Value,
+        /// `HAVE_PAYMENT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub have_payment: ::std::option::Option<::std::string::String>,
+        /// `HAVE_ACTION`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub have_action: ::std::option::Option<::std::string::String>,
+        /// `HAVE_RESULT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub have_result: ::std::option::Option<::std::string::String>,
+        /// `HAVE_PREPAY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub have_prepay: ::std::option::Option<::std::string::String>,
+        /// `HAVE_PRICE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub have_price: ::std::option::Option<::std::string::String>,
+        /// `HAVE_RESULT_RECEIVE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub have_result_receive: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -10036,6 +12087,13 @@ pub mod sale_paysystem {
                 ps_mode: object.field("PS_MODE")?,
                 sort: object.field("SORT")?,
                 tariff: object.field("TARIFF")?,
+                result_file: object.soft("RESULT_FILE"),
+                have_payment: object.soft("HAVE_PAYMENT"),
+                have_action: object.soft("HAVE_ACTION"),
+                have_result: object.soft("HAVE_RESULT"),
+                have_prepay: object.soft("HAVE_PREPAY"),
+                have_price: object.soft("HAVE_PRICE"),
+                have_result_receive: object.soft("HAVE_RESULT_RECEIVE"),
                 extra: object.rest()?,
             })
         }
@@ -10089,6 +12147,17 @@ pub mod sale_paysystem {
             crate::support::opt_entry(&mut map, "PS_MODE", &self.ps_mode)?;
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "TARIFF", &self.tariff)?;
+            map.serialize_entry("RESULT_FILE", &self.result_file)?;
+            crate::support::opt_entry(&mut map, "HAVE_PAYMENT", &self.have_payment)?;
+            crate::support::opt_entry(&mut map, "HAVE_ACTION", &self.have_action)?;
+            crate::support::opt_entry(&mut map, "HAVE_RESULT", &self.have_result)?;
+            crate::support::opt_entry(&mut map, "HAVE_PREPAY", &self.have_prepay)?;
+            crate::support::opt_entry(&mut map, "HAVE_PRICE", &self.have_price)?;
+            crate::support::opt_entry(
+                &mut map,
+                "HAVE_RESULT_RECEIVE",
+                &self.have_result_receive,
+            )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -10100,6 +12169,1012 @@ pub use sale_paysystem::SalePaysystem;
 #[cfg(feature = "pay_system")]
 /// Types of the entity `sale_paysystem_handler`.
 pub mod sale_paysystem_handler {
+    /// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.phone.CODE` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `TYPE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                type_: object.soft("TYPE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.phone` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsFormDataFieldsPhone {
+        /// `VISIBLE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub visible: ::std::option::Option<::std::string::String>,
+        /// `CODE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub code: ::std::option::Option<
+            SalePaysystemHandlerSettingsFormDataFieldsPhoneCode,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsFormDataFieldsPhone {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                visible: object.soft("VISIBLE"),
+                code: object.soft("CODE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsPhone {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
+            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.paymentId` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
+        /// `CODE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub code: ::std::option::Option<::std::string::String>,
+        /// `VISIBLE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub visible: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                code: object.soft("CODE"),
+                visible: object.soft("VISIBLE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+            crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.serviceid` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsFormDataFieldsServiceid {
+        /// `CODE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub code: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsFormDataFieldsServiceid {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                code: object.soft("CODE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsServiceid {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsFormDataFields {
+        /// `phone`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub phone: ::std::option::Option<
+            SalePaysystemHandlerSettingsFormDataFieldsPhone,
+        >,
+        /// `paymentId`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub payment_id: ::std::option::Option<
+            SalePaysystemHandlerSettingsFormDataFieldsPaymentId,
+        >,
+        /// `serviceid`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub serviceid: ::std::option::Option<
+            SalePaysystemHandlerSettingsFormDataFieldsServiceid,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsFormDataFields {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                phone: object.soft("phone"),
+                payment_id: object.soft("paymentId"),
+                serviceid: object.soft("serviceid"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "phone", &self.phone)?;
+            crate::support::opt_entry(&mut map, "paymentId", &self.payment_id)?;
+            crate::support::opt_entry(&mut map, "serviceid", &self.serviceid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.FORM_DATA` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsFormData {
+        /// `ACTION_URI`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub action_uri: ::std::option::Option<::std::string::String>,
+        /// `METHOD`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub method: ::std::option::Option<::std::string::String>,
+        /// `FIELDS`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fields: ::std::option::Option<SalePaysystemHandlerSettingsFormDataFields>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsFormData {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                action_uri: object.soft("ACTION_URI"),
+                method: object.soft("METHOD"),
+                fields: object.soft("FIELDS"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsFormData {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ACTION_URI", &self.action_uri)?;
+            crate::support::opt_entry(&mut map, "METHOD", &self.method)?;
+            crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.REST_SERVICE_ID` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesRestServiceId {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `DESCRIPTION`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesRestServiceId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                description: object.soft("DESCRIPTION"),
+                sort: object.soft("SORT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesRestServiceId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.REST_SERVICE_KEY` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesRestServiceKey {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `DESCRIPTION`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesRestServiceKey {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                description: object.soft("DESCRIPTION"),
+                sort: object.soft("SORT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesRestServiceKey {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_ID.DEFAULT` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPaymentIdDefault {
+        /// `PROVIDER_KEY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub provider_key: ::std::option::Option<::std::string::String>,
+        /// `PROVIDER_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub provider_value: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsCodesPaymentIdDefault {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                provider_key: object.soft("PROVIDER_KEY"),
+                provider_value: object.soft("PROVIDER_VALUE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentIdDefault {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "PROVIDER_KEY", &self.provider_key)?;
+            crate::support::opt_entry(&mut map, "PROVIDER_VALUE", &self.provider_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_ID` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPaymentId {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `GROUP`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub group: ::std::option::Option<::std::string::String>,
+        /// `DEFAULT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPaymentIdDefault,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPaymentId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                sort: object.soft("SORT"),
+                group: object.soft("GROUP"),
+                default: object.soft("DEFAULT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
+            crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PS_CHANGE_STATUS_PAY.INPUT` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
+        /// `TYPE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                type_: object.soft("TYPE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PS_CHANGE_STATUS_PAY` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `INPUT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub input: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                sort: object.soft("SORT"),
+                input: object.soft("INPUT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_BUYER_ID.DEFAULT` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
+        /// `PROVIDER_KEY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub provider_key: ::std::option::Option<::std::string::String>,
+        /// `PROVIDER_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub provider_value: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                provider_key: object.soft("PROVIDER_KEY"),
+                provider_value: object.soft("PROVIDER_VALUE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "PROVIDER_KEY", &self.provider_key)?;
+            crate::support::opt_entry(&mut map, "PROVIDER_VALUE", &self.provider_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_BUYER_ID` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPaymentBuyerId {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `GROUP`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub group: ::std::option::Option<::std::string::String>,
+        /// `DEFAULT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPaymentBuyerId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                sort: object.soft("SORT"),
+                group: object.soft("GROUP"),
+                default: object.soft("DEFAULT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentBuyerId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
+            crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE.INPUT.OPTIONS` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
+        /// `TEST`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub test: ::std::option::Option<::std::string::String>,
+        /// `REGULAR`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub regular: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                test: object.soft("TEST"),
+                regular: object.soft("REGULAR"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "TEST", &self.test)?;
+            crate::support::opt_entry(&mut map, "REGULAR", &self.regular)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE.INPUT` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPsWorkModeInput {
+        /// `TYPE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `OPTIONS`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub options: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPsWorkModeInput {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                type_: object.soft("TYPE"),
+                options: object.soft("OPTIONS"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsWorkModeInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+            crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodesPsWorkMode {
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `INPUT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub input: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPsWorkModeInput,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPsWorkMode {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.soft("NAME"),
+                sort: object.soft("SORT"),
+                input: object.soft("INPUT"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsWorkMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS.CODES` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettingsCodes {
+        /// `REST_SERVICE_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rest_service_id: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesRestServiceId,
+        >,
+        /// `REST_SERVICE_KEY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rest_service_key: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesRestServiceKey,
+        >,
+        /// `PAYMENT_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub payment_id: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPaymentId,
+        >,
+        /// `PS_CHANGE_STATUS_PAY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ps_change_status_pay: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPsChangeStatusPay,
+        >,
+        /// `PAYMENT_BUYER_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub payment_buyer_id: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPaymentBuyerId,
+        >,
+        /// `PS_WORK_MODE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ps_work_mode: ::std::option::Option<
+            SalePaysystemHandlerSettingsCodesPsWorkMode,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettingsCodes {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                rest_service_id: object.soft("REST_SERVICE_ID"),
+                rest_service_key: object.soft("REST_SERVICE_KEY"),
+                payment_id: object.soft("PAYMENT_ID"),
+                ps_change_status_pay: object.soft("PS_CHANGE_STATUS_PAY"),
+                payment_buyer_id: object.soft("PAYMENT_BUYER_ID"),
+                ps_work_mode: object.soft("PS_WORK_MODE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettingsCodes {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(
+                &mut map,
+                "REST_SERVICE_ID",
+                &self.rest_service_id,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "REST_SERVICE_KEY",
+                &self.rest_service_key,
+            )?;
+            crate::support::opt_entry(&mut map, "PAYMENT_ID", &self.payment_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PS_CHANGE_STATUS_PAY",
+                &self.ps_change_status_pay,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PAYMENT_BUYER_ID",
+                &self.payment_buyer_id,
+            )?;
+            crate::support::opt_entry(&mut map, "PS_WORK_MODE", &self.ps_work_mode)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `sale_paysystem_handler.SETTINGS` of `sale_paysystem_handler`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct SalePaysystemHandlerSettings {
+        /// `CURRENCY`: `string[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub currency: ::std::vec::Vec<::std::string::String>,
+        /// `FORM_DATA`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub form_data: ::std::option::Option<SalePaysystemHandlerSettingsFormData>,
+        /// `CODES`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub codes: ::std::option::Option<SalePaysystemHandlerSettingsCodes>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for SalePaysystemHandlerSettings {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                currency: object.soft("CURRENCY"),
+                form_data: object.soft("FORM_DATA"),
+                codes: object.soft("CODES"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for SalePaysystemHandlerSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("CURRENCY", &self.currency)?;
+            crate::support::opt_entry(&mut map, "FORM_DATA", &self.form_data)?;
+            crate::support::opt_entry(&mut map, "CODES", &self.codes)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The entity `sale_paysystem_handler`, one type wherever a result holds it.
     ///
     /// In the results of `sale.paysystem.handler.list`.
@@ -10117,7 +13192,7 @@ pub mod sale_paysystem_handler {
         /// `SORT`: `string`, optional.
         pub sort: ::std::option::Option<::std::string::String>,
         /// `SETTINGS`: `object`, optional.
-        pub settings: ::serde_json::Value,
+        pub settings: ::std::option::Option<SalePaysystemHandlerSettings>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -10151,7 +13226,7 @@ pub mod sale_paysystem_handler {
             crate::support::opt_entry(&mut map, "NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "CODE", &self.code)?;
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            map.serialize_entry("SETTINGS", &self.settings)?;
+            crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -10572,6 +13647,198 @@ pub mod tasks_fields {
             map.end()
         }
     }
+    /// The object `tasks.fields.checklist.<key>.action` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsChecklistKeyAction {
+        /// `modify`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub modify: ::std::option::Option<bool>,
+        /// `remove`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub remove: ::std::option::Option<bool>,
+        /// `toggle`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub toggle: ::std::option::Option<bool>,
+        /// `add`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add: ::std::option::Option<bool>,
+        /// `addAccomplice`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add_accomplice: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsChecklistKeyAction {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                modify: object.soft("modify"),
+                remove: object.soft("remove"),
+                toggle: object.soft("toggle"),
+                add: object.soft("add"),
+                add_accomplice: object.soft("addAccomplice"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsChecklistKeyAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+            crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+            crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
+            crate::support::opt_entry(&mut map, "add", &self.add)?;
+            crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.checklist.<key>` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsChecklistKey {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `taskId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub task_id: ::std::option::Option<::std::string::String>,
+        /// `createdBy`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub created_by: ::std::option::Option<::std::string::String>,
+        /// `parentId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `sortIndex`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort_index: ::std::option::Option<::std::string::String>,
+        /// `isComplete`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_complete: ::std::option::Option<::std::string::String>,
+        /// `isImportant`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_important: ::std::option::Option<::std::string::String>,
+        /// `toggledBy`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub toggled_by: ::serde_json::Value,
+        /// `toggledDate`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub toggled_date: ::serde_json::Value,
+        /// `ufChecklistFiles`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_checklist_files: ::std::option::Option<bool>,
+        /// `members`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub members: ::std::vec::Vec<::serde_json::Value>,
+        /// `attachments`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub attachments: ::std::vec::Vec<::serde_json::Value>,
+        /// `entityId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub entity_id: ::std::option::Option<::std::string::String>,
+        /// `action`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub action: ::std::option::Option<TasksFieldsChecklistKeyAction>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsChecklistKey {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                task_id: object.soft("taskId"),
+                created_by: object.soft("createdBy"),
+                parent_id: object.soft("parentId"),
+                title: object.soft("title"),
+                sort_index: object.soft("sortIndex"),
+                is_complete: object.soft("isComplete"),
+                is_important: object.soft("isImportant"),
+                toggled_by: object.soft("toggledBy"),
+                toggled_date: object.soft("toggledDate"),
+                uf_checklist_files: object.soft("ufChecklistFiles"),
+                members: object.soft("members"),
+                attachments: object.soft("attachments"),
+                entity_id: object.soft("entityId"),
+                action: object.soft("action"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsChecklistKey {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+            crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+            crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
+            crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
+            crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
+            map.serialize_entry("toggledBy", &self.toggled_by)?;
+            map.serialize_entry("toggledDate", &self.toggled_date)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ufChecklistFiles",
+                &self.uf_checklist_files,
+            )?;
+            map.serialize_entry("members", &self.members)?;
+            map.serialize_entry("attachments", &self.attachments)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "action", &self.action)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `tasks.fields.checklist` of `tasks.fields`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -10612,6 +13879,15 @@ pub mod tasks_fields {
         pub entity_id: ::std::option::Option<::std::string::String>,
         /// `action`: `object`, optional.
         pub action: ::std::option::Option<TasksFieldsChecklistAction>,
+        /// `<key>`: `object`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub key: ::std::collections::BTreeMap<
+            ::std::string::String,
+            TasksFieldsChecklistKey,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -10640,6 +13916,7 @@ pub mod tasks_fields {
                 attachments: object.field("attachments")?,
                 entity_id: object.field("entityId")?,
                 action: object.field("action")?,
+                key: object.soft_pattern("*"),
                 extra: object.rest()?,
             })
         }
@@ -10678,6 +13955,7 @@ pub mod tasks_fields {
             map.serialize_entry("attachments", &self.attachments)?;
             crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
             crate::support::opt_entry(&mut map, "action", &self.action)?;
+            crate::support::rest_entries(&mut map, &self.key)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -10902,6 +14180,70 @@ pub mod tasks_fields {
             map.end()
         }
     }
+    /// The object `tasks.fields.auditorsData.<key>` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsAuditorsDataKey {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `name`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `link`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub link: ::std::option::Option<::std::string::String>,
+        /// `icon`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub icon: ::std::option::Option<::std::string::String>,
+        /// `workPosition`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub work_position: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsAuditorsDataKey {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                name: object.soft("name"),
+                link: object.soft("link"),
+                icon: object.soft("icon"),
+                work_position: object.soft("workPosition"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsAuditorsDataKey {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "name", &self.name)?;
+            crate::support::opt_entry(&mut map, "link", &self.link)?;
+            crate::support::opt_entry(&mut map, "icon", &self.icon)?;
+            crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `tasks.fields.auditorsData` of `tasks.fields`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -10918,6 +14260,15 @@ pub mod tasks_fields {
         pub icon: ::std::option::Option<::std::string::String>,
         /// `workPosition`: `string`, optional.
         pub work_position: ::std::option::Option<::std::string::String>,
+        /// `<key>`: `object`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub key: ::std::collections::BTreeMap<
+            ::std::string::String,
+            TasksFieldsAuditorsDataKey,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -10936,6 +14287,7 @@ pub mod tasks_fields {
                 link: object.field("link")?,
                 icon: object.field("icon")?,
                 work_position: object.field("workPosition")?,
+                key: object.soft_pattern("*"),
                 extra: object.rest()?,
             })
         }
@@ -10952,6 +14304,7 @@ pub mod tasks_fields {
             crate::support::opt_entry(&mut map, "link", &self.link)?;
             crate::support::opt_entry(&mut map, "icon", &self.icon)?;
             crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
+            crate::support::rest_entries(&mut map, &self.key)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -11232,6 +14585,520 @@ pub mod tasks_fields {
             map.end()
         }
     }
+    /// The object `tasks.fields.checkListTree.descendants.fields` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCheckListTreeDescendantsFields {
+        /// `id`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<i64>,
+        /// `copiedId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub copied_id: ::serde_json::Value,
+        /// `entityId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub entity_id: ::std::option::Option<i64>,
+        /// `userId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_id: ::std::option::Option<i64>,
+        /// `createdBy`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub created_by: ::std::option::Option<i64>,
+        /// `parentId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub parent_id: ::std::option::Option<i64>,
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `sortIndex`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort_index: ::std::option::Option<i64>,
+        /// `displaySortIndex`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub display_sort_index: ::std::option::Option<::std::string::String>,
+        /// `isComplete`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_complete: ::std::option::Option<bool>,
+        /// `isImportant`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_important: ::std::option::Option<bool>,
+        /// `completedCount`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub completed_count: ::std::option::Option<i64>,
+        /// `members`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub members: ::std::vec::Vec<::serde_json::Value>,
+        /// `attachments`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub attachments: ::std::vec::Vec<::serde_json::Value>,
+        /// `nodeId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub node_id: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsCheckListTreeDescendantsFields {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                copied_id: object.soft("copiedId"),
+                entity_id: object.soft("entityId"),
+                user_id: object.soft("userId"),
+                created_by: object.soft("createdBy"),
+                parent_id: object.soft("parentId"),
+                title: object.soft("title"),
+                sort_index: object.soft("sortIndex"),
+                display_sort_index: object.soft("displaySortIndex"),
+                is_complete: object.soft("isComplete"),
+                is_important: object.soft("isImportant"),
+                completed_count: object.soft("completedCount"),
+                members: object.soft("members"),
+                attachments: object.soft("attachments"),
+                node_id: object.soft("nodeId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsFields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            map.serialize_entry("copiedId", &self.copied_id)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+            crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+            crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
+            crate::support::opt_entry(
+                &mut map,
+                "displaySortIndex",
+                &self.display_sort_index,
+            )?;
+            crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
+            crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
+            crate::support::opt_entry(
+                &mut map,
+                "completedCount",
+                &self.completed_count,
+            )?;
+            map.serialize_entry("members", &self.members)?;
+            map.serialize_entry("attachments", &self.attachments)?;
+            map.serialize_entry("nodeId", &self.node_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.checkListTree.descendants.action` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCheckListTreeDescendantsAction {
+        /// `modify`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub modify: ::std::option::Option<bool>,
+        /// `remove`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub remove: ::std::option::Option<bool>,
+        /// `toggle`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub toggle: ::std::option::Option<bool>,
+        /// `add`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add: ::std::option::Option<bool>,
+        /// `addAccomplice`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add_accomplice: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsCheckListTreeDescendantsAction {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                modify: object.soft("modify"),
+                remove: object.soft("remove"),
+                toggle: object.soft("toggle"),
+                add: object.soft("add"),
+                add_accomplice: object.soft("addAccomplice"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+            crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+            crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
+            crate::support::opt_entry(&mut map, "add", &self.add)?;
+            crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.checkListTree.descendants.descendants.fields` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCheckListTreeDescendantsDescendantsFields {
+        /// `id`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<i64>,
+        /// `copiedId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub copied_id: ::serde_json::Value,
+        /// `entityId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub entity_id: ::std::option::Option<i64>,
+        /// `userId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_id: ::std::option::Option<i64>,
+        /// `createdBy`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub created_by: ::std::option::Option<i64>,
+        /// `parentId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub parent_id: ::std::option::Option<i64>,
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `sortIndex`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort_index: ::std::option::Option<i64>,
+        /// `displaySortIndex`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub display_sort_index: ::std::option::Option<::std::string::String>,
+        /// `isComplete`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_complete: ::std::option::Option<bool>,
+        /// `isImportant`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_important: ::std::option::Option<bool>,
+        /// `completedCount`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub completed_count: ::std::option::Option<i64>,
+        /// `members`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub members: ::std::vec::Vec<::serde_json::Value>,
+        /// `attachments`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub attachments: ::std::vec::Vec<::serde_json::Value>,
+        /// `nodeId`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub node_id: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for TasksFieldsCheckListTreeDescendantsDescendantsFields {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                copied_id: object.soft("copiedId"),
+                entity_id: object.soft("entityId"),
+                user_id: object.soft("userId"),
+                created_by: object.soft("createdBy"),
+                parent_id: object.soft("parentId"),
+                title: object.soft("title"),
+                sort_index: object.soft("sortIndex"),
+                display_sort_index: object.soft("displaySortIndex"),
+                is_complete: object.soft("isComplete"),
+                is_important: object.soft("isImportant"),
+                completed_count: object.soft("completedCount"),
+                members: object.soft("members"),
+                attachments: object.soft("attachments"),
+                node_id: object.soft("nodeId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsDescendantsFields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            map.serialize_entry("copiedId", &self.copied_id)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+            crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+            crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
+            crate::support::opt_entry(
+                &mut map,
+                "displaySortIndex",
+                &self.display_sort_index,
+            )?;
+            crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
+            crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
+            crate::support::opt_entry(
+                &mut map,
+                "completedCount",
+                &self.completed_count,
+            )?;
+            map.serialize_entry("members", &self.members)?;
+            map.serialize_entry("attachments", &self.attachments)?;
+            map.serialize_entry("nodeId", &self.node_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.checkListTree.descendants.descendants.action` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCheckListTreeDescendantsDescendantsAction {
+        /// `modify`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub modify: ::std::option::Option<bool>,
+        /// `remove`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub remove: ::std::option::Option<bool>,
+        /// `toggle`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub toggle: ::std::option::Option<bool>,
+        /// `add`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add: ::std::option::Option<bool>,
+        /// `addAccomplice`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add_accomplice: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue
+    for TasksFieldsCheckListTreeDescendantsDescendantsAction {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                modify: object.soft("modify"),
+                remove: object.soft("remove"),
+                toggle: object.soft("toggle"),
+                add: object.soft("add"),
+                add_accomplice: object.soft("addAccomplice"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsDescendantsAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+            crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+            crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
+            crate::support::opt_entry(&mut map, "add", &self.add)?;
+            crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.checkListTree.descendants.descendants` of `tasks.fields`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCheckListTreeDescendantsDescendants {
+        /// `nodeId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub node_id: ::std::option::Option<i64>,
+        /// `fields`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fields: ::std::option::Option<
+            TasksFieldsCheckListTreeDescendantsDescendantsFields,
+        >,
+        /// `action`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub action: ::std::option::Option<
+            TasksFieldsCheckListTreeDescendantsDescendantsAction,
+        >,
+        /// `descendants`: `array`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub descendants: ::std::vec::Vec<::serde_json::Value>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsCheckListTreeDescendantsDescendants {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                node_id: object.soft("nodeId"),
+                fields: object.soft("fields"),
+                action: object.soft("action"),
+                descendants: object.soft("descendants"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsDescendants {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::opt_entry(&mut map, "action", &self.action)?;
+            map.serialize_entry("descendants", &self.descendants)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.checkListTree.descendants` of `tasks.fields`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCheckListTreeDescendants {
+        /// `nodeId`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub node_id: ::std::option::Option<i64>,
+        /// `fields`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fields: ::std::option::Option<TasksFieldsCheckListTreeDescendantsFields>,
+        /// `action`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub action: ::std::option::Option<TasksFieldsCheckListTreeDescendantsAction>,
+        /// `descendants`: `object[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub descendants: ::std::vec::Vec<TasksFieldsCheckListTreeDescendantsDescendants>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsCheckListTreeDescendants {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                node_id: object.soft("nodeId"),
+                fields: object.soft("fields"),
+                action: object.soft("action"),
+                descendants: object.soft("descendants"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCheckListTreeDescendants {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::opt_entry(&mut map, "action", &self.action)?;
+            map.serialize_entry("descendants", &self.descendants)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `tasks.fields.checkListTree` of `tasks.fields`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -11244,8 +15111,8 @@ pub mod tasks_fields {
         pub fields: ::std::option::Option<TasksFieldsCheckListTreeFields>,
         /// `action`: `array`, optional.
         pub action: ::std::vec::Vec<::serde_json::Value>,
-        /// `descendants`: `array`, optional.
-        pub descendants: ::std::vec::Vec<::serde_json::Value>,
+        /// `descendants`: `object[]`, optional.
+        pub descendants: ::std::vec::Vec<TasksFieldsCheckListTreeDescendants>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -11278,6 +15145,4806 @@ pub mod tasks_fields {
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
             map.serialize_entry("action", &self.action)?;
             map.serialize_entry("descendants", &self.descendants)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `primary`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub primary: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                primary: object.soft("primary"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "primary", &self.primary)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.PARENT_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsParentId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsParentId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsParentId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.TITLE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsTitle {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `required`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub required: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsTitle {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                required: object.soft("required"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsTitle {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "required", &self.required)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.DESCRIPTION` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsDescription {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsDescription {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsDescription {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.MARK.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsMarkValues {
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// `P`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub p: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsMarkValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                n: object.soft("N"),
+                p: object.soft("P"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsMarkValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::opt_entry(&mut map, "P", &self.p)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.MARK` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsMark {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsMarkValues>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsMark {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsMark {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.PRIORITY.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsPriorityValues {
+        /// `<key>`: `string`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub key: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsPriorityValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                key: object.soft_pattern("*"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsPriorityValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.key)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.PRIORITY` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsPriority {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsPriorityValues>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsPriority {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsPriority {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.STATUS.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsStatusValues {
+        /// `<key>`: `string`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub key: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsStatusValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                key: object.soft_pattern("*"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsStatusValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.key)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.STATUS` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsStatus {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsStatusValues>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsStatus {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.MULTITASK.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsMultitaskValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsMultitaskValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsMultitaskValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.MULTITASK` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsMultitask {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsMultitaskValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsMultitask {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsMultitask {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.NOT_VIEWED.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsNotViewedValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsNotViewedValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsNotViewedValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.NOT_VIEWED` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsNotViewed {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsNotViewedValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsNotViewed {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsNotViewed {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.REPLICATE.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsReplicateValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsReplicateValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsReplicateValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.REPLICATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsReplicate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsReplicateValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsReplicate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsReplicate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.GROUP_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsGroupId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsGroupId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsGroupId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.STAGE_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsStageId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsStageId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsStageId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.SPRINT_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsSprintId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsSprintId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsSprintId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.BACKLOG_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsBacklogId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsBacklogId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsBacklogId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CREATED_BY` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsCreatedBy {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `required`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub required: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsCreatedBy {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                required: object.soft("required"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsCreatedBy {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "required", &self.required)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CREATED_DATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsCreatedDate {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsCreatedDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsCreatedDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.RESPONSIBLE_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsResponsibleId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `required`: `boolean`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub required: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsResponsibleId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                required: object.soft("required"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsResponsibleId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "required", &self.required)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ACCOMPLICES` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAccomplices {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAccomplices {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAccomplices {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.AUDITORS` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAuditors {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAuditors {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAuditors {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CHANGED_BY` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsChangedBy {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsChangedBy {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsChangedBy {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CHANGED_DATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsChangedDate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsChangedDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsChangedDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.STATUS_CHANGED_BY` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsStatusChangedBy {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsStatusChangedBy {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsStatusChangedBy {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.STATUS_CHANGED_DATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsStatusChangedDate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsStatusChangedDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsStatusChangedDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CLOSED_BY` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsClosedBy {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsClosedBy {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsClosedBy {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CLOSED_DATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsClosedDate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsClosedDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsClosedDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ACTIVITY_DATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsActivityDate {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsActivityDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsActivityDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.DATE_START` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsDateStart {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsDateStart {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsDateStart {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.DEADLINE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsDeadline {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsDeadline {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsDeadline {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.START_DATE_PLAN` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsStartDatePlan {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsStartDatePlan {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsStartDatePlan {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.END_DATE_PLAN` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsEndDatePlan {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsEndDatePlan {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsEndDatePlan {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.GUID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsGuid {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsGuid {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsGuid {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.XML_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsXmlId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsXmlId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsXmlId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.COMMENTS_COUNT` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsCommentsCount {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsCommentsCount {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsCommentsCount {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.SERVICE_COMMENTS_COUNT` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsServiceCommentsCount {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsServiceCommentsCount {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsServiceCommentsCount {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.NEW_COMMENTS_COUNT` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsNewCommentsCount {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsNewCommentsCount {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsNewCommentsCount {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAllowChangeDeadlineValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAllowChangeDeadlineValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAllowChangeDeadlineValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAllowChangeDeadline {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsAllowChangeDeadlineValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAllowChangeDeadline {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAllowChangeDeadline {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ALLOW_TIME_TRACKING.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAllowTimeTrackingValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAllowTimeTrackingValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAllowTimeTrackingValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ALLOW_TIME_TRACKING` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAllowTimeTracking {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsAllowTimeTrackingValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAllowTimeTracking {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAllowTimeTracking {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.TASK_CONTROL.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsTaskControlValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsTaskControlValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsTaskControlValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.TASK_CONTROL` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsTaskControl {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsTaskControlValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsTaskControl {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsTaskControl {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ADD_IN_REPORT.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAddInReportValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAddInReportValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAddInReportValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.ADD_IN_REPORT` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsAddInReport {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsAddInReportValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsAddInReport {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsAddInReport {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsForkedByTemplateIdValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsForkedByTemplateIdValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsForkedByTemplateIdValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsForkedByTemplateId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsForkedByTemplateIdValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsForkedByTemplateId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsForkedByTemplateId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.TIME_ESTIMATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsTimeEstimate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsTimeEstimate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsTimeEstimate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.TIME_SPENT_IN_LOGS` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsTimeSpentInLogs {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsTimeSpentInLogs {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsTimeSpentInLogs {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.MATCH_WORK_TIME` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsMatchWorkTime {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsMatchWorkTime {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsMatchWorkTime {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FORUM_TOPIC_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsForumTopicId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsForumTopicId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsForumTopicId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FORUM_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsForumId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsForumId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsForumId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.SITE_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsSiteId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsSiteId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsSiteId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.SUBORDINATE.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsSubordinateValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsSubordinateValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsSubordinateValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.SUBORDINATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsSubordinate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsSubordinateValues>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsSubordinate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsSubordinate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FAVORITE.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsFavoriteValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsFavoriteValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsFavoriteValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FAVORITE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsFavorite {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsFavoriteValues>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsFavorite {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsFavorite {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.EXCHANGE_MODIFIED` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsExchangeModified {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsExchangeModified {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsExchangeModified {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.EXCHANGE_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsExchangeId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsExchangeId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsExchangeId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.OUTLOOK_VERSION` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsOutlookVersion {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsOutlookVersion {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsOutlookVersion {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.VIEWED_DATE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsViewedDate {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsViewedDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsViewedDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.SORTING` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsSorting {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsSorting {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsSorting {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.DURATION_PLAN` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsDurationPlan {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsDurationPlan {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsDurationPlan {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.DURATION_FACT` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsDurationFact {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsDurationFact {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsDurationFact {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.CHECKLIST` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsChecklist {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsChecklist {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsChecklist {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.DURATION_TYPE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsDurationType {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `string[]`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::vec::Vec<::std::string::String>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsDurationType {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsDurationType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            map.serialize_entry("values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.IS_MUTED.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsIsMutedValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsIsMutedValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsIsMutedValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.IS_MUTED` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsIsMuted {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsIsMutedValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsIsMuted {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsIsMuted {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.IS_PINNED.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsIsPinnedValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsIsPinnedValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsIsPinnedValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.IS_PINNED` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsIsPinned {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsIsPinnedValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsIsPinned {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsIsPinned {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.IS_PINNED_IN_GROUP.values` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsIsPinnedInGroupValues {
+        /// `Y`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub y: ::std::option::Option<::std::string::String>,
+        /// `N`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub n: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsIsPinnedInGroupValues {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                y: object.soft("Y"),
+                n: object.soft("N"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsIsPinnedInGroupValues {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "Y", &self.y)?;
+            crate::support::opt_entry(&mut map, "N", &self.n)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.IS_PINNED_IN_GROUP` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsIsPinnedInGroup {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `values`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub values: ::std::option::Option<TasksFieldsFieldsIsPinnedInGroupValues>,
+        /// `default`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsIsPinnedInGroup {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                values: object.soft("values"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsIsPinnedInGroup {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "values", &self.values)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.FLOW_ID` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsFlowId {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// `default`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub default: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsFlowId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                default: object.soft("default"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsFlowId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::opt_entry(&mut map, "default", &self.default)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.UF_CRM_TASK` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsUfCrmTask {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsUfCrmTask {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsUfCrmTask {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.UF_TASK_WEBDAV_FILES` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsUfTaskWebdavFiles {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsUfTaskWebdavFiles {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsUfTaskWebdavFiles {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.UF_MAIL_MESSAGE` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsUfMailMessage {
+        /// `title`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::serde_json::Value,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsUfMailMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsUfMailMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields.UF_NEW_TASKS_FIELD` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFieldsUfNewTasksField {
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// `type`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFieldsUfNewTasksField {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                title: object.soft("title"),
+                type_: object.soft("type"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFieldsUfNewTasksField {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.fields` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsFields {
+        /// `ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<TasksFieldsFieldsId>,
+        /// `PARENT_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub parent_id: ::std::option::Option<TasksFieldsFieldsParentId>,
+        /// `TITLE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<TasksFieldsFieldsTitle>,
+        /// `DESCRIPTION`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<TasksFieldsFieldsDescription>,
+        /// `MARK`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub mark: ::std::option::Option<TasksFieldsFieldsMark>,
+        /// `PRIORITY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub priority: ::std::option::Option<TasksFieldsFieldsPriority>,
+        /// `STATUS`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub status: ::std::option::Option<TasksFieldsFieldsStatus>,
+        /// `MULTITASK`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub multitask: ::std::option::Option<TasksFieldsFieldsMultitask>,
+        /// `NOT_VIEWED`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub not_viewed: ::std::option::Option<TasksFieldsFieldsNotViewed>,
+        /// `REPLICATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub replicate: ::std::option::Option<TasksFieldsFieldsReplicate>,
+        /// `GROUP_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub group_id: ::std::option::Option<TasksFieldsFieldsGroupId>,
+        /// `STAGE_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub stage_id: ::std::option::Option<TasksFieldsFieldsStageId>,
+        /// `SPRINT_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sprint_id: ::std::option::Option<TasksFieldsFieldsSprintId>,
+        /// `BACKLOG_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub backlog_id: ::std::option::Option<TasksFieldsFieldsBacklogId>,
+        /// `CREATED_BY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub created_by: ::std::option::Option<TasksFieldsFieldsCreatedBy>,
+        /// `CREATED_DATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub created_date: ::std::option::Option<TasksFieldsFieldsCreatedDate>,
+        /// `RESPONSIBLE_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub responsible_id: ::std::option::Option<TasksFieldsFieldsResponsibleId>,
+        /// `ACCOMPLICES`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub accomplices: ::std::option::Option<TasksFieldsFieldsAccomplices>,
+        /// `AUDITORS`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub auditors: ::std::option::Option<TasksFieldsFieldsAuditors>,
+        /// `CHANGED_BY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub changed_by: ::std::option::Option<TasksFieldsFieldsChangedBy>,
+        /// `CHANGED_DATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub changed_date: ::std::option::Option<TasksFieldsFieldsChangedDate>,
+        /// `STATUS_CHANGED_BY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub status_changed_by: ::std::option::Option<TasksFieldsFieldsStatusChangedBy>,
+        /// `STATUS_CHANGED_DATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub status_changed_date: ::std::option::Option<
+            TasksFieldsFieldsStatusChangedDate,
+        >,
+        /// `CLOSED_BY`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub closed_by: ::std::option::Option<TasksFieldsFieldsClosedBy>,
+        /// `CLOSED_DATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub closed_date: ::std::option::Option<TasksFieldsFieldsClosedDate>,
+        /// `ACTIVITY_DATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub activity_date: ::std::option::Option<TasksFieldsFieldsActivityDate>,
+        /// `DATE_START`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date_start: ::std::option::Option<TasksFieldsFieldsDateStart>,
+        /// `DEADLINE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub deadline: ::std::option::Option<TasksFieldsFieldsDeadline>,
+        /// `START_DATE_PLAN`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub start_date_plan: ::std::option::Option<TasksFieldsFieldsStartDatePlan>,
+        /// `END_DATE_PLAN`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub end_date_plan: ::std::option::Option<TasksFieldsFieldsEndDatePlan>,
+        /// `GUID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub guid: ::std::option::Option<TasksFieldsFieldsGuid>,
+        /// `XML_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub xml_id: ::std::option::Option<TasksFieldsFieldsXmlId>,
+        /// `COMMENTS_COUNT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub comments_count: ::std::option::Option<TasksFieldsFieldsCommentsCount>,
+        /// `SERVICE_COMMENTS_COUNT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub service_comments_count: ::std::option::Option<
+            TasksFieldsFieldsServiceCommentsCount,
+        >,
+        /// `NEW_COMMENTS_COUNT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub new_comments_count: ::std::option::Option<TasksFieldsFieldsNewCommentsCount>,
+        /// `ALLOW_CHANGE_DEADLINE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub allow_change_deadline: ::std::option::Option<
+            TasksFieldsFieldsAllowChangeDeadline,
+        >,
+        /// `ALLOW_TIME_TRACKING`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub allow_time_tracking: ::std::option::Option<
+            TasksFieldsFieldsAllowTimeTracking,
+        >,
+        /// `TASK_CONTROL`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub task_control: ::std::option::Option<TasksFieldsFieldsTaskControl>,
+        /// `ADD_IN_REPORT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub add_in_report: ::std::option::Option<TasksFieldsFieldsAddInReport>,
+        /// `FORKED_BY_TEMPLATE_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub forked_by_template_id: ::std::option::Option<
+            TasksFieldsFieldsForkedByTemplateId,
+        >,
+        /// `TIME_ESTIMATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub time_estimate: ::std::option::Option<TasksFieldsFieldsTimeEstimate>,
+        /// `TIME_SPENT_IN_LOGS`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub time_spent_in_logs: ::std::option::Option<TasksFieldsFieldsTimeSpentInLogs>,
+        /// `MATCH_WORK_TIME`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub match_work_time: ::std::option::Option<TasksFieldsFieldsMatchWorkTime>,
+        /// `FORUM_TOPIC_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub forum_topic_id: ::std::option::Option<TasksFieldsFieldsForumTopicId>,
+        /// `FORUM_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub forum_id: ::std::option::Option<TasksFieldsFieldsForumId>,
+        /// `SITE_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub site_id: ::std::option::Option<TasksFieldsFieldsSiteId>,
+        /// `SUBORDINATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub subordinate: ::std::option::Option<TasksFieldsFieldsSubordinate>,
+        /// `FAVORITE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub favorite: ::std::option::Option<TasksFieldsFieldsFavorite>,
+        /// `EXCHANGE_MODIFIED`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub exchange_modified: ::std::option::Option<TasksFieldsFieldsExchangeModified>,
+        /// `EXCHANGE_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub exchange_id: ::std::option::Option<TasksFieldsFieldsExchangeId>,
+        /// `OUTLOOK_VERSION`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub outlook_version: ::std::option::Option<TasksFieldsFieldsOutlookVersion>,
+        /// `VIEWED_DATE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub viewed_date: ::std::option::Option<TasksFieldsFieldsViewedDate>,
+        /// `SORTING`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sorting: ::std::option::Option<TasksFieldsFieldsSorting>,
+        /// `DURATION_PLAN`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub duration_plan: ::std::option::Option<TasksFieldsFieldsDurationPlan>,
+        /// `DURATION_FACT`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub duration_fact: ::std::option::Option<TasksFieldsFieldsDurationFact>,
+        /// `CHECKLIST`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub checklist: ::std::option::Option<TasksFieldsFieldsChecklist>,
+        /// `DURATION_TYPE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub duration_type: ::std::option::Option<TasksFieldsFieldsDurationType>,
+        /// `IS_MUTED`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_muted: ::std::option::Option<TasksFieldsFieldsIsMuted>,
+        /// `IS_PINNED`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_pinned: ::std::option::Option<TasksFieldsFieldsIsPinned>,
+        /// `IS_PINNED_IN_GROUP`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub is_pinned_in_group: ::std::option::Option<TasksFieldsFieldsIsPinnedInGroup>,
+        /// `FLOW_ID`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub flow_id: ::std::option::Option<TasksFieldsFieldsFlowId>,
+        /// `UF_CRM_TASK`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_crm_task: ::std::option::Option<TasksFieldsFieldsUfCrmTask>,
+        /// `UF_TASK_WEBDAV_FILES`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_task_webdav_files: ::std::option::Option<
+            TasksFieldsFieldsUfTaskWebdavFiles,
+        >,
+        /// `UF_MAIL_MESSAGE`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_mail_message: ::std::option::Option<TasksFieldsFieldsUfMailMessage>,
+        /// `UF_NEW_TASKS_FIELD`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub uf_new_tasks_field: ::std::option::Option<TasksFieldsFieldsUfNewTasksField>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsFields {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("ID"),
+                parent_id: object.soft("PARENT_ID"),
+                title: object.soft("TITLE"),
+                description: object.soft("DESCRIPTION"),
+                mark: object.soft("MARK"),
+                priority: object.soft("PRIORITY"),
+                status: object.soft("STATUS"),
+                multitask: object.soft("MULTITASK"),
+                not_viewed: object.soft("NOT_VIEWED"),
+                replicate: object.soft("REPLICATE"),
+                group_id: object.soft("GROUP_ID"),
+                stage_id: object.soft("STAGE_ID"),
+                sprint_id: object.soft("SPRINT_ID"),
+                backlog_id: object.soft("BACKLOG_ID"),
+                created_by: object.soft("CREATED_BY"),
+                created_date: object.soft("CREATED_DATE"),
+                responsible_id: object.soft("RESPONSIBLE_ID"),
+                accomplices: object.soft("ACCOMPLICES"),
+                auditors: object.soft("AUDITORS"),
+                changed_by: object.soft("CHANGED_BY"),
+                changed_date: object.soft("CHANGED_DATE"),
+                status_changed_by: object.soft("STATUS_CHANGED_BY"),
+                status_changed_date: object.soft("STATUS_CHANGED_DATE"),
+                closed_by: object.soft("CLOSED_BY"),
+                closed_date: object.soft("CLOSED_DATE"),
+                activity_date: object.soft("ACTIVITY_DATE"),
+                date_start: object.soft("DATE_START"),
+                deadline: object.soft("DEADLINE"),
+                start_date_plan: object.soft("START_DATE_PLAN"),
+                end_date_plan: object.soft("END_DATE_PLAN"),
+                guid: object.soft("GUID"),
+                xml_id: object.soft("XML_ID"),
+                comments_count: object.soft("COMMENTS_COUNT"),
+                service_comments_count: object.soft("SERVICE_COMMENTS_COUNT"),
+                new_comments_count: object.soft("NEW_COMMENTS_COUNT"),
+                allow_change_deadline: object.soft("ALLOW_CHANGE_DEADLINE"),
+                allow_time_tracking: object.soft("ALLOW_TIME_TRACKING"),
+                task_control: object.soft("TASK_CONTROL"),
+                add_in_report: object.soft("ADD_IN_REPORT"),
+                forked_by_template_id: object.soft("FORKED_BY_TEMPLATE_ID"),
+                time_estimate: object.soft("TIME_ESTIMATE"),
+                time_spent_in_logs: object.soft("TIME_SPENT_IN_LOGS"),
+                match_work_time: object.soft("MATCH_WORK_TIME"),
+                forum_topic_id: object.soft("FORUM_TOPIC_ID"),
+                forum_id: object.soft("FORUM_ID"),
+                site_id: object.soft("SITE_ID"),
+                subordinate: object.soft("SUBORDINATE"),
+                favorite: object.soft("FAVORITE"),
+                exchange_modified: object.soft("EXCHANGE_MODIFIED"),
+                exchange_id: object.soft("EXCHANGE_ID"),
+                outlook_version: object.soft("OUTLOOK_VERSION"),
+                viewed_date: object.soft("VIEWED_DATE"),
+                sorting: object.soft("SORTING"),
+                duration_plan: object.soft("DURATION_PLAN"),
+                duration_fact: object.soft("DURATION_FACT"),
+                checklist: object.soft("CHECKLIST"),
+                duration_type: object.soft("DURATION_TYPE"),
+                is_muted: object.soft("IS_MUTED"),
+                is_pinned: object.soft("IS_PINNED"),
+                is_pinned_in_group: object.soft("IS_PINNED_IN_GROUP"),
+                flow_id: object.soft("FLOW_ID"),
+                uf_crm_task: object.soft("UF_CRM_TASK"),
+                uf_task_webdav_files: object.soft("UF_TASK_WEBDAV_FILES"),
+                uf_mail_message: object.soft("UF_MAIL_MESSAGE"),
+                uf_new_tasks_field: object.soft("UF_NEW_TASKS_FIELD"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsFields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+            crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::opt_entry(&mut map, "MARK", &self.mark)?;
+            crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
+            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+            crate::support::opt_entry(&mut map, "MULTITASK", &self.multitask)?;
+            crate::support::opt_entry(&mut map, "NOT_VIEWED", &self.not_viewed)?;
+            crate::support::opt_entry(&mut map, "REPLICATE", &self.replicate)?;
+            crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
+            crate::support::opt_entry(&mut map, "STAGE_ID", &self.stage_id)?;
+            crate::support::opt_entry(&mut map, "SPRINT_ID", &self.sprint_id)?;
+            crate::support::opt_entry(&mut map, "BACKLOG_ID", &self.backlog_id)?;
+            crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+            crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
+            crate::support::opt_entry(&mut map, "RESPONSIBLE_ID", &self.responsible_id)?;
+            crate::support::opt_entry(&mut map, "ACCOMPLICES", &self.accomplices)?;
+            crate::support::opt_entry(&mut map, "AUDITORS", &self.auditors)?;
+            crate::support::opt_entry(&mut map, "CHANGED_BY", &self.changed_by)?;
+            crate::support::opt_entry(&mut map, "CHANGED_DATE", &self.changed_date)?;
+            crate::support::opt_entry(
+                &mut map,
+                "STATUS_CHANGED_BY",
+                &self.status_changed_by,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "STATUS_CHANGED_DATE",
+                &self.status_changed_date,
+            )?;
+            crate::support::opt_entry(&mut map, "CLOSED_BY", &self.closed_by)?;
+            crate::support::opt_entry(&mut map, "CLOSED_DATE", &self.closed_date)?;
+            crate::support::opt_entry(&mut map, "ACTIVITY_DATE", &self.activity_date)?;
+            crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
+            crate::support::opt_entry(&mut map, "DEADLINE", &self.deadline)?;
+            crate::support::opt_entry(
+                &mut map,
+                "START_DATE_PLAN",
+                &self.start_date_plan,
+            )?;
+            crate::support::opt_entry(&mut map, "END_DATE_PLAN", &self.end_date_plan)?;
+            crate::support::opt_entry(&mut map, "GUID", &self.guid)?;
+            crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+            crate::support::opt_entry(&mut map, "COMMENTS_COUNT", &self.comments_count)?;
+            crate::support::opt_entry(
+                &mut map,
+                "SERVICE_COMMENTS_COUNT",
+                &self.service_comments_count,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "NEW_COMMENTS_COUNT",
+                &self.new_comments_count,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "ALLOW_CHANGE_DEADLINE",
+                &self.allow_change_deadline,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "ALLOW_TIME_TRACKING",
+                &self.allow_time_tracking,
+            )?;
+            crate::support::opt_entry(&mut map, "TASK_CONTROL", &self.task_control)?;
+            crate::support::opt_entry(&mut map, "ADD_IN_REPORT", &self.add_in_report)?;
+            crate::support::opt_entry(
+                &mut map,
+                "FORKED_BY_TEMPLATE_ID",
+                &self.forked_by_template_id,
+            )?;
+            crate::support::opt_entry(&mut map, "TIME_ESTIMATE", &self.time_estimate)?;
+            crate::support::opt_entry(
+                &mut map,
+                "TIME_SPENT_IN_LOGS",
+                &self.time_spent_in_logs,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "MATCH_WORK_TIME",
+                &self.match_work_time,
+            )?;
+            crate::support::opt_entry(&mut map, "FORUM_TOPIC_ID", &self.forum_topic_id)?;
+            crate::support::opt_entry(&mut map, "FORUM_ID", &self.forum_id)?;
+            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+            crate::support::opt_entry(&mut map, "SUBORDINATE", &self.subordinate)?;
+            crate::support::opt_entry(&mut map, "FAVORITE", &self.favorite)?;
+            crate::support::opt_entry(
+                &mut map,
+                "EXCHANGE_MODIFIED",
+                &self.exchange_modified,
+            )?;
+            crate::support::opt_entry(&mut map, "EXCHANGE_ID", &self.exchange_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "OUTLOOK_VERSION",
+                &self.outlook_version,
+            )?;
+            crate::support::opt_entry(&mut map, "VIEWED_DATE", &self.viewed_date)?;
+            crate::support::opt_entry(&mut map, "SORTING", &self.sorting)?;
+            crate::support::opt_entry(&mut map, "DURATION_PLAN", &self.duration_plan)?;
+            crate::support::opt_entry(&mut map, "DURATION_FACT", &self.duration_fact)?;
+            crate::support::opt_entry(&mut map, "CHECKLIST", &self.checklist)?;
+            crate::support::opt_entry(&mut map, "DURATION_TYPE", &self.duration_type)?;
+            crate::support::opt_entry(&mut map, "IS_MUTED", &self.is_muted)?;
+            crate::support::opt_entry(&mut map, "IS_PINNED", &self.is_pinned)?;
+            crate::support::opt_entry(
+                &mut map,
+                "IS_PINNED_IN_GROUP",
+                &self.is_pinned_in_group,
+            )?;
+            crate::support::opt_entry(&mut map, "FLOW_ID", &self.flow_id)?;
+            crate::support::opt_entry(&mut map, "UF_CRM_TASK", &self.uf_crm_task)?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_TASK_WEBDAV_FILES",
+                &self.uf_task_webdav_files,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_MAIL_MESSAGE",
+                &self.uf_mail_message,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_NEW_TASKS_FIELD",
+                &self.uf_new_tasks_field,
+            )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.counter.counters` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCounterCounters {
+        /// `expired`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub expired: ::std::option::Option<i64>,
+        /// `newComments`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub new_comments: ::std::option::Option<i64>,
+        /// `projectExpired`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub project_expired: ::std::option::Option<i64>,
+        /// `projectNewComments`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub project_new_comments: ::std::option::Option<i64>,
+        /// `mutedExpired`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub muted_expired: ::std::option::Option<i64>,
+        /// `mutedNewComments`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub muted_new_comments: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsCounterCounters {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                expired: object.soft("expired"),
+                new_comments: object.soft("newComments"),
+                project_expired: object.soft("projectExpired"),
+                project_new_comments: object.soft("projectNewComments"),
+                muted_expired: object.soft("mutedExpired"),
+                muted_new_comments: object.soft("mutedNewComments"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCounterCounters {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "expired", &self.expired)?;
+            crate::support::opt_entry(&mut map, "newComments", &self.new_comments)?;
+            crate::support::opt_entry(
+                &mut map,
+                "projectExpired",
+                &self.project_expired,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "projectNewComments",
+                &self.project_new_comments,
+            )?;
+            crate::support::opt_entry(&mut map, "mutedExpired", &self.muted_expired)?;
+            crate::support::opt_entry(
+                &mut map,
+                "mutedNewComments",
+                &self.muted_new_comments,
+            )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.counter` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsCounter {
+        /// `counters`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub counters: ::std::option::Option<TasksFieldsCounterCounters>,
+        /// `color`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub color: ::std::option::Option<::std::string::String>,
+        /// `value`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsCounter {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                counters: object.soft("counters"),
+                color: object.soft("color"),
+                value: object.soft("value"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsCounter {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "counters", &self.counters)?;
+            crate::support::opt_entry(&mut map, "color", &self.color)?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.tags.<key>` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsTagsKey {
+        /// `id`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<i64>,
+        /// `title`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub title: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsTagsKey {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                title: object.soft("title"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsTagsKey {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "title", &self.title)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `tasks.fields.tags` of `tasks.fields`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct TasksFieldsTags {
+        /// `<key>`: `object`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub key: ::std::collections::BTreeMap<::std::string::String, TasksFieldsTagsKey>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for TasksFieldsTags {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                key: object.soft_pattern("*"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for TasksFieldsTags {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.key)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -11478,6 +20145,52 @@ pub mod tasks_fields {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// `fields`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fields: ::std::option::Option<TasksFieldsFields>,
+        /// `lengthDeadline`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub length_deadline: ::std::option::Option<::std::string::String>,
+        /// `taskRequireResult`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub task_require_result: ::std::option::Option<::std::string::String>,
+        /// `taskHasOpenResult`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub task_has_open_result: ::std::option::Option<::std::string::String>,
+        /// `taskHasResult`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub task_has_result: ::std::option::Option<::std::string::String>,
+        /// `timeElapsed`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub time_elapsed: ::serde_json::Value,
+        /// `timerIsRunningForCurrentUser`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub timer_is_running_for_current_user: ::std::option::Option<
+            ::std::string::String,
+        >,
+        /// `parsedDescription`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub parsed_description: ::std::option::Option<::std::string::String>,
+        /// `counter`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub counter: ::std::option::Option<TasksFieldsCounter>,
+        /// `tags`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub tags: ::std::option::Option<TasksFieldsTags>,
+        /// `subStatus`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sub_status: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -11565,6 +20278,18 @@ pub mod tasks_fields {
                 uf_crm_task: object.field("ufCrmTask")?,
                 uf_task_webdav_files: object.field("ufTaskWebdavFiles")?,
                 uf_mail_message: object.field("ufMailMessage")?,
+                fields: object.soft("fields"),
+                length_deadline: object.soft("lengthDeadline"),
+                task_require_result: object.soft("taskRequireResult"),
+                task_has_open_result: object.soft("taskHasOpenResult"),
+                task_has_result: object.soft("taskHasResult"),
+                time_elapsed: object.soft("timeElapsed"),
+                timer_is_running_for_current_user: object
+                    .soft("timerIsRunningForCurrentUser"),
+                parsed_description: object.soft("parsedDescription"),
+                counter: object.soft("counter"),
+                tags: object.soft("tags"),
+                sub_status: object.soft("subStatus"),
                 uf: object.pattern("UF_*")?,
                 extra: object.rest()?,
             })
@@ -11744,6 +20469,37 @@ pub mod tasks_fields {
             map.serialize_entry("ufTaskWebdavFiles", &self.uf_task_webdav_files)?;
             crate::support::opt_entry(&mut map, "ufMailMessage", &self.uf_mail_message)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::opt_entry(
+                &mut map,
+                "lengthDeadline",
+                &self.length_deadline,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "taskRequireResult",
+                &self.task_require_result,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "taskHasOpenResult",
+                &self.task_has_open_result,
+            )?;
+            crate::support::opt_entry(&mut map, "taskHasResult", &self.task_has_result)?;
+            map.serialize_entry("timeElapsed", &self.time_elapsed)?;
+            crate::support::opt_entry(
+                &mut map,
+                "timerIsRunningForCurrentUser",
+                &self.timer_is_running_for_current_user,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "parsedDescription",
+                &self.parsed_description,
+            )?;
+            crate::support::opt_entry(&mut map, "counter", &self.counter)?;
+            crate::support::opt_entry(&mut map, "tags", &self.tags)?;
+            crate::support::opt_entry(&mut map, "subStatus", &self.sub_status)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }

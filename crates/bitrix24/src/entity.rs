@@ -17,6 +17,10 @@ pub struct Add {
     pub name: ::std::string::String,
     /// `ACCESS`: `object`, optional.
     pub access: ::std::option::Option<::serde_json::Value>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Add {
     /// The call with its required parameters: `ENTITY`, `NAME`.
@@ -28,6 +32,7 @@ impl Add {
             entity: entity.into(),
             name: name.into(),
             access: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `ACCESS`.
@@ -36,6 +41,15 @@ impl Add {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         self.access = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -49,6 +63,7 @@ impl ::serde::Serialize for Add {
         map.serialize_entry("ENTITY", &self.entity)?;
         map.serialize_entry("NAME", &self.name)?;
         crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -62,6 +77,7 @@ impl crate::support::FromValue for Add {
             entity: object.field("ENTITY")?,
             name: object.field("NAME")?,
             access: object.field("ACCESS")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -79,11 +95,27 @@ deserialize_via_from_value!(Add);
 pub struct Delete {
     /// `ENTITY`: `string`, required.
     pub entity: ::std::string::String,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Delete {
     /// The call with its required parameters: `ENTITY`.
     pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self { entity: entity.into() }
+        Self {
+            entity: entity.into(),
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Delete {
@@ -94,6 +126,7 @@ impl ::serde::Serialize for Delete {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ENTITY", &self.entity)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -105,6 +138,7 @@ impl crate::support::FromValue for Delete {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             entity: object.field("ENTITY")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -122,12 +156,17 @@ deserialize_via_from_value!(Delete);
 pub struct Get {
     /// `ENTITY`: `string`, optional.
     pub entity: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
         Self {
             entity: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `ENTITY`.
@@ -136,6 +175,15 @@ impl Get {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.entity = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -147,6 +195,7 @@ impl ::serde::Serialize for Get {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -157,7 +206,8 @@ impl crate::support::FromValue for Get {
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
-            entity: object.field("ENTITY")?,
+            entity: object.exact_str("ENTITY")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -177,6 +227,10 @@ pub struct Rights {
     pub entity: ::std::string::String,
     /// `ACCESS`: `object`, optional.
     pub access: ::std::option::Option<::serde_json::Value>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Rights {
     /// The call with its required parameters: `ENTITY`.
@@ -184,6 +238,7 @@ impl Rights {
         Self {
             entity: entity.into(),
             access: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `ACCESS`.
@@ -192,6 +247,15 @@ impl Rights {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         self.access = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -204,6 +268,7 @@ impl ::serde::Serialize for Rights {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ENTITY", &self.entity)?;
         crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -216,6 +281,7 @@ impl crate::support::FromValue for Rights {
         ::std::result::Result::Ok(Self {
             entity: object.field("ENTITY")?,
             access: object.field("ACCESS")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -239,6 +305,10 @@ pub struct Update {
     pub entity_new: ::std::option::Option<::std::string::String>,
     /// `ACCESS`: `object`, optional.
     pub access: ::std::option::Option<::serde_json::Value>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `ENTITY`.
@@ -248,6 +318,7 @@ impl Update {
             name: ::std::default::Default::default(),
             entity_new: ::std::default::Default::default(),
             access: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `NAME`.
@@ -274,6 +345,15 @@ impl Update {
         self.access = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Update {
     fn serialize<S: ::serde::Serializer>(
@@ -286,6 +366,7 @@ impl ::serde::Serialize for Update {
         crate::support::opt_entry(&mut map, "NAME", &self.name)?;
         crate::support::opt_entry(&mut map, "ENTITY_NEW", &self.entity_new)?;
         crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -297,9 +378,10 @@ impl crate::support::FromValue for Update {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             entity: object.field("ENTITY")?,
-            name: object.field("NAME")?,
-            entity_new: object.field("ENTITY_NEW")?,
+            name: object.exact_str("NAME")?,
+            entity_new: object.exact_str("ENTITY_NEW")?,
             access: object.field("ACCESS")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -396,8 +478,64 @@ pub mod get {
         "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
     );
     error_code!(Error);
-    /// The `result` of the call: `result`.
-    pub type Output = ::serde_json::Value;
+    /// The object `result` of `entity.get`: `result`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct Output {
+        /// `ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `IBLOCK_TYPE_ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub iblock_type_id: ::std::option::Option<::std::string::String>,
+        /// `ENTITY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub entity: ::std::option::Option<::std::string::String>,
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for Output {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("ID"),
+                iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
+                entity: object.soft("ENTITY"),
+                name: object.soft("NAME"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+            crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "entity.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -405,6 +543,7 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `item`.
 pub mod item {
@@ -438,6 +577,13 @@ pub mod item {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `ENTITY`.
@@ -452,6 +598,7 @@ pub mod item {
                 preview_picture: ::std::default::Default::default(),
                 detail_picture: ::std::default::Default::default(),
                 uf: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -516,6 +663,15 @@ pub mod item {
             self.uf.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -545,6 +701,7 @@ pub mod item {
             )?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -556,7 +713,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 entity: object.field("ENTITY")?,
-                name: object.field("NAME")?,
+                name: object.exact_str("NAME")?,
                 property_values: object.field("PROPERTY_VALUES")?,
                 section: object.field("SECTION")?,
                 date_active_from: object.field("DATE_ACTIVE_FROM")?,
@@ -564,6 +721,7 @@ pub mod item {
                 preview_picture: object.field("PREVIEW_PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
                 uf: object.pattern("UF_*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -583,6 +741,13 @@ pub mod item {
         pub entity: ::std::string::String,
         /// `ID`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `ENTITY`, `ID`.
@@ -593,7 +758,17 @@ pub mod item {
             Self {
                 entity: entity.into(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -605,6 +780,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ENTITY", &self.entity)?;
             map.serialize_entry("ID", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -617,6 +793,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 entity: object.field("ENTITY")?,
                 id: object.field("ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -642,6 +819,13 @@ pub mod item {
         pub filter: ::std::option::Option<get::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `ENTITY`.
@@ -651,6 +835,7 @@ pub mod item {
                 sort: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SORT`.
@@ -668,6 +853,15 @@ pub mod item {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -680,6 +874,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -694,6 +889,7 @@ pub mod item {
                 sort: object.field("SORT")?,
                 filter: object.field("FILTER")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -731,6 +927,13 @@ pub mod item {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `ENTITY`, `ID`.
@@ -749,6 +952,7 @@ pub mod item {
                 preview_picture: ::std::default::Default::default(),
                 detail_picture: ::std::default::Default::default(),
                 uf: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -813,6 +1017,15 @@ pub mod item {
             self.uf.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -843,6 +1056,7 @@ pub mod item {
             )?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -855,7 +1069,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 entity: object.field("ENTITY")?,
                 id: object.field("ID")?,
-                name: object.field("NAME")?,
+                name: object.exact_str("NAME")?,
                 property_values: object.field("PROPERTY_VALUES")?,
                 section: object.field("SECTION")?,
                 date_active_from: object.field("DATE_ACTIVE_FROM")?,
@@ -863,6 +1077,7 @@ pub mod item {
                 preview_picture: object.field("PREVIEW_PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
                 uf: object.pattern("UF_*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1006,6 +1221,13 @@ pub mod item {
             pub section: ::std::option::Option<i64>,
             /// `PROPERTY_VALUES`: `object`, optional.
             pub property_values: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Sort {
             /// The object; every parameter is optional.
@@ -1029,6 +1251,7 @@ pub mod item {
                     entity: ::std::default::Default::default(),
                     section: ::std::default::Default::default(),
                     property_values: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -1155,6 +1378,15 @@ pub mod item {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.property_values = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1207,6 +1439,7 @@ pub mod item {
                     "PROPERTY_VALUES",
                     &self.property_values,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1223,18 +1456,19 @@ pub mod item {
                     date_create: object.field("DATE_CREATE")?,
                     created_by: object.field("CREATED_BY")?,
                     active: object.field("ACTIVE")?,
-                    date_active_from: object.field("DATE_ACTIVE_FROM")?,
-                    date_active_to: object.field("DATE_ACTIVE_TO")?,
+                    date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
+                    date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
                     sort: object.field("SORT")?,
-                    name: object.field("NAME")?,
-                    preview_picture: object.field("PREVIEW_PICTURE")?,
-                    preview_text: object.field("PREVIEW_TEXT")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    detail_text: object.field("DETAIL_TEXT")?,
-                    code: object.field("CODE")?,
-                    entity: object.field("ENTITY")?,
+                    name: object.exact_str("NAME")?,
+                    preview_picture: object.exact_str("PREVIEW_PICTURE")?,
+                    preview_text: object.exact_str("PREVIEW_TEXT")?,
+                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
+                    detail_text: object.exact_str("DETAIL_TEXT")?,
+                    code: object.exact_str("CODE")?,
+                    entity: object.exact_str("ENTITY")?,
                     section: object.field("SECTION")?,
                     property_values: object.field("PROPERTY_VALUES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1284,6 +1518,13 @@ pub mod item {
             pub section: ::std::option::Option<i64>,
             /// `PROPERTY_VALUES`: `object`, optional.
             pub property_values: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -1307,6 +1548,7 @@ pub mod item {
                     entity: ::std::default::Default::default(),
                     section: ::std::default::Default::default(),
                     property_values: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -1435,6 +1677,15 @@ pub mod item {
                 self.property_values = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -1485,6 +1736,7 @@ pub mod item {
                     "PROPERTY_VALUES",
                     &self.property_values,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1501,18 +1753,19 @@ pub mod item {
                     date_create: object.field("DATE_CREATE")?,
                     created_by: object.field("CREATED_BY")?,
                     active: object.field("ACTIVE")?,
-                    date_active_from: object.field("DATE_ACTIVE_FROM")?,
-                    date_active_to: object.field("DATE_ACTIVE_TO")?,
+                    date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
+                    date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
                     sort: object.field("SORT")?,
-                    name: object.field("NAME")?,
-                    preview_picture: object.field("PREVIEW_PICTURE")?,
-                    preview_text: object.field("PREVIEW_TEXT")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    detail_text: object.field("DETAIL_TEXT")?,
-                    code: object.field("CODE")?,
-                    entity: object.field("ENTITY")?,
+                    name: object.exact_str("NAME")?,
+                    preview_picture: object.exact_str("PREVIEW_PICTURE")?,
+                    preview_text: object.exact_str("PREVIEW_TEXT")?,
+                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
+                    detail_text: object.exact_str("DETAIL_TEXT")?,
+                    code: object.exact_str("CODE")?,
+                    entity: object.exact_str("ENTITY")?,
                     section: object.field("SECTION")?,
                     property_values: object.field("PROPERTY_VALUES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1709,6 +1962,13 @@ pub mod item {
             pub type_: ::std::option::Option<::std::string::String>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `ENTITY`, `PROPERTY`.
@@ -1722,6 +1982,7 @@ pub mod item {
                     name: ::std::default::Default::default(),
                     type_: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `NAME`.
@@ -1745,6 +2006,15 @@ pub mod item {
                 self.sort = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -1758,6 +2028,7 @@ pub mod item {
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1770,9 +2041,10 @@ pub mod item {
                 ::std::result::Result::Ok(Self {
                     entity: object.field("ENTITY")?,
                     property: object.field("PROPERTY")?,
-                    name: object.field("NAME")?,
-                    type_: object.field("TYPE")?,
+                    name: object.exact_str("NAME")?,
+                    type_: object.exact_str("TYPE")?,
                     sort: object.field("SORT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1792,6 +2064,13 @@ pub mod item {
             pub entity: ::std::string::String,
             /// `PROPERTY`: `string`, required.
             pub property: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `ENTITY`, `PROPERTY`.
@@ -1802,7 +2081,17 @@ pub mod item {
                 Self {
                     entity: entity.into(),
                     property: property.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -1814,6 +2103,7 @@ pub mod item {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ENTITY", &self.entity)?;
                 map.serialize_entry("PROPERTY", &self.property)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1826,6 +2116,7 @@ pub mod item {
                 ::std::result::Result::Ok(Self {
                     entity: object.field("ENTITY")?,
                     property: object.field("PROPERTY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1837,7 +2128,7 @@ pub mod item {
         ///
         /// Required: `ENTITY`. Optional: `PROPERTY`.
         ///
-        /// Result: `result` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+        /// Result: `result[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -1845,6 +2136,13 @@ pub mod item {
             pub entity: ::std::string::String,
             /// `PROPERTY`: `string`, optional.
             pub property: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ENTITY`.
@@ -1854,6 +2152,7 @@ pub mod item {
                 Self {
                     entity: entity.into(),
                     property: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PROPERTY`.
@@ -1862,6 +2161,15 @@ pub mod item {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.property = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1874,6 +2182,7 @@ pub mod item {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ENTITY", &self.entity)?;
                 crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1885,7 +2194,8 @@ pub mod item {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     entity: object.field("ENTITY")?,
-                    property: object.field("PROPERTY")?,
+                    property: object.exact_str("PROPERTY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1913,6 +2223,13 @@ pub mod item {
             pub type_: ::std::option::Option<::std::string::String>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ENTITY`, `PROPERTY`.
@@ -1927,6 +2244,7 @@ pub mod item {
                     name: ::std::default::Default::default(),
                     type_: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PROPERTY_NEW`.
@@ -1958,6 +2276,15 @@ pub mod item {
                 self.sort = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Update {
             fn serialize<S: ::serde::Serializer>(
@@ -1972,6 +2299,7 @@ pub mod item {
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1984,10 +2312,11 @@ pub mod item {
                 ::std::result::Result::Ok(Self {
                     entity: object.field("ENTITY")?,
                     property: object.field("PROPERTY")?,
-                    property_new: object.field("PROPERTY_NEW")?,
-                    name: object.field("NAME")?,
-                    type_: object.field("TYPE")?,
+                    property_new: object.exact_str("PROPERTY_NEW")?,
+                    name: object.exact_str("NAME")?,
+                    type_: object.exact_str("TYPE")?,
                     sort: object.field("SORT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2097,8 +2426,66 @@ pub mod item {
                 "ERROR_PROPERTY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
             );
             error_code!(Error);
-            /// The `result` of the call: `result`.
-            pub type Output = ::serde_json::Value;
+            /// The object `result` of `entity.item.property.get`: `result[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `PROPERTY`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub property: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `TYPE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sort: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        property: object.soft("PROPERTY"),
+                        name: object.soft("NAME"),
+                        type_: object.soft("TYPE"),
+                        sort: object.soft("SORT"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The `result` of the call: `result[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "entity.item.property.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2106,6 +2493,7 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `entity.item.property.update`.
         ///
@@ -2206,8 +2594,58 @@ pub mod rights {
         Error { ErrorArgument = "ERROR_ARGUMENT", AccessDenied = "ACCESS_DENIED" }
     );
     error_code!(Error);
-    /// The `result` of the call: `result`.
-    pub type Output = ::serde_json::Value;
+    /// The object `result` of `entity.rights`: `result`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct Output {
+        /// `U1`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub u1: ::std::option::Option<::std::string::String>,
+        /// `AU`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub au: ::std::option::Option<::std::string::String>,
+        /// `U577`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub u577: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for Output {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                u1: object.soft("U1"),
+                au: object.soft("AU"),
+                u577: object.soft("U577"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "U1", &self.u1)?;
+            crate::support::opt_entry(&mut map, "AU", &self.au)?;
+            crate::support::opt_entry(&mut map, "U577", &self.u577)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     impl ::bitrix24_runtime::Method for super::Rights {
         const NAME: &'static str = "entity.rights";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2215,6 +2653,7 @@ pub mod rights {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `section`.
 pub mod section {
@@ -2252,6 +2691,13 @@ pub mod section {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `ENTITY`, `NAME`.
@@ -2270,6 +2716,7 @@ pub mod section {
                 picture: ::std::default::Default::default(),
                 detail_picture: ::std::default::Default::default(),
                 uf: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SECTION`.
@@ -2328,6 +2775,15 @@ pub mod section {
             self.uf.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -2350,6 +2806,7 @@ pub mod section {
             crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2365,11 +2822,12 @@ pub mod section {
                 section: object.field("SECTION")?,
                 active: object.field("ACTIVE")?,
                 sort: object.field("SORT")?,
-                code: object.field("CODE")?,
-                description: object.field("DESCRIPTION")?,
+                code: object.exact_str("CODE")?,
+                description: object.exact_str("DESCRIPTION")?,
                 picture: object.field("PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
                 uf: object.pattern("UF_*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2389,6 +2847,13 @@ pub mod section {
         pub entity: ::std::string::String,
         /// `ID`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `ENTITY`, `ID`.
@@ -2399,7 +2864,17 @@ pub mod section {
             Self {
                 entity: entity.into(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -2411,6 +2886,7 @@ pub mod section {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ENTITY", &self.entity)?;
             map.serialize_entry("ID", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2423,6 +2899,7 @@ pub mod section {
             ::std::result::Result::Ok(Self {
                 entity: object.field("ENTITY")?,
                 id: object.field("ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2448,6 +2925,13 @@ pub mod section {
         pub filter: ::std::option::Option<get::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `ENTITY`.
@@ -2457,6 +2941,7 @@ pub mod section {
                 sort: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SORT`.
@@ -2474,6 +2959,15 @@ pub mod section {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -2486,6 +2980,7 @@ pub mod section {
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2500,6 +2995,7 @@ pub mod section {
                 sort: object.field("SORT")?,
                 filter: object.field("FILTER")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2541,6 +3037,13 @@ pub mod section {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `ENTITY`, `ID`.
@@ -2560,6 +3063,7 @@ pub mod section {
                 picture: ::std::default::Default::default(),
                 detail_picture: ::std::default::Default::default(),
                 uf: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -2626,6 +3130,15 @@ pub mod section {
             self.uf.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -2649,6 +3162,7 @@ pub mod section {
             crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2661,15 +3175,16 @@ pub mod section {
             ::std::result::Result::Ok(Self {
                 entity: object.field("ENTITY")?,
                 id: object.field("ID")?,
-                name: object.field("NAME")?,
+                name: object.exact_str("NAME")?,
                 section: object.field("SECTION")?,
                 active: object.field("ACTIVE")?,
                 sort: object.field("SORT")?,
-                code: object.field("CODE")?,
-                description: object.field("DESCRIPTION")?,
+                code: object.exact_str("CODE")?,
+                description: object.exact_str("DESCRIPTION")?,
                 picture: object.field("PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
                 uf: object.pattern("UF_*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2809,6 +3324,13 @@ pub mod section {
             pub entity: ::std::option::Option<::std::string::String>,
             /// `SECTION`: `integer`, optional.
             pub section: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Sort {
             /// The object; every parameter is optional.
@@ -2831,6 +3353,7 @@ pub mod section {
                     depth_level: ::std::default::Default::default(),
                     entity: ::std::default::Default::default(),
                     section: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -2945,6 +3468,15 @@ pub mod section {
                 self.section = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Sort {
             fn serialize<S: ::serde::Serializer>(
@@ -2978,6 +3510,7 @@ pub mod section {
                 crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
                 crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
                 crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2989,22 +3522,23 @@ pub mod section {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    code: object.field("CODE")?,
+                    code: object.exact_str("CODE")?,
                     timestamp_x: object.field("TIMESTAMP_X")?,
                     date_create: object.field("DATE_CREATE")?,
                     created_by: object.field("CREATED_BY")?,
                     modified_by: object.field("MODIFIED_BY")?,
                     active: object.field("ACTIVE")?,
                     sort: object.field("SORT")?,
-                    name: object.field("NAME")?,
-                    picture: object.field("PICTURE")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    description: object.field("DESCRIPTION")?,
+                    name: object.exact_str("NAME")?,
+                    picture: object.exact_str("PICTURE")?,
+                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     left_margin: object.field("LEFT_MARGIN")?,
                     right_margin: object.field("RIGHT_MARGIN")?,
                     depth_level: object.field("DEPTH_LEVEL")?,
-                    entity: object.field("ENTITY")?,
+                    entity: object.exact_str("ENTITY")?,
                     section: object.field("SECTION")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3052,6 +3586,13 @@ pub mod section {
             pub entity: ::std::option::Option<::std::string::String>,
             /// `SECTION`: `integer`, optional.
             pub section: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -3074,6 +3615,7 @@ pub mod section {
                     depth_level: ::std::default::Default::default(),
                     entity: ::std::default::Default::default(),
                     section: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -3188,6 +3730,15 @@ pub mod section {
                 self.section = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -3221,6 +3772,7 @@ pub mod section {
                 crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
                 crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
                 crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3232,22 +3784,23 @@ pub mod section {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    code: object.field("CODE")?,
+                    code: object.exact_str("CODE")?,
                     timestamp_x: object.field("TIMESTAMP_X")?,
                     date_create: object.field("DATE_CREATE")?,
                     created_by: object.field("CREATED_BY")?,
                     modified_by: object.field("MODIFIED_BY")?,
                     active: object.field("ACTIVE")?,
                     sort: object.field("SORT")?,
-                    name: object.field("NAME")?,
-                    picture: object.field("PICTURE")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    description: object.field("DESCRIPTION")?,
+                    name: object.exact_str("NAME")?,
+                    picture: object.exact_str("PICTURE")?,
+                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     left_margin: object.field("LEFT_MARGIN")?,
                     right_margin: object.field("RIGHT_MARGIN")?,
                     depth_level: object.field("DEPTH_LEVEL")?,
-                    entity: object.field("ENTITY")?,
+                    entity: object.exact_str("ENTITY")?,
                     section: object.field("SECTION")?,
+                    extra: object.rest()?,
                 })
             }
         }

@@ -23,6 +23,10 @@ pub struct Bind {
     pub auth_connector: ::std::option::Option<::std::string::String>,
     /// `options`: `object`, optional.
     pub options: ::std::option::Option<::serde_json::Value>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Bind {
     /// The call with its required parameters: `event`, `handler`.
@@ -37,6 +41,7 @@ impl Bind {
             event_type: ::std::default::Default::default(),
             auth_connector: ::std::default::Default::default(),
             options: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `auth_type`.
@@ -68,6 +73,15 @@ impl Bind {
         self.options = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Bind {
     fn serialize<S: ::serde::Serializer>(
@@ -82,6 +96,7 @@ impl ::serde::Serialize for Bind {
         crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
         crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
         crate::support::opt_entry(&mut map, "options", &self.options)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -95,9 +110,10 @@ impl crate::support::FromValue for Bind {
             event: object.field("event")?,
             handler: object.field("handler")?,
             auth_type: object.field("auth_type")?,
-            event_type: object.field("event_type")?,
-            auth_connector: object.field("auth_connector")?,
+            event_type: object.exact_str("event_type")?,
+            auth_connector: object.exact_str("auth_connector")?,
             options: object.field("options")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -112,11 +128,27 @@ deserialize_via_from_value!(Bind);
 /// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Get {}
+pub struct Get {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Get {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Get {
@@ -125,7 +157,9 @@ impl ::serde::Serialize for Get {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -133,8 +167,8 @@ impl crate::support::FromValue for Get {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -157,6 +191,10 @@ pub struct Unbind {
     pub auth_type: ::std::option::Option<i64>,
     /// `event_type`: `string`, optional.
     pub event_type: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Unbind {
     /// The call with its required parameters: `event`, `handler`.
@@ -169,6 +207,7 @@ impl Unbind {
             handler: handler.into(),
             auth_type: ::std::default::Default::default(),
             event_type: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `auth_type`.
@@ -184,6 +223,15 @@ impl Unbind {
         self.event_type = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Unbind {
     fn serialize<S: ::serde::Serializer>(
@@ -196,6 +244,7 @@ impl ::serde::Serialize for Unbind {
         map.serialize_entry("handler", &self.handler)?;
         crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
         crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -209,7 +258,8 @@ impl crate::support::FromValue for Unbind {
             event: object.field("event")?,
             handler: object.field("handler")?,
             auth_type: object.field("auth_type")?,
-            event_type: object.field("event_type")?,
+            event_type: object.exact_str("event_type")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -328,9 +378,16 @@ pub mod offline {
         /// `process_id`: `string`, required.
         pub process_id: ::std::string::String,
         /// `id`: `array`, optional.
-        pub id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub id: ::std::option::Option<::serde_json::Value>,
         /// `message_id`: `array`, optional.
-        pub message_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub message_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Clear {
         /// The call with its required parameters: `process_id`.
@@ -341,30 +398,32 @@ pub mod offline {
                 process_id: process_id.into(),
                 id: ::std::default::Default::default(),
                 message_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
         pub fn id(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.id = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.id = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `message_id`.
         pub fn message_id(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.message_id = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.message_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -378,6 +437,7 @@ pub mod offline {
             map.serialize_entry("process_id", &self.process_id)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -391,6 +451,7 @@ pub mod offline {
                 process_id: object.field("process_id")?,
                 id: object.field("id")?,
                 message_id: object.field("message_id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -409,7 +470,14 @@ pub mod offline {
         /// `process_id`: `string`, required.
         pub process_id: ::std::string::String,
         /// `message_id`: `array`, optional.
-        pub message_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub message_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Error {
         /// The call with its required parameters: `process_id`.
@@ -419,18 +487,24 @@ pub mod offline {
             Self {
                 process_id: process_id.into(),
                 message_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `message_id`.
         pub fn message_id(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.message_id = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.message_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -443,6 +517,7 @@ pub mod offline {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("process_id", &self.process_id)?;
             crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -455,6 +530,7 @@ pub mod offline {
             ::std::result::Result::Ok(Self {
                 process_id: object.field("process_id")?,
                 message_id: object.field("message_id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -476,6 +552,13 @@ pub mod offline {
         pub order: ::std::option::Option<get::Order>,
         /// `limit`: `integer`, optional.
         pub limit: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -484,6 +567,7 @@ pub mod offline {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 limit: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -501,6 +585,15 @@ pub mod offline {
             self.limit = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -512,6 +605,7 @@ pub mod offline {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -525,6 +619,7 @@ pub mod offline {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 limit: object.field("limit")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -550,6 +645,13 @@ pub mod offline {
         pub start: ::std::option::Option<i64>,
         /// `auth_connector`: `string`, optional.
         pub auth_connector: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -559,6 +661,7 @@ pub mod offline {
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
                 auth_connector: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -584,6 +687,15 @@ pub mod offline {
             self.auth_connector = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -596,6 +708,7 @@ pub mod offline {
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
             crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -609,7 +722,8 @@ pub mod offline {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
-                auth_connector: object.field("auth_connector")?,
+                auth_connector: object.exact_str("auth_connector")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -693,12 +807,20 @@ pub mod offline {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -710,6 +832,15 @@ pub mod offline {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -719,6 +850,7 @@ pub mod offline {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -730,6 +862,7 @@ pub mod offline {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -748,12 +881,20 @@ pub mod offline {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -765,6 +906,15 @@ pub mod offline {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -774,6 +924,7 @@ pub mod offline {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -785,6 +936,7 @@ pub mod offline {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -932,12 +1084,20 @@ pub mod offline {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -949,6 +1109,15 @@ pub mod offline {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -958,6 +1127,7 @@ pub mod offline {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -969,6 +1139,7 @@ pub mod offline {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -987,12 +1158,20 @@ pub mod offline {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -1004,6 +1183,15 @@ pub mod offline {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -1013,6 +1201,7 @@ pub mod offline {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1024,6 +1213,7 @@ pub mod offline {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }

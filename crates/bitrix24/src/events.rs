@@ -15,6 +15,10 @@ pub struct Events {
     pub scope: ::std::option::Option<::std::string::String>,
     /// `FULL`: `boolean`, optional.
     pub full: ::std::option::Option<bool>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Events {
     /// The call; every parameter is optional.
@@ -22,6 +26,7 @@ impl Events {
         Self {
             scope: ::std::default::Default::default(),
             full: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `SCOPE`.
@@ -37,6 +42,15 @@ impl Events {
         self.full = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Events {
     fn serialize<S: ::serde::Serializer>(
@@ -47,6 +61,7 @@ impl ::serde::Serialize for Events {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
         crate::support::opt_entry(&mut map, "FULL", &self.full)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -57,8 +72,9 @@ impl crate::support::FromValue for Events {
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
-            scope: object.field("SCOPE")?,
+            scope: object.exact_str("SCOPE")?,
             full: object.field("FULL")?,
+            extra: object.rest()?,
         })
     }
 }

@@ -16,11 +16,30 @@ pub mod v3 {
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Count {}
+        pub struct Count {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Count {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Count {
@@ -29,7 +48,9 @@ pub mod v3 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -37,8 +58,8 @@ pub mod v3 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -54,11 +75,30 @@ pub mod v3 {
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Multidepartment {}
+        pub struct Multidepartment {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Multidepartment {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Multidepartment {
@@ -67,7 +107,9 @@ pub mod v3 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -75,8 +117,8 @@ pub mod v3 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -97,6 +139,13 @@ pub mod v3 {
             pub node_id: ::std::option::Option<i64>,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Search {
             /// The call with its required parameters: `name`.
@@ -105,6 +154,7 @@ pub mod v3 {
                     name: name.into(),
                     node_id: ::std::default::Default::default(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `nodeId`.
@@ -124,6 +174,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Search {
             fn serialize<S: ::serde::Serializer>(
@@ -135,6 +194,7 @@ pub mod v3 {
                 map.serialize_entry("name", &self.name)?;
                 crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -148,6 +208,7 @@ pub mod v3 {
                     name: object.field("name")?,
                     node_id: object.field("nodeId")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -165,11 +226,30 @@ pub mod v3 {
         pub struct Subordinates {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Subordinates {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Subordinates {
@@ -180,6 +260,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -189,7 +270,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -278,6 +362,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -287,6 +378,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -301,6 +393,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -311,6 +412,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -323,6 +425,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -342,12 +445,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -362,6 +473,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -371,6 +491,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -382,6 +503,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -417,6 +539,111 @@ pub mod v3 {
                     "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `humanresources.employee.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `description`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::serde_json::Value,
+                    /// `editable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub editable: ::std::option::Option<bool>,
+                    /// `elementType`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub element_type: ::serde_json::Value,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `multiple`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `requiredGroups`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required_groups: ::serde_json::Value,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `validationRules`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            description: object.soft("description"),
+                            editable: object.soft("editable"),
+                            element_type: object.soft("elementType"),
+                            filterable: object.soft("filterable"),
+                            multiple: object.soft("multiple"),
+                            name: object.soft("name"),
+                            required_groups: object.soft("requiredGroups"),
+                            sortable: object.soft("sortable"),
+                            title: object.soft("title"),
+                            type_: object.soft("type"),
+                            validation_rules: object.soft("validationRules"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("description", &self.description)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `humanresources.employee.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
@@ -424,7 +651,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -452,7 +679,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -488,14 +715,119 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `humanresources.employee.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `description`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::serde_json::Value,
+                    /// `editable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub editable: ::std::option::Option<bool>,
+                    /// `elementType`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub element_type: ::serde_json::Value,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `multiple`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `requiredGroups`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required_groups: ::serde_json::Value,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `validationRules`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            description: object.soft("description"),
+                            editable: object.soft("editable"),
+                            element_type: object.soft("elementType"),
+                            filterable: object.soft("filterable"),
+                            multiple: object.soft("multiple"),
+                            name: object.soft("name"),
+                            required_groups: object.soft("requiredGroups"),
+                            sortable: object.soft("sortable"),
+                            title: object.soft("title"),
+                            type_: object.soft("type"),
+                            validation_rules: object.soft("validationRules"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("description", &self.description)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `humanresources.employee.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -660,6 +992,10 @@ pub mod v3 {
             pub struct Output {
                 /// `employees`: `array`, optional.
                 pub employees: ::std::vec::Vec<OutputEmployees>,
+                /// `total`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub total: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -672,9 +1008,10 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["employees"], &[])?;
+                    object.fits(&["employees", "total"], &[])?;
                     ::std::result::Result::Ok(Self {
                         employees: object.field("employees")?,
+                        total: object.soft("total"),
                         extra: object.rest()?,
                     })
                 }
@@ -687,6 +1024,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("employees", &self.employees)?;
+                    crate::support::opt_entry(&mut map, "total", &self.total)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -737,14 +1075,140 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items.departments` of `humanresources.employee.search`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemsDepartments {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemsDepartments {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsDepartments {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.items` of `humanresources.employee.search`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `userId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `workPosition`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `departments`: `object[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub departments: ::std::vec::Vec<OutputItemsDepartments>,
+                /// `teams`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub teams: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft("userId"),
+                        name: object.soft("name"),
+                        work_position: object.soft("workPosition"),
+                        avatar: object.soft("avatar"),
+                        url: object.soft("url"),
+                        departments: object.soft("departments"),
+                        teams: object.soft("teams"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    map.serialize_entry("teams", &self.teams)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `humanresources.employee.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -947,23 +1411,24 @@ pub mod v3 {
             /// `createChat`: `boolean`, optional.
             pub create_chat: ::std::option::Option<bool>,
             /// `bindingChatIds`: `array`, optional.
-            pub binding_chat_ids: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub binding_chat_ids: ::std::option::Option<::serde_json::Value>,
             /// `createChannel`: `boolean`, optional.
             pub create_channel: ::std::option::Option<bool>,
             /// `bindingChannelIds`: `array`, optional.
-            pub binding_channel_ids: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub binding_channel_ids: ::std::option::Option<::serde_json::Value>,
             /// `createCollab`: `boolean`, optional.
             pub create_collab: ::std::option::Option<bool>,
             /// `bindingCollabIds`: `array`, optional.
-            pub binding_collab_ids: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub binding_collab_ids: ::std::option::Option<::serde_json::Value>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<add::Settings>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `type`, `name`, `parentId`.
@@ -987,6 +1452,7 @@ pub mod v3 {
                     create_collab: ::std::default::Default::default(),
                     binding_collab_ids: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -1032,13 +1498,9 @@ pub mod v3 {
             /// Sets `bindingChatIds`.
             pub fn binding_chat_ids(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.binding_chat_ids = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.binding_chat_ids = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `createChannel`.
@@ -1052,13 +1514,9 @@ pub mod v3 {
             /// Sets `bindingChannelIds`.
             pub fn binding_channel_ids(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.binding_channel_ids = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.binding_channel_ids = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `createCollab`.
@@ -1072,13 +1530,9 @@ pub mod v3 {
             /// Sets `bindingCollabIds`.
             pub fn binding_collab_ids(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.binding_collab_ids = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.binding_collab_ids = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `settings`.
@@ -1087,6 +1541,15 @@ pub mod v3 {
                 value: impl ::std::convert::Into<add::Settings>,
             ) -> Self {
                 self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1135,6 +1598,7 @@ pub mod v3 {
                     &self.binding_collab_ids,
                 )?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1148,7 +1612,7 @@ pub mod v3 {
                     type_: object.field("type")?,
                     name: object.field("name")?,
                     parent_id: object.field("parentId")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     color_name: object.field("colorName")?,
                     user_ids: object.field("userIds")?,
                     move_users_to_node: object.field("moveUsersToNode")?,
@@ -1159,6 +1623,7 @@ pub mod v3 {
                     create_collab: object.field("createCollab")?,
                     binding_collab_ids: object.field("bindingCollabIds")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1178,6 +1643,13 @@ pub mod v3 {
             pub id: i64,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Children {
             /// The call with its required parameters: `id`.
@@ -1185,6 +1657,7 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -1199,6 +1672,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Children {
             fn serialize<S: ::serde::Serializer>(
@@ -1209,6 +1691,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1221,6 +1704,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1235,11 +1719,30 @@ pub mod v3 {
         /// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`count::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Count {}
+        pub struct Count {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Count {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Count {
@@ -1248,7 +1751,9 @@ pub mod v3 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1256,8 +1761,8 @@ pub mod v3 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1282,6 +1787,13 @@ pub mod v3 {
             ///
             /// Values: `blue`, `green`, `cyan`, `orange`, `purple`, `pink`.
             pub color_name: ::std::option::Option<edit::ColorName>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Edit {
             /// The call with its required parameters: `id`.
@@ -1291,6 +1803,7 @@ pub mod v3 {
                     name: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
                     color_name: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -1317,6 +1830,15 @@ pub mod v3 {
                 self.color_name = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Edit {
             fn serialize<S: ::serde::Serializer>(
@@ -1329,6 +1851,7 @@ pub mod v3 {
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1340,9 +1863,10 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
-                    name: object.field("name")?,
-                    description: object.field("description")?,
+                    name: object.exact_str("name")?,
+                    description: object.exact_str("description")?,
                     color_name: object.field("colorName")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1362,6 +1886,13 @@ pub mod v3 {
             pub id: i64,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -1369,6 +1900,7 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -1383,6 +1915,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -1393,6 +1934,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1405,6 +1947,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1428,6 +1971,13 @@ pub mod v3 {
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `type`.
@@ -1436,6 +1986,7 @@ pub mod v3 {
                     type_: type_.into(),
                     select: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -1458,6 +2009,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -1469,6 +2029,7 @@ pub mod v3 {
                 map.serialize_entry("type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1482,6 +2043,7 @@ pub mod v3 {
                     type_: object.field("type")?,
                     select: object.field("select")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1501,6 +2063,13 @@ pub mod v3 {
             pub id: i64,
             /// `parentId`: `integer`, required.
             pub parent_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Move {
             /// The call with its required parameters: `id`, `parentId`.
@@ -1511,7 +2080,17 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     parent_id: parent_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Move {
@@ -1523,6 +2102,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("parentId", &self.parent_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1535,6 +2115,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     parent_id: object.field("parentId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1560,6 +2141,13 @@ pub mod v3 {
             pub parent_id: ::std::option::Option<i64>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Search {
             /// The call with its required parameters: `type`, `name`.
@@ -1572,6 +2160,7 @@ pub mod v3 {
                     name: name.into(),
                     parent_id: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `parentId`.
@@ -1587,6 +2176,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Search {
             fn serialize<S: ::serde::Serializer>(
@@ -1599,6 +2197,7 @@ pub mod v3 {
                 map.serialize_entry("name", &self.name)?;
                 crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1613,6 +2212,7 @@ pub mod v3 {
                     name: object.field("name")?,
                     parent_id: object.field("parentId")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1686,28 +2286,23 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct UserIds {
                 /// `MEMBER_HEAD`: `array`, optional.
-                pub member_head: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub member_head: ::std::option::Option<::serde_json::Value>,
                 /// `MEMBER_DEPUTY_HEAD`: `array`, optional.
-                pub member_deputy_head: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub member_deputy_head: ::std::option::Option<::serde_json::Value>,
                 /// `MEMBER_EMPLOYEE`: `array`, optional.
-                pub member_employee: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub member_employee: ::std::option::Option<::serde_json::Value>,
                 /// `MEMBER_TEAM_HEAD`: `array`, optional.
-                pub member_team_head: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub member_team_head: ::std::option::Option<::serde_json::Value>,
                 /// `MEMBER_TEAM_DEPUTY_HEAD`: `array`, optional.
-                pub member_team_deputy_head: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub member_team_deputy_head: ::std::option::Option<::serde_json::Value>,
                 /// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
-                pub member_team_employee: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                pub member_team_employee: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl UserIds {
@@ -1720,78 +2315,68 @@ pub mod v3 {
                         member_team_head: ::std::default::Default::default(),
                         member_team_deputy_head: ::std::default::Default::default(),
                         member_team_employee: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `MEMBER_HEAD`.
                 pub fn member_head(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.member_head = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.member_head = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MEMBER_DEPUTY_HEAD`.
                 pub fn member_deputy_head(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.member_deputy_head = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.member_deputy_head = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MEMBER_EMPLOYEE`.
                 pub fn member_employee(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.member_employee = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.member_employee = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MEMBER_TEAM_HEAD`.
                 pub fn member_team_head(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.member_team_head = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.member_team_head = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
                 pub fn member_team_deputy_head(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.member_team_deputy_head = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
                 /// Sets `MEMBER_TEAM_EMPLOYEE`.
                 pub fn member_team_employee(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.member_team_employee = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1832,6 +2417,7 @@ pub mod v3 {
                         "MEMBER_TEAM_EMPLOYEE",
                         &self.member_team_employee,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1849,65 +2435,12 @@ pub mod v3 {
                         member_team_deputy_head: object
                             .field("MEMBER_TEAM_DEPUTY_HEAD")?,
                         member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(UserIds);
-            /// Allowed values of `params.settings.BUSINESS_PROC_AUTHORITY` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsBusinessProcAuthority {
-                /// `HEAD`
-                Head,
-                /// `DEPUTY_HEAD`
-                DeputyHead,
-                /// `ALL_DEPARTMENT_HEADS`
-                AllDepartmentHeads,
-                /// `EMPLOYEE`
-                Employee,
-                /// `TEAM_HEAD`
-                TeamHead,
-                /// `TEAM_DEPUTY`
-                TeamDeputy,
-                /// `TEAM_EMPLOYEE`
-                TeamEmployee,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                SettingsBusinessProcAuthority { Head = "HEAD", DeputyHead =
-                "DEPUTY_HEAD", AllDepartmentHeads = "ALL_DEPARTMENT_HEADS", Employee =
-                "EMPLOYEE", TeamHead = "TEAM_HEAD", TeamDeputy = "TEAM_DEPUTY",
-                TeamEmployee = "TEAM_EMPLOYEE" }
-            );
-            /// Allowed values of `params.settings.REPORTS_AUTHORITY` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsReportsAuthority {
-                /// `HEAD`
-                Head,
-                /// `DEPUTY_HEAD`
-                DeputyHead,
-                /// `ALL_DEPARTMENT_HEADS`
-                AllDepartmentHeads,
-                /// `EMPLOYEE`
-                Employee,
-                /// `TEAM_HEAD`
-                TeamHead,
-                /// `TEAM_DEPUTY`
-                TeamDeputy,
-                /// `TEAM_EMPLOYEE`
-                TeamEmployee,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                SettingsReportsAuthority { Head = "HEAD", DeputyHead = "DEPUTY_HEAD",
-                AllDepartmentHeads = "ALL_DEPARTMENT_HEADS", Employee = "EMPLOYEE",
-                TeamHead = "TEAM_HEAD", TeamDeputy = "TEAM_DEPUTY", TeamEmployee =
-                "TEAM_EMPLOYEE" }
-            );
             /// The object `params.settings` of `humanresources.node.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
@@ -1917,14 +2450,17 @@ pub mod v3 {
                 /// `BUSINESS_PROC_AUTHORITY`: `array`, optional.
                 ///
                 /// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
-                pub business_proc_authority: ::std::option::Option<
-                    ::std::vec::Vec<SettingsBusinessProcAuthority>,
-                >,
+                pub business_proc_authority: ::std::option::Option<::serde_json::Value>,
                 /// `REPORTS_AUTHORITY`: `array`, optional.
                 ///
                 /// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
-                pub reports_authority: ::std::option::Option<
-                    ::std::vec::Vec<SettingsReportsAuthority>,
+                pub reports_authority: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl Settings {
@@ -1933,30 +2469,34 @@ pub mod v3 {
                     Self {
                         business_proc_authority: ::std::default::Default::default(),
                         reports_authority: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `BUSINESS_PROC_AUTHORITY`.
                 pub fn business_proc_authority(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<SettingsBusinessProcAuthority>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.business_proc_authority = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
                 /// Sets `REPORTS_AUTHORITY`.
                 pub fn reports_authority(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<SettingsReportsAuthority>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.reports_authority = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.reports_authority = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1977,6 +2517,7 @@ pub mod v3 {
                         "REPORTS_AUTHORITY",
                         &self.reports_authority,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1990,11 +2531,86 @@ pub mod v3 {
                         business_proc_authority: object
                             .field("BUSINESS_PROC_AUTHORITY")?,
                         reports_authority: object.field("REPORTS_AUTHORITY")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Settings);
+            /// The object `result.members` of `humanresources.node.add`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputMembers {
+                /// `userId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `workPosition`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `role`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputMembers {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft("userId"),
+                        name: object.soft("name"),
+                        work_position: object.soft("workPosition"),
+                        role: object.soft("role"),
+                        avatar: object.soft("avatar"),
+                        url: object.soft("url"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputMembers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `humanresources.node.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
@@ -2025,8 +2641,8 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `members`: `array`, optional.
-                pub members: ::std::vec::Vec<::serde_json::Value>,
+                /// `members`: `object[]`, optional.
+                pub members: ::std::vec::Vec<OutputMembers>,
                 /// `userId`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
                 /// `workPosition`: `string`, optional.
@@ -2176,14 +2792,132 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items` of `humanresources.node.children`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `structureId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub structure_id: ::std::option::Option<i64>,
+                /// `parentId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::std::option::Option<i64>,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `accessCode`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub access_code: ::std::option::Option<::std::string::String>,
+                /// `userCount`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_count: ::std::option::Option<i64>,
+                /// `colorName`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color_name: ::serde_json::Value,
+                /// `xmlId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub xml_id: ::serde_json::Value,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        type_: object.soft("type"),
+                        structure_id: object.soft("structureId"),
+                        parent_id: object.soft("parentId"),
+                        description: object.soft("description"),
+                        access_code: object.soft("accessCode"),
+                        user_count: object.soft("userCount"),
+                        color_name: object.soft("colorName"),
+                        xml_id: object.soft("xmlId"),
+                        created_at: object.soft("createdAt"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `humanresources.node.children`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2245,13 +2979,18 @@ pub mod v3 {
                 /// `createDefault`: `boolean`, optional.
                 pub create_default: ::std::option::Option<bool>,
                 /// `ids`: `array`, optional.
-                pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub ids: ::std::option::Option<::serde_json::Value>,
                 /// `removeIds`: `array`, optional.
-                pub remove_ids: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub remove_ids: ::std::option::Option<::serde_json::Value>,
                 /// `withChildren`: `boolean`, optional.
                 pub with_children: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Edit {
                 /// The call with its required parameters: `nodeId`, `communicationType`.
@@ -2268,6 +3007,7 @@ pub mod v3 {
                         ids: ::std::default::Default::default(),
                         remove_ids: ::std::default::Default::default(),
                         with_children: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `createDefault`.
@@ -2281,25 +3021,17 @@ pub mod v3 {
                 /// Sets `ids`.
                 pub fn ids(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.ids = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.ids = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `removeIds`.
                 pub fn remove_ids(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.remove_ids = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.remove_ids = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `withChildren`.
@@ -2308,6 +3040,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.with_children = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -2332,6 +3073,7 @@ pub mod v3 {
                         "withChildren",
                         &self.with_children,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2348,6 +3090,7 @@ pub mod v3 {
                         ids: object.field("ids")?,
                         remove_ids: object.field("removeIds")?,
                         with_children: object.field("withChildren")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2365,11 +3108,30 @@ pub mod v3 {
             pub struct List {
                 /// `id`: `integer`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `id`.
                 pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -2380,6 +3142,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2389,7 +3152,10 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -3201,6 +3967,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3210,6 +3983,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3224,6 +3998,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -3234,6 +4017,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3246,6 +4030,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3265,12 +4050,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3285,6 +4078,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -3294,6 +4096,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3305,6 +4108,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3344,6 +4148,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `humanresources.node.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `humanresources.node.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
@@ -3351,7 +4208,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3379,7 +4236,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -3419,14 +4276,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `humanresources.node.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `humanresources.node.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3507,6 +4433,204 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item.members` of `humanresources.node.get`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemMembers {
+                /// `userId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `workPosition`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `role`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemMembers {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft("userId"),
+                        name: object.soft("name"),
+                        work_position: object.soft("workPosition"),
+                        role: object.soft("role"),
+                        avatar: object.soft("avatar"),
+                        url: object.soft("url"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemMembers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.item` of `humanresources.node.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `structureId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub structure_id: ::std::option::Option<i64>,
+                /// `parentId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::serde_json::Value,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `accessCode`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub access_code: ::std::option::Option<::std::string::String>,
+                /// `userCount`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_count: ::std::option::Option<i64>,
+                /// `colorName`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color_name: ::serde_json::Value,
+                /// `xmlId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub xml_id: ::serde_json::Value,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// `members`: `object[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub members: ::std::vec::Vec<OutputItemMembers>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        type_: object.soft("type"),
+                        structure_id: object.soft("structureId"),
+                        parent_id: object.soft("parentId"),
+                        description: object.soft("description"),
+                        access_code: object.soft("accessCode"),
+                        user_count: object.soft("userCount"),
+                        color_name: object.soft("colorName"),
+                        xml_id: object.soft("xmlId"),
+                        created_at: object.soft("createdAt"),
+                        updated_at: object.soft("updatedAt"),
+                        members: object.soft("members"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    map.serialize_entry("members", &self.members)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `humanresources.node.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -3514,7 +4638,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3541,7 +4665,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3605,14 +4729,132 @@ pub mod v3 {
                 Unknown(::std::string::String),
             }
             string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
+            /// The object `result.items` of `humanresources.node.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `structureId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub structure_id: ::std::option::Option<i64>,
+                /// `parentId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::std::option::Option<i64>,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `accessCode`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub access_code: ::std::option::Option<::std::string::String>,
+                /// `userCount`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_count: ::std::option::Option<i64>,
+                /// `colorName`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color_name: ::serde_json::Value,
+                /// `xmlId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        type_: object.soft("type"),
+                        structure_id: object.soft("structureId"),
+                        parent_id: object.soft("parentId"),
+                        description: object.soft("description"),
+                        access_code: object.soft("accessCode"),
+                        user_count: object.soft("userCount"),
+                        color_name: object.soft("colorName"),
+                        xml_id: object.soft("xmlId"),
+                        created_at: object.soft("createdAt"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `humanresources.node.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3668,29 +4910,41 @@ pub mod v3 {
                 /// `nodeId`: `integer`, required.
                 pub node_id: i64,
                 /// `userIds`: `array`, required.
-                pub user_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub user_ids: ::serde_json::Value,
                 /// `role`: `string`, required.
                 ///
                 /// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
                 pub role: add::Role,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `nodeId`, `userIds`, `role`.
                 pub fn new(
                     node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    user_ids: impl ::std::convert::Into<::serde_json::Value>,
                     role: impl ::std::convert::Into<add::Role>,
                 ) -> Self {
                     Self {
                         node_id: node_id.into(),
-                        user_ids: user_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        user_ids: user_ids.into(),
                         role: role.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Add {
@@ -3703,6 +4957,7 @@ pub mod v3 {
                     map.serialize_entry("nodeId", &self.node_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
                     map.serialize_entry("role", &self.role)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3716,6 +4971,7 @@ pub mod v3 {
                         node_id: object.field("nodeId")?,
                         user_ids: object.field("userIds")?,
                         role: object.field("role")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3734,27 +4990,30 @@ pub mod v3 {
                 /// `nodeId`: `integer`, required.
                 pub node_id: i64,
                 /// `userIds`: `array`, required.
-                pub user_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub user_ids: ::serde_json::Value,
                 /// `role`: `string`, optional.
                 ///
                 /// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
                 pub role: ::std::option::Option<move_::Role>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Move {
                 /// The call with its required parameters: `nodeId`, `userIds`.
                 pub fn new(
                     node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    user_ids: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     Self {
                         node_id: node_id.into(),
-                        user_ids: user_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        user_ids: user_ids.into(),
                         role: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `role`.
@@ -3763,6 +5022,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<move_::Role>,
                 ) -> Self {
                     self.role = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -3776,6 +5044,7 @@ pub mod v3 {
                     map.serialize_entry("nodeId", &self.node_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
                     crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3789,6 +5058,7 @@ pub mod v3 {
                         node_id: object.field("nodeId")?,
                         user_ids: object.field("userIds")?,
                         role: object.field("role")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3807,23 +5077,35 @@ pub mod v3 {
                 /// `nodeId`: `integer`, required.
                 pub node_id: i64,
                 /// `userIds`: `array`, required.
-                pub user_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub user_ids: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Remove {
                 /// The call with its required parameters: `nodeId`, `userIds`.
                 pub fn new(
                     node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    user_ids: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     Self {
                         node_id: node_id.into(),
-                        user_ids: user_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        user_ids: user_ids.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Remove {
@@ -3835,6 +5117,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("nodeId", &self.node_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3847,6 +5130,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         user_ids: object.field("userIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3866,6 +5150,13 @@ pub mod v3 {
                 pub node_id: i64,
                 /// `userIds`: `object`, required.
                 pub user_ids: set::UserIds,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `nodeId`, `userIds`.
@@ -3876,7 +5167,17 @@ pub mod v3 {
                     Self {
                         node_id: node_id.into(),
                         user_ids: user_ids.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -3888,6 +5189,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("nodeId", &self.node_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3900,6 +5202,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         user_ids: object.field("userIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4019,6 +5322,13 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `name`.
@@ -4028,6 +5338,7 @@ pub mod v3 {
                         Self {
                             name: name.into(),
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -4042,6 +5353,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Get {
                     fn serialize<S: ::serde::Serializer>(
@@ -4053,6 +5373,7 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("name", &self.name)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -4065,6 +5386,7 @@ pub mod v3 {
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -4084,12 +5406,20 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -4104,6 +5434,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -4114,6 +5453,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -4125,6 +5465,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -4161,6 +5502,59 @@ pub mod v3 {
                         "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.item` of `humanresources.node.member.field.get`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItem {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItem {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `humanresources.node.member.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
@@ -4168,7 +5562,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::serde_json::Value,
+                        pub item: ::std::option::Option<OutputItem>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -4196,7 +5590,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("item", &self.item)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -4232,14 +5626,93 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.items` of `humanresources.node.member.field.list`: `object[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItems {
+                        /// `description`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub description: ::serde_json::Value,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItems {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                description: object.soft("description"),
+                                filterable: object.soft("filterable"),
+                                name: object.soft("name"),
+                                sortable: object.soft("sortable"),
+                                title: object.soft("title"),
+                                type_: object.soft("type"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("description", &self.description)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `humanresources.node.member.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `array`, optional.
-                        pub items: ::std::vec::Vec<::serde_json::Value>,
+                        /// `items`: `object[]`, optional.
+                        pub items: ::std::vec::Vec<OutputItems>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -4408,6 +5881,53 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.failed` of `humanresources.node.member.remove`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputFailed {
+                    /// `userId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub user_id: ::std::option::Option<i64>,
+                    /// `reason`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub reason: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputFailed {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            user_id: object.soft("userId"),
+                            reason: object.soft("reason"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputFailed {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        crate::support::opt_entry(&mut map, "reason", &self.reason)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `humanresources.node.member.remove`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
@@ -4416,8 +5936,8 @@ pub mod v3 {
                 pub struct Output {
                     /// `removed`: `array`, optional.
                     pub removed: ::std::vec::Vec<::serde_json::Value>,
-                    /// `failed`: `array`, optional.
-                    pub failed: ::std::vec::Vec<::serde_json::Value>,
+                    /// `failed`: `object[]`, optional.
+                    pub failed: ::std::vec::Vec<OutputFailed>,
                     /// `userId`: `integer`, optional.
                     pub user_id: ::std::option::Option<i64>,
                     /// `reason`: `string`, optional.
@@ -4506,28 +6026,25 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct UserIds {
                     /// `MEMBER_HEAD`: `array`, optional.
-                    pub member_head: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub member_head: ::std::option::Option<::serde_json::Value>,
                     /// `MEMBER_DEPUTY_HEAD`: `array`, optional.
-                    pub member_deputy_head: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub member_deputy_head: ::std::option::Option<::serde_json::Value>,
                     /// `MEMBER_EMPLOYEE`: `array`, optional.
-                    pub member_employee: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub member_employee: ::std::option::Option<::serde_json::Value>,
                     /// `MEMBER_TEAM_HEAD`: `array`, optional.
-                    pub member_team_head: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub member_team_head: ::std::option::Option<::serde_json::Value>,
                     /// `MEMBER_TEAM_DEPUTY_HEAD`: `array`, optional.
                     pub member_team_deputy_head: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::serde_json::Value,
                     >,
                     /// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
-                    pub member_team_employee: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                    pub member_team_employee: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
                     >,
                 }
                 impl UserIds {
@@ -4540,78 +6057,72 @@ pub mod v3 {
                             member_team_head: ::std::default::Default::default(),
                             member_team_deputy_head: ::std::default::Default::default(),
                             member_team_employee: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `MEMBER_HEAD`.
                     pub fn member_head(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.member_head = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.member_head = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `MEMBER_DEPUTY_HEAD`.
                     pub fn member_deputy_head(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.member_deputy_head = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
+                            value.into(),
                         );
                         self
                     }
                     /// Sets `MEMBER_EMPLOYEE`.
                     pub fn member_employee(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.member_employee = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.member_employee = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `MEMBER_TEAM_HEAD`.
                     pub fn member_team_head(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.member_team_head = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
+                            value.into(),
                         );
                         self
                     }
                     /// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
                     pub fn member_team_deputy_head(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.member_team_deputy_head = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
+                            value.into(),
                         );
                         self
                     }
                     /// Sets `MEMBER_TEAM_EMPLOYEE`.
                     pub fn member_team_employee(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.member_team_employee = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
+                            value.into(),
                         );
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -4653,6 +6164,7 @@ pub mod v3 {
                             "MEMBER_TEAM_EMPLOYEE",
                             &self.member_team_employee,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -4670,6 +6182,7 @@ pub mod v3 {
                             member_team_deputy_head: object
                                 .field("MEMBER_TEAM_DEPUTY_HEAD")?,
                             member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -4910,14 +6423,132 @@ pub mod v3 {
                 Unknown(::std::string::String),
             }
             string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
+            /// The object `result.items` of `humanresources.node.search`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `structureId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub structure_id: ::std::option::Option<i64>,
+                /// `parentId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::std::option::Option<i64>,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `accessCode`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub access_code: ::std::option::Option<::std::string::String>,
+                /// `userCount`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_count: ::std::option::Option<i64>,
+                /// `colorName`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color_name: ::serde_json::Value,
+                /// `xmlId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub xml_id: ::serde_json::Value,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        type_: object.soft("type"),
+                        structure_id: object.soft("structureId"),
+                        parent_id: object.soft("parentId"),
+                        description: object.soft("description"),
+                        access_code: object.soft("accessCode"),
+                        user_count: object.soft("userCount"),
+                        color_name: object.soft("colorName"),
+                        xml_id: object.soft("xmlId"),
+                        created_at: object.soft("createdAt"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `humanresources.node.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.

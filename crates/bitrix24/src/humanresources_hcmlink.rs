@@ -19,11 +19,30 @@ pub mod humanresources {
             pub struct Add {
                 /// `fields`: `object`, required.
                 pub fields: add::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `fields`.
                 pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                    Self { fields: fields.into() }
+                    Self {
+                        fields: fields.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Add {
@@ -34,6 +53,7 @@ pub mod humanresources {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -45,6 +65,7 @@ pub mod humanresources {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -62,11 +83,30 @@ pub mod humanresources {
             pub struct Delete {
                 /// `id`: `integer`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `id`.
                 pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -77,6 +117,7 @@ pub mod humanresources {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -86,7 +127,10 @@ pub mod humanresources {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -107,6 +151,13 @@ pub mod humanresources {
                 pub offset: ::std::option::Option<i64>,
                 /// `userId`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -115,6 +166,7 @@ pub mod humanresources {
                         limit: ::std::default::Default::default(),
                         offset: ::std::default::Default::default(),
                         user_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `limit`.
@@ -132,6 +184,15 @@ pub mod humanresources {
                     self.user_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -143,6 +204,7 @@ pub mod humanresources {
                     crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                     crate::support::opt_entry(&mut map, "offset", &self.offset)?;
                     crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -156,6 +218,7 @@ pub mod humanresources {
                         limit: object.field("limit")?,
                         offset: object.field("offset")?,
                         user_id: object.field("userId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -175,6 +238,13 @@ pub mod humanresources {
                 pub id: i64,
                 /// `fields`: `object`, required.
                 pub fields: update::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `id`, `fields`.
@@ -185,7 +255,17 @@ pub mod humanresources {
                     Self {
                         id: id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -197,6 +277,7 @@ pub mod humanresources {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -209,6 +290,7 @@ pub mod humanresources {
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -316,6 +398,13 @@ pub mod humanresources {
                     pub entity_type: ::std::option::Option<FieldsFieldsEntityType>,
                     /// `ttl`: `integer`, optional.
                     pub ttl: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsFields {
                     /// The object with its required parameters: `field`, `title`.
@@ -329,6 +418,7 @@ pub mod humanresources {
                             type_: ::std::default::Default::default(),
                             entity_type: ::std::default::Default::default(),
                             ttl: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `type`.
@@ -352,6 +442,15 @@ pub mod humanresources {
                         self.ttl = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FieldsFields {
                     fn serialize<S: ::serde::Serializer>(
@@ -370,6 +469,7 @@ pub mod humanresources {
                             &self.entity_type,
                         )?;
                         crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -385,6 +485,7 @@ pub mod humanresources {
                             type_: object.field("type")?,
                             entity_type: object.field("entityType")?,
                             ttl: object.field("ttl")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -406,6 +507,13 @@ pub mod humanresources {
                     pub data: ::std::option::Option<::serde_json::Value>,
                     /// `fields`: `array`, required.
                     pub fields: ::std::vec::Vec<FieldsFields>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
@@ -426,6 +534,7 @@ pub mod humanresources {
                                 .into_iter()
                                 .map(::std::convert::Into::into)
                                 .collect(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `data`.
@@ -434,6 +543,15 @@ pub mod humanresources {
                         value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.data = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -450,6 +568,7 @@ pub mod humanresources {
                         map.serialize_entry("title", &self.title)?;
                         crate::support::opt_entry(&mut map, "data", &self.data)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -465,6 +584,7 @@ pub mod humanresources {
                             title: object.field("title")?,
                             data: object.field("data")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -828,6 +948,13 @@ pub mod humanresources {
                     pub entity_type: ::std::option::Option<FieldsFieldsEntityType>,
                     /// `ttl`: `integer`, optional.
                     pub ttl: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsFields {
                     /// The object with its required parameters: `field`, `title`.
@@ -841,6 +968,7 @@ pub mod humanresources {
                             type_: ::std::default::Default::default(),
                             entity_type: ::std::default::Default::default(),
                             ttl: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `type`.
@@ -864,6 +992,15 @@ pub mod humanresources {
                         self.ttl = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FieldsFields {
                     fn serialize<S: ::serde::Serializer>(
@@ -882,6 +1019,7 @@ pub mod humanresources {
                             &self.entity_type,
                         )?;
                         crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -897,6 +1035,7 @@ pub mod humanresources {
                             type_: object.field("type")?,
                             entity_type: object.field("entityType")?,
                             ttl: object.field("ttl")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -918,6 +1057,13 @@ pub mod humanresources {
                     pub data: ::std::option::Option<::serde_json::Value>,
                     /// `fields`: `array`, required.
                     pub fields: ::std::vec::Vec<FieldsFields>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
@@ -938,6 +1084,7 @@ pub mod humanresources {
                                 .into_iter()
                                 .map(::std::convert::Into::into)
                                 .collect(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `data`.
@@ -946,6 +1093,15 @@ pub mod humanresources {
                         value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.data = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -962,6 +1118,7 @@ pub mod humanresources {
                         map.serialize_entry("title", &self.title)?;
                         crate::support::opt_entry(&mut map, "data", &self.data)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -977,6 +1134,7 @@ pub mod humanresources {
                             title: object.field("title")?,
                             data: object.field("data")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1008,6 +1166,13 @@ pub mod humanresources {
                     pub limit: ::std::option::Option<i64>,
                     /// `offset`: `integer`, optional.
                     pub offset: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
@@ -1015,6 +1180,7 @@ pub mod humanresources {
                         Self {
                             limit: ::std::default::Default::default(),
                             offset: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `limit`.
@@ -1033,6 +1199,15 @@ pub mod humanresources {
                         self.offset = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -1044,6 +1219,7 @@ pub mod humanresources {
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                         crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1056,6 +1232,7 @@ pub mod humanresources {
                         ::std::result::Result::Ok(Self {
                             limit: object.field("limit")?,
                             offset: object.field("offset")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1193,6 +1370,13 @@ pub mod humanresources {
                 pub offset: ::std::option::Option<i64>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `company`.
@@ -1204,6 +1388,7 @@ pub mod humanresources {
                         limit: ::std::default::Default::default(),
                         offset: ::std::default::Default::default(),
                         updated_at: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `limit`.
@@ -1224,6 +1409,15 @@ pub mod humanresources {
                     self.updated_at = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -1236,6 +1430,7 @@ pub mod humanresources {
                     crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                     crate::support::opt_entry(&mut map, "offset", &self.offset)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1249,7 +1444,8 @@ pub mod humanresources {
                         company: object.field("company")?,
                         limit: object.field("limit")?,
                         offset: object.field("offset")?,
-                        updated_at: object.field("updatedAt")?,
+                        updated_at: object.exact_str("updatedAt")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1271,6 +1467,13 @@ pub mod humanresources {
                 pub data: ::std::vec::Vec<set::DataParam>,
                 /// `job`: `object`, optional.
                 pub job: ::std::option::Option<set::Job>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `company`, `data`.
@@ -1284,6 +1487,7 @@ pub mod humanresources {
                         company: company.into(),
                         data: data.into_iter().map(::std::convert::Into::into).collect(),
                         job: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `job`.
@@ -1292,6 +1496,15 @@ pub mod humanresources {
                     value: impl ::std::convert::Into<set::Job>,
                 ) -> Self {
                     self.job = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1305,6 +1518,7 @@ pub mod humanresources {
                     map.serialize_entry("company", &self.company)?;
                     map.serialize_entry("data", &self.data)?;
                     crate::support::opt_entry(&mut map, "job", &self.job)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1318,6 +1532,7 @@ pub mod humanresources {
                         company: object.field("company")?,
                         data: object.field("data")?,
                         job: object.field("job")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1536,6 +1751,13 @@ pub mod humanresources {
                     pub last_name: ::std::option::Option<::std::string::String>,
                     /// `patronymicName`: `string`, optional.
                     pub patronymic_name: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl DataParamData {
                     /// The object; every parameter is optional.
@@ -1544,6 +1766,7 @@ pub mod humanresources {
                             first_name: ::std::default::Default::default(),
                             last_name: ::std::default::Default::default(),
                             patronymic_name: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `firstName`.
@@ -1570,6 +1793,15 @@ pub mod humanresources {
                         self.patronymic_name = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for DataParamData {
                     fn serialize<S: ::serde::Serializer>(
@@ -1594,6 +1826,7 @@ pub mod humanresources {
                             "patronymicName",
                             &self.patronymic_name,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1604,9 +1837,10 @@ pub mod humanresources {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            first_name: object.field("firstName")?,
-                            last_name: object.field("lastName")?,
-                            patronymic_name: object.field("patronymicName")?,
+                            first_name: object.exact_str("firstName")?,
+                            last_name: object.exact_str("lastName")?,
+                            patronymic_name: object.exact_str("patronymicName")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1626,6 +1860,13 @@ pub mod humanresources {
                     pub user_id: ::std::option::Option<i64>,
                     /// `data`: `object`, required.
                     pub data: DataParamData,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl DataParam {
                     /// The object with its required parameters: `employee`, `person`, `data`.
@@ -1639,6 +1880,7 @@ pub mod humanresources {
                             person: person.into(),
                             user_id: ::std::default::Default::default(),
                             data: data.into(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `userId`.
@@ -1647,6 +1889,15 @@ pub mod humanresources {
                         value: impl ::std::convert::Into<i64>,
                     ) -> Self {
                         self.user_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1662,6 +1913,7 @@ pub mod humanresources {
                         map.serialize_entry("person", &self.person)?;
                         crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
                         map.serialize_entry("data", &self.data)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1676,6 +1928,7 @@ pub mod humanresources {
                             person: object.field("person")?,
                             user_id: object.field("userId")?,
                             data: object.field("data")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1714,6 +1967,13 @@ pub mod humanresources {
                     pub sent: ::std::option::Option<i64>,
                     /// `data`: `object`, optional.
                     pub data: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl JobFields {
                     /// The object with its required parameters: `status`.
@@ -1725,6 +1985,7 @@ pub mod humanresources {
                             total: ::std::default::Default::default(),
                             sent: ::std::default::Default::default(),
                             data: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `total`.
@@ -1751,6 +2012,15 @@ pub mod humanresources {
                         self.data = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for JobFields {
                     fn serialize<S: ::serde::Serializer>(
@@ -1764,6 +2034,7 @@ pub mod humanresources {
                         crate::support::opt_entry(&mut map, "total", &self.total)?;
                         crate::support::opt_entry(&mut map, "sent", &self.sent)?;
                         crate::support::opt_entry(&mut map, "data", &self.data)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1778,6 +2049,7 @@ pub mod humanresources {
                             total: object.field("total")?,
                             sent: object.field("sent")?,
                             data: object.field("data")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1793,6 +2065,13 @@ pub mod humanresources {
                     pub id: i64,
                     /// `fields`: `object`, required.
                     pub fields: JobFields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Job {
                     /// The object with its required parameters: `id`, `fields`.
@@ -1803,7 +2082,17 @@ pub mod humanresources {
                         Self {
                             id: id.into(),
                             fields: fields.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Job {
@@ -1816,6 +2105,7 @@ pub mod humanresources {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1828,6 +2118,7 @@ pub mod humanresources {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1921,6 +2212,13 @@ pub mod humanresources {
                     pub data: ::std::vec::Vec<set::DataParam>,
                     /// `job`: `object`, optional.
                     pub job: ::std::option::Option<set::Job>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Set {
                     /// The call with its required parameters: `company`, `data`.
@@ -1937,6 +2235,7 @@ pub mod humanresources {
                                 .map(::std::convert::Into::into)
                                 .collect(),
                             job: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `job`.
@@ -1945,6 +2244,15 @@ pub mod humanresources {
                         value: impl ::std::convert::Into<set::Job>,
                     ) -> Self {
                         self.job = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1959,6 +2267,7 @@ pub mod humanresources {
                         map.serialize_entry("company", &self.company)?;
                         map.serialize_entry("data", &self.data)?;
                         crate::support::opt_entry(&mut map, "job", &self.job)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1972,6 +2281,7 @@ pub mod humanresources {
                             company: object.field("company")?,
                             data: object.field("data")?,
                             job: object.field("job")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2013,6 +2323,13 @@ pub mod humanresources {
                         pub employee: ::std::string::String,
                         /// `value`: `string`, required.
                         pub value: ::std::string::String,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl DataParam {
                         /// The object with its required parameters: `field`, `employee`, `value`.
@@ -2025,7 +2342,17 @@ pub mod humanresources {
                                 field: field.into(),
                                 employee: employee.into(),
                                 value: value.into(),
+                                extra: ::std::default::Default::default(),
                             }
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
                         }
                     }
                     impl ::serde::Serialize for DataParam {
@@ -2039,6 +2366,7 @@ pub mod humanresources {
                             map.serialize_entry("field", &self.field)?;
                             map.serialize_entry("employee", &self.employee)?;
                             map.serialize_entry("value", &self.value)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -2052,6 +2380,7 @@ pub mod humanresources {
                                 field: object.field("field")?,
                                 employee: object.field("employee")?,
                                 value: object.field("value")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -2090,6 +2419,13 @@ pub mod humanresources {
                         pub sent: ::std::option::Option<i64>,
                         /// `data`: `object`, optional.
                         pub data: ::std::option::Option<::serde_json::Value>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl JobFields {
                         /// The object with its required parameters: `status`.
@@ -2101,6 +2437,7 @@ pub mod humanresources {
                                 total: ::std::default::Default::default(),
                                 sent: ::std::default::Default::default(),
                                 data: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `total`.
@@ -2127,6 +2464,15 @@ pub mod humanresources {
                             self.data = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for JobFields {
                         fn serialize<S: ::serde::Serializer>(
@@ -2140,6 +2486,7 @@ pub mod humanresources {
                             crate::support::opt_entry(&mut map, "total", &self.total)?;
                             crate::support::opt_entry(&mut map, "sent", &self.sent)?;
                             crate::support::opt_entry(&mut map, "data", &self.data)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -2154,6 +2501,7 @@ pub mod humanresources {
                                 total: object.field("total")?,
                                 sent: object.field("sent")?,
                                 data: object.field("data")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -2169,6 +2517,13 @@ pub mod humanresources {
                         pub id: i64,
                         /// `fields`: `object`, required.
                         pub fields: JobFields,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Job {
                         /// The object with its required parameters: `id`, `fields`.
@@ -2179,7 +2534,17 @@ pub mod humanresources {
                             Self {
                                 id: id.into(),
                                 fields: fields.into(),
+                                extra: ::std::default::Default::default(),
                             }
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
                         }
                     }
                     impl ::serde::Serialize for Job {
@@ -2192,6 +2557,7 @@ pub mod humanresources {
                                 .serialize_map(::std::option::Option::None)?;
                             map.serialize_entry("id", &self.id)?;
                             map.serialize_entry("fields", &self.fields)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -2204,6 +2570,7 @@ pub mod humanresources {
                             ::std::result::Result::Ok(Self {
                                 id: object.field("id")?,
                                 fields: object.field("fields")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -2294,6 +2661,13 @@ pub mod humanresources {
                 pub id: i64,
                 /// `fields`: `object`, required.
                 pub fields: update::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `id`, `fields`.
@@ -2304,7 +2678,17 @@ pub mod humanresources {
                     Self {
                         id: id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -2316,6 +2700,7 @@ pub mod humanresources {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2328,6 +2713,7 @@ pub mod humanresources {
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2347,11 +2733,30 @@ pub mod humanresources {
                 pub struct Get {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -2363,6 +2768,7 @@ pub mod humanresources {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2372,7 +2778,10 @@ pub mod humanresources {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -2504,6 +2913,13 @@ pub mod humanresources {
                     pub sent: ::std::option::Option<i64>,
                     /// `data`: `object`, optional.
                     pub data: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `status`.
@@ -2513,6 +2929,7 @@ pub mod humanresources {
                             total: ::std::default::Default::default(),
                             sent: ::std::default::Default::default(),
                             data: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `total`.
@@ -2539,6 +2956,15 @@ pub mod humanresources {
                         self.data = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Fields {
                     fn serialize<S: ::serde::Serializer>(
@@ -2552,6 +2978,7 @@ pub mod humanresources {
                         crate::support::opt_entry(&mut map, "total", &self.total)?;
                         crate::support::opt_entry(&mut map, "sent", &self.sent)?;
                         crate::support::opt_entry(&mut map, "data", &self.data)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2566,6 +2993,7 @@ pub mod humanresources {
                             total: object.field("total")?,
                             sent: object.field("sent")?,
                             data: object.field("data")?,
+                            extra: object.rest()?,
                         })
                     }
                 }

@@ -29,6 +29,10 @@ pub struct Notify {
     pub attach: ::std::option::Option<::serde_json::Value>,
     /// `CLIENT_ID`: `string`, optional.
     pub client_id: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Notify {
     /// The call with its required parameters: `USER_ID`, `MESSAGE`.
@@ -45,6 +49,7 @@ impl Notify {
             sub_tag: ::std::default::Default::default(),
             attach: ::std::default::Default::default(),
             client_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `TYPE`.
@@ -92,6 +97,15 @@ impl Notify {
         self.client_id = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Notify {
     fn serialize<S: ::serde::Serializer>(
@@ -108,6 +122,7 @@ impl ::serde::Serialize for Notify {
         crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
         crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
         crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -121,11 +136,12 @@ impl crate::support::FromValue for Notify {
             user_id: object.field("USER_ID")?,
             type_: object.field("TYPE")?,
             message: object.field("MESSAGE")?,
-            message_out: object.field("MESSAGE_OUT")?,
-            tag: object.field("TAG")?,
-            sub_tag: object.field("SUB_TAG")?,
+            message_out: object.exact_str("MESSAGE_OUT")?,
+            tag: object.exact_str("TAG")?,
+            sub_tag: object.exact_str("SUB_TAG")?,
             attach: object.field("ATTACH")?,
-            client_id: object.field("CLIENT_ID")?,
+            client_id: object.exact_str("CLIENT_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -144,7 +160,7 @@ pub mod chat {
     #[non_exhaustive]
     pub struct Add {
         /// `USERS`: `array`, optional.
-        pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub users: ::std::option::Option<::serde_json::Value>,
         /// `TYPE`: `string`, optional.
         pub type_: ::std::option::Option<::std::string::String>,
         /// `TITLE`: `string`, optional.
@@ -169,6 +185,13 @@ pub mod chat {
         ///
         /// Values: `copilot_assistant`.
         pub copilot_main_role: ::std::option::Option<add::CopilotMainRole>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
@@ -184,18 +207,15 @@ pub mod chat {
                 entity_type: ::std::default::Default::default(),
                 entity_id: ::std::default::Default::default(),
                 copilot_main_role: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USERS`.
         pub fn users(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.users = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.users = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `TYPE`.
@@ -267,6 +287,15 @@ pub mod chat {
             self.copilot_main_role = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -289,6 +318,7 @@ pub mod chat {
                 "COPILOT_MAIN_ROLE",
                 &self.copilot_main_role,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -300,15 +330,16 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 users: object.field("USERS")?,
-                type_: object.field("TYPE")?,
-                title: object.field("TITLE")?,
-                description: object.field("DESCRIPTION")?,
+                type_: object.exact_str("TYPE")?,
+                title: object.exact_str("TITLE")?,
+                description: object.exact_str("DESCRIPTION")?,
                 color: object.field("COLOR")?,
-                message: object.field("MESSAGE")?,
-                avatar: object.field("AVATAR")?,
+                message: object.exact_str("MESSAGE")?,
+                avatar: object.exact_str("AVATAR")?,
                 entity_type: object.field("ENTITY_TYPE")?,
-                entity_id: object.field("ENTITY_ID")?,
+                entity_id: object.exact_str("ENTITY_ID")?,
                 copilot_main_role: object.field("COPILOT_MAIN_ROLE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -330,6 +361,13 @@ pub mod chat {
         pub entity_type: get::EntityType,
         /// `ENTITY_ID`: `string`, required.
         pub entity_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `ENTITY_TYPE`, `ENTITY_ID`.
@@ -340,7 +378,17 @@ pub mod chat {
             Self {
                 entity_type: entity_type.into(),
                 entity_id: entity_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -352,6 +400,7 @@ pub mod chat {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ENTITY_TYPE", &self.entity_type)?;
             map.serialize_entry("ENTITY_ID", &self.entity_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -364,6 +413,7 @@ pub mod chat {
             ::std::result::Result::Ok(Self {
                 entity_type: object.field("ENTITY_TYPE")?,
                 entity_id: object.field("ENTITY_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -381,11 +431,30 @@ pub mod chat {
     pub struct Leave {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Leave {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Leave {
@@ -396,6 +465,7 @@ pub mod chat {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -407,6 +477,7 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -430,6 +501,13 @@ pub mod chat {
         ///
         /// Values: `Y`, `N`.
         pub mute: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Mute {
         /// The call; every parameter is optional.
@@ -438,6 +516,7 @@ pub mod chat {
                 chat_id: ::std::default::Default::default(),
                 dialog_id: ::std::default::Default::default(),
                 mute: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `CHAT_ID`.
@@ -458,6 +537,15 @@ pub mod chat {
             self.mute = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Mute {
         fn serialize<S: ::serde::Serializer>(
@@ -473,6 +561,7 @@ pub mod chat {
                 "MUTE",
                 &self.mute.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -484,8 +573,9 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 mute: object.field("MUTE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -507,6 +597,13 @@ pub mod chat {
         pub dialog_id: ::std::option::Option<::std::string::String>,
         /// `USER_ID`: `integer`, required.
         pub user_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetOwner {
         /// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -518,6 +615,7 @@ pub mod chat {
                 chat_id: chat_id.into(),
                 dialog_id: ::std::default::Default::default(),
                 user_id: user_id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DIALOG_ID`.
@@ -526,6 +624,15 @@ pub mod chat {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.dialog_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -539,6 +646,7 @@ pub mod chat {
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
             crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
             map.serialize_entry("USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -550,8 +658,9 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -573,6 +682,13 @@ pub mod chat {
         pub dialog_id: ::std::option::Option<::std::string::String>,
         /// `AVATAR`: `string`, required.
         pub avatar: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateAvatar {
         /// The call with its required parameters: `CHAT_ID`, `AVATAR`.
@@ -584,6 +700,7 @@ pub mod chat {
                 chat_id: chat_id.into(),
                 dialog_id: ::std::default::Default::default(),
                 avatar: avatar.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DIALOG_ID`.
@@ -592,6 +709,15 @@ pub mod chat {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.dialog_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -605,6 +731,7 @@ pub mod chat {
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
             crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
             map.serialize_entry("AVATAR", &self.avatar)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -616,8 +743,9 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 avatar: object.field("AVATAR")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -641,6 +769,13 @@ pub mod chat {
         ///
         /// Values: `RED`, `GREEN`, `MINT`, `LIGHT_BLUE`, `DARK_BLUE`, `PURPLE`, `AQUA`, `PINK`, `LIME`, `BROWN`, `AZURE`, `KHAKI`, `SAND`, `MARENGO`, `GRAY`, `GRAPHITE`.
         pub color: update_color::Color,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateColor {
         /// The call with its required parameters: `CHAT_ID`, `COLOR`.
@@ -652,6 +787,7 @@ pub mod chat {
                 chat_id: chat_id.into(),
                 dialog_id: ::std::default::Default::default(),
                 color: color.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DIALOG_ID`.
@@ -660,6 +796,15 @@ pub mod chat {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.dialog_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -673,6 +818,7 @@ pub mod chat {
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
             crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
             map.serialize_entry("COLOR", &self.color)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -684,8 +830,9 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 color: object.field("COLOR")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -707,6 +854,13 @@ pub mod chat {
         pub dialog_id: ::std::option::Option<::std::string::String>,
         /// `TITLE`: `string`, required.
         pub title: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateTitle {
         /// The call with its required parameters: `CHAT_ID`, `TITLE`.
@@ -718,6 +872,7 @@ pub mod chat {
                 chat_id: chat_id.into(),
                 dialog_id: ::std::default::Default::default(),
                 title: title.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DIALOG_ID`.
@@ -726,6 +881,15 @@ pub mod chat {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.dialog_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -739,6 +903,7 @@ pub mod chat {
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
             crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
             map.serialize_entry("TITLE", &self.title)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -750,8 +915,9 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 title: object.field("TITLE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1226,24 +1392,30 @@ pub mod chat {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
             /// `USERS`: `array`, required.
-            pub users: ::std::vec::Vec<::serde_json::Value>,
+            pub users: ::serde_json::Value,
             /// `HIDE_HISTORY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
             pub hide_history: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `CHAT_ID`, `USERS`.
             pub fn new(
                 chat_id: impl ::std::convert::Into<i64>,
-                users: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                users: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 Self {
                     chat_id: chat_id.into(),
-                    users: users.into_iter().map(::std::convert::Into::into).collect(),
+                    users: users.into(),
                     hide_history: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `HIDE_HISTORY`.
@@ -1252,6 +1424,15 @@ pub mod chat {
                 value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.hide_history = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1269,6 +1450,7 @@ pub mod chat {
                     "HIDE_HISTORY",
                     &self.hide_history.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1282,6 +1464,7 @@ pub mod chat {
                     chat_id: object.field("CHAT_ID")?,
                     users: object.field("USERS")?,
                     hide_history: object.field("HIDE_HISTORY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1301,6 +1484,13 @@ pub mod chat {
             pub chat_id: i64,
             /// `USER_ID`: `integer`, required.
             pub user_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -1311,7 +1501,17 @@ pub mod chat {
                 Self {
                     chat_id: chat_id.into(),
                     user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -1323,6 +1523,7 @@ pub mod chat {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1335,6 +1536,7 @@ pub mod chat {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1352,11 +1554,30 @@ pub mod chat {
         pub struct List {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `CHAT_ID`.
             pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { chat_id: chat_id.into() }
+                Self {
+                    chat_id: chat_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for List {
@@ -1367,6 +1588,7 @@ pub mod chat {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1378,6 +1600,7 @@ pub mod chat {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1494,11 +1717,30 @@ pub mod counters {
     /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1507,7 +1749,9 @@ pub mod counters {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1515,8 +1759,8 @@ pub mod counters {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1585,6 +1829,90 @@ pub mod counters {
                 map.end()
             }
         }
+        /// The object `result.CHAT_MUTED` of `im.counters.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputChatMuted {
+            /// `<key>`: `integer`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<::std::string::String, i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputChatMuted {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputChatMuted {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.DIALOG` of `im.counters.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDialog {
+            /// `<key>`: `integer`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<::std::string::String, i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDialog {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDialog {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `im.counters.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1596,13 +1924,13 @@ pub mod counters {
             /// `CHAT`: `array`, optional.
             pub chat: ::std::vec::Vec<::serde_json::Value>,
             /// `CHAT_MUTED`: `object`, optional.
-            pub chat_muted: ::serde_json::Value,
+            pub chat_muted: ::std::option::Option<OutputChatMuted>,
             /// `CHAT_UNREAD`: `array`, optional.
             pub chat_unread: ::std::vec::Vec<::serde_json::Value>,
             /// `LINES`: `array`, optional.
             pub lines: ::std::vec::Vec<::serde_json::Value>,
             /// `DIALOG`: `object`, optional.
-            pub dialog: ::serde_json::Value,
+            pub dialog: ::std::option::Option<OutputDialog>,
             /// `DIALOG_UNREAD`: `array`, optional.
             pub dialog_unread: ::std::vec::Vec<::serde_json::Value>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -1651,10 +1979,10 @@ pub mod counters {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 map.serialize_entry("CHAT", &self.chat)?;
-                map.serialize_entry("CHAT_MUTED", &self.chat_muted)?;
+                crate::support::opt_entry(&mut map, "CHAT_MUTED", &self.chat_muted)?;
                 map.serialize_entry("CHAT_UNREAD", &self.chat_unread)?;
                 map.serialize_entry("LINES", &self.lines)?;
-                map.serialize_entry("DIALOG", &self.dialog)?;
+                crate::support::opt_entry(&mut map, "DIALOG", &self.dialog)?;
                 map.serialize_entry("DIALOG_UNREAD", &self.dialog_unread)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
@@ -1683,27 +2011,40 @@ pub mod department {
     #[non_exhaustive]
     pub struct Get {
         /// `ID`: `array`, required.
-        pub id: ::std::vec::Vec<::serde_json::Value>,
+        pub id: ::serde_json::Value,
         /// `USER_DATA`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
         pub user_data: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `ID`.
-        pub fn new(
-            id: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
+        pub fn new(id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
             Self {
-                id: id.into_iter().map(::std::convert::Into::into).collect(),
+                id: id.into(),
                 user_data: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USER_DATA`.
         pub fn user_data(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.user_data = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1720,6 +2061,7 @@ pub mod department {
                 "USER_DATA",
                 &self.user_data.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1732,6 +2074,7 @@ pub mod department {
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 user_data: object.field("USER_DATA")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1759,6 +2102,13 @@ pub mod department {
             pub offset: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -1767,6 +2117,7 @@ pub mod department {
                     user_data: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_DATA`.
@@ -1784,6 +2135,15 @@ pub mod department {
                 self.limit = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -1799,6 +2159,7 @@ pub mod department {
                 )?;
                 crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1812,6 +2173,7 @@ pub mod department {
                     user_data: object.field("USER_DATA")?,
                     offset: object.field("OFFSET")?,
                     limit: object.field("LIMIT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2119,27 +2481,40 @@ pub mod department {
         #[non_exhaustive]
         pub struct Get {
             /// `ID`: `array`, required.
-            pub id: ::std::vec::Vec<::serde_json::Value>,
+            pub id: ::serde_json::Value,
             /// `USER_DATA`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
             pub user_data: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ID`.
-            pub fn new(
-                id: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
+            pub fn new(id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
                 Self {
-                    id: id.into_iter().map(::std::convert::Into::into).collect(),
+                    id: id.into(),
                     user_data: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_DATA`.
             pub fn user_data(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.user_data = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2156,6 +2531,7 @@ pub mod department {
                     "USER_DATA",
                     &self.user_data.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2168,6 +2544,7 @@ pub mod department {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     user_data: object.field("USER_DATA")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2308,6 +2685,15 @@ pub mod department {
                 pub website: ::std::option::Option<::std::string::String>,
                 /// `email`: `string`, optional.
                 pub email: ::std::option::Option<::std::string::String>,
+                /// `<key>`: `integer[]`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub key: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::vec::Vec<i64>,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2352,7 +2738,7 @@ pub mod department {
                                 "website",
                                 "email",
                             ],
-                            &[],
+                            &["*"],
                         )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
@@ -2383,6 +2769,7 @@ pub mod department {
                         type_: object.field("type")?,
                         website: object.field("website")?,
                         email: object.field("email")?,
+                        key: object.soft_pattern("*"),
                         extra: object.rest()?,
                     })
                 }
@@ -2442,6 +2829,7 @@ pub mod department {
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::opt_entry(&mut map, "website", &self.website)?;
                     crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -2784,27 +3172,40 @@ pub mod department {
         #[non_exhaustive]
         pub struct Get {
             /// `ID`: `array`, required.
-            pub id: ::std::vec::Vec<::serde_json::Value>,
+            pub id: ::serde_json::Value,
             /// `USER_DATA`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
             pub user_data: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ID`.
-            pub fn new(
-                id: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
+            pub fn new(id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
                 Self {
-                    id: id.into_iter().map(::std::convert::Into::into).collect(),
+                    id: id.into(),
                     user_data: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_DATA`.
             pub fn user_data(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.user_data = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2821,6 +3222,7 @@ pub mod department {
                     "USER_DATA",
                     &self.user_data.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2833,6 +3235,7 @@ pub mod department {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     user_data: object.field("USER_DATA")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2973,6 +3376,15 @@ pub mod department {
                 pub website: ::std::option::Option<::std::string::String>,
                 /// `email`: `string`, optional.
                 pub email: ::std::option::Option<::std::string::String>,
+                /// `<key>`: `integer[]`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub key: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::vec::Vec<i64>,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3017,7 +3429,7 @@ pub mod department {
                                 "website",
                                 "email",
                             ],
-                            &[],
+                            &["*"],
                         )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
@@ -3048,6 +3460,7 @@ pub mod department {
                         type_: object.field("type")?,
                         website: object.field("website")?,
                         email: object.field("email")?,
+                        key: object.soft_pattern("*"),
                         extra: object.rest()?,
                     })
                 }
@@ -3107,6 +3520,7 @@ pub mod department {
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::opt_entry(&mut map, "website", &self.website)?;
                     crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3136,13 +3550,30 @@ pub mod dialog {
     pub struct Get {
         /// `DIALOG_ID`: `string`, required.
         pub dialog_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `DIALOG_ID`.
         pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 dialog_id: dialog_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -3153,6 +3584,7 @@ pub mod dialog {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3164,6 +3596,7 @@ pub mod dialog {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3183,6 +3616,13 @@ pub mod dialog {
         pub dialog_id: ::std::string::String,
         /// `MESSAGE_ID`: `integer`, optional.
         pub message_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Read {
         /// The call with its required parameters: `DIALOG_ID`.
@@ -3190,11 +3630,21 @@ pub mod dialog {
             Self {
                 dialog_id: dialog_id.into(),
                 message_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `MESSAGE_ID`.
         pub fn message_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.message_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3207,6 +3657,7 @@ pub mod dialog {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
             crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3219,6 +3670,7 @@ pub mod dialog {
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
                 message_id: object.field("MESSAGE_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3238,6 +3690,13 @@ pub mod dialog {
         pub dialog_id: ::std::string::String,
         /// `MESSAGE_ID`: `integer`, required.
         pub message_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unread {
         /// The call with its required parameters: `DIALOG_ID`, `MESSAGE_ID`.
@@ -3248,7 +3707,17 @@ pub mod dialog {
             Self {
                 dialog_id: dialog_id.into(),
                 message_id: message_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Unread {
@@ -3260,6 +3729,7 @@ pub mod dialog {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
             map.serialize_entry("MESSAGE_ID", &self.message_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3272,6 +3742,7 @@ pub mod dialog {
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
                 message_id: object.field("MESSAGE_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3289,13 +3760,30 @@ pub mod dialog {
     pub struct Writing {
         /// `DIALOG_ID`: `string`, required.
         pub dialog_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Writing {
         /// The call with its required parameters: `DIALOG_ID`.
         pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 dialog_id: dialog_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Writing {
@@ -3306,6 +3794,7 @@ pub mod dialog {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3317,6 +3806,7 @@ pub mod dialog {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3942,6 +4432,13 @@ pub mod dialog {
             pub first_id: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `DIALOG_ID`.
@@ -3953,6 +4450,7 @@ pub mod dialog {
                     last_id: ::std::default::Default::default(),
                     first_id: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `LAST_ID`.
@@ -3970,6 +4468,15 @@ pub mod dialog {
                 self.limit = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -3982,6 +4489,7 @@ pub mod dialog {
                 crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
                 crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3996,6 +4504,7 @@ pub mod dialog {
                     last_id: object.field("LAST_ID")?,
                     first_id: object.field("FIRST_ID")?,
                     limit: object.field("LIMIT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4027,6 +4536,13 @@ pub mod dialog {
             pub limit: ::std::option::Option<i64>,
             /// `LAST_ID`: `integer`, optional.
             pub last_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Search {
             /// The call with its required parameters: `CHAT_ID`.
@@ -4040,6 +4556,7 @@ pub mod dialog {
                     order: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     last_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SEARCH_MESSAGE`.
@@ -4092,6 +4609,15 @@ pub mod dialog {
                 self.last_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Search {
             fn serialize<S: ::serde::Serializer>(
@@ -4112,6 +4638,7 @@ pub mod dialog {
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
                 crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4123,13 +4650,14 @@ pub mod dialog {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
-                    search_message: object.field("SEARCH_MESSAGE")?,
+                    search_message: object.exact_str("SEARCH_MESSAGE")?,
                     date_from: object.field("DATE_FROM")?,
                     date_to: object.field("DATE_TO")?,
                     date: object.field("DATE")?,
                     order: object.field("ORDER")?,
                     limit: object.field("LIMIT")?,
                     last_id: object.field("LAST_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5283,6 +5811,50 @@ pub mod dialog {
                     map.end()
                 }
             }
+            /// The object `result.tariffRestrictions` of `im.dialog.messages.search`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTariffRestrictions {
+                /// `isHistoryLimitExceeded`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_history_limit_exceeded: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTariffRestrictions {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        is_history_limit_exceeded: object.soft("isHistoryLimitExceeded"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTariffRestrictions {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isHistoryLimitExceeded",
+                        &self.is_history_limit_exceeded,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `im.dialog.messages.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -5304,7 +5876,7 @@ pub mod dialog {
                 /// `reactions`: `array`, optional.
                 pub reactions: ::std::vec::Vec<OutputReactions>,
                 /// `tariffRestrictions`: `object`, optional.
-                pub tariff_restrictions: ::serde_json::Value,
+                pub tariff_restrictions: ::std::option::Option<OutputTariffRestrictions>,
                 /// `usersShort`: `array`, optional.
                 pub users_short: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -5365,7 +5937,8 @@ pub mod dialog {
                     map.serialize_entry("copilot", &self.copilot)?;
                     map.serialize_entry("stickers", &self.stickers)?;
                     map.serialize_entry("reactions", &self.reactions)?;
-                    map.serialize_entry(
+                    crate::support::opt_entry(
+                        &mut map,
                         "tariffRestrictions",
                         &self.tariff_restrictions,
                     )?;
@@ -5467,11 +6040,30 @@ pub mod dialog {
         /// Result: `boolean` ([`all::Output`]). Errors: none documented ([`all::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct All {}
+        pub struct All {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl All {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for All {
@@ -5480,7 +6072,9 @@ pub mod dialog {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5488,8 +6082,8 @@ pub mod dialog {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5569,6 +6163,13 @@ pub mod dialog {
             pub last_id: ::std::option::Option<i64>,
             /// `OFFSET`: `integer`, optional.
             pub offset: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `DIALOG_ID`.
@@ -5582,6 +6183,7 @@ pub mod dialog {
                     limit: ::std::default::Default::default(),
                     last_id: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SKIP_EXTERNAL`.
@@ -5617,6 +6219,15 @@ pub mod dialog {
                 self.offset = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -5639,6 +6250,7 @@ pub mod dialog {
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
                 crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
                 crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5652,10 +6264,11 @@ pub mod dialog {
                     dialog_id: object.field("DIALOG_ID")?,
                     skip_external: object.field("SKIP_EXTERNAL")?,
                     skip_external_except_types: object
-                        .field("SKIP_EXTERNAL_EXCEPT_TYPES")?,
+                        .exact_str("SKIP_EXTERNAL_EXCEPT_TYPES")?,
                     limit: object.field("LIMIT")?,
                     last_id: object.field("LAST_ID")?,
                     offset: object.field("OFFSET")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6022,6 +6635,13 @@ pub mod disk {
             ///
             /// Values: `Y`, `N`.
             pub as_file: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Commit {
             /// The call with its required parameters: `CHAT_ID`, `DIALOG_ID`, `FILE_ID`, `UPLOAD_ID`.
@@ -6039,6 +6659,7 @@ pub mod disk {
                     message: ::std::default::Default::default(),
                     silent_mode: ::std::default::Default::default(),
                     as_file: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MESSAGE`.
@@ -6060,6 +6681,15 @@ pub mod disk {
             /// Sets `AS_FILE`.
             pub fn as_file(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.as_file = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -6085,6 +6715,7 @@ pub mod disk {
                     "AS_FILE",
                     &self.as_file.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6099,9 +6730,10 @@ pub mod disk {
                     dialog_id: object.field("DIALOG_ID")?,
                     file_id: object.field("FILE_ID")?,
                     upload_id: object.field("UPLOAD_ID")?,
-                    message: object.field("MESSAGE")?,
+                    message: object.exact_str("MESSAGE")?,
                     silent_mode: object.field("SILENT_MODE")?,
                     as_file: object.field("AS_FILE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6121,6 +6753,13 @@ pub mod disk {
             pub chat_id: i64,
             /// `FILE_ID`: `integer`, required.
             pub file_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `CHAT_ID`, `FILE_ID`.
@@ -6131,7 +6770,17 @@ pub mod disk {
                 Self {
                     chat_id: chat_id.into(),
                     file_id: file_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -6143,6 +6792,7 @@ pub mod disk {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("FILE_ID", &self.file_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6155,6 +6805,7 @@ pub mod disk {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     file_id: object.field("FILE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6172,11 +6823,30 @@ pub mod disk {
         pub struct Save {
             /// `FILE_ID`: `integer`, required.
             pub file_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Save {
             /// The call with its required parameters: `FILE_ID`.
             pub fn new(file_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { file_id: file_id.into() }
+                Self {
+                    file_id: file_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Save {
@@ -6187,6 +6857,7 @@ pub mod disk {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("FILE_ID", &self.file_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6198,6 +6869,7 @@ pub mod disk {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     file_id: object.field("FILE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7115,6 +7787,13 @@ pub mod disk {
             pub chat_id: i64,
             /// `DIALOG_ID`: `string`, required.
             pub dialog_id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `CHAT_ID`, `DIALOG_ID`.
@@ -7125,7 +7804,17 @@ pub mod disk {
                 Self {
                     chat_id: chat_id.into(),
                     dialog_id: dialog_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -7137,6 +7826,7 @@ pub mod disk {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7149,6 +7839,7 @@ pub mod disk {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     dialog_id: object.field("DIALOG_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7258,6 +7949,13 @@ pub mod message {
         pub url_preview: ::std::option::Option<bool>,
         /// `REPLY_ID`: `integer`, optional.
         pub reply_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `DIALOG_ID`, `MESSAGE`.
@@ -7274,6 +7972,7 @@ pub mod message {
                 system: ::std::default::Default::default(),
                 url_preview: ::std::default::Default::default(),
                 reply_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ATTACH`.
@@ -7315,6 +8014,15 @@ pub mod message {
             self.reply_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -7339,6 +8047,7 @@ pub mod message {
                 &self.url_preview.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "REPLY_ID", &self.reply_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7357,6 +8066,7 @@ pub mod message {
                 system: object.field("SYSTEM")?,
                 url_preview: object.field("URL_PREVIEW")?,
                 reply_id: object.field("REPLY_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7380,6 +8090,13 @@ pub mod message {
         pub command: ::std::string::String,
         /// `COMMAND_PARAMS`: `string`, optional.
         pub command_params: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Command {
         /// The call with its required parameters: `MESSAGE_ID`, `BOT_ID`, `COMMAND`.
@@ -7393,6 +8110,7 @@ pub mod message {
                 bot_id: bot_id.into(),
                 command: command.into(),
                 command_params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `COMMAND_PARAMS`.
@@ -7401,6 +8119,15 @@ pub mod message {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.command_params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7415,6 +8142,7 @@ pub mod message {
             map.serialize_entry("BOT_ID", &self.bot_id)?;
             map.serialize_entry("COMMAND", &self.command)?;
             crate::support::opt_entry(&mut map, "COMMAND_PARAMS", &self.command_params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7428,7 +8156,8 @@ pub mod message {
                 message_id: object.field("MESSAGE_ID")?,
                 bot_id: object.field("BOT_ID")?,
                 command: object.field("COMMAND")?,
-                command_params: object.field("COMMAND_PARAMS")?,
+                command_params: object.exact_str("COMMAND_PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7446,13 +8175,30 @@ pub mod message {
     pub struct Delete {
         /// `MESSAGE_ID`: `integer`, required.
         pub message_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `MESSAGE_ID`.
         pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 message_id: message_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -7463,6 +8209,7 @@ pub mod message {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("MESSAGE_ID", &self.message_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7474,6 +8221,7 @@ pub mod message {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 message_id: object.field("MESSAGE_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7495,6 +8243,13 @@ pub mod message {
         ///
         /// Values: `auto`, `plus`, `minus`.
         pub action: ::std::option::Option<like::Action>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Like {
         /// The call with its required parameters: `MESSAGE_ID`.
@@ -7502,11 +8257,21 @@ pub mod message {
             Self {
                 message_id: message_id.into(),
                 action: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ACTION`.
         pub fn action(mut self, value: impl ::std::convert::Into<like::Action>) -> Self {
             self.action = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7519,6 +8284,7 @@ pub mod message {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("MESSAGE_ID", &self.message_id)?;
             crate::support::opt_entry(&mut map, "ACTION", &self.action)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7531,6 +8297,7 @@ pub mod message {
             ::std::result::Result::Ok(Self {
                 message_id: object.field("MESSAGE_ID")?,
                 action: object.field("ACTION")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7554,6 +8321,13 @@ pub mod message {
         ///
         /// Values: `CHAT`, `TASK`, `POST`, `CALEND`.
         pub type_: share::Type,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Share {
         /// The call with its required parameters: `MESSAGE_ID`, `DIALOG_ID`, `TYPE`.
@@ -7566,7 +8340,17 @@ pub mod message {
                 message_id: message_id.into(),
                 dialog_id: dialog_id.into(),
                 type_: type_.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Share {
@@ -7579,6 +8363,7 @@ pub mod message {
             map.serialize_entry("MESSAGE_ID", &self.message_id)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
             map.serialize_entry("TYPE", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7592,6 +8377,7 @@ pub mod message {
                 message_id: object.field("MESSAGE_ID")?,
                 dialog_id: object.field("DIALOG_ID")?,
                 type_: object.field("TYPE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7623,6 +8409,13 @@ pub mod message {
         pub url_preview: ::std::option::Option<bool>,
         /// `IS_EDITED`: `string`, optional.
         pub is_edited: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `MESSAGE_ID`.
@@ -7635,6 +8428,7 @@ pub mod message {
                 menu: ::std::default::Default::default(),
                 url_preview: ::std::default::Default::default(),
                 is_edited: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `MESSAGE`.
@@ -7682,6 +8476,15 @@ pub mod message {
             self.is_edited = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -7701,6 +8504,7 @@ pub mod message {
                 &self.url_preview.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "IS_EDITED", &self.is_edited)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7712,12 +8516,13 @@ pub mod message {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 message_id: object.field("MESSAGE_ID")?,
-                message: object.field("MESSAGE")?,
+                message: object.exact_str("MESSAGE")?,
                 attach: object.field("ATTACH")?,
                 keyboard: object.field("KEYBOARD")?,
                 menu: object.field("MENU")?,
                 url_preview: object.field("URL_PREVIEW")?,
-                is_edited: object.field("IS_EDITED")?,
+                is_edited: object.exact_str("IS_EDITED")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8046,6 +8851,13 @@ pub mod notify {
         pub notify_id: i64,
         /// `ANSWER_TEXT`: `string`, required.
         pub answer_text: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Answer {
         /// The call with its required parameters: `NOTIFY_ID`, `ANSWER_TEXT`.
@@ -8056,7 +8868,17 @@ pub mod notify {
             Self {
                 notify_id: notify_id.into(),
                 answer_text: answer_text.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Answer {
@@ -8068,6 +8890,7 @@ pub mod notify {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("NOTIFY_ID", &self.notify_id)?;
             map.serialize_entry("ANSWER_TEXT", &self.answer_text)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8080,6 +8903,7 @@ pub mod notify {
             ::std::result::Result::Ok(Self {
                 notify_id: object.field("NOTIFY_ID")?,
                 answer_text: object.field("ANSWER_TEXT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8099,6 +8923,13 @@ pub mod notify {
         pub notify_id: i64,
         /// `NOTIFY_VALUE`: `string`, required.
         pub notify_value: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Confirm {
         /// The call with its required parameters: `NOTIFY_ID`, `NOTIFY_VALUE`.
@@ -8109,7 +8940,17 @@ pub mod notify {
             Self {
                 notify_id: notify_id.into(),
                 notify_value: notify_value.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Confirm {
@@ -8121,6 +8962,7 @@ pub mod notify {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("NOTIFY_ID", &self.notify_id)?;
             map.serialize_entry("NOTIFY_VALUE", &self.notify_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8133,6 +8975,7 @@ pub mod notify {
             ::std::result::Result::Ok(Self {
                 notify_id: object.field("NOTIFY_ID")?,
                 notify_value: object.field("NOTIFY_VALUE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8156,6 +8999,13 @@ pub mod notify {
         pub sub_tag: ::std::option::Option<::std::string::String>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call; every parameter is optional.
@@ -8165,6 +9015,7 @@ pub mod notify {
                 tag: ::std::default::Default::default(),
                 sub_tag: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ID`.
@@ -8196,6 +9047,15 @@ pub mod notify {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Delete {
         fn serialize<S: ::serde::Serializer>(
@@ -8208,6 +9068,7 @@ pub mod notify {
             crate::support::opt_entry(&mut map, "TAG", &self.tag)?;
             crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8219,9 +9080,10 @@ pub mod notify {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
-                tag: object.field("TAG")?,
-                sub_tag: object.field("SUB_TAG")?,
-                client_id: object.field("CLIENT_ID")?,
+                tag: object.exact_str("TAG")?,
+                sub_tag: object.exact_str("SUB_TAG")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8247,6 +9109,13 @@ pub mod notify {
         pub limit: ::std::option::Option<i64>,
         /// `CONVERT_TEXT`: `string`, optional.
         pub convert_text: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -8256,6 +9125,7 @@ pub mod notify {
                 last_type: ::std::default::Default::default(),
                 limit: ::std::default::Default::default(),
                 convert_text: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `LAST_ID`.
@@ -8281,6 +9151,15 @@ pub mod notify {
             self.convert_text = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -8293,6 +9172,7 @@ pub mod notify {
             crate::support::opt_entry(&mut map, "LAST_TYPE", &self.last_type)?;
             crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
             crate::support::opt_entry(&mut map, "CONVERT_TEXT", &self.convert_text)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8306,7 +9186,8 @@ pub mod notify {
                 last_id: object.field("LAST_ID")?,
                 last_type: object.field("LAST_TYPE")?,
                 limit: object.field("LIMIT")?,
-                convert_text: object.field("CONVERT_TEXT")?,
+                convert_text: object.exact_str("CONVERT_TEXT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8330,6 +9211,13 @@ pub mod notify {
         pub action: ::std::option::Option<bool>,
         /// `ONLY_CURRENT`: `string`, optional.
         pub only_current: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Read {
         /// The call; every parameter is optional.
@@ -8338,6 +9226,7 @@ pub mod notify {
                 id: ::std::default::Default::default(),
                 action: ::std::default::Default::default(),
                 only_current: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ID`.
@@ -8358,6 +9247,15 @@ pub mod notify {
             self.only_current = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Read {
         fn serialize<S: ::serde::Serializer>(
@@ -8373,6 +9271,7 @@ pub mod notify {
                 &self.action.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "ONLY_CURRENT", &self.only_current)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8385,7 +9284,8 @@ pub mod notify {
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 action: object.field("ACTION")?,
-                only_current: object.field("ONLY_CURRENT")?,
+                only_current: object.exact_str("ONLY_CURRENT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8997,9 +9897,7 @@ pub mod notify {
             /// `SEARCH_TYPE`: `string`, optional.
             pub search_type: ::std::option::Option<::std::string::String>,
             /// `SEARCH_TYPES`: `array`, optional.
-            pub search_types: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub search_types: ::std::option::Option<::serde_json::Value>,
             /// `SEARCH_DATE`: `string`, optional.
             pub search_date: ::std::option::Option<::std::string::String>,
             /// `SEARCH_DATE_FROM`: `string`, optional.
@@ -9007,9 +9905,7 @@ pub mod notify {
             /// `SEARCH_DATE_TO`: `string`, optional.
             pub search_date_to: ::std::option::Option<::std::string::String>,
             /// `SEARCH_AUTHORS`: `array`, optional.
-            pub search_authors: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub search_authors: ::std::option::Option<::serde_json::Value>,
             /// `LAST_ID`: `integer`, optional.
             pub last_id: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
@@ -9018,6 +9914,13 @@ pub mod notify {
             pub convert_text: ::std::option::Option<::std::string::String>,
             /// `GROUP_TAG`: `string`, optional.
             pub group_tag: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Search {
             /// The call; every parameter is optional.
@@ -9034,6 +9937,7 @@ pub mod notify {
                     limit: ::std::default::Default::default(),
                     convert_text: ::std::default::Default::default(),
                     group_tag: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SEARCH_TEXT`.
@@ -9055,13 +9959,9 @@ pub mod notify {
             /// Sets `SEARCH_TYPES`.
             pub fn search_types(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.search_types = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.search_types = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `SEARCH_DATE`.
@@ -9091,13 +9991,9 @@ pub mod notify {
             /// Sets `SEARCH_AUTHORS`.
             pub fn search_authors(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.search_authors = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.search_authors = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `LAST_ID`.
@@ -9124,6 +10020,15 @@ pub mod notify {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.group_tag = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9157,6 +10062,7 @@ pub mod notify {
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
                 crate::support::opt_entry(&mut map, "CONVERT_TEXT", &self.convert_text)?;
                 crate::support::opt_entry(&mut map, "GROUP_TAG", &self.group_tag)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9167,17 +10073,18 @@ pub mod notify {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    search_text: object.field("SEARCH_TEXT")?,
-                    search_type: object.field("SEARCH_TYPE")?,
+                    search_text: object.exact_str("SEARCH_TEXT")?,
+                    search_type: object.exact_str("SEARCH_TYPE")?,
                     search_types: object.field("SEARCH_TYPES")?,
-                    search_date: object.field("SEARCH_DATE")?,
-                    search_date_from: object.field("SEARCH_DATE_FROM")?,
-                    search_date_to: object.field("SEARCH_DATE_TO")?,
+                    search_date: object.exact_str("SEARCH_DATE")?,
+                    search_date_from: object.exact_str("SEARCH_DATE_FROM")?,
+                    search_date_to: object.exact_str("SEARCH_DATE_TO")?,
                     search_authors: object.field("SEARCH_AUTHORS")?,
                     last_id: object.field("LAST_ID")?,
                     limit: object.field("LIMIT")?,
-                    convert_text: object.field("CONVERT_TEXT")?,
-                    group_tag: object.field("GROUP_TAG")?,
+                    convert_text: object.exact_str("CONVERT_TEXT")?,
+                    group_tag: object.exact_str("GROUP_TAG")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9652,6 +10559,13 @@ pub mod notify {
             pub attach: ::std::option::Option<::serde_json::Value>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `USER_ID`, `MESSAGE`.
@@ -9667,6 +10581,7 @@ pub mod notify {
                     sub_tag: ::std::default::Default::default(),
                     attach: ::std::default::Default::default(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MESSAGE_OUT`.
@@ -9709,6 +10624,15 @@ pub mod notify {
                 self.client_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -9724,6 +10648,7 @@ pub mod notify {
                 crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
                 crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9736,11 +10661,12 @@ pub mod notify {
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("USER_ID")?,
                     message: object.field("MESSAGE")?,
-                    message_out: object.field("MESSAGE_OUT")?,
-                    tag: object.field("TAG")?,
-                    sub_tag: object.field("SUB_TAG")?,
+                    message_out: object.exact_str("MESSAGE_OUT")?,
+                    tag: object.exact_str("TAG")?,
+                    sub_tag: object.exact_str("SUB_TAG")?,
                     attach: object.field("ATTACH")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9808,11 +10734,30 @@ pub mod notify {
         /// Result: `object` ([`all::Output`]). Errors: none documented ([`all::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct All {}
+        pub struct All {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl All {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for All {
@@ -9821,7 +10766,9 @@ pub mod notify {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -9829,8 +10776,8 @@ pub mod notify {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -9846,27 +10793,40 @@ pub mod notify {
         #[non_exhaustive]
         pub struct List {
             /// `IDS`: `array`, required.
-            pub ids: ::std::vec::Vec<::serde_json::Value>,
+            pub ids: ::serde_json::Value,
             /// `ACTION`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
             pub action: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `IDS`.
-            pub fn new(
-                ids: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
+            pub fn new(ids: impl ::std::convert::Into<::serde_json::Value>) -> Self {
                 Self {
-                    ids: ids.into_iter().map(::std::convert::Into::into).collect(),
+                    ids: ids.into(),
                     action: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ACTION`.
             pub fn action(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.action = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9883,6 +10843,7 @@ pub mod notify {
                     "ACTION",
                     &self.action.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9895,6 +10856,7 @@ pub mod notify {
                 ::std::result::Result::Ok(Self {
                     ids: object.field("IDS")?,
                     action: object.field("ACTION")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9999,11 +10961,30 @@ pub mod notify {
         /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -10012,7 +10993,9 @@ pub mod notify {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -10020,8 +11003,8 @@ pub mod notify {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -10195,6 +11178,13 @@ pub mod notify {
             pub attach: ::std::option::Option<::serde_json::Value>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `USER_ID`, `MESSAGE`.
@@ -10210,6 +11200,7 @@ pub mod notify {
                     sub_tag: ::std::default::Default::default(),
                     attach: ::std::default::Default::default(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MESSAGE_OUT`.
@@ -10252,6 +11243,15 @@ pub mod notify {
                 self.client_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -10267,6 +11267,7 @@ pub mod notify {
                 crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
                 crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10279,11 +11280,12 @@ pub mod notify {
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("USER_ID")?,
                     message: object.field("MESSAGE")?,
-                    message_out: object.field("MESSAGE_OUT")?,
-                    tag: object.field("TAG")?,
-                    sub_tag: object.field("SUB_TAG")?,
+                    message_out: object.exact_str("MESSAGE_OUT")?,
+                    tag: object.exact_str("TAG")?,
+                    sub_tag: object.exact_str("SUB_TAG")?,
                     attach: object.field("ATTACH")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -10360,6 +11362,13 @@ pub mod recent {
         pub only_openlines: ::std::option::Option<bool>,
         /// `LAST_SYNC_DATE`: `datetime`, optional.
         pub last_sync_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -10371,6 +11380,7 @@ pub mod recent {
                 last_update: ::std::default::Default::default(),
                 only_openlines: ::std::default::Default::default(),
                 last_sync_date: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SKIP_OPENLINES`.
@@ -10409,6 +11419,15 @@ pub mod recent {
             self.last_sync_date = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -10439,6 +11458,7 @@ pub mod recent {
                 &self.only_openlines.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "LAST_SYNC_DATE", &self.last_sync_date)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10455,6 +11475,7 @@ pub mod recent {
                 last_update: object.field("LAST_UPDATE")?,
                 only_openlines: object.field("ONLY_OPENLINES")?,
                 last_sync_date: object.field("LAST_SYNC_DATE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10472,13 +11493,30 @@ pub mod recent {
     pub struct Hide {
         /// `DIALOG_ID`: `string`, required.
         pub dialog_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Hide {
         /// The call with its required parameters: `DIALOG_ID`.
         pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 dialog_id: dialog_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Hide {
@@ -10489,6 +11527,7 @@ pub mod recent {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10500,6 +11539,7 @@ pub mod recent {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10563,6 +11603,13 @@ pub mod recent {
         pub offset: ::std::option::Option<i64>,
         /// `LIMIT`: `integer`, optional.
         pub limit: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -10581,6 +11628,7 @@ pub mod recent {
                 can_manage_messages: ::std::default::Default::default(),
                 offset: ::std::default::Default::default(),
                 limit: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SKIP_OPENLINES`.
@@ -10662,6 +11710,15 @@ pub mod recent {
             self.limit = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -10727,6 +11784,7 @@ pub mod recent {
             )?;
             crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
             crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10751,6 +11809,7 @@ pub mod recent {
                 can_manage_messages: object.field("CAN_MANAGE_MESSAGES")?,
                 offset: object.field("OFFSET")?,
                 limit: object.field("LIMIT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10772,6 +11831,13 @@ pub mod recent {
         ///
         /// Values: `Y`, `N`.
         pub pin: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Pin {
         /// The call with its required parameters: `DIALOG_ID`.
@@ -10779,11 +11845,21 @@ pub mod recent {
             Self {
                 dialog_id: dialog_id.into(),
                 pin: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `PIN`.
         pub fn pin(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.pin = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10800,6 +11876,7 @@ pub mod recent {
                 "PIN",
                 &self.pin.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10812,6 +11889,7 @@ pub mod recent {
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
                 pin: object.field("PIN")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10833,6 +11911,13 @@ pub mod recent {
         ///
         /// Values: `Y`, `N`.
         pub action: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unread {
         /// The call with its required parameters: `DIALOG_ID`.
@@ -10840,11 +11925,21 @@ pub mod recent {
             Self {
                 dialog_id: dialog_id.into(),
                 action: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ACTION`.
         pub fn action(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.action = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10861,6 +11956,7 @@ pub mod recent {
                 "ACTION",
                 &self.action.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10873,6 +11969,7 @@ pub mod recent {
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
                 action: object.field("ACTION")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12450,6 +13547,238 @@ pub mod recent {
                 map.end()
             }
         }
+        /// The object `result.copilot.roles.copilot_assistant.avatar` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCopilotRolesCopilotAssistantAvatar {
+            /// `small`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub small: ::std::option::Option<::std::string::String>,
+            /// `medium`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub medium: ::std::option::Option<::std::string::String>,
+            /// `large`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub large: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCopilotRolesCopilotAssistantAvatar {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    small: object.soft("small"),
+                    medium: object.soft("medium"),
+                    large: object.soft("large"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCopilotRolesCopilotAssistantAvatar {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "small", &self.small)?;
+                crate::support::opt_entry(&mut map, "medium", &self.medium)?;
+                crate::support::opt_entry(&mut map, "large", &self.large)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.copilot.roles.copilot_assistant.prompts` of `im.recent.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCopilotRolesCopilotAssistantPrompts {
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `promptType`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub prompt_type: ::std::option::Option<::std::string::String>,
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `text`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub text: ::std::option::Option<::std::string::String>,
+            /// `isNew`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_new: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCopilotRolesCopilotAssistantPrompts {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    code: object.soft("code"),
+                    prompt_type: object.soft("promptType"),
+                    title: object.soft("title"),
+                    text: object.soft("text"),
+                    is_new: object.soft("isNew"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCopilotRolesCopilotAssistantPrompts {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "promptType", &self.prompt_type)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "text", &self.text)?;
+                crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.copilot.roles.copilot_assistant` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCopilotRolesCopilotAssistant {
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `desc`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub desc: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub avatar: ::std::option::Option<OutputCopilotRolesCopilotAssistantAvatar>,
+            /// `default`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub default: ::std::option::Option<bool>,
+            /// `prompts`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub prompts: ::std::vec::Vec<OutputCopilotRolesCopilotAssistantPrompts>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCopilotRolesCopilotAssistant {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    code: object.soft("code"),
+                    name: object.soft("name"),
+                    desc: object.soft("desc"),
+                    avatar: object.soft("avatar"),
+                    default: object.soft("default"),
+                    prompts: object.soft("prompts"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCopilotRolesCopilotAssistant {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "desc", &self.desc)?;
+                crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                crate::support::opt_entry(&mut map, "default", &self.default)?;
+                map.serialize_entry("prompts", &self.prompts)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.copilot.roles` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCopilotRoles {
+            /// `copilot_assistant`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub copilot_assistant: ::std::option::Option<
+                OutputCopilotRolesCopilotAssistant,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCopilotRoles {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    copilot_assistant: object.soft("copilot_assistant"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCopilotRoles {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "copilot_assistant",
+                    &self.copilot_assistant,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.copilot` of `im.recent.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12461,7 +13790,7 @@ pub mod recent {
             /// `messages`: `object`, optional.
             pub messages: ::serde_json::Value,
             /// `roles`: `object`, optional.
-            pub roles: ::serde_json::Value,
+            pub roles: ::std::option::Option<OutputCopilotRoles>,
             /// `recommendedRoles`: `array`, optional.
             pub recommended_roles: ::std::vec::Vec<::serde_json::Value>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -12494,7 +13823,7 @@ pub mod recent {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("chats", &self.chats)?;
                 map.serialize_entry("messages", &self.messages)?;
-                map.serialize_entry("roles", &self.roles)?;
+                crate::support::opt_entry(&mut map, "roles", &self.roles)?;
                 map.serialize_entry("recommendedRoles", &self.recommended_roles)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
@@ -12648,11 +13977,30 @@ pub mod revision {
     /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -12661,7 +14009,9 @@ pub mod revision {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -12669,8 +14019,8 @@ pub mod revision {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -12778,6 +14128,13 @@ pub mod search {
             pub offset: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -12787,6 +14144,7 @@ pub mod search {
                     find_lines: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FIND`.
@@ -12815,6 +14173,15 @@ pub mod search {
                 self.limit = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -12827,6 +14194,7 @@ pub mod search {
                 crate::support::opt_entry(&mut map, "FIND_LINES", &self.find_lines)?;
                 crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12837,10 +14205,11 @@ pub mod search {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    find: object.field("FIND")?,
-                    find_lines: object.field("FIND_LINES")?,
+                    find: object.exact_str("FIND")?,
+                    find_lines: object.exact_str("FIND_LINES")?,
                     offset: object.field("OFFSET")?,
                     limit: object.field("LIMIT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13387,6 +14756,13 @@ pub mod search {
             pub offset: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `FIND`.
@@ -13396,6 +14772,7 @@ pub mod search {
                     user_data: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_DATA`.
@@ -13411,6 +14788,15 @@ pub mod search {
             /// Sets `LIMIT`.
             pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.limit = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -13429,6 +14815,7 @@ pub mod search {
                 )?;
                 crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13443,6 +14830,7 @@ pub mod search {
                     user_data: object.field("USER_DATA")?,
                     offset: object.field("OFFSET")?,
                     limit: object.field("LIMIT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13796,6 +15184,13 @@ pub mod search {
         pub struct Add {
             /// `DIALOG_ID`: `string`, required.
             pub dialog_id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `DIALOG_ID`.
@@ -13804,7 +15199,17 @@ pub mod search {
             ) -> Self {
                 Self {
                     dialog_id: dialog_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -13815,6 +15220,7 @@ pub mod search {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13826,6 +15232,7 @@ pub mod search {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     dialog_id: object.field("DIALOG_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13845,6 +15252,13 @@ pub mod search {
         pub struct Delete {
             /// `DIALOG_ID`: `string`, required.
             pub dialog_id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `DIALOG_ID`.
@@ -13853,7 +15267,17 @@ pub mod search {
             ) -> Self {
                 Self {
                     dialog_id: dialog_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -13864,6 +15288,7 @@ pub mod search {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13875,6 +15300,7 @@ pub mod search {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     dialog_id: object.field("DIALOG_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13904,6 +15330,13 @@ pub mod search {
             ///
             /// Values: `Y`, `N`.
             pub skip_dialog: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -13912,6 +15345,7 @@ pub mod search {
                     skip_openlines: ::std::default::Default::default(),
                     skip_chat: ::std::default::Default::default(),
                     skip_dialog: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SKIP_OPENLINES`.
@@ -13933,6 +15367,15 @@ pub mod search {
                 value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.skip_dialog = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -13958,6 +15401,7 @@ pub mod search {
                     "SKIP_DIALOG",
                     &self.skip_dialog.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13971,6 +15415,7 @@ pub mod search {
                     skip_openlines: object.field("SKIP_OPENLINES")?,
                     skip_chat: object.field("SKIP_CHAT")?,
                     skip_dialog: object.field("SKIP_DIALOG")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14514,6 +15959,13 @@ pub mod search {
             pub offset: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `FIND`.
@@ -14523,6 +15975,7 @@ pub mod search {
                     business: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `BUSINESS`.
@@ -14538,6 +15991,15 @@ pub mod search {
             /// Sets `LIMIT`.
             pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.limit = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -14556,6 +16018,7 @@ pub mod search {
                 )?;
                 crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -14570,6 +16033,7 @@ pub mod search {
                     business: object.field("BUSINESS")?,
                     offset: object.field("OFFSET")?,
                     limit: object.field("LIMIT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14847,6 +16311,13 @@ pub mod user {
         ///
         /// Values: `Y`, `N`.
         pub avatar_hr: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -14854,6 +16325,7 @@ pub mod user {
             Self {
                 id: ::std::default::Default::default(),
                 avatar_hr: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ID`.
@@ -14864,6 +16336,15 @@ pub mod user {
         /// Sets `AVATAR_HR`.
         pub fn avatar_hr(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.avatar_hr = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -14880,6 +16361,7 @@ pub mod user {
                 "AVATAR_HR",
                 &self.avatar_hr.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -14892,6 +16374,7 @@ pub mod user {
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 avatar_hr: object.field("AVATAR_HR")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15198,6 +16681,13 @@ pub mod user {
             pub avatar_hr: ::std::option::Option<bool>,
             /// `RESULT_TYPE`: `string`, optional.
             pub result_type: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ID`.
@@ -15206,6 +16696,7 @@ pub mod user {
                     id: id.into(),
                     avatar_hr: ::std::default::Default::default(),
                     result_type: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `AVATAR_HR`.
@@ -15219,6 +16710,15 @@ pub mod user {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.result_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -15236,6 +16736,7 @@ pub mod user {
                     &self.avatar_hr.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "RESULT_TYPE", &self.result_type)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15248,7 +16749,8 @@ pub mod user {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     avatar_hr: object.field("AVATAR_HR")?,
-                    result_type: object.field("RESULT_TYPE")?,
+                    result_type: object.exact_str("RESULT_TYPE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15552,11 +17054,30 @@ pub mod user {
         /// Result: `string | boolean` ([`get::Output`]). Errors: none documented ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -15565,7 +17086,9 @@ pub mod user {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -15573,8 +17096,8 @@ pub mod user {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -15593,11 +17116,30 @@ pub mod user {
             ///
             /// Values: `online`, `dnd`, `away`, `break`.
             pub status: set::Status,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Set {
             /// The call with its required parameters: `STATUS`.
             pub fn new(status: impl ::std::convert::Into<set::Status>) -> Self {
-                Self { status: status.into() }
+                Self {
+                    status: status.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Set {
@@ -15608,6 +17150,7 @@ pub mod user {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("STATUS", &self.status)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15619,6 +17162,7 @@ pub mod user {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     status: object.field("STATUS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15670,11 +17214,30 @@ pub mod user {
             /// Result: `boolean` ([`end::Output`]). Errors: none documented ([`end::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct End {}
+            pub struct End {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl End {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for End {
@@ -15683,7 +17246,9 @@ pub mod user {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -15691,8 +17256,8 @@ pub mod user {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -15709,17 +17274,34 @@ pub mod user {
             pub struct Start {
                 /// `AGO`: `integer`, optional.
                 pub ago: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Start {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         ago: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `AGO`.
                 pub fn ago(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.ago = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -15731,6 +17313,7 @@ pub mod user {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "AGO", &self.ago)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -15740,7 +17323,10 @@ pub mod user {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { ago: object.field("AGO")? })
+                    ::std::result::Result::Ok(Self {
+                        ago: object.field("AGO")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -15841,6 +17427,13 @@ pub mod v2 {
             pub offset: ::std::option::Option<i64>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -15848,6 +17441,7 @@ pub mod v2 {
                 Self {
                     offset: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `offset`.
@@ -15860,6 +17454,15 @@ pub mod v2 {
                 self.limit = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -15870,6 +17473,7 @@ pub mod v2 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "offset", &self.offset)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15882,6 +17486,7 @@ pub mod v2 {
                 ::std::result::Result::Ok(Self {
                     offset: object.field("offset")?,
                     limit: object.field("limit")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15896,11 +17501,30 @@ pub mod v2 {
         /// Result: `boolean` ([`subscribe::Output`]). Errors: none documented ([`subscribe::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Subscribe {}
+        pub struct Subscribe {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Subscribe {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Subscribe {
@@ -15909,7 +17533,9 @@ pub mod v2 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -15917,8 +17543,8 @@ pub mod v2 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -15932,11 +17558,30 @@ pub mod v2 {
         /// Result: `boolean` ([`unsubscribe::Output`]). Errors: none documented ([`unsubscribe::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Unsubscribe {}
+        pub struct Unsubscribe {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Unsubscribe {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Unsubscribe {
@@ -15945,7 +17590,9 @@ pub mod v2 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -15953,8 +17600,8 @@ pub mod v2 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -16124,6 +17771,13 @@ pub mod v2 {
             pub dialog_id: ::std::string::String,
             /// `fileId`: `integer`, required.
             pub file_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Download {
             /// The call with its required parameters: `dialogId`, `fileId`.
@@ -16134,7 +17788,17 @@ pub mod v2 {
                 Self {
                     dialog_id: dialog_id.into(),
                     file_id: file_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Download {
@@ -16146,6 +17810,7 @@ pub mod v2 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
                 map.serialize_entry("fileId", &self.file_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16158,6 +17823,7 @@ pub mod v2 {
                 ::std::result::Result::Ok(Self {
                     dialog_id: object.field("dialogId")?,
                     file_id: object.field("fileId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16177,6 +17843,13 @@ pub mod v2 {
             pub dialog_id: ::std::string::String,
             /// `fields`: `object`, required.
             pub fields: upload::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Upload {
             /// The call with its required parameters: `dialogId`, `fields`.
@@ -16187,7 +17860,17 @@ pub mod v2 {
                 Self {
                     dialog_id: dialog_id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Upload {
@@ -16199,6 +17882,7 @@ pub mod v2 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16211,6 +17895,7 @@ pub mod v2 {
                 ::std::result::Result::Ok(Self {
                     dialog_id: object.field("dialogId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16334,6 +18019,13 @@ pub mod v2 {
                 pub content: ::std::string::String,
                 /// `message`: `string`, optional.
                 pub message: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `name`, `content`.
@@ -16345,6 +18037,7 @@ pub mod v2 {
                         name: name.into(),
                         content: content.into(),
                         message: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `message`.
@@ -16353,6 +18046,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -16366,6 +18068,7 @@ pub mod v2 {
                     map.serialize_entry("name", &self.name)?;
                     map.serialize_entry("content", &self.content)?;
                     crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16378,7 +18081,8 @@ pub mod v2 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         content: object.field("content")?,
-                        message: object.field("message")?,
+                        message: object.exact_str("message")?,
+                        extra: object.rest()?,
                     })
                 }
             }

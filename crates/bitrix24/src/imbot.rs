@@ -39,6 +39,10 @@ pub struct Register {
     pub client_id: ::std::option::Option<::std::string::String>,
     /// `PROPERTIES`: `object`, required.
     pub properties: register::Properties,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Register {
     /// The call with its required parameters: `CODE`, `EVENT_MESSAGE_ADD`, `EVENT_WELCOME_MESSAGE`, `EVENT_BOT_DELETE`, `PROPERTIES`.
@@ -61,6 +65,7 @@ impl Register {
             event_bot_delete: event_bot_delete.into(),
             client_id: ::std::default::Default::default(),
             properties: properties.into(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `TYPE`.
@@ -105,6 +110,15 @@ impl Register {
         self.client_id = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Register {
     fn serialize<S: ::serde::Serializer>(
@@ -136,6 +150,7 @@ impl ::serde::Serialize for Register {
         map.serialize_entry("EVENT_BOT_DELETE", &self.event_bot_delete)?;
         crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
         map.serialize_entry("PROPERTIES", &self.properties)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -149,14 +164,15 @@ impl crate::support::FromValue for Register {
             code: object.field("CODE")?,
             type_: object.field("TYPE")?,
             openline: object.field("OPENLINE")?,
-            event_handler: object.field("EVENT_HANDLER")?,
+            event_handler: object.exact_str("EVENT_HANDLER")?,
             event_message_add: object.field("EVENT_MESSAGE_ADD")?,
-            event_message_update: object.field("EVENT_MESSAGE_UPDATE")?,
-            event_message_delete: object.field("EVENT_MESSAGE_DELETE")?,
+            event_message_update: object.exact_str("EVENT_MESSAGE_UPDATE")?,
+            event_message_delete: object.exact_str("EVENT_MESSAGE_DELETE")?,
             event_welcome_message: object.field("EVENT_WELCOME_MESSAGE")?,
             event_bot_delete: object.field("EVENT_BOT_DELETE")?,
-            client_id: object.field("CLIENT_ID")?,
+            client_id: object.exact_str("CLIENT_ID")?,
             properties: object.field("PROPERTIES")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -178,6 +194,10 @@ pub struct Unregister {
     pub bot_id: i64,
     /// `CLIENT_ID`: `string`, optional.
     pub client_id: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Unregister {
     /// The call with its required parameters: `BOT_ID`.
@@ -185,6 +205,7 @@ impl Unregister {
         Self {
             bot_id: bot_id.into(),
             client_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `CLIENT_ID`.
@@ -193,6 +214,15 @@ impl Unregister {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.client_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -205,6 +235,7 @@ impl ::serde::Serialize for Unregister {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("BOT_ID", &self.bot_id)?;
         crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -216,7 +247,8 @@ impl crate::support::FromValue for Unregister {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             bot_id: object.field("BOT_ID")?,
-            client_id: object.field("CLIENT_ID")?,
+            client_id: object.exact_str("CLIENT_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -240,6 +272,10 @@ pub struct Update {
     pub fields: update::Fields,
     /// `CLIENT_ID`: `string`, optional.
     pub client_id: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `BOT_ID`, `FIELDS`.
@@ -251,6 +287,7 @@ impl Update {
             bot_id: bot_id.into(),
             fields: fields.into(),
             client_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `CLIENT_ID`.
@@ -259,6 +296,15 @@ impl Update {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.client_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -272,6 +318,7 @@ impl ::serde::Serialize for Update {
         map.serialize_entry("BOT_ID", &self.bot_id)?;
         map.serialize_entry("FIELDS", &self.fields)?;
         crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -284,7 +331,8 @@ impl crate::support::FromValue for Update {
         ::std::result::Result::Ok(Self {
             bot_id: object.field("BOT_ID")?,
             fields: object.field("FIELDS")?,
-            client_id: object.field("CLIENT_ID")?,
+            client_id: object.exact_str("CLIENT_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -303,11 +351,30 @@ pub mod app {
     /// Deprecated in the docs.
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Register {}
+    pub struct Register {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Register {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Register {
@@ -316,7 +383,9 @@ pub mod app {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -324,8 +393,8 @@ pub mod app {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -344,12 +413,20 @@ pub mod app {
     pub struct Unregister {
         /// `APP_ID`: `any`, optional.
         pub app_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unregister {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 app_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `APP_ID`.
@@ -358,6 +435,15 @@ pub mod app {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.app_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -369,6 +455,7 @@ pub mod app {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "APP_ID", &self.app_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -380,6 +467,7 @@ pub mod app {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 app_id: object.field("APP_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -431,6 +519,13 @@ pub mod app {
         pub description_lang: ::std::option::Option<::serde_json::Value>,
         /// `COPYRIGHT (LANG)`: `any`, optional.
         pub copyright_lang: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `APP_ID`.
@@ -453,6 +548,7 @@ pub mod app {
                 title_lang: ::std::default::Default::default(),
                 description_lang: ::std::default::Default::default(),
                 copyright_lang: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `IFRAME`.
@@ -583,6 +679,15 @@ pub mod app {
             self.copyright_lang = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -628,6 +733,7 @@ pub mod app {
                 "COPYRIGHT (LANG)",
                 &self.copyright_lang,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -655,6 +761,7 @@ pub mod app {
                 title_lang: object.field("TITLE (LANG)")?,
                 description_lang: object.field("DESCRIPTION (LANG)")?,
                 copyright_lang: object.field("COPYRIGHT (LANG)")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -781,11 +888,30 @@ pub mod bot {
     /// Deprecated in the docs.
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -794,7 +920,9 @@ pub mod bot {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -802,8 +930,8 @@ pub mod bot {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -958,7 +1086,7 @@ pub mod chat {
         /// `MESSAGE`: `string`, optional.
         pub message: ::std::option::Option<::std::string::String>,
         /// `USERS`: `array`, optional.
-        pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub users: ::std::option::Option<::serde_json::Value>,
         /// `AVATAR`: `string`, optional.
         pub avatar: ::std::option::Option<::std::string::String>,
         /// `ENTITY_TYPE`: `string`, optional.
@@ -969,6 +1097,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
@@ -985,6 +1120,7 @@ pub mod chat {
                 entity_id: ::std::default::Default::default(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TYPE`.
@@ -1024,13 +1160,9 @@ pub mod chat {
         /// Sets `USERS`.
         pub fn users(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.users = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.users = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `AVATAR`.
@@ -1070,6 +1202,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -1089,6 +1230,7 @@ pub mod chat {
             crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1100,16 +1242,17 @@ pub mod chat {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 type_: object.field("TYPE")?,
-                title: object.field("TITLE")?,
-                description: object.field("DESCRIPTION")?,
+                title: object.exact_str("TITLE")?,
+                description: object.exact_str("DESCRIPTION")?,
                 color: object.field("COLOR")?,
-                message: object.field("MESSAGE")?,
+                message: object.exact_str("MESSAGE")?,
                 users: object.field("USERS")?,
-                avatar: object.field("AVATAR")?,
-                entity_type: object.field("ENTITY_TYPE")?,
-                entity_id: object.field("ENTITY_ID")?,
+                avatar: object.exact_str("AVATAR")?,
+                entity_type: object.exact_str("ENTITY_TYPE")?,
+                entity_id: object.exact_str("ENTITY_ID")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1131,6 +1274,13 @@ pub mod chat {
         pub entity_type: ::std::string::String,
         /// `ENTITY_ID`: `string`, required.
         pub entity_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `ENTITY_TYPE`, `ENTITY_ID`.
@@ -1141,7 +1291,17 @@ pub mod chat {
             Self {
                 entity_type: entity_type.into(),
                 entity_id: entity_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1153,6 +1313,7 @@ pub mod chat {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ENTITY_TYPE", &self.entity_type)?;
             map.serialize_entry("ENTITY_ID", &self.entity_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1165,6 +1326,7 @@ pub mod chat {
             ::std::result::Result::Ok(Self {
                 entity_type: object.field("ENTITY_TYPE")?,
                 entity_id: object.field("ENTITY_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1188,6 +1350,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Leave {
         /// The call with its required parameters: `CHAT_ID`.
@@ -1196,6 +1365,7 @@ pub mod chat {
                 chat_id: chat_id.into(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -1211,6 +1381,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Leave {
         fn serialize<S: ::serde::Serializer>(
@@ -1222,6 +1401,7 @@ pub mod chat {
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1234,7 +1414,8 @@ pub mod chat {
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1258,6 +1439,13 @@ pub mod chat {
         pub dialog_id: ::std::string::String,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SendTyping {
         /// The call with its required parameters: `DIALOG_ID`.
@@ -1266,6 +1454,7 @@ pub mod chat {
                 bot_id: ::std::default::Default::default(),
                 dialog_id: dialog_id.into(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -1281,6 +1470,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for SendTyping {
         fn serialize<S: ::serde::Serializer>(
@@ -1292,6 +1490,7 @@ pub mod chat {
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1304,7 +1503,8 @@ pub mod chat {
             ::std::result::Result::Ok(Self {
                 bot_id: object.field("BOT_ID")?,
                 dialog_id: object.field("DIALOG_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1334,6 +1534,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetManager {
         /// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -1347,6 +1554,7 @@ pub mod chat {
                 is_manager: ::std::default::Default::default(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `IS_MANAGER`.
@@ -1367,6 +1575,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for SetManager {
         fn serialize<S: ::serde::Serializer>(
@@ -1384,6 +1601,7 @@ pub mod chat {
             )?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1398,7 +1616,8 @@ pub mod chat {
                 user_id: object.field("USER_ID")?,
                 is_manager: object.field("IS_MANAGER")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1424,6 +1643,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetOwner {
         /// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -1436,6 +1662,7 @@ pub mod chat {
                 user_id: user_id.into(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -1451,6 +1678,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for SetOwner {
         fn serialize<S: ::serde::Serializer>(
@@ -1463,6 +1699,7 @@ pub mod chat {
             map.serialize_entry("USER_ID", &self.user_id)?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1476,7 +1713,8 @@ pub mod chat {
                 chat_id: object.field("CHAT_ID")?,
                 user_id: object.field("USER_ID")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1502,6 +1740,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateAvatar {
         /// The call with its required parameters: `CHAT_ID`, `AVATAR`.
@@ -1514,6 +1759,7 @@ pub mod chat {
                 avatar: avatar.into(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -1529,6 +1775,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for UpdateAvatar {
         fn serialize<S: ::serde::Serializer>(
@@ -1541,6 +1796,7 @@ pub mod chat {
             map.serialize_entry("AVATAR", &self.avatar)?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1554,7 +1810,8 @@ pub mod chat {
                 chat_id: object.field("CHAT_ID")?,
                 avatar: object.field("AVATAR")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1582,6 +1839,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateColor {
         /// The call with its required parameters: `CHAT_ID`, `COLOR`.
@@ -1594,6 +1858,7 @@ pub mod chat {
                 color: color.into(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -1609,6 +1874,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for UpdateColor {
         fn serialize<S: ::serde::Serializer>(
@@ -1621,6 +1895,7 @@ pub mod chat {
             map.serialize_entry("COLOR", &self.color)?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1634,7 +1909,8 @@ pub mod chat {
                 chat_id: object.field("CHAT_ID")?,
                 color: object.field("COLOR")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1660,6 +1936,13 @@ pub mod chat {
         pub bot_id: ::std::option::Option<i64>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateTitle {
         /// The call with its required parameters: `CHAT_ID`, `TITLE`.
@@ -1672,6 +1955,7 @@ pub mod chat {
                 title: title.into(),
                 bot_id: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -1687,6 +1971,15 @@ pub mod chat {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for UpdateTitle {
         fn serialize<S: ::serde::Serializer>(
@@ -1699,6 +1992,7 @@ pub mod chat {
             map.serialize_entry("TITLE", &self.title)?;
             crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1712,7 +2006,8 @@ pub mod chat {
                 chat_id: object.field("CHAT_ID")?,
                 title: object.field("TITLE")?,
                 bot_id: object.field("BOT_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2200,7 +2495,7 @@ pub mod chat {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
             /// `USERS`: `array`, required.
-            pub users: ::std::vec::Vec<::serde_json::Value>,
+            pub users: ::serde_json::Value,
             /// `HIDE_HISTORY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -2209,21 +2504,27 @@ pub mod chat {
             pub bot_id: ::std::option::Option<i64>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `CHAT_ID`, `USERS`.
             pub fn new(
                 chat_id: impl ::std::convert::Into<i64>,
-                users: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                users: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 Self {
                     chat_id: chat_id.into(),
-                    users: users.into_iter().map(::std::convert::Into::into).collect(),
+                    users: users.into(),
                     hide_history: ::std::default::Default::default(),
                     bot_id: ::std::default::Default::default(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `HIDE_HISTORY`.
@@ -2247,6 +2548,15 @@ pub mod chat {
                 self.client_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -2264,6 +2574,7 @@ pub mod chat {
                 )?;
                 crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2278,7 +2589,8 @@ pub mod chat {
                     users: object.field("USERS")?,
                     hide_history: object.field("HIDE_HISTORY")?,
                     bot_id: object.field("BOT_ID")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2304,6 +2616,13 @@ pub mod chat {
             pub bot_id: ::std::option::Option<i64>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `CHAT_ID`, `USER_ID`.
@@ -2316,6 +2635,7 @@ pub mod chat {
                     user_id: user_id.into(),
                     bot_id: ::std::default::Default::default(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `BOT_ID`.
@@ -2331,6 +2651,15 @@ pub mod chat {
                 self.client_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Delete {
             fn serialize<S: ::serde::Serializer>(
@@ -2343,6 +2672,7 @@ pub mod chat {
                 map.serialize_entry("USER_ID", &self.user_id)?;
                 crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2356,7 +2686,8 @@ pub mod chat {
                     chat_id: object.field("CHAT_ID")?,
                     user_id: object.field("USER_ID")?,
                     bot_id: object.field("BOT_ID")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2380,6 +2711,13 @@ pub mod chat {
             pub bot_id: ::std::option::Option<i64>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `CHAT_ID`.
@@ -2388,6 +2726,7 @@ pub mod chat {
                     chat_id: chat_id.into(),
                     bot_id: ::std::default::Default::default(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `BOT_ID`.
@@ -2403,6 +2742,15 @@ pub mod chat {
                 self.client_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -2414,6 +2762,7 @@ pub mod chat {
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2426,7 +2775,8 @@ pub mod chat {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     bot_id: object.field("BOT_ID")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2580,6 +2930,13 @@ pub mod command {
         pub url_preview: ::std::option::Option<::std::string::String>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Answer {
         /// The call with its required parameters: `COMMAND_ID`, `COMMAND`, `MESSAGE_ID`.
@@ -2599,6 +2956,7 @@ pub mod command {
                 system: ::std::default::Default::default(),
                 url_preview: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `MESSAGE`.
@@ -2654,6 +3012,15 @@ pub mod command {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Answer {
         fn serialize<S: ::serde::Serializer>(
@@ -2676,6 +3043,7 @@ pub mod command {
             )?;
             crate::support::opt_entry(&mut map, "URL_PREVIEW", &self.url_preview)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2689,13 +3057,14 @@ pub mod command {
                 command_id: object.field("COMMAND_ID")?,
                 command: object.field("COMMAND")?,
                 message_id: object.field("MESSAGE_ID")?,
-                message: object.field("MESSAGE")?,
+                message: object.exact_str("MESSAGE")?,
                 attach: object.field("ATTACH")?,
                 keyboard: object.field("KEYBOARD")?,
                 menu: object.field("MENU")?,
                 system: object.field("SYSTEM")?,
-                url_preview: object.field("URL_PREVIEW")?,
-                client_id: object.field("CLIENT_ID")?,
+                url_preview: object.exact_str("URL_PREVIEW")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2735,6 +3104,13 @@ pub mod command {
         pub extranet_support: ::std::option::Option<bool>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Register {
         /// The call with its required parameters: `BOT_ID`, `COMMAND`, `EVENT_COMMAND_ADD`, `LANG`.
@@ -2755,6 +3131,7 @@ pub mod command {
                 hidden: ::std::default::Default::default(),
                 extranet_support: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `COMMON`.
@@ -2781,6 +3158,15 @@ pub mod command {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.client_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2811,6 +3197,7 @@ pub mod command {
                 &self.extranet_support.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2828,7 +3215,8 @@ pub mod command {
                 common: object.field("COMMON")?,
                 hidden: object.field("HIDDEN")?,
                 extranet_support: object.field("EXTRANET_SUPPORT")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2850,6 +3238,13 @@ pub mod command {
         pub command_id: i64,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unregister {
         /// The call with its required parameters: `COMMAND_ID`.
@@ -2857,6 +3252,7 @@ pub mod command {
             Self {
                 command_id: command_id.into(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `CLIENT_ID`.
@@ -2865,6 +3261,15 @@ pub mod command {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.client_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2877,6 +3282,7 @@ pub mod command {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("COMMAND_ID", &self.command_id)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2888,7 +3294,8 @@ pub mod command {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 command_id: object.field("COMMAND_ID")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2912,6 +3319,13 @@ pub mod command {
         pub fields: update::Fields,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `COMMAND_ID`, `FIELDS`.
@@ -2923,6 +3337,7 @@ pub mod command {
                 command_id: command_id.into(),
                 fields: fields.into(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `CLIENT_ID`.
@@ -2931,6 +3346,15 @@ pub mod command {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.client_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2944,6 +3368,7 @@ pub mod command {
             map.serialize_entry("COMMAND_ID", &self.command_id)?;
             map.serialize_entry("FIELDS", &self.fields)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2956,7 +3381,8 @@ pub mod command {
             ::std::result::Result::Ok(Self {
                 command_id: object.field("COMMAND_ID")?,
                 fields: object.field("FIELDS")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3052,6 +3478,13 @@ pub mod command {
             pub title: ::std::string::String,
             /// `PARAMS`: `string`, optional.
             pub params: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Lang {
             /// The object with its required parameters: `LANGUAGE_ID`, `TITLE`.
@@ -3063,6 +3496,7 @@ pub mod command {
                     language_id: language_id.into(),
                     title: title.into(),
                     params: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PARAMS`.
@@ -3071,6 +3505,15 @@ pub mod command {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3084,6 +3527,7 @@ pub mod command {
                 map.serialize_entry("LANGUAGE_ID", &self.language_id)?;
                 map.serialize_entry("TITLE", &self.title)?;
                 crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3096,7 +3540,8 @@ pub mod command {
                 ::std::result::Result::Ok(Self {
                     language_id: object.field("LANGUAGE_ID")?,
                     title: object.field("TITLE")?,
-                    params: object.field("PARAMS")?,
+                    params: object.exact_str("PARAMS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3181,6 +3626,13 @@ pub mod command {
             pub title: ::std::string::String,
             /// `PARAMS`: `string`, optional.
             pub params: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsLang {
             /// The object with its required parameters: `LANGUAGE_ID`, `TITLE`.
@@ -3192,6 +3644,7 @@ pub mod command {
                     language_id: language_id.into(),
                     title: title.into(),
                     params: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PARAMS`.
@@ -3200,6 +3653,15 @@ pub mod command {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3213,6 +3675,7 @@ pub mod command {
                 map.serialize_entry("LANGUAGE_ID", &self.language_id)?;
                 map.serialize_entry("TITLE", &self.title)?;
                 crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3225,7 +3688,8 @@ pub mod command {
                 ::std::result::Result::Ok(Self {
                     language_id: object.field("LANGUAGE_ID")?,
                     title: object.field("TITLE")?,
-                    params: object.field("PARAMS")?,
+                    params: object.exact_str("PARAMS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3251,6 +3715,13 @@ pub mod command {
             pub extranet_support: ::std::option::Option<bool>,
             /// `LANG`: `array`, optional.
             pub lang: ::std::option::Option<::std::vec::Vec<FieldsLang>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -3261,6 +3732,7 @@ pub mod command {
                     hidden: ::std::default::Default::default(),
                     extranet_support: ::std::default::Default::default(),
                     lang: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `COMMAND`.
@@ -3304,6 +3776,15 @@ pub mod command {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -3329,6 +3810,7 @@ pub mod command {
                     &self.extranet_support.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3339,11 +3821,12 @@ pub mod command {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    command: object.field("COMMAND")?,
-                    event_command_add: object.field("EVENT_COMMAND_ADD")?,
+                    command: object.exact_str("COMMAND")?,
+                    event_command_add: object.exact_str("EVENT_COMMAND_ADD")?,
                     hidden: object.field("HIDDEN")?,
                     extranet_support: object.field("EXTRANET_SUPPORT")?,
                     lang: object.field("LANG")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3376,13 +3859,30 @@ pub mod dialog {
     pub struct Get {
         /// `DIALOG_ID`: `string`, required.
         pub dialog_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `DIALOG_ID`.
         pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 dialog_id: dialog_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -3393,6 +3893,7 @@ pub mod dialog {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3404,6 +3905,7 @@ pub mod dialog {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 dialog_id: object.field("DIALOG_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3483,6 +3985,13 @@ pub mod message {
         pub skip_connector: ::std::option::Option<bool>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `MESSAGE`.
@@ -3500,6 +4009,7 @@ pub mod message {
                 url_preview: ::std::default::Default::default(),
                 skip_connector: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -3572,6 +4082,15 @@ pub mod message {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -3604,6 +4123,7 @@ pub mod message {
                 &self.skip_connector.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3615,7 +4135,7 @@ pub mod message {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 bot_id: object.field("BOT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 from_user_id: object.field("FROM_USER_ID")?,
                 to_user_id: object.field("TO_USER_ID")?,
                 message: object.field("MESSAGE")?,
@@ -3625,7 +4145,8 @@ pub mod message {
                 system: object.field("SYSTEM")?,
                 url_preview: object.field("URL_PREVIEW")?,
                 skip_connector: object.field("SKIP_CONNECTOR")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3653,6 +4174,13 @@ pub mod message {
         pub complete: ::std::option::Option<bool>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `MESSAGE_ID`.
@@ -3662,6 +4190,7 @@ pub mod message {
                 message_id: message_id.into(),
                 complete: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -3682,6 +4211,15 @@ pub mod message {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Delete {
         fn serialize<S: ::serde::Serializer>(
@@ -3698,6 +4236,7 @@ pub mod message {
                 &self.complete.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3711,7 +4250,8 @@ pub mod message {
                 bot_id: object.field("BOT_ID")?,
                 message_id: object.field("MESSAGE_ID")?,
                 complete: object.field("COMPLETE")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3739,6 +4279,13 @@ pub mod message {
         pub action: ::std::option::Option<like::Action>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Like {
         /// The call with its required parameters: `MESSAGE_ID`.
@@ -3748,6 +4295,7 @@ pub mod message {
                 message_id: message_id.into(),
                 action: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -3768,6 +4316,15 @@ pub mod message {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Like {
         fn serialize<S: ::serde::Serializer>(
@@ -3780,6 +4337,7 @@ pub mod message {
             map.serialize_entry("MESSAGE_ID", &self.message_id)?;
             crate::support::opt_entry(&mut map, "ACTION", &self.action)?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3793,7 +4351,8 @@ pub mod message {
                 bot_id: object.field("BOT_ID")?,
                 message_id: object.field("MESSAGE_ID")?,
                 action: object.field("ACTION")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3833,6 +4392,13 @@ pub mod message {
         pub skip_connector: ::std::option::Option<bool>,
         /// `CLIENT_ID`: `string`, optional.
         pub client_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `MESSAGE_ID`.
@@ -3847,6 +4413,7 @@ pub mod message {
                 url_preview: ::std::default::Default::default(),
                 skip_connector: ::std::default::Default::default(),
                 client_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `BOT_ID`.
@@ -3904,6 +4471,15 @@ pub mod message {
             self.client_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -3929,6 +4505,7 @@ pub mod message {
                 &self.skip_connector.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3941,13 +4518,14 @@ pub mod message {
             ::std::result::Result::Ok(Self {
                 bot_id: object.field("BOT_ID")?,
                 message_id: object.field("MESSAGE_ID")?,
-                message: object.field("MESSAGE")?,
+                message: object.exact_str("MESSAGE")?,
                 attach: object.field("ATTACH")?,
                 keyboard: object.field("KEYBOARD")?,
                 menu: object.field("MENU")?,
                 url_preview: object.field("URL_PREVIEW")?,
                 skip_connector: object.field("SKIP_CONNECTOR")?,
-                client_id: object.field("CLIENT_ID")?,
+                client_id: object.exact_str("CLIENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4234,6 +4812,13 @@ pub mod register {
         pub personal_gender: ::std::option::Option<PropertiesPersonalGender>,
         /// `PERSONAL_PHOTO`: `file`, optional.
         pub personal_photo: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Properties {
         /// The object with its required parameters: `NAME`, `LAST_NAME`.
@@ -4251,6 +4836,7 @@ pub mod register {
                 personal_www: ::std::default::Default::default(),
                 personal_gender: ::std::default::Default::default(),
                 personal_photo: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `COLOR`.
@@ -4309,6 +4895,15 @@ pub mod register {
             self.personal_photo = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Properties {
         fn serialize<S: ::serde::Serializer>(
@@ -4334,6 +4929,7 @@ pub mod register {
                 &self.personal_gender,
             )?;
             crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4346,13 +4942,14 @@ pub mod register {
             ::std::result::Result::Ok(Self {
                 name: object.field("NAME")?,
                 last_name: object.field("LAST_NAME")?,
-                color: object.field("COLOR")?,
-                email: object.field("EMAIL")?,
-                personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-                work_position: object.field("WORK_POSITION")?,
-                personal_www: object.field("PERSONAL_WWW")?,
+                color: object.exact_str("COLOR")?,
+                email: object.exact_str("EMAIL")?,
+                personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
+                work_position: object.exact_str("WORK_POSITION")?,
+                personal_www: object.exact_str("PERSONAL_WWW")?,
                 personal_gender: object.field("PERSONAL_GENDER")?,
                 personal_photo: object.field("PERSONAL_PHOTO")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4486,6 +5083,13 @@ pub mod update {
         pub personal_gender: ::std::option::Option<FieldsPropertiesPersonalGender>,
         /// `PERSONAL_PHOTO`: `file`, optional.
         pub personal_photo: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FieldsProperties {
         /// The object; every parameter is optional.
@@ -4500,6 +5104,7 @@ pub mod update {
                 personal_www: ::std::default::Default::default(),
                 personal_gender: ::std::default::Default::default(),
                 personal_photo: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -4574,6 +5179,15 @@ pub mod update {
             self.personal_photo = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for FieldsProperties {
         fn serialize<S: ::serde::Serializer>(
@@ -4599,6 +5213,7 @@ pub mod update {
                 &self.personal_gender,
             )?;
             crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4609,15 +5224,16 @@ pub mod update {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                name: object.field("NAME")?,
-                last_name: object.field("LAST_NAME")?,
-                color: object.field("COLOR")?,
-                email: object.field("EMAIL")?,
-                personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-                work_position: object.field("WORK_POSITION")?,
-                personal_www: object.field("PERSONAL_WWW")?,
+                name: object.exact_str("NAME")?,
+                last_name: object.exact_str("LAST_NAME")?,
+                color: object.exact_str("COLOR")?,
+                email: object.exact_str("EMAIL")?,
+                personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
+                work_position: object.exact_str("WORK_POSITION")?,
+                personal_www: object.exact_str("PERSONAL_WWW")?,
                 personal_gender: object.field("PERSONAL_GENDER")?,
                 personal_photo: object.field("PERSONAL_PHOTO")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4645,6 +5261,13 @@ pub mod update {
         pub event_bot_delete: ::std::option::Option<::std::string::String>,
         /// `PROPERTIES`: `object`, optional.
         pub properties: ::std::option::Option<FieldsProperties>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Fields {
         /// The object; every parameter is optional.
@@ -4658,6 +5281,7 @@ pub mod update {
                 event_welcome_message: ::std::default::Default::default(),
                 event_bot_delete: ::std::default::Default::default(),
                 properties: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `CODE`.
@@ -4724,6 +5348,15 @@ pub mod update {
             self.properties = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Fields {
         fn serialize<S: ::serde::Serializer>(
@@ -4760,6 +5393,7 @@ pub mod update {
                 &self.event_bot_delete,
             )?;
             crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4770,14 +5404,15 @@ pub mod update {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                event_handler: object.field("EVENT_HANDLER")?,
-                event_message_add: object.field("EVENT_MESSAGE_ADD")?,
-                event_message_update: object.field("EVENT_MESSAGE_UPDATE")?,
-                event_message_delete: object.field("EVENT_MESSAGE_DELETE")?,
-                event_welcome_message: object.field("EVENT_WELCOME_MESSAGE")?,
-                event_bot_delete: object.field("EVENT_BOT_DELETE")?,
+                code: object.exact_str("CODE")?,
+                event_handler: object.exact_str("EVENT_HANDLER")?,
+                event_message_add: object.exact_str("EVENT_MESSAGE_ADD")?,
+                event_message_update: object.exact_str("EVENT_MESSAGE_UPDATE")?,
+                event_message_delete: object.exact_str("EVENT_MESSAGE_DELETE")?,
+                event_welcome_message: object.exact_str("EVENT_WELCOME_MESSAGE")?,
+                event_bot_delete: object.exact_str("EVENT_BOT_DELETE")?,
                 properties: object.field("PROPERTIES")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4813,6 +5448,13 @@ pub mod v2 {
             pub code: ::std::option::Option<::std::string::String>,
             /// `botToken`: `string`, optional.
             pub bot_token: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -4821,6 +5463,7 @@ pub mod v2 {
                     bot_id: ::std::default::Default::default(),
                     code: ::std::default::Default::default(),
                     bot_token: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botId`.
@@ -4844,6 +5487,15 @@ pub mod v2 {
                 self.bot_token = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -4855,6 +5507,7 @@ pub mod v2 {
                 crate::support::opt_entry(&mut map, "botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4866,8 +5519,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    code: object.field("code")?,
-                    bot_token: object.field("botToken")?,
+                    code: object.exact_str("code")?,
+                    bot_token: object.exact_str("botToken")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4891,6 +5545,13 @@ pub mod v2 {
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
             pub offset: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -4900,6 +5561,7 @@ pub mod v2 {
                     filter: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -4928,6 +5590,15 @@ pub mod v2 {
                 self.offset = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -4940,6 +5611,7 @@ pub mod v2 {
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                 crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4950,10 +5622,11 @@ pub mod v2 {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     filter: object.field("filter")?,
                     limit: object.field("limit")?,
                     offset: object.field("offset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4971,11 +5644,30 @@ pub mod v2 {
         pub struct Register {
             /// `fields`: `object`, required.
             pub fields: register::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Register {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<register::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Register {
@@ -4986,6 +5678,7 @@ pub mod v2 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4997,6 +5690,7 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5016,6 +5710,13 @@ pub mod v2 {
             pub bot_id: i64,
             /// `botToken`: `string`, optional.
             pub bot_token: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Unregister {
             /// The call with its required parameters: `botId`.
@@ -5023,6 +5724,7 @@ pub mod v2 {
                 Self {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -5031,6 +5733,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -5043,6 +5754,7 @@ pub mod v2 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5054,7 +5766,8 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5076,6 +5789,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `botId`, `fields`.
@@ -5087,6 +5807,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -5095,6 +5816,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -5108,6 +5838,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5119,8 +5850,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5392,12 +6124,20 @@ pub mod v2 {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -5409,6 +6149,15 @@ pub mod v2 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -5418,6 +6167,7 @@ pub mod v2 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5429,6 +6179,7 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5737,6 +6488,13 @@ pub mod v2 {
                 pub gender: ::std::option::Option<FieldsPropertiesGender>,
                 /// `avatar`: `file`, optional.
                 pub avatar: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsProperties {
                 /// The object with its required parameters: `name`.
@@ -5750,6 +6508,7 @@ pub mod v2 {
                         color: ::std::default::Default::default(),
                         gender: ::std::default::Default::default(),
                         avatar: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `lastName`.
@@ -5792,6 +6551,15 @@ pub mod v2 {
                     self.avatar = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsProperties {
                 fn serialize<S: ::serde::Serializer>(
@@ -5810,6 +6578,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "color", &self.color)?;
                     crate::support::opt_entry(&mut map, "gender", &self.gender)?;
                     crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5821,11 +6590,12 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
-                        last_name: object.field("lastName")?,
-                        work_position: object.field("workPosition")?,
-                        color: object.field("color")?,
+                        last_name: object.exact_str("lastName")?,
+                        work_position: object.exact_str("workPosition")?,
+                        color: object.exact_str("color")?,
                         gender: object.field("gender")?,
                         avatar: object.field("avatar")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5883,6 +6653,13 @@ pub mod v2 {
                 ///
                 /// Values: `null`.
                 pub background_id: ::std::option::Option<FieldsBackgroundId>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `code`, `properties`.
@@ -5901,6 +6678,7 @@ pub mod v2 {
                         is_reactions_enabled: ::std::default::Default::default(),
                         is_support_openline: ::std::default::Default::default(),
                         background_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -5969,6 +6747,15 @@ pub mod v2 {
                     self.background_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -6003,6 +6790,7 @@ pub mod v2 {
                         "backgroundId",
                         &self.background_id,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6014,15 +6802,16 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         properties: object.field("properties")?,
-                        type_: object.field("type")?,
+                        type_: object.exact_str("type")?,
                         event_mode: object.field("eventMode")?,
-                        webhook_url: object.field("webhookUrl")?,
+                        webhook_url: object.exact_str("webhookUrl")?,
                         is_hidden: object.field("isHidden")?,
                         is_reactions_enabled: object.field("isReactionsEnabled")?,
                         is_support_openline: object.field("isSupportOpenline")?,
                         background_id: object.field("backgroundId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6466,6 +7255,13 @@ pub mod v2 {
                 pub gender: ::std::option::Option<FieldsPropertiesGender>,
                 /// `avatar`: `file`, optional.
                 pub avatar: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsProperties {
                 /// The object; every parameter is optional.
@@ -6477,6 +7273,7 @@ pub mod v2 {
                         color: ::std::default::Default::default(),
                         gender: ::std::default::Default::default(),
                         avatar: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -6527,6 +7324,15 @@ pub mod v2 {
                     self.avatar = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsProperties {
                 fn serialize<S: ::serde::Serializer>(
@@ -6545,6 +7351,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "color", &self.color)?;
                     crate::support::opt_entry(&mut map, "gender", &self.gender)?;
                     crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6555,12 +7362,13 @@ pub mod v2 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        last_name: object.field("lastName")?,
-                        work_position: object.field("workPosition")?,
-                        color: object.field("color")?,
+                        name: object.exact_str("name")?,
+                        last_name: object.exact_str("lastName")?,
+                        work_position: object.exact_str("workPosition")?,
+                        color: object.exact_str("color")?,
                         gender: object.field("gender")?,
                         avatar: object.field("avatar")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6600,6 +7408,13 @@ pub mod v2 {
                 pub webhook_url: ::std::option::Option<::std::string::String>,
                 /// `botToken`: `string`, optional.
                 pub bot_token: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -6613,6 +7428,7 @@ pub mod v2 {
                         event_mode: ::std::default::Default::default(),
                         webhook_url: ::std::default::Default::default(),
                         bot_token: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `properties`.
@@ -6681,6 +7497,15 @@ pub mod v2 {
                     self.bot_token = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -6713,6 +7538,7 @@ pub mod v2 {
                         &self.webhook_url,
                     )?;
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -6728,9 +7554,10 @@ pub mod v2 {
                         is_reactions_enabled: object.field("isReactionsEnabled")?,
                         is_support_openline: object.field("isSupportOpenline")?,
                         background_id: object.field("backgroundId")?,
-                        event_mode: object.field("eventMode")?,
-                        webhook_url: object.field("webhookUrl")?,
-                        bot_token: object.field("botToken")?,
+                        event_mode: object.exact_str("eventMode")?,
+                        webhook_url: object.exact_str("webhookUrl")?,
+                        bot_token: object.exact_str("botToken")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -6971,6 +7798,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `fields`: `object`, optional.
             pub fields: ::std::option::Option<add::Fields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `botId`.
@@ -6979,6 +7813,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -6997,6 +7832,15 @@ pub mod v2 {
                 self.fields = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -7008,6 +7852,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7019,8 +7864,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7042,6 +7888,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `dialogId`: `string`, required.
             pub dialog_id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `botId`, `dialogId`.
@@ -7053,6 +7906,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     dialog_id: dialog_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -7061,6 +7915,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7074,6 +7937,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7085,8 +7949,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     dialog_id: object.field("dialogId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7108,6 +7973,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `dialogId`: `string`, required.
             pub dialog_id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Leave {
             /// The call with its required parameters: `botId`, `dialogId`.
@@ -7119,6 +7991,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     dialog_id: dialog_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -7127,6 +8000,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7140,6 +8022,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7151,8 +8034,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     dialog_id: object.field("dialogId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7176,6 +8060,13 @@ pub mod v2 {
             pub dialog_id: ::std::string::String,
             /// `userId`: `integer`, required.
             pub user_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl SetOwner {
             /// The call with its required parameters: `botId`, `dialogId`, `userId`.
@@ -7189,6 +8080,7 @@ pub mod v2 {
                     bot_token: ::std::default::Default::default(),
                     dialog_id: dialog_id.into(),
                     user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -7197,6 +8089,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7211,6 +8112,7 @@ pub mod v2 {
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
                 map.serialize_entry("userId", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7222,9 +8124,10 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     dialog_id: object.field("dialogId")?,
                     user_id: object.field("userId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7248,6 +8151,13 @@ pub mod v2 {
             pub dialog_id: ::std::string::String,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `botId`, `dialogId`, `fields`.
@@ -7261,6 +8171,7 @@ pub mod v2 {
                     bot_token: ::std::default::Default::default(),
                     dialog_id: dialog_id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -7269,6 +8180,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -7283,6 +8203,7 @@ pub mod v2 {
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7294,9 +8215,10 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     dialog_id: object.field("dialogId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7395,6 +8317,13 @@ pub mod v2 {
                 pub owner_id: ::std::option::Option<i64>,
                 /// `message`: `string`, optional.
                 pub message: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -7407,6 +8336,7 @@ pub mod v2 {
                         user_ids: ::std::default::Default::default(),
                         owner_id: ::std::default::Default::default(),
                         message: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `title`.
@@ -7469,6 +8399,15 @@ pub mod v2 {
                     self.message = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -7488,6 +8427,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "userIds", &self.user_ids)?;
                     crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
                     crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7498,13 +8438,14 @@ pub mod v2 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        title: object.field("title")?,
-                        description: object.field("description")?,
+                        title: object.exact_str("title")?,
+                        description: object.exact_str("description")?,
                         color: object.field("color")?,
                         avatar: object.field("avatar")?,
                         user_ids: object.field("userIds")?,
                         owner_id: object.field("ownerId")?,
-                        message: object.field("message")?,
+                        message: object.exact_str("message")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7542,6 +8483,98 @@ pub mod v2 {
                 pub mute_list: ::std::vec::Vec<::serde_json::Value>,
                 /// `managerList`: `array`, optional.
                 pub manager_list: ::std::vec::Vec<::serde_json::Value>,
+                /// `messageType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub message_type: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub extranet: ::std::option::Option<bool>,
+                /// `containsCollaber`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_collaber: ::std::option::Option<bool>,
+                /// `entityType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+                /// `entityId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `entityData1`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_data1: ::std::option::Option<::std::string::String>,
+                /// `entityData2`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_data2: ::std::option::Option<::std::string::String>,
+                /// `entityData3`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_data3: ::std::option::Option<::std::string::String>,
+                /// `entityLink`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_link: ::serde_json::Value,
+                /// `diskFolderId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub disk_folder_id: ::std::option::Option<i64>,
+                /// `permissions`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub permissions: ::serde_json::Value,
+                /// `parentChatId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_chat_id: ::serde_json::Value,
+                /// `parentMessageId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_message_id: ::serde_json::Value,
+                /// `isNew`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_new: ::std::option::Option<bool>,
+                /// `textFieldEnabled`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub text_field_enabled: ::std::option::Option<::std::string::String>,
+                /// `backgroundId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub background_id: ::serde_json::Value,
+                /// `lastMessageViews`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_message_views: ::std::option::Option<::std::string::String>,
+                /// `lastId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_id: ::serde_json::Value,
+                /// `markedId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub marked_id: ::serde_json::Value,
+                /// `messageCount`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub message_count: ::std::option::Option<i64>,
+                /// `public`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub public: ::std::option::Option<::std::string::String>,
+                /// `unreadId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub unread_id: ::serde_json::Value,
+                /// `userCounter`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_counter: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -7568,6 +8601,29 @@ pub mod v2 {
                         last_message_id: object.field("lastMessageId")?,
                         mute_list: object.field("muteList")?,
                         manager_list: object.field("managerList")?,
+                        message_type: object.soft("messageType"),
+                        extranet: object.soft("extranet"),
+                        contains_collaber: object.soft("containsCollaber"),
+                        entity_type: object.soft("entityType"),
+                        entity_id: object.soft("entityId"),
+                        entity_data1: object.soft("entityData1"),
+                        entity_data2: object.soft("entityData2"),
+                        entity_data3: object.soft("entityData3"),
+                        entity_link: object.soft("entityLink"),
+                        disk_folder_id: object.soft("diskFolderId"),
+                        permissions: object.soft("permissions"),
+                        parent_chat_id: object.soft("parentChatId"),
+                        parent_message_id: object.soft("parentMessageId"),
+                        is_new: object.soft("isNew"),
+                        text_field_enabled: object.soft("textFieldEnabled"),
+                        background_id: object.soft("backgroundId"),
+                        last_message_views: object.soft("lastMessageViews"),
+                        last_id: object.soft("lastId"),
+                        marked_id: object.soft("markedId"),
+                        message_count: object.soft("messageCount"),
+                        public: object.soft("public"),
+                        unread_id: object.soft("unreadId"),
+                        user_counter: object.soft("userCounter"),
                         extra: object.rest()?,
                     })
                 }
@@ -7604,6 +8660,73 @@ pub mod v2 {
                     )?;
                     map.serialize_entry("muteList", &self.mute_list)?;
                     map.serialize_entry("managerList", &self.manager_list)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "messageType",
+                        &self.message_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsCollaber",
+                        &self.contains_collaber,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityType",
+                        &self.entity_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData1",
+                        &self.entity_data1,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData2",
+                        &self.entity_data2,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData3",
+                        &self.entity_data3,
+                    )?;
+                    map.serialize_entry("entityLink", &self.entity_link)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "diskFolderId",
+                        &self.disk_folder_id,
+                    )?;
+                    map.serialize_entry("permissions", &self.permissions)?;
+                    map.serialize_entry("parentChatId", &self.parent_chat_id)?;
+                    map.serialize_entry("parentMessageId", &self.parent_message_id)?;
+                    crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "textFieldEnabled",
+                        &self.text_field_enabled,
+                    )?;
+                    map.serialize_entry("backgroundId", &self.background_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "lastMessageViews",
+                        &self.last_message_views,
+                    )?;
+                    map.serialize_entry("lastId", &self.last_id)?;
+                    map.serialize_entry("markedId", &self.marked_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "messageCount",
+                        &self.message_count,
+                    )?;
+                    crate::support::opt_entry(&mut map, "public", &self.public)?;
+                    map.serialize_entry("unreadId", &self.unread_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "userCounter",
+                        &self.user_counter,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -7622,6 +8745,74 @@ pub mod v2 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
+                /// `firstName`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `lastName`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `workPosition`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub extranet: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub connector: ::std::option::Option<bool>,
+                /// `externalAuthId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub idle: ::std::option::Option<bool>,
+                /// `lastActivityDate`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub absent: ::std::option::Option<bool>,
+                /// `departments`: `integer[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub departments: ::std::vec::Vec<i64>,
+                /// `phones`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub phones: ::std::option::Option<bool>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -7639,6 +8830,23 @@ pub mod v2 {
                         active: object.field("active")?,
                         name: object.field("name")?,
                         type_: object.field("type")?,
+                        first_name: object.soft("firstName"),
+                        last_name: object.soft("lastName"),
+                        work_position: object.soft("workPosition"),
+                        color: object.soft("color"),
+                        avatar: object.soft("avatar"),
+                        gender: object.soft("gender"),
+                        birthday: object.soft("birthday"),
+                        extranet: object.soft("extranet"),
+                        bot: object.soft("bot"),
+                        connector: object.soft("connector"),
+                        external_auth_id: object.soft("externalAuthId"),
+                        status: object.soft("status"),
+                        idle: object.soft("idle"),
+                        last_activity_date: object.soft("lastActivityDate"),
+                        absent: object.soft("absent"),
+                        departments: object.soft("departments"),
+                        phones: object.soft("phones"),
                         extra: object.rest()?,
                     })
                 }
@@ -7654,6 +8862,35 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "active", &self.active)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
+                    crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "color", &self.color)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                    crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
+                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                    crate::support::opt_entry(&mut map, "bot", &self.bot)?;
+                    crate::support::opt_entry(&mut map, "connector", &self.connector)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "externalAuthId",
+                        &self.external_auth_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(&mut map, "idle", &self.idle)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "lastActivityDate",
+                        &self.last_activity_date,
+                    )?;
+                    crate::support::opt_entry(&mut map, "absent", &self.absent)?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    crate::support::opt_entry(&mut map, "phones", &self.phones)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -7769,6 +9006,98 @@ pub mod v2 {
                 pub mute_list: ::std::vec::Vec<::serde_json::Value>,
                 /// `managerList`: `array`, optional.
                 pub manager_list: ::std::vec::Vec<::serde_json::Value>,
+                /// `messageType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub message_type: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub extranet: ::std::option::Option<bool>,
+                /// `containsCollaber`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_collaber: ::std::option::Option<bool>,
+                /// `entityType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+                /// `entityId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `entityData1`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_data1: ::std::option::Option<::std::string::String>,
+                /// `entityData2`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_data2: ::std::option::Option<::std::string::String>,
+                /// `entityData3`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_data3: ::std::option::Option<::std::string::String>,
+                /// `entityLink`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub entity_link: ::serde_json::Value,
+                /// `diskFolderId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub disk_folder_id: ::std::option::Option<i64>,
+                /// `permissions`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub permissions: ::serde_json::Value,
+                /// `parentChatId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_chat_id: ::serde_json::Value,
+                /// `parentMessageId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_message_id: ::serde_json::Value,
+                /// `isNew`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_new: ::std::option::Option<bool>,
+                /// `textFieldEnabled`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub text_field_enabled: ::std::option::Option<::std::string::String>,
+                /// `backgroundId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub background_id: ::serde_json::Value,
+                /// `lastMessageViews`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_message_views: ::std::option::Option<::std::string::String>,
+                /// `lastId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_id: ::std::option::Option<i64>,
+                /// `markedId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub marked_id: ::serde_json::Value,
+                /// `messageCount`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub message_count: ::std::option::Option<i64>,
+                /// `public`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub public: ::std::option::Option<::std::string::String>,
+                /// `unreadId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub unread_id: ::serde_json::Value,
+                /// `userCounter`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_counter: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -7795,6 +9124,29 @@ pub mod v2 {
                         last_message_id: object.field("lastMessageId")?,
                         mute_list: object.field("muteList")?,
                         manager_list: object.field("managerList")?,
+                        message_type: object.soft("messageType"),
+                        extranet: object.soft("extranet"),
+                        contains_collaber: object.soft("containsCollaber"),
+                        entity_type: object.soft("entityType"),
+                        entity_id: object.soft("entityId"),
+                        entity_data1: object.soft("entityData1"),
+                        entity_data2: object.soft("entityData2"),
+                        entity_data3: object.soft("entityData3"),
+                        entity_link: object.soft("entityLink"),
+                        disk_folder_id: object.soft("diskFolderId"),
+                        permissions: object.soft("permissions"),
+                        parent_chat_id: object.soft("parentChatId"),
+                        parent_message_id: object.soft("parentMessageId"),
+                        is_new: object.soft("isNew"),
+                        text_field_enabled: object.soft("textFieldEnabled"),
+                        background_id: object.soft("backgroundId"),
+                        last_message_views: object.soft("lastMessageViews"),
+                        last_id: object.soft("lastId"),
+                        marked_id: object.soft("markedId"),
+                        message_count: object.soft("messageCount"),
+                        public: object.soft("public"),
+                        unread_id: object.soft("unreadId"),
+                        user_counter: object.soft("userCounter"),
                         extra: object.rest()?,
                     })
                 }
@@ -7831,6 +9183,73 @@ pub mod v2 {
                     )?;
                     map.serialize_entry("muteList", &self.mute_list)?;
                     map.serialize_entry("managerList", &self.manager_list)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "messageType",
+                        &self.message_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsCollaber",
+                        &self.contains_collaber,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityType",
+                        &self.entity_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData1",
+                        &self.entity_data1,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData2",
+                        &self.entity_data2,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData3",
+                        &self.entity_data3,
+                    )?;
+                    map.serialize_entry("entityLink", &self.entity_link)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "diskFolderId",
+                        &self.disk_folder_id,
+                    )?;
+                    map.serialize_entry("permissions", &self.permissions)?;
+                    map.serialize_entry("parentChatId", &self.parent_chat_id)?;
+                    map.serialize_entry("parentMessageId", &self.parent_message_id)?;
+                    crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "textFieldEnabled",
+                        &self.text_field_enabled,
+                    )?;
+                    map.serialize_entry("backgroundId", &self.background_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "lastMessageViews",
+                        &self.last_message_views,
+                    )?;
+                    crate::support::opt_entry(&mut map, "lastId", &self.last_id)?;
+                    map.serialize_entry("markedId", &self.marked_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "messageCount",
+                        &self.message_count,
+                    )?;
+                    crate::support::opt_entry(&mut map, "public", &self.public)?;
+                    map.serialize_entry("unreadId", &self.unread_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "userCounter",
+                        &self.user_counter,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -7909,6 +9328,13 @@ pub mod v2 {
                 >,
                 /// `duration`: `integer`, optional.
                 pub duration: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Notify {
                 /// The call with its required parameters: `botId`, `dialogId`.
@@ -7922,6 +9348,7 @@ pub mod v2 {
                         dialog_id: dialog_id.into(),
                         status_message_code: ::std::default::Default::default(),
                         duration: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -7948,6 +9375,15 @@ pub mod v2 {
                     self.duration = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Notify {
                 fn serialize<S: ::serde::Serializer>(
@@ -7965,6 +9401,7 @@ pub mod v2 {
                         &self.status_message_code,
                     )?;
                     crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7976,10 +9413,11 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         status_message_code: object.field("statusMessageCode")?,
                         duration: object.field("duration")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8201,6 +9639,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `userIds`: `integer[]`, required.
                 pub user_ids: ::std::vec::Vec<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `botId`, `dialogId`, `userIds`.
@@ -8219,6 +9664,7 @@ pub mod v2 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8227,6 +9673,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bot_token = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -8241,6 +9696,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8252,9 +9708,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         user_ids: object.field("userIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8278,6 +9735,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `userIds`: `integer[]`, required.
                 pub user_ids: ::std::vec::Vec<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `botId`, `dialogId`, `userIds`.
@@ -8296,6 +9760,7 @@ pub mod v2 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8304,6 +9769,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bot_token = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -8318,6 +9792,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8329,9 +9804,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         user_ids: object.field("userIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8516,6 +9992,13 @@ pub mod v2 {
                 pub message_id: i64,
                 /// `complete`: `boolean`, optional.
                 pub complete: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `botId`, `messageId`.
@@ -8528,6 +10011,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         message_id: message_id.into(),
                         complete: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8546,6 +10030,15 @@ pub mod v2 {
                     self.complete = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Delete {
                 fn serialize<S: ::serde::Serializer>(
@@ -8558,6 +10051,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("messageId", &self.message_id)?;
                     crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8569,9 +10063,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         message_id: object.field("messageId")?,
                         complete: object.field("complete")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8593,6 +10088,13 @@ pub mod v2 {
                 pub bot_token: ::std::option::Option<::std::string::String>,
                 /// `messageId`: `integer`, required.
                 pub message_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `botId`, `messageId`.
@@ -8604,6 +10106,7 @@ pub mod v2 {
                         bot_id: bot_id.into(),
                         bot_token: ::std::default::Default::default(),
                         message_id: message_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8612,6 +10115,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bot_token = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -8625,6 +10137,7 @@ pub mod v2 {
                     map.serialize_entry("botId", &self.bot_id)?;
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("messageId", &self.message_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8636,8 +10149,9 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         message_id: object.field("messageId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8661,6 +10175,13 @@ pub mod v2 {
                 pub message_id: i64,
                 /// `range`: `integer`, optional.
                 pub range: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl GetContext {
                 /// The call with its required parameters: `botId`, `messageId`.
@@ -8673,6 +10194,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         message_id: message_id.into(),
                         range: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8688,6 +10210,15 @@ pub mod v2 {
                     self.range = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for GetContext {
                 fn serialize<S: ::serde::Serializer>(
@@ -8700,6 +10231,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("messageId", &self.message_id)?;
                     crate::support::opt_entry(&mut map, "range", &self.range)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8711,9 +10243,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         message_id: object.field("messageId")?,
                         range: object.field("range")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8737,6 +10270,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `messageId`: `integer`, optional.
                 pub message_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Read {
                 /// The call with its required parameters: `botId`, `dialogId`.
@@ -8749,6 +10289,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         dialog_id: dialog_id.into(),
                         message_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8767,6 +10308,15 @@ pub mod v2 {
                     self.message_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Read {
                 fn serialize<S: ::serde::Serializer>(
@@ -8779,6 +10329,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8790,9 +10341,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         message_id: object.field("messageId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8816,6 +10368,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `fields`: `object`, optional.
                 pub fields: ::std::option::Option<send::Fields>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Send {
                 /// The call with its required parameters: `botId`, `dialogId`.
@@ -8828,6 +10387,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         dialog_id: dialog_id.into(),
                         fields: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8846,6 +10406,15 @@ pub mod v2 {
                     self.fields = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Send {
                 fn serialize<S: ::serde::Serializer>(
@@ -8858,6 +10427,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8869,9 +10439,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -8895,6 +10466,13 @@ pub mod v2 {
                 pub message_id: i64,
                 /// `fields`: `object`, required.
                 pub fields: update::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `botId`, `messageId`, `fields`.
@@ -8908,6 +10486,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         message_id: message_id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -8916,6 +10495,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bot_token = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -8930,6 +10518,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("messageId", &self.message_id)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -8941,9 +10530,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         message_id: object.field("messageId")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9519,6 +11109,13 @@ pub mod v2 {
                     ///
                     /// Values: `like`, `dislike`, `faceWithTearsOfJoy`, `redHeart`, `neutralFace`, `fire`, `cry`, `slightlySmilingFace`, `winkingFace`, `laugh`, `kiss`, `wonder`, `slightlyFrowningFace`, `loudlyCryingFace`, `faceWithStuckOutTongue`, `faceWithStuckOutTongueAndWinkingEye`, `smilingFaceWithSunglasses`, `confusedFace`, `flushedFace`, `thinkingFace`, `angry`, `smilingFaceWithHorns`, `faceWithThermometer`, `facepalm`, `poo`, `flexedBiceps`, `clappingHands`, `raisedHand`, `smilingFaceWithHeartEyes`, `smilingFaceWithHearts`, `pleadingFace`, `relievedFace`, `foldedHands`, `okHand`, `signHorns`, `loveYouGesture`, `clownFace`, `partyingFace`, `questionMark`, `exclamationMark`, `lightBulb`, `bomb`, `sleepingSymbol`, `crossMark`, `whiteHeavyCheckMark`, `eyes`, `handshake`, `hundredPoints`.
                     pub reaction: add::Reaction,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Add {
                     /// The call with its required parameters: `botId`, `messageId`, `reaction`.
@@ -9532,6 +11129,7 @@ pub mod v2 {
                             bot_token: ::std::default::Default::default(),
                             message_id: message_id.into(),
                             reaction: reaction.into(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `botToken`.
@@ -9540,6 +11138,15 @@ pub mod v2 {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.bot_token = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -9559,6 +11166,7 @@ pub mod v2 {
                         )?;
                         map.serialize_entry("messageId", &self.message_id)?;
                         map.serialize_entry("reaction", &self.reaction)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -9570,9 +11178,10 @@ pub mod v2 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             bot_id: object.field("botId")?,
-                            bot_token: object.field("botToken")?,
+                            bot_token: object.exact_str("botToken")?,
                             message_id: object.field("messageId")?,
                             reaction: object.field("reaction")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -9596,6 +11205,13 @@ pub mod v2 {
                     pub message_id: i64,
                     /// `reaction`: `string`, required.
                     pub reaction: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Delete {
                     /// The call with its required parameters: `botId`, `messageId`, `reaction`.
@@ -9609,6 +11225,7 @@ pub mod v2 {
                             bot_token: ::std::default::Default::default(),
                             message_id: message_id.into(),
                             reaction: reaction.into(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `botToken`.
@@ -9617,6 +11234,15 @@ pub mod v2 {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.bot_token = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -9636,6 +11262,7 @@ pub mod v2 {
                         )?;
                         map.serialize_entry("messageId", &self.message_id)?;
                         map.serialize_entry("reaction", &self.reaction)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -9647,9 +11274,10 @@ pub mod v2 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             bot_id: object.field("botId")?,
-                            bot_token: object.field("botToken")?,
+                            bot_token: object.exact_str("botToken")?,
                             message_id: object.field("messageId")?,
                             reaction: object.field("reaction")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -10085,13 +11713,9 @@ pub mod v2 {
                     /// `message`: `string`, optional.
                     pub message: ::std::option::Option<::std::string::String>,
                     /// `attach`: `array`, optional.
-                    pub attach: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub attach: ::std::option::Option<::serde_json::Value>,
                     /// `keyboard`: `array`, optional.
-                    pub keyboard: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub keyboard: ::std::option::Option<::serde_json::Value>,
                     /// `system`: `boolean`, optional.
                     pub system: ::std::option::Option<bool>,
                     /// `urlPreview`: `boolean`, optional.
@@ -10102,6 +11726,13 @@ pub mod v2 {
                     pub template_id: ::std::option::Option<::std::string::String>,
                     /// `forwardIds`: `object`, optional.
                     pub forward_ids: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object; every parameter is optional.
@@ -10115,6 +11746,7 @@ pub mod v2 {
                             reply_id: ::std::default::Default::default(),
                             template_id: ::std::default::Default::default(),
                             forward_ids: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `message`.
@@ -10128,25 +11760,17 @@ pub mod v2 {
                     /// Sets `attach`.
                     pub fn attach(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.attach = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.attach = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `keyboard`.
                     pub fn keyboard(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.keyboard = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.keyboard = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `system`.
@@ -10189,6 +11813,15 @@ pub mod v2 {
                         self.forward_ids = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Fields {
                     fn serialize<S: ::serde::Serializer>(
@@ -10218,6 +11851,7 @@ pub mod v2 {
                             "forwardIds",
                             &self.forward_ids,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -10228,14 +11862,15 @@ pub mod v2 {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            message: object.field("message")?,
+                            message: object.exact_str("message")?,
                             attach: object.field("attach")?,
                             keyboard: object.field("keyboard")?,
                             system: object.field("system")?,
                             url_preview: object.field("urlPreview")?,
                             reply_id: object.field("replyId")?,
-                            template_id: object.field("templateId")?,
+                            template_id: object.exact_str("templateId")?,
                             forward_ids: object.field("forwardIds")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -10331,17 +11966,20 @@ pub mod v2 {
                     /// `message`: `string`, optional.
                     pub message: ::std::option::Option<::std::string::String>,
                     /// `attach`: `array`, optional.
-                    pub attach: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub attach: ::std::option::Option<::serde_json::Value>,
                     /// `keyboard`: `array`, optional.
-                    pub keyboard: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
-                    >,
+                    pub keyboard: ::std::option::Option<::serde_json::Value>,
                     /// `urlPreview`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
                     pub url_preview: ::std::option::Option<bool>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object; every parameter is optional.
@@ -10351,6 +11989,7 @@ pub mod v2 {
                             attach: ::std::default::Default::default(),
                             keyboard: ::std::default::Default::default(),
                             url_preview: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `message`.
@@ -10364,25 +12003,17 @@ pub mod v2 {
                     /// Sets `attach`.
                     pub fn attach(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.attach = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.attach = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `keyboard`.
                     pub fn keyboard(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.keyboard = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.keyboard = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `urlPreview`.
@@ -10391,6 +12022,15 @@ pub mod v2 {
                         value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.url_preview = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -10410,6 +12050,7 @@ pub mod v2 {
                             "urlPreview",
                             &self.url_preview.map(crate::support::yes_no),
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -10420,10 +12061,11 @@ pub mod v2 {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            message: object.field("message")?,
+                            message: object.exact_str("message")?,
                             attach: object.field("attach")?,
                             keyboard: object.field("keyboard")?,
                             url_preview: object.field("urlPreview")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -10574,6 +12216,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `enabled`: `boolean`, optional.
                 pub enabled: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Enabled {
                 /// The call with its required parameters: `botId`, `dialogId`.
@@ -10586,6 +12235,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         dialog_id: dialog_id.into(),
                         enabled: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -10604,6 +12254,15 @@ pub mod v2 {
                     self.enabled = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Enabled {
                 fn serialize<S: ::serde::Serializer>(
@@ -10616,6 +12275,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     crate::support::opt_entry(&mut map, "enabled", &self.enabled)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -10627,9 +12287,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         enabled: object.field("enabled")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -10802,6 +12463,13 @@ pub mod v2 {
                 pub color: ::std::option::Option<FieldsColor>,
                 /// `avatar`: `file`, optional.
                 pub avatar: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -10811,6 +12479,7 @@ pub mod v2 {
                         description: ::std::default::Default::default(),
                         color: ::std::default::Default::default(),
                         avatar: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `title`.
@@ -10845,6 +12514,15 @@ pub mod v2 {
                     self.avatar = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -10861,6 +12539,7 @@ pub mod v2 {
                     )?;
                     crate::support::opt_entry(&mut map, "color", &self.color)?;
                     crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -10871,10 +12550,11 @@ pub mod v2 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        title: object.field("title")?,
-                        description: object.field("description")?,
+                        title: object.exact_str("title")?,
+                        description: object.exact_str("description")?,
                         color: object.field("color")?,
                         avatar: object.field("avatar")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -10948,6 +12628,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `userIds`: `integer[]`, required.
                 pub user_ids: ::std::vec::Vec<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `botId`, `dialogId`, `userIds`.
@@ -10966,6 +12653,7 @@ pub mod v2 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -10974,6 +12662,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bot_token = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -10988,6 +12685,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     map.serialize_entry("userIds", &self.user_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -10999,9 +12697,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         user_ids: object.field("userIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -11025,6 +12724,13 @@ pub mod v2 {
                 pub dialog_id: ::std::string::String,
                 /// `userId`: `integer`, required.
                 pub user_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `botId`, `dialogId`, `userId`.
@@ -11038,6 +12744,7 @@ pub mod v2 {
                         bot_token: ::std::default::Default::default(),
                         dialog_id: dialog_id.into(),
                         user_id: user_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -11046,6 +12753,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bot_token = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -11060,6 +12776,7 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     map.serialize_entry("userId", &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -11071,9 +12788,10 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         user_id: object.field("userId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -11099,6 +12817,13 @@ pub mod v2 {
                 pub order: ::std::option::Option<list::Order>,
                 /// `limit`: `integer`, optional.
                 pub limit: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `botId`, `dialogId`.
@@ -11112,6 +12837,7 @@ pub mod v2 {
                         dialog_id: dialog_id.into(),
                         order: ::std::default::Default::default(),
                         limit: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `botToken`.
@@ -11135,6 +12861,15 @@ pub mod v2 {
                     self.limit = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -11148,6 +12883,7 @@ pub mod v2 {
                     map.serialize_entry("dialogId", &self.dialog_id)?;
                     crate::support::opt_entry(&mut map, "order", &self.order)?;
                     crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -11159,10 +12895,11 @@ pub mod v2 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         bot_id: object.field("botId")?,
-                        bot_token: object.field("botToken")?,
+                        bot_token: object.exact_str("botToken")?,
                         dialog_id: object.field("dialogId")?,
                         order: object.field("order")?,
                         limit: object.field("limit")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -11363,12 +13100,20 @@ pub mod v2 {
                         ::std::string::String,
                         ::std::string::String,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Order {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             field: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Adds an entry for `<field>` under `key`.
@@ -11378,6 +13123,15 @@ pub mod v2 {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.field.insert(key.into(), value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -11390,6 +13144,7 @@ pub mod v2 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::rest_entries(&mut map, &self.field)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11401,13 +13156,199 @@ pub mod v2 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             field: object.pattern("*")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Order);
+                /// The object `result` of `imbot.v2.Chat.User.list`: `User[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `active`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub active: ::std::option::Option<bool>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `firstName`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub first_name: ::std::option::Option<::std::string::String>,
+                    /// `lastName`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub last_name: ::std::option::Option<::std::string::String>,
+                    /// `workPosition`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub work_position: ::std::option::Option<::std::string::String>,
+                    /// `color`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub color: ::std::option::Option<::std::string::String>,
+                    /// `avatar`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub avatar: ::std::option::Option<::std::string::String>,
+                    /// `gender`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub gender: ::std::option::Option<::std::string::String>,
+                    /// `birthday`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub birthday: ::std::option::Option<::std::string::String>,
+                    /// `extranet`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub extranet: ::std::option::Option<bool>,
+                    /// `bot`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub bot: ::std::option::Option<bool>,
+                    /// `connector`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub connector: ::std::option::Option<bool>,
+                    /// `externalAuthId`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub external_auth_id: ::std::option::Option<::std::string::String>,
+                    /// `status`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub status: ::std::option::Option<::std::string::String>,
+                    /// `idle`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub idle: ::std::option::Option<bool>,
+                    /// `lastActivityDate`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub last_activity_date: ::std::option::Option<::std::string::String>,
+                    /// `absent`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub absent: ::std::option::Option<bool>,
+                    /// `departments`: `integer[]`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub departments: ::std::vec::Vec<i64>,
+                    /// `phones`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub phones: ::std::option::Option<bool>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            active: object.soft("active"),
+                            name: object.soft("name"),
+                            first_name: object.soft("firstName"),
+                            last_name: object.soft("lastName"),
+                            work_position: object.soft("workPosition"),
+                            color: object.soft("color"),
+                            avatar: object.soft("avatar"),
+                            gender: object.soft("gender"),
+                            birthday: object.soft("birthday"),
+                            extranet: object.soft("extranet"),
+                            bot: object.soft("bot"),
+                            connector: object.soft("connector"),
+                            external_auth_id: object.soft("externalAuthId"),
+                            status: object.soft("status"),
+                            idle: object.soft("idle"),
+                            last_activity_date: object.soft("lastActivityDate"),
+                            absent: object.soft("absent"),
+                            departments: object.soft("departments"),
+                            phones: object.soft("phones"),
+                            type_: object.soft("type"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "active", &self.active)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "firstName",
+                            &self.first_name,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "lastName",
+                            &self.last_name,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "workPosition",
+                            &self.work_position,
+                        )?;
+                        crate::support::opt_entry(&mut map, "color", &self.color)?;
+                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                        crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                        crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
+                        crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                        crate::support::opt_entry(&mut map, "bot", &self.bot)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "connector",
+                            &self.connector,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "externalAuthId",
+                            &self.external_auth_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        crate::support::opt_entry(&mut map, "idle", &self.idle)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "lastActivityDate",
+                            &self.last_activity_date,
+                        )?;
+                        crate::support::opt_entry(&mut map, "absent", &self.absent)?;
+                        map.serialize_entry("departments", &self.departments)?;
+                        crate::support::opt_entry(&mut map, "phones", &self.phones)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The `result` of the call: `User[]`.
-                pub type Output = crate::List<::serde_json::Value>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "imbot.v2.Chat.User.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11415,6 +13356,7 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
         }
     }
@@ -11442,6 +13384,13 @@ pub mod v2 {
             pub dialog_id: ::std::string::String,
             /// `fields`: `object`, optional.
             pub fields: ::std::option::Option<answer::Fields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Answer {
             /// The call with its required parameters: `botId`, `commandId`, `messageId`, `dialogId`.
@@ -11458,6 +13407,7 @@ pub mod v2 {
                     message_id: message_id.into(),
                     dialog_id: dialog_id.into(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -11476,6 +13426,15 @@ pub mod v2 {
                 self.fields = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Answer {
             fn serialize<S: ::serde::Serializer>(
@@ -11490,6 +13449,7 @@ pub mod v2 {
                 map.serialize_entry("messageId", &self.message_id)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
                 crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11501,11 +13461,12 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     command_id: object.field("commandId")?,
                     message_id: object.field("messageId")?,
                     dialog_id: object.field("dialogId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11525,6 +13486,13 @@ pub mod v2 {
             pub bot_id: i64,
             /// `botToken`: `string`, optional.
             pub bot_token: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `botId`.
@@ -11532,6 +13500,7 @@ pub mod v2 {
                 Self {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -11540,6 +13509,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11552,6 +13530,7 @@ pub mod v2 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11563,7 +13542,8 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11585,6 +13565,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `fields`: `object`, required.
             pub fields: register::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Register {
             /// The call with its required parameters: `botId`, `fields`.
@@ -11596,6 +13583,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -11604,6 +13592,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11617,6 +13614,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11628,8 +13626,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11651,6 +13650,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `commandId`: `integer`, required.
             pub command_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Unregister {
             /// The call with its required parameters: `botId`, `commandId`.
@@ -11662,6 +13668,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     command_id: command_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -11670,6 +13677,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11683,6 +13699,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("commandId", &self.command_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11694,8 +13711,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     command_id: object.field("commandId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11719,6 +13737,13 @@ pub mod v2 {
             pub command_id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `botId`, `commandId`, `fields`.
@@ -11732,6 +13757,7 @@ pub mod v2 {
                     bot_token: ::std::default::Default::default(),
                     command_id: command_id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -11740,6 +13766,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11754,6 +13789,7 @@ pub mod v2 {
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("commandId", &self.command_id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11765,9 +13801,10 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     command_id: object.field("commandId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11809,15 +13846,20 @@ pub mod v2 {
                 /// `message`: `string`, optional.
                 pub message: ::std::option::Option<::std::string::String>,
                 /// `attach`: `array`, optional.
-                pub attach: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub attach: ::std::option::Option<::serde_json::Value>,
                 /// `keyboard`: `array`, optional.
-                pub keyboard: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub keyboard: ::std::option::Option<::serde_json::Value>,
                 /// `system`: `boolean`, optional.
                 pub system: ::std::option::Option<bool>,
                 /// `urlPreview`: `boolean`, optional.
                 pub url_preview: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -11828,6 +13870,7 @@ pub mod v2 {
                         keyboard: ::std::default::Default::default(),
                         system: ::std::default::Default::default(),
                         url_preview: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `message`.
@@ -11841,25 +13884,17 @@ pub mod v2 {
                 /// Sets `attach`.
                 pub fn attach(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.attach = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.attach = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `keyboard`.
                 pub fn keyboard(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.keyboard = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.keyboard = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `system`.
@@ -11873,6 +13908,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.url_preview = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -11892,6 +13936,7 @@ pub mod v2 {
                         "urlPreview",
                         &self.url_preview,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -11902,11 +13947,12 @@ pub mod v2 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        message: object.field("message")?,
+                        message: object.exact_str("message")?,
                         attach: object.field("attach")?,
                         keyboard: object.field("keyboard")?,
                         system: object.field("system")?,
                         url_preview: object.field("urlPreview")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -12165,6 +14211,13 @@ pub mod v2 {
                 pub hidden: ::std::option::Option<bool>,
                 /// `extranetSupport`: `boolean`, optional.
                 pub extranet_support: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `command`.
@@ -12178,6 +14231,7 @@ pub mod v2 {
                         common: ::std::default::Default::default(),
                         hidden: ::std::default::Default::default(),
                         extranet_support: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `title`.
@@ -12214,6 +14268,15 @@ pub mod v2 {
                     self.extranet_support = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -12232,6 +14295,7 @@ pub mod v2 {
                         "extranetSupport",
                         &self.extranet_support,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -12248,6 +14312,7 @@ pub mod v2 {
                         common: object.field("common")?,
                         hidden: object.field("hidden")?,
                         extranet_support: object.field("extranetSupport")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -12491,6 +14556,13 @@ pub mod v2 {
                 pub hidden: ::std::option::Option<bool>,
                 /// `extranetSupport`: `boolean`, optional.
                 pub extranet_support: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -12502,6 +14574,7 @@ pub mod v2 {
                         common: ::std::default::Default::default(),
                         hidden: ::std::default::Default::default(),
                         extranet_support: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `command`.
@@ -12546,6 +14619,15 @@ pub mod v2 {
                     self.extranet_support = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -12564,6 +14646,7 @@ pub mod v2 {
                         "extranetSupport",
                         &self.extranet_support,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -12574,12 +14657,13 @@ pub mod v2 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        command: object.field("command")?,
+                        command: object.exact_str("command")?,
                         title: object.field("title")?,
                         params: object.field("params")?,
                         common: object.field("common")?,
                         hidden: object.field("hidden")?,
                         extranet_support: object.field("extranetSupport")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -12718,6 +14802,13 @@ pub mod v2 {
             pub limit: ::std::option::Option<i64>,
             /// `withUserEvents`: `boolean`, optional.
             pub with_user_events: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `botId`.
@@ -12728,6 +14819,7 @@ pub mod v2 {
                     offset: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     with_user_events: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -12756,6 +14848,15 @@ pub mod v2 {
                 self.with_user_events = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -12773,6 +14874,7 @@ pub mod v2 {
                     "withUserEvents",
                     &self.with_user_events,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12784,10 +14886,11 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     offset: object.field("offset")?,
                     limit: object.field("limit")?,
                     with_user_events: object.field("withUserEvents")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12954,6 +15057,13 @@ pub mod v2 {
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `fileId`: `integer`, required.
             pub file_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Download {
             /// The call with its required parameters: `botId`, `fileId`.
@@ -12965,6 +15075,7 @@ pub mod v2 {
                     bot_id: bot_id.into(),
                     bot_token: ::std::default::Default::default(),
                     file_id: file_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -12973,6 +15084,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -12986,6 +15106,7 @@ pub mod v2 {
                 map.serialize_entry("botId", &self.bot_id)?;
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("fileId", &self.file_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12997,8 +15118,9 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     file_id: object.field("fileId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13022,6 +15144,13 @@ pub mod v2 {
             pub dialog_id: ::std::string::String,
             /// `fields`: `object`, required.
             pub fields: upload::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Upload {
             /// The call with its required parameters: `botId`, `dialogId`, `fields`.
@@ -13035,6 +15164,7 @@ pub mod v2 {
                     bot_token: ::std::default::Default::default(),
                     dialog_id: dialog_id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `botToken`.
@@ -13043,6 +15173,15 @@ pub mod v2 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.bot_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -13057,6 +15196,7 @@ pub mod v2 {
                 crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
                 map.serialize_entry("dialogId", &self.dialog_id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13068,9 +15208,10 @@ pub mod v2 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     bot_id: object.field("botId")?,
-                    bot_token: object.field("botToken")?,
+                    bot_token: object.exact_str("botToken")?,
                     dialog_id: object.field("dialogId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13210,6 +15351,13 @@ pub mod v2 {
                 pub content: ::std::string::String,
                 /// `message`: `string`, optional.
                 pub message: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `name`, `content`.
@@ -13221,6 +15369,7 @@ pub mod v2 {
                         name: name.into(),
                         content: content.into(),
                         message: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `message`.
@@ -13229,6 +15378,15 @@ pub mod v2 {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -13242,6 +15400,7 @@ pub mod v2 {
                     map.serialize_entry("name", &self.name)?;
                     map.serialize_entry("content", &self.content)?;
                     crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -13254,7 +15413,8 @@ pub mod v2 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         content: object.field("content")?,
-                        message: object.field("message")?,
+                        message: object.exact_str("message")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -13332,11 +15492,30 @@ pub mod v2 {
         /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -13345,7 +15524,9 @@ pub mod v2 {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -13353,8 +15534,8 @@ pub mod v2 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]

@@ -25,6 +25,13 @@ pub mod chat {
             pub name: ::std::string::String,
             /// `USER_ID`: `string`, optional.
             pub user_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Set {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `CHAT_ID`, `NAME`.
@@ -40,6 +47,7 @@ pub mod chat {
                     chat_id: chat_id.into(),
                     name: name.into(),
                     user_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_ID`.
@@ -48,6 +56,15 @@ pub mod chat {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.user_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -63,6 +80,7 @@ pub mod chat {
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -77,7 +95,8 @@ pub mod chat {
                     line: object.field("LINE")?,
                     chat_id: object.field("CHAT_ID")?,
                     name: object.field("NAME")?,
-                    user_id: object.field("USER_ID")?,
+                    user_id: object.exact_str("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -108,6 +127,46 @@ pub mod chat {
                 ChatRenamingFailed = "CHAT_RENAMING_FAILED" }
             );
             error_code!(Error);
+            /// The object `result.DATA` of `imconnector.chat.name.set`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputData {
+                /// `RESULT`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub result: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputData {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        result: object.soft("RESULT"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("RESULT", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `imconnector.chat.name.set`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
@@ -117,7 +176,7 @@ pub mod chat {
                 /// `SUCCESS`: `boolean`, optional.
                 pub success: ::std::option::Option<bool>,
                 /// `DATA`: `object`, optional.
-                pub data: ::serde_json::Value,
+                pub data: ::std::option::Option<OutputData>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -146,7 +205,7 @@ pub mod chat {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-                    map.serialize_entry("DATA", &self.data)?;
+                    crate::support::opt_entry(&mut map, "DATA", &self.data)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

@@ -19,6 +19,13 @@ pub mod bot {
             pub chat_id: i64,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Finish {
             /// The call with its required parameters: `CHAT_ID`.
@@ -26,6 +33,7 @@ pub mod bot {
                 Self {
                     chat_id: chat_id.into(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CLIENT_ID`.
@@ -34,6 +42,15 @@ pub mod bot {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.client_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -46,6 +63,7 @@ pub mod bot {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -57,7 +75,8 @@ pub mod bot {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -75,11 +94,30 @@ pub mod bot {
         pub struct Operator {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Operator {
             /// The call with its required parameters: `CHAT_ID`.
             pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { chat_id: chat_id.into() }
+                Self {
+                    chat_id: chat_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Operator {
@@ -90,6 +128,7 @@ pub mod bot {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -101,6 +140,7 @@ pub mod bot {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -130,6 +170,13 @@ pub mod bot {
             pub leave: ::std::option::Option<bool>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Transfer {
             /// The call with its required parameters: `CHAT_ID`.
@@ -141,6 +188,7 @@ pub mod bot {
                     transfer_id: ::std::default::Default::default(),
                     leave: ::std::default::Default::default(),
                     client_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_ID`.
@@ -174,6 +222,15 @@ pub mod bot {
                 self.client_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Transfer {
             fn serialize<S: ::serde::Serializer>(
@@ -192,6 +249,7 @@ pub mod bot {
                     &self.leave.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -205,9 +263,10 @@ pub mod bot {
                     chat_id: object.field("CHAT_ID")?,
                     user_id: object.field("USER_ID")?,
                     queue_id: object.field("QUEUE_ID")?,
-                    transfer_id: object.field("TRANSFER_ID")?,
+                    transfer_id: object.exact_str("TRANSFER_ID")?,
                     leave: object.field("LEAVE")?,
-                    client_id: object.field("CLIENT_ID")?,
+                    client_id: object.exact_str("CLIENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -265,6 +324,13 @@ pub mod bot {
                 pub name: ::std::option::Option<send::Name>,
                 /// `MESSAGE`: `string`, optional.
                 pub message: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Send {
                 /// The call with its required parameters: `CHAT_ID`.
@@ -273,6 +339,7 @@ pub mod bot {
                         chat_id: chat_id.into(),
                         name: ::std::default::Default::default(),
                         message: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `NAME`.
@@ -291,6 +358,15 @@ pub mod bot {
                     self.message = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Send {
                 fn serialize<S: ::serde::Serializer>(
@@ -302,6 +378,7 @@ pub mod bot {
                     map.serialize_entry("CHAT_ID", &self.chat_id)?;
                     crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                     crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -314,7 +391,8 @@ pub mod bot {
                     ::std::result::Result::Ok(Self {
                         chat_id: object.field("CHAT_ID")?,
                         name: object.field("NAME")?,
-                        message: object.field("MESSAGE")?,
+                        message: object.exact_str("MESSAGE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -453,17 +531,34 @@ pub mod config {
     pub struct Add {
         /// `PARAMS`: `object`, optional.
         pub params: ::std::option::Option<add::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `PARAMS`.
         pub fn params(mut self, value: impl ::std::convert::Into<add::Params>) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -475,6 +570,7 @@ pub mod config {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -486,6 +582,7 @@ pub mod config {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 params: object.field("PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -503,13 +600,30 @@ pub mod config {
     pub struct Delete {
         /// `CONFIG_ID`: `integer`, required.
         pub config_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `CONFIG_ID`.
         pub fn new(config_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 config_id: config_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -520,6 +634,7 @@ pub mod config {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CONFIG_ID", &self.config_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -531,6 +646,7 @@ pub mod config {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 config_id: object.field("CONFIG_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -556,6 +672,13 @@ pub mod config {
         ///
         /// Values: `Y`, `N`.
         pub show_offline: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `CONFIG_ID`.
@@ -564,6 +687,7 @@ pub mod config {
                 config_id: config_id.into(),
                 with_queue: ::std::default::Default::default(),
                 show_offline: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `WITH_QUEUE`.
@@ -574,6 +698,15 @@ pub mod config {
         /// Sets `SHOW_OFFLINE`.
         pub fn show_offline(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.show_offline = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -595,6 +728,7 @@ pub mod config {
                 "SHOW_OFFLINE",
                 &self.show_offline.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -608,6 +742,7 @@ pub mod config {
                 config_id: object.field("CONFIG_ID")?,
                 with_queue: object.field("WITH_QUEUE")?,
                 show_offline: object.field("SHOW_OFFLINE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -627,6 +762,13 @@ pub mod config {
         pub config_id: i64,
         /// `PARAMS`: `object`, optional.
         pub params: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `CONFIG_ID`.
@@ -634,6 +776,7 @@ pub mod config {
             Self {
                 config_id: config_id.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `PARAMS`.
@@ -642,6 +785,15 @@ pub mod config {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -654,6 +806,7 @@ pub mod config {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CONFIG_ID", &self.config_id)?;
             crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -666,6 +819,7 @@ pub mod config {
             ::std::result::Result::Ok(Self {
                 config_id: object.field("CONFIG_ID")?,
                 params: object.field("PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -677,18 +831,6 @@ pub mod config {
     pub mod add {
         /// Error codes of `imopenlines.config.add`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.PARAMS.QUEUE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsQueue {
-            /// `ENTITY_TYPE`
-            EntityType,
-            /// `ENTITY_ID`
-            EntityId,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsQueue { EntityType = "ENTITY_TYPE", EntityId = "ENTITY_ID" });
         /// Allowed values of `params.PARAMS.QUEUE_TYPE` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -774,31 +916,6 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(ParamsNoAnswerRule { None = "none", Text = "text" });
-        /// Allowed values of `params.PARAMS.WORKTIME_DAYOFF` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWorktimeDayoff {
-            /// `MO`
-            Mo,
-            /// `TU`
-            Tu,
-            /// `WE`
-            We,
-            /// `TH`
-            Th,
-            /// `FR`
-            Fr,
-            /// `SA`
-            Sa,
-            /// `SU`
-            Su,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            ParamsWorktimeDayoff { Mo = "MO", Tu = "TU", We = "WE", Th = "TH", Fr = "FR",
-            Sa = "SA", Su = "SU" }
-        );
         /// Allowed values of `params.PARAMS.WORKTIME_DAYOFF_RULE` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -850,7 +967,7 @@ pub mod config {
             /// `QUEUE`: `array`, optional.
             ///
             /// Values: `ENTITY_TYPE`, `ENTITY_ID`.
-            pub queue: ::std::option::Option<::std::vec::Vec<ParamsQueue>>,
+            pub queue: ::std::option::Option<::serde_json::Value>,
             /// `QUEUE_TYPE`: `string`, optional.
             ///
             /// Values: `evenly`, `strictly`, `all`.
@@ -968,9 +1085,7 @@ pub mod config {
             /// `WORKTIME_DAYOFF`: `array`, optional.
             ///
             /// Values: `MO`, `TU`, `WE`, `TH`, `FR`, `SA`, `SU`.
-            pub worktime_dayoff: ::std::option::Option<
-                ::std::vec::Vec<ParamsWorktimeDayoff>,
-            >,
+            pub worktime_dayoff: ::std::option::Option<::serde_json::Value>,
             /// `WORKTIME_HOLIDAYS`: `string`, optional.
             pub worktime_holidays: ::std::option::Option<::std::string::String>,
             /// `WORKTIME_DAYOFF_RULE`: `string`, optional.
@@ -1044,9 +1159,7 @@ pub mod config {
             /// Values: `Y`, `N`.
             pub kpi_first_answer_alert: ::std::option::Option<bool>,
             /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
-            pub kpi_first_answer_list: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub kpi_first_answer_list: ::std::option::Option<::serde_json::Value>,
             /// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
             pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
             /// `KPI_FURTHER_ANSWER_TIME`: `integer`, optional.
@@ -1056,9 +1169,7 @@ pub mod config {
             /// Values: `Y`, `N`.
             pub kpi_further_answer_alert: ::std::option::Option<bool>,
             /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
-            pub kpi_further_answer_list: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub kpi_further_answer_list: ::std::option::Option<::serde_json::Value>,
             /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
             pub kpi_further_answer_text: ::std::option::Option<::std::string::String>,
             /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
@@ -1083,6 +1194,13 @@ pub mod config {
             ///
             /// Values: `Y`, `N`.
             pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -1171,6 +1289,7 @@ pub mod config {
                     welcome_form_delay: ::std::default::Default::default(),
                     confirm_close: ::std::default::Default::default(),
                     ignore_welcome_form_responsible: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `LINE_NAME`.
@@ -1189,13 +1308,9 @@ pub mod config {
             /// Sets `QUEUE`.
             pub fn queue(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<ParamsQueue>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.queue = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.queue = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `QUEUE_TYPE`.
@@ -1495,13 +1610,9 @@ pub mod config {
             /// Sets `WORKTIME_DAYOFF`.
             pub fn worktime_dayoff(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<ParamsWorktimeDayoff>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.worktime_dayoff = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.worktime_dayoff = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `WORKTIME_HOLIDAYS`.
@@ -1736,13 +1847,9 @@ pub mod config {
             /// Sets `KPI_FIRST_ANSWER_LIST`.
             pub fn kpi_first_answer_list(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.kpi_first_answer_list = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.kpi_first_answer_list = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `KPI_FIRST_ANSWER_TEXT`.
@@ -1774,13 +1881,9 @@ pub mod config {
             /// Sets `KPI_FURTHER_ANSWER_LIST`.
             pub fn kpi_further_answer_list(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.kpi_further_answer_list = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.kpi_further_answer_list = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `KPI_FURTHER_ANSWER_TEXT`.
@@ -1841,6 +1944,15 @@ pub mod config {
                 self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                     value.into(),
                 );
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2214,6 +2326,7 @@ pub mod config {
                     "IGNORE_WELCOME_FORM_RESPONSIBLE",
                     &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2224,28 +2337,28 @@ pub mod config {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    line_name: object.field("LINE_NAME")?,
+                    line_name: object.exact_str("LINE_NAME")?,
                     active: object.field("ACTIVE")?,
                     queue: object.field("QUEUE")?,
                     queue_type: object.field("QUEUE_TYPE")?,
                     queue_time: object.field("QUEUE_TIME")?,
                     no_answer_time: object.field("NO_ANSWER_TIME")?,
                     welcome_message: object.field("WELCOME_MESSAGE")?,
-                    welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
+                    welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
                     worktime_enable: object.field("WORKTIME_ENABLE")?,
-                    worktime_from: object.field("WORKTIME_FROM")?,
-                    worktime_to: object.field("WORKTIME_TO")?,
-                    worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
+                    worktime_from: object.exact_str("WORKTIME_FROM")?,
+                    worktime_to: object.exact_str("WORKTIME_TO")?,
+                    worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
                     crm: object.field("CRM")?,
-                    crm_create: object.field("CRM_CREATE")?,
+                    crm_create: object.exact_str("CRM_CREATE")?,
                     vote_message: object.field("VOTE_MESSAGE")?,
-                    language_id: object.field("LANGUAGE_ID")?,
-                    crm_create_second: object.field("CRM_CREATE_SECOND")?,
+                    language_id: object.exact_str("LANGUAGE_ID")?,
+                    crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
                     crm_create_third: object.field("CRM_CREATE_THIRD")?,
                     crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
                     crm_forward: object.field("CRM_FORWARD")?,
                     crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-                    crm_source: object.field("CRM_SOURCE")?,
+                    crm_source: object.exact_str("CRM_SOURCE")?,
                     max_chat: object.field("MAX_CHAT")?,
                     type_max_chat: object.field("TYPE_MAX_CHAT")?,
                     category_enable: object.field("CATEGORY_ENABLE")?,
@@ -2265,43 +2378,44 @@ pub mod config {
                     no_answer_rule: object.field("NO_ANSWER_RULE")?,
                     no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
                     no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-                    no_answer_text: object.field("NO_ANSWER_TEXT")?,
+                    no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
                     worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-                    worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
+                    worktime_holidays: object.exact_str("WORKTIME_HOLIDAYS")?,
                     worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
                     worktime_dayoff_form_id: object.field("WORKTIME_DAYOFF_FORM_ID")?,
                     worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-                    worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
+                    worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
                     close_rule: object.field("CLOSE_RULE")?,
                     close_form_id: object.field("CLOSE_FORM_ID")?,
                     close_bot_id: object.field("CLOSE_BOT_ID")?,
-                    close_text: object.field("CLOSE_TEXT")?,
+                    close_text: object.exact_str("CLOSE_TEXT")?,
                     vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
                     vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
                     vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-                    vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
-                    vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
-                    vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
-                    vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
-                    vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
-                    vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
+                    vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
+                    vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
+                    vote_message_1_dislike: object.exact_str("VOTE_MESSAGE_1_DISLIKE")?,
+                    vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
+                    vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
+                    vote_message_2_dislike: object.exact_str("VOTE_MESSAGE_2_DISLIKE")?,
                     auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
                     full_close_time: object.field("FULL_CLOSE_TIME")?,
                     auto_close_time: object.field("AUTO_CLOSE_TIME")?,
                     auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
                     auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-                    auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
+                    auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
                     auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
                     temporary: object.field("TEMPORARY")?,
                     quick_answers_iblock_id: object.field("QUICK_ANSWERS_IBLOCK_ID")?,
                     kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
                     kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
                     kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-                    kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
+                    kpi_first_answer_text: object.exact_str("KPI_FIRST_ANSWER_TEXT")?,
                     kpi_further_answer_time: object.field("KPI_FURTHER_ANSWER_TIME")?,
                     kpi_further_answer_alert: object.field("KPI_FURTHER_ANSWER_ALERT")?,
                     kpi_further_answer_list: object.field("KPI_FURTHER_ANSWER_LIST")?,
-                    kpi_further_answer_text: object.field("KPI_FURTHER_ANSWER_TEXT")?,
+                    kpi_further_answer_text: object
+                        .exact_str("KPI_FURTHER_ANSWER_TEXT")?,
                     kpi_check_operator_activity: object
                         .field("KPI_CHECK_OPERATOR_ACTIVITY")?,
                     use_welcome_form: object.field("USE_WELCOME_FORM")?,
@@ -2310,6 +2424,7 @@ pub mod config {
                     confirm_close: object.field("CONFIRM_CLOSE")?,
                     ignore_welcome_form_responsible: object
                         .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3613,6 +3728,13 @@ pub mod config {
             pub params: ::std::option::Option<get::Params>,
             /// `OPTIONS`: `object`, optional.
             pub options: ::std::option::Option<get::Options>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -3620,6 +3742,7 @@ pub mod config {
                 Self {
                     params: ::std::default::Default::default(),
                     options: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PARAMS`.
@@ -3638,6 +3761,15 @@ pub mod config {
                 self.options = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -3648,6 +3780,7 @@ pub mod config {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
                 crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3660,6 +3793,7 @@ pub mod config {
                 ::std::result::Result::Ok(Self {
                     params: object.field("PARAMS")?,
                     options: object.field("OPTIONS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3762,6 +3896,13 @@ pub mod config {
                 >,
                 /// `USER_AVATAR_ID`: `string`, optional.
                 pub user_avatar_id: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsSelectQueueUsersFields {
                 /// The object; every parameter is optional.
@@ -3771,6 +3912,7 @@ pub mod config {
                         user_work_position: ::std::default::Default::default(),
                         user_avatar: ::std::default::Default::default(),
                         user_avatar_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `USER_NAME`.
@@ -3811,6 +3953,15 @@ pub mod config {
                     self.user_avatar_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsSelectQueueUsersFields {
                 fn serialize<S: ::serde::Serializer>(
@@ -3835,6 +3986,7 @@ pub mod config {
                         "USER_AVATAR_ID",
                         &self.user_avatar_id,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3848,13 +4000,14 @@ pub mod config {
                         user_name: object.field("USER_NAME")?,
                         user_work_position: object.field("USER_WORK_POSITION")?,
                         user_avatar: object.field("USER_AVATAR")?,
-                        user_avatar_id: object.field("USER_AVATAR_ID")?,
+                        user_avatar_id: object.exact_str("USER_AVATAR_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsSelectQueueUsersFields);
-            /// The object `params.PARAMS.select.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            /// The object `params.PARAMS.select.CONFIG_QUEUE` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
             #[derive(Debug, Clone, Default)]
@@ -3864,6 +4017,13 @@ pub mod config {
                 pub entity_id: ::std::option::Option<::std::string::String>,
                 /// `ENTITY_TYPE`: `string`, optional.
                 pub entity_type: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsSelectConfigQueue {
                 /// The object; every parameter is optional.
@@ -3871,6 +4031,7 @@ pub mod config {
                     Self {
                         entity_id: ::std::default::Default::default(),
                         entity_type: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ENTITY_ID`.
@@ -3889,6 +4050,15 @@ pub mod config {
                     self.entity_type = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsSelectConfigQueue {
                 fn serialize<S: ::serde::Serializer>(
@@ -3903,6 +4073,7 @@ pub mod config {
                         "ENTITY_TYPE",
                         &self.entity_type,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3913,41 +4084,14 @@ pub mod config {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        entity_id: object.field("ENTITY_ID")?,
-                        entity_type: object.field("ENTITY_TYPE")?,
+                        entity_id: object.exact_str("ENTITY_ID")?,
+                        entity_type: object.exact_str("ENTITY_TYPE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsSelectConfigQueue);
-            /// Allowed values of `params.PARAMS.select.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectKpiFirstAnswerList {
-                /// `array`
-                Array,
-                /// `null`
-                Null,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ParamsSelectKpiFirstAnswerList { Array = "array", Null = "null" }
-            );
-            /// Allowed values of `params.PARAMS.select.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectKpiFurtherAnswerList {
-                /// `array`
-                Array,
-                /// `null`
-                Null,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ParamsSelectKpiFurtherAnswerList { Array = "array", Null = "null" }
-            );
             /// The object `params.PARAMS.select` of `imopenlines.config.list.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -4077,13 +4221,9 @@ pub mod config {
                 /// `WORKTIME_TIMEZONE`: `string`, optional.
                 pub worktime_timezone: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_HOLIDAYS`: `array`, optional.
-                pub worktime_holidays: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub worktime_holidays: ::std::option::Option<::serde_json::Value>,
                 /// `WORKTIME_DAYOFF`: `array`, optional.
-                pub worktime_dayoff: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub worktime_dayoff: ::std::option::Option<::serde_json::Value>,
                 /// `WORKTIME_DAYOFF_RULE`: `string`, optional.
                 pub worktime_dayoff_rule: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_DAYOFF_FORM_ID`: `string`, optional.
@@ -4145,19 +4285,15 @@ pub mod config {
                 /// `OPERATOR_DATA`: `string`, optional.
                 pub operator_data: ::std::option::Option<::std::string::String>,
                 /// `QUEUE`: `array`, optional.
-                pub queue: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub queue: ::std::option::Option<::serde_json::Value>,
                 /// `QUEUE_USERS_FIELDS`: `object`, optional.
                 pub queue_users_fields: ::std::option::Option<
                     ParamsSelectQueueUsersFields,
                 >,
-                /// `CONFIG_QUEUE`: `array`, optional.
-                pub config_queue: ::std::option::Option<
-                    ::std::vec::Vec<ParamsSelectConfigQueue>,
-                >,
+                /// `CONFIG_QUEUE`: `object`, optional.
+                pub config_queue: ::std::option::Option<ParamsSelectConfigQueue>,
                 /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
-                pub default_operator_data: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub default_operator_data: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
                 /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
@@ -4167,9 +4303,7 @@ pub mod config {
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
-                pub kpi_first_answer_list: ::std::option::Option<
-                    ::std::vec::Vec<ParamsSelectKpiFirstAnswerList>,
-                >,
+                pub kpi_first_answer_list: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
                 pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
                 /// `KPI_FURTHER_ANSWER_TIME`: `string`, optional.
@@ -4183,9 +4317,7 @@ pub mod config {
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
-                pub kpi_further_answer_list: ::std::option::Option<
-                    ::std::vec::Vec<ParamsSelectKpiFurtherAnswerList>,
-                >,
+                pub kpi_further_answer_list: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
@@ -4220,6 +4352,13 @@ pub mod config {
                 ///
                 /// Values: `Y`, `N`.
                 pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsSelect {
                 /// The object; every parameter is optional.
@@ -4318,6 +4457,7 @@ pub mod config {
                         send_welcome_each_session: ::std::default::Default::default(),
                         confirm_close: ::std::default::Default::default(),
                         ignore_welcome_form_responsible: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -4683,25 +4823,17 @@ pub mod config {
                 /// Sets `WORKTIME_HOLIDAYS`.
                 pub fn worktime_holidays(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.worktime_holidays = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.worktime_holidays = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `WORKTIME_DAYOFF`.
                 pub fn worktime_dayoff(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.worktime_dayoff = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.worktime_dayoff = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `WORKTIME_DAYOFF_RULE`.
@@ -4925,13 +5057,9 @@ pub mod config {
                 /// Sets `QUEUE`.
                 pub fn queue(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.queue = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `QUEUE_USERS_FIELDS`.
@@ -4945,24 +5073,18 @@ pub mod config {
                 /// Sets `CONFIG_QUEUE`.
                 pub fn config_queue(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsSelectConfigQueue>,
-                    >,
+                    value: impl ::std::convert::Into<ParamsSelectConfigQueue>,
                 ) -> Self {
-                    self.config_queue = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.config_queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `DEFAULT_OPERATOR_DATA`.
                 pub fn default_operator_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.default_operator_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -4989,12 +5111,10 @@ pub mod config {
                 /// Sets `KPI_FIRST_ANSWER_LIST`.
                 pub fn kpi_first_answer_list(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsSelectKpiFirstAnswerList>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.kpi_first_answer_list = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -5031,14 +5151,10 @@ pub mod config {
                 /// Sets `KPI_FURTHER_ANSWER_LIST`.
                 pub fn kpi_further_answer_list(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<
-                            ParamsSelectKpiFurtherAnswerList,
-                        >,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.kpi_further_answer_list = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -5122,6 +5238,15 @@ pub mod config {
                     self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                         value.into(),
                     );
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -5553,6 +5678,7 @@ pub mod config {
                         "IGNORE_WELCOME_FORM_RESPONSIBLE",
                         &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5563,109 +5689,115 @@ pub mod config {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        line_name: object.field("LINE_NAME")?,
+                        id: object.exact_str("ID")?,
+                        line_name: object.exact_str("LINE_NAME")?,
                         active: object.field("ACTIVE")?,
                         crm: object.field("CRM")?,
-                        crm_create: object.field("CRM_CREATE")?,
-                        crm_create_second: object.field("CRM_CREATE_SECOND")?,
+                        crm_create: object.exact_str("CRM_CREATE")?,
+                        crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
                         crm_create_third: object.field("CRM_CREATE_THIRD")?,
                         crm_forward: object.field("CRM_FORWARD")?,
                         crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
                         crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-                        crm_source: object.field("CRM_SOURCE")?,
-                        queue_type: object.field("QUEUE_TYPE")?,
-                        queue_time: object.field("QUEUE_TIME")?,
-                        no_answer_time: object.field("NO_ANSWER_TIME")?,
+                        crm_source: object.exact_str("CRM_SOURCE")?,
+                        queue_type: object.exact_str("QUEUE_TYPE")?,
+                        queue_time: object.exact_str("QUEUE_TIME")?,
+                        no_answer_time: object.exact_str("NO_ANSWER_TIME")?,
                         check_available: object.field("CHECK_AVAILABLE")?,
                         watch_typing: object.field("WATCH_TYPING")?,
                         welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
                         welcome_message: object.field("WELCOME_MESSAGE")?,
-                        welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
+                        welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
                         vote_message: object.field("VOTE_MESSAGE")?,
-                        vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
+                        vote_time_limit: object.exact_str("VOTE_TIME_LIMIT")?,
                         vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
                         vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-                        vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
-                        vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
-                        vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
-                        vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
-                        vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
-                        vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
+                        vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
+                        vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
+                        vote_message_1_dislike: object
+                            .exact_str("VOTE_MESSAGE_1_DISLIKE")?,
+                        vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
+                        vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
+                        vote_message_2_dislike: object
+                            .exact_str("VOTE_MESSAGE_2_DISLIKE")?,
                         agreement_message: object.field("AGREEMENT_MESSAGE")?,
-                        agreement_id: object.field("AGREEMENT_ID")?,
+                        agreement_id: object.exact_str("AGREEMENT_ID")?,
                         category_enable: object.field("CATEGORY_ENABLE")?,
-                        category_id: object.field("CATEGORY_ID")?,
-                        welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
-                        welcome_bot_id: object.field("WELCOME_BOT_ID")?,
-                        welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
-                        welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
-                        no_answer_rule: object.field("NO_ANSWER_RULE")?,
-                        no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
-                        no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-                        no_answer_text: object.field("NO_ANSWER_TEXT")?,
+                        category_id: object.exact_str("CATEGORY_ID")?,
+                        welcome_bot_join: object.exact_str("WELCOME_BOT_JOIN")?,
+                        welcome_bot_id: object.exact_str("WELCOME_BOT_ID")?,
+                        welcome_bot_time: object.exact_str("WELCOME_BOT_TIME")?,
+                        welcome_bot_left: object.exact_str("WELCOME_BOT_LEFT")?,
+                        no_answer_rule: object.exact_str("NO_ANSWER_RULE")?,
+                        no_answer_form_id: object.exact_str("NO_ANSWER_FORM_ID")?,
+                        no_answer_bot_id: object.exact_str("NO_ANSWER_BOT_ID")?,
+                        no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
                         worktime_enable: object.field("WORKTIME_ENABLE")?,
-                        worktime_from: object.field("WORKTIME_FROM")?,
-                        worktime_to: object.field("WORKTIME_TO")?,
-                        worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
+                        worktime_from: object.exact_str("WORKTIME_FROM")?,
+                        worktime_to: object.exact_str("WORKTIME_TO")?,
+                        worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
                         worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
                         worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-                        worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
+                        worktime_dayoff_rule: object.exact_str("WORKTIME_DAYOFF_RULE")?,
                         worktime_dayoff_form_id: object
-                            .field("WORKTIME_DAYOFF_FORM_ID")?,
-                        worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-                        worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
-                        close_rule: object.field("CLOSE_RULE")?,
-                        close_form_id: object.field("CLOSE_FORM_ID")?,
-                        close_bot_id: object.field("CLOSE_BOT_ID")?,
-                        close_text: object.field("CLOSE_TEXT")?,
-                        full_close_time: object.field("FULL_CLOSE_TIME")?,
-                        auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
-                        auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
-                        auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-                        auto_close_time: object.field("AUTO_CLOSE_TIME")?,
-                        auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
-                        auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
+                            .exact_str("WORKTIME_DAYOFF_FORM_ID")?,
+                        worktime_dayoff_bot_id: object
+                            .exact_str("WORKTIME_DAYOFF_BOT_ID")?,
+                        worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
+                        close_rule: object.exact_str("CLOSE_RULE")?,
+                        close_form_id: object.exact_str("CLOSE_FORM_ID")?,
+                        close_bot_id: object.exact_str("CLOSE_BOT_ID")?,
+                        close_text: object.exact_str("CLOSE_TEXT")?,
+                        full_close_time: object.exact_str("FULL_CLOSE_TIME")?,
+                        auto_close_rule: object.exact_str("AUTO_CLOSE_RULE")?,
+                        auto_close_form_id: object.exact_str("AUTO_CLOSE_FORM_ID")?,
+                        auto_close_bot_id: object.exact_str("AUTO_CLOSE_BOT_ID")?,
+                        auto_close_time: object.exact_str("AUTO_CLOSE_TIME")?,
+                        auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
+                        auto_expire_time: object.exact_str("AUTO_EXPIRE_TIME")?,
                         date_create: object.field("DATE_CREATE")?,
                         date_modify: object.field("DATE_MODIFY")?,
-                        modify_user_id: object.field("MODIFY_USER_ID")?,
+                        modify_user_id: object.exact_str("MODIFY_USER_ID")?,
                         temporary: object.field("TEMPORARY")?,
                         xml_id: object.field("XML_ID")?,
-                        language_id: object.field("LANGUAGE_ID")?,
+                        language_id: object.exact_str("LANGUAGE_ID")?,
                         quick_answers_iblock_id: object
-                            .field("QUICK_ANSWERS_IBLOCK_ID")?,
-                        session_priority: object.field("SESSION_PRIORITY")?,
-                        type_max_chat: object.field("TYPE_MAX_CHAT")?,
-                        max_chat: object.field("MAX_CHAT")?,
-                        operator_data: object.field("OPERATOR_DATA")?,
+                            .exact_str("QUICK_ANSWERS_IBLOCK_ID")?,
+                        session_priority: object.exact_str("SESSION_PRIORITY")?,
+                        type_max_chat: object.exact_str("TYPE_MAX_CHAT")?,
+                        max_chat: object.exact_str("MAX_CHAT")?,
+                        operator_data: object.exact_str("OPERATOR_DATA")?,
                         queue: object.field("QUEUE")?,
                         queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
                         config_queue: object.field("CONFIG_QUEUE")?,
                         default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-                        kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
+                        kpi_first_answer_time: object
+                            .exact_str("KPI_FIRST_ANSWER_TIME")?,
                         kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
                         kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-                        kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
+                        kpi_first_answer_text: object
+                            .exact_str("KPI_FIRST_ANSWER_TEXT")?,
                         kpi_further_answer_time: object
-                            .field("KPI_FURTHER_ANSWER_TIME")?,
+                            .exact_str("KPI_FURTHER_ANSWER_TIME")?,
                         kpi_further_answer_alert: object
                             .field("KPI_FURTHER_ANSWER_ALERT")?,
                         kpi_further_answer_list: object
                             .field("KPI_FURTHER_ANSWER_LIST")?,
                         kpi_further_answer_text: object
-                            .field("KPI_FURTHER_ANSWER_TEXT")?,
+                            .exact_str("KPI_FURTHER_ANSWER_TEXT")?,
                         kpi_check_operator_activity: object
                             .field("KPI_CHECK_OPERATOR_ACTIVITY")?,
                         send_notification_empty_queue: object
                             .field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
                         use_welcome_form: object.field("USE_WELCOME_FORM")?,
-                        welcome_form_id: object.field("WELCOME_FORM_ID")?,
+                        welcome_form_id: object.exact_str("WELCOME_FORM_ID")?,
                         welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
                         send_welcome_each_session: object
                             .field("SEND_WELCOME_EACH_SESSION")?,
                         confirm_close: object.field("CONFIRM_CLOSE")?,
                         ignore_welcome_form_responsible: object
                             .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5753,6 +5885,13 @@ pub mod config {
                 >,
                 /// `USER_AVATAR_ID`: `string`, optional.
                 pub user_avatar_id: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsOrderQueueUsersFields {
                 /// The object; every parameter is optional.
@@ -5762,6 +5901,7 @@ pub mod config {
                         user_work_position: ::std::default::Default::default(),
                         user_avatar: ::std::default::Default::default(),
                         user_avatar_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `USER_NAME`.
@@ -5800,6 +5940,15 @@ pub mod config {
                     self.user_avatar_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsOrderQueueUsersFields {
                 fn serialize<S: ::serde::Serializer>(
@@ -5824,6 +5973,7 @@ pub mod config {
                         "USER_AVATAR_ID",
                         &self.user_avatar_id,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5837,13 +5987,14 @@ pub mod config {
                         user_name: object.field("USER_NAME")?,
                         user_work_position: object.field("USER_WORK_POSITION")?,
                         user_avatar: object.field("USER_AVATAR")?,
-                        user_avatar_id: object.field("USER_AVATAR_ID")?,
+                        user_avatar_id: object.exact_str("USER_AVATAR_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrderQueueUsersFields);
-            /// The object `params.PARAMS.order.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            /// The object `params.PARAMS.order.CONFIG_QUEUE` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
             #[derive(Debug, Clone, Default)]
@@ -5853,6 +6004,13 @@ pub mod config {
                 pub entity_id: ::std::option::Option<::std::string::String>,
                 /// `ENTITY_TYPE`: `string`, optional.
                 pub entity_type: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsOrderConfigQueue {
                 /// The object; every parameter is optional.
@@ -5860,6 +6018,7 @@ pub mod config {
                     Self {
                         entity_id: ::std::default::Default::default(),
                         entity_type: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ENTITY_ID`.
@@ -5878,6 +6037,15 @@ pub mod config {
                     self.entity_type = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsOrderConfigQueue {
                 fn serialize<S: ::serde::Serializer>(
@@ -5892,6 +6060,7 @@ pub mod config {
                         "ENTITY_TYPE",
                         &self.entity_type,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5902,41 +6071,14 @@ pub mod config {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        entity_id: object.field("ENTITY_ID")?,
-                        entity_type: object.field("ENTITY_TYPE")?,
+                        entity_id: object.exact_str("ENTITY_ID")?,
+                        entity_type: object.exact_str("ENTITY_TYPE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrderConfigQueue);
-            /// Allowed values of `params.PARAMS.order.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderKpiFirstAnswerList {
-                /// `array`
-                Array,
-                /// `null`
-                Null,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ParamsOrderKpiFirstAnswerList { Array = "array", Null = "null" }
-            );
-            /// Allowed values of `params.PARAMS.order.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderKpiFurtherAnswerList {
-                /// `array`
-                Array,
-                /// `null`
-                Null,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ParamsOrderKpiFurtherAnswerList { Array = "array", Null = "null" }
-            );
             /// The object `params.PARAMS.order` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -6066,13 +6208,9 @@ pub mod config {
                 /// `WORKTIME_TIMEZONE`: `string`, optional.
                 pub worktime_timezone: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_HOLIDAYS`: `array`, optional.
-                pub worktime_holidays: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub worktime_holidays: ::std::option::Option<::serde_json::Value>,
                 /// `WORKTIME_DAYOFF`: `array`, optional.
-                pub worktime_dayoff: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub worktime_dayoff: ::std::option::Option<::serde_json::Value>,
                 /// `WORKTIME_DAYOFF_RULE`: `string`, optional.
                 pub worktime_dayoff_rule: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_DAYOFF_FORM_ID`: `string`, optional.
@@ -6134,19 +6272,15 @@ pub mod config {
                 /// `OPERATOR_DATA`: `string`, optional.
                 pub operator_data: ::std::option::Option<::std::string::String>,
                 /// `QUEUE`: `array`, optional.
-                pub queue: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub queue: ::std::option::Option<::serde_json::Value>,
                 /// `QUEUE_USERS_FIELDS`: `object`, optional.
                 pub queue_users_fields: ::std::option::Option<
                     ParamsOrderQueueUsersFields,
                 >,
-                /// `CONFIG_QUEUE`: `array`, optional.
-                pub config_queue: ::std::option::Option<
-                    ::std::vec::Vec<ParamsOrderConfigQueue>,
-                >,
+                /// `CONFIG_QUEUE`: `object`, optional.
+                pub config_queue: ::std::option::Option<ParamsOrderConfigQueue>,
                 /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
-                pub default_operator_data: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub default_operator_data: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
                 /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
@@ -6156,9 +6290,7 @@ pub mod config {
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
-                pub kpi_first_answer_list: ::std::option::Option<
-                    ::std::vec::Vec<ParamsOrderKpiFirstAnswerList>,
-                >,
+                pub kpi_first_answer_list: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
                 pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
                 /// `KPI_FURTHER_ANSWER_TIME`: `string`, optional.
@@ -6172,9 +6304,7 @@ pub mod config {
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
-                pub kpi_further_answer_list: ::std::option::Option<
-                    ::std::vec::Vec<ParamsOrderKpiFurtherAnswerList>,
-                >,
+                pub kpi_further_answer_list: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
@@ -6209,6 +6339,13 @@ pub mod config {
                 ///
                 /// Values: `Y`, `N`.
                 pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsOrder {
                 /// The object; every parameter is optional.
@@ -6307,6 +6444,7 @@ pub mod config {
                         send_welcome_each_session: ::std::default::Default::default(),
                         confirm_close: ::std::default::Default::default(),
                         ignore_welcome_form_responsible: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -6672,25 +6810,17 @@ pub mod config {
                 /// Sets `WORKTIME_HOLIDAYS`.
                 pub fn worktime_holidays(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.worktime_holidays = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.worktime_holidays = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `WORKTIME_DAYOFF`.
                 pub fn worktime_dayoff(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.worktime_dayoff = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.worktime_dayoff = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `WORKTIME_DAYOFF_RULE`.
@@ -6914,13 +7044,9 @@ pub mod config {
                 /// Sets `QUEUE`.
                 pub fn queue(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.queue = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `QUEUE_USERS_FIELDS`.
@@ -6934,24 +7060,18 @@ pub mod config {
                 /// Sets `CONFIG_QUEUE`.
                 pub fn config_queue(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsOrderConfigQueue>,
-                    >,
+                    value: impl ::std::convert::Into<ParamsOrderConfigQueue>,
                 ) -> Self {
-                    self.config_queue = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.config_queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `DEFAULT_OPERATOR_DATA`.
                 pub fn default_operator_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.default_operator_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -6978,12 +7098,10 @@ pub mod config {
                 /// Sets `KPI_FIRST_ANSWER_LIST`.
                 pub fn kpi_first_answer_list(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsOrderKpiFirstAnswerList>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.kpi_first_answer_list = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -7020,12 +7138,10 @@ pub mod config {
                 /// Sets `KPI_FURTHER_ANSWER_LIST`.
                 pub fn kpi_further_answer_list(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsOrderKpiFurtherAnswerList>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.kpi_further_answer_list = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -7109,6 +7225,15 @@ pub mod config {
                     self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                         value.into(),
                     );
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -7540,6 +7665,7 @@ pub mod config {
                         "IGNORE_WELCOME_FORM_RESPONSIBLE",
                         &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7550,109 +7676,115 @@ pub mod config {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        line_name: object.field("LINE_NAME")?,
+                        id: object.exact_str("ID")?,
+                        line_name: object.exact_str("LINE_NAME")?,
                         active: object.field("ACTIVE")?,
                         crm: object.field("CRM")?,
-                        crm_create: object.field("CRM_CREATE")?,
-                        crm_create_second: object.field("CRM_CREATE_SECOND")?,
+                        crm_create: object.exact_str("CRM_CREATE")?,
+                        crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
                         crm_create_third: object.field("CRM_CREATE_THIRD")?,
                         crm_forward: object.field("CRM_FORWARD")?,
                         crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
                         crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-                        crm_source: object.field("CRM_SOURCE")?,
-                        queue_type: object.field("QUEUE_TYPE")?,
-                        queue_time: object.field("QUEUE_TIME")?,
-                        no_answer_time: object.field("NO_ANSWER_TIME")?,
+                        crm_source: object.exact_str("CRM_SOURCE")?,
+                        queue_type: object.exact_str("QUEUE_TYPE")?,
+                        queue_time: object.exact_str("QUEUE_TIME")?,
+                        no_answer_time: object.exact_str("NO_ANSWER_TIME")?,
                         check_available: object.field("CHECK_AVAILABLE")?,
                         watch_typing: object.field("WATCH_TYPING")?,
                         welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
                         welcome_message: object.field("WELCOME_MESSAGE")?,
-                        welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
+                        welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
                         vote_message: object.field("VOTE_MESSAGE")?,
-                        vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
+                        vote_time_limit: object.exact_str("VOTE_TIME_LIMIT")?,
                         vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
                         vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-                        vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
-                        vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
-                        vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
-                        vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
-                        vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
-                        vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
+                        vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
+                        vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
+                        vote_message_1_dislike: object
+                            .exact_str("VOTE_MESSAGE_1_DISLIKE")?,
+                        vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
+                        vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
+                        vote_message_2_dislike: object
+                            .exact_str("VOTE_MESSAGE_2_DISLIKE")?,
                         agreement_message: object.field("AGREEMENT_MESSAGE")?,
-                        agreement_id: object.field("AGREEMENT_ID")?,
+                        agreement_id: object.exact_str("AGREEMENT_ID")?,
                         category_enable: object.field("CATEGORY_ENABLE")?,
-                        category_id: object.field("CATEGORY_ID")?,
-                        welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
-                        welcome_bot_id: object.field("WELCOME_BOT_ID")?,
-                        welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
-                        welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
-                        no_answer_rule: object.field("NO_ANSWER_RULE")?,
-                        no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
-                        no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-                        no_answer_text: object.field("NO_ANSWER_TEXT")?,
+                        category_id: object.exact_str("CATEGORY_ID")?,
+                        welcome_bot_join: object.exact_str("WELCOME_BOT_JOIN")?,
+                        welcome_bot_id: object.exact_str("WELCOME_BOT_ID")?,
+                        welcome_bot_time: object.exact_str("WELCOME_BOT_TIME")?,
+                        welcome_bot_left: object.exact_str("WELCOME_BOT_LEFT")?,
+                        no_answer_rule: object.exact_str("NO_ANSWER_RULE")?,
+                        no_answer_form_id: object.exact_str("NO_ANSWER_FORM_ID")?,
+                        no_answer_bot_id: object.exact_str("NO_ANSWER_BOT_ID")?,
+                        no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
                         worktime_enable: object.field("WORKTIME_ENABLE")?,
-                        worktime_from: object.field("WORKTIME_FROM")?,
-                        worktime_to: object.field("WORKTIME_TO")?,
-                        worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
+                        worktime_from: object.exact_str("WORKTIME_FROM")?,
+                        worktime_to: object.exact_str("WORKTIME_TO")?,
+                        worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
                         worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
                         worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-                        worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
+                        worktime_dayoff_rule: object.exact_str("WORKTIME_DAYOFF_RULE")?,
                         worktime_dayoff_form_id: object
-                            .field("WORKTIME_DAYOFF_FORM_ID")?,
-                        worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-                        worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
-                        close_rule: object.field("CLOSE_RULE")?,
-                        close_form_id: object.field("CLOSE_FORM_ID")?,
-                        close_bot_id: object.field("CLOSE_BOT_ID")?,
-                        close_text: object.field("CLOSE_TEXT")?,
-                        full_close_time: object.field("FULL_CLOSE_TIME")?,
-                        auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
-                        auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
-                        auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-                        auto_close_time: object.field("AUTO_CLOSE_TIME")?,
-                        auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
-                        auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
+                            .exact_str("WORKTIME_DAYOFF_FORM_ID")?,
+                        worktime_dayoff_bot_id: object
+                            .exact_str("WORKTIME_DAYOFF_BOT_ID")?,
+                        worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
+                        close_rule: object.exact_str("CLOSE_RULE")?,
+                        close_form_id: object.exact_str("CLOSE_FORM_ID")?,
+                        close_bot_id: object.exact_str("CLOSE_BOT_ID")?,
+                        close_text: object.exact_str("CLOSE_TEXT")?,
+                        full_close_time: object.exact_str("FULL_CLOSE_TIME")?,
+                        auto_close_rule: object.exact_str("AUTO_CLOSE_RULE")?,
+                        auto_close_form_id: object.exact_str("AUTO_CLOSE_FORM_ID")?,
+                        auto_close_bot_id: object.exact_str("AUTO_CLOSE_BOT_ID")?,
+                        auto_close_time: object.exact_str("AUTO_CLOSE_TIME")?,
+                        auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
+                        auto_expire_time: object.exact_str("AUTO_EXPIRE_TIME")?,
                         date_create: object.field("DATE_CREATE")?,
                         date_modify: object.field("DATE_MODIFY")?,
-                        modify_user_id: object.field("MODIFY_USER_ID")?,
+                        modify_user_id: object.exact_str("MODIFY_USER_ID")?,
                         temporary: object.field("TEMPORARY")?,
                         xml_id: object.field("XML_ID")?,
-                        language_id: object.field("LANGUAGE_ID")?,
+                        language_id: object.exact_str("LANGUAGE_ID")?,
                         quick_answers_iblock_id: object
-                            .field("QUICK_ANSWERS_IBLOCK_ID")?,
-                        session_priority: object.field("SESSION_PRIORITY")?,
-                        type_max_chat: object.field("TYPE_MAX_CHAT")?,
-                        max_chat: object.field("MAX_CHAT")?,
-                        operator_data: object.field("OPERATOR_DATA")?,
+                            .exact_str("QUICK_ANSWERS_IBLOCK_ID")?,
+                        session_priority: object.exact_str("SESSION_PRIORITY")?,
+                        type_max_chat: object.exact_str("TYPE_MAX_CHAT")?,
+                        max_chat: object.exact_str("MAX_CHAT")?,
+                        operator_data: object.exact_str("OPERATOR_DATA")?,
                         queue: object.field("QUEUE")?,
                         queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
                         config_queue: object.field("CONFIG_QUEUE")?,
                         default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-                        kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
+                        kpi_first_answer_time: object
+                            .exact_str("KPI_FIRST_ANSWER_TIME")?,
                         kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
                         kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-                        kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
+                        kpi_first_answer_text: object
+                            .exact_str("KPI_FIRST_ANSWER_TEXT")?,
                         kpi_further_answer_time: object
-                            .field("KPI_FURTHER_ANSWER_TIME")?,
+                            .exact_str("KPI_FURTHER_ANSWER_TIME")?,
                         kpi_further_answer_alert: object
                             .field("KPI_FURTHER_ANSWER_ALERT")?,
                         kpi_further_answer_list: object
                             .field("KPI_FURTHER_ANSWER_LIST")?,
                         kpi_further_answer_text: object
-                            .field("KPI_FURTHER_ANSWER_TEXT")?,
+                            .exact_str("KPI_FURTHER_ANSWER_TEXT")?,
                         kpi_check_operator_activity: object
                             .field("KPI_CHECK_OPERATOR_ACTIVITY")?,
                         send_notification_empty_queue: object
                             .field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
                         use_welcome_form: object.field("USE_WELCOME_FORM")?,
-                        welcome_form_id: object.field("WELCOME_FORM_ID")?,
+                        welcome_form_id: object.exact_str("WELCOME_FORM_ID")?,
                         welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
                         send_welcome_each_session: object
                             .field("SEND_WELCOME_EACH_SESSION")?,
                         confirm_close: object.field("CONFIRM_CLOSE")?,
                         ignore_welcome_form_responsible: object
                             .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -7740,6 +7872,13 @@ pub mod config {
                 >,
                 /// `USER_AVATAR_ID`: `string`, optional.
                 pub user_avatar_id: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsFilterQueueUsersFields {
                 /// The object; every parameter is optional.
@@ -7749,6 +7888,7 @@ pub mod config {
                         user_work_position: ::std::default::Default::default(),
                         user_avatar: ::std::default::Default::default(),
                         user_avatar_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `USER_NAME`.
@@ -7789,6 +7929,15 @@ pub mod config {
                     self.user_avatar_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsFilterQueueUsersFields {
                 fn serialize<S: ::serde::Serializer>(
@@ -7813,6 +7962,7 @@ pub mod config {
                         "USER_AVATAR_ID",
                         &self.user_avatar_id,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7826,13 +7976,14 @@ pub mod config {
                         user_name: object.field("USER_NAME")?,
                         user_work_position: object.field("USER_WORK_POSITION")?,
                         user_avatar: object.field("USER_AVATAR")?,
-                        user_avatar_id: object.field("USER_AVATAR_ID")?,
+                        user_avatar_id: object.exact_str("USER_AVATAR_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsFilterQueueUsersFields);
-            /// The object `params.PARAMS.filter.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            /// The object `params.PARAMS.filter.CONFIG_QUEUE` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
             #[derive(Debug, Clone, Default)]
@@ -7842,6 +7993,13 @@ pub mod config {
                 pub entity_id: ::std::option::Option<::std::string::String>,
                 /// `ENTITY_TYPE`: `string`, optional.
                 pub entity_type: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsFilterConfigQueue {
                 /// The object; every parameter is optional.
@@ -7849,6 +8007,7 @@ pub mod config {
                     Self {
                         entity_id: ::std::default::Default::default(),
                         entity_type: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ENTITY_ID`.
@@ -7867,6 +8026,15 @@ pub mod config {
                     self.entity_type = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsFilterConfigQueue {
                 fn serialize<S: ::serde::Serializer>(
@@ -7881,6 +8049,7 @@ pub mod config {
                         "ENTITY_TYPE",
                         &self.entity_type,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -7891,41 +8060,14 @@ pub mod config {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        entity_id: object.field("ENTITY_ID")?,
-                        entity_type: object.field("ENTITY_TYPE")?,
+                        entity_id: object.exact_str("ENTITY_ID")?,
+                        entity_type: object.exact_str("ENTITY_TYPE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsFilterConfigQueue);
-            /// Allowed values of `params.PARAMS.filter.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterKpiFirstAnswerList {
-                /// `array`
-                Array,
-                /// `null`
-                Null,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ParamsFilterKpiFirstAnswerList { Array = "array", Null = "null" }
-            );
-            /// Allowed values of `params.PARAMS.filter.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterKpiFurtherAnswerList {
-                /// `array`
-                Array,
-                /// `null`
-                Null,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ParamsFilterKpiFurtherAnswerList { Array = "array", Null = "null" }
-            );
             /// The object `params.PARAMS.filter` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -8055,13 +8197,9 @@ pub mod config {
                 /// `WORKTIME_TIMEZONE`: `string`, optional.
                 pub worktime_timezone: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_HOLIDAYS`: `array`, optional.
-                pub worktime_holidays: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub worktime_holidays: ::std::option::Option<::serde_json::Value>,
                 /// `WORKTIME_DAYOFF`: `array`, optional.
-                pub worktime_dayoff: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub worktime_dayoff: ::std::option::Option<::serde_json::Value>,
                 /// `WORKTIME_DAYOFF_RULE`: `string`, optional.
                 pub worktime_dayoff_rule: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_DAYOFF_FORM_ID`: `string`, optional.
@@ -8123,19 +8261,15 @@ pub mod config {
                 /// `OPERATOR_DATA`: `string`, optional.
                 pub operator_data: ::std::option::Option<::std::string::String>,
                 /// `QUEUE`: `array`, optional.
-                pub queue: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub queue: ::std::option::Option<::serde_json::Value>,
                 /// `QUEUE_USERS_FIELDS`: `object`, optional.
                 pub queue_users_fields: ::std::option::Option<
                     ParamsFilterQueueUsersFields,
                 >,
-                /// `CONFIG_QUEUE`: `array`, optional.
-                pub config_queue: ::std::option::Option<
-                    ::std::vec::Vec<ParamsFilterConfigQueue>,
-                >,
+                /// `CONFIG_QUEUE`: `object`, optional.
+                pub config_queue: ::std::option::Option<ParamsFilterConfigQueue>,
                 /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
-                pub default_operator_data: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub default_operator_data: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
                 /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
@@ -8145,9 +8279,7 @@ pub mod config {
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
-                pub kpi_first_answer_list: ::std::option::Option<
-                    ::std::vec::Vec<ParamsFilterKpiFirstAnswerList>,
-                >,
+                pub kpi_first_answer_list: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
                 pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
                 /// `KPI_FURTHER_ANSWER_TIME`: `string`, optional.
@@ -8161,9 +8293,7 @@ pub mod config {
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
-                pub kpi_further_answer_list: ::std::option::Option<
-                    ::std::vec::Vec<ParamsFilterKpiFurtherAnswerList>,
-                >,
+                pub kpi_further_answer_list: ::std::option::Option<::serde_json::Value>,
                 /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
@@ -8198,6 +8328,13 @@ pub mod config {
                 ///
                 /// Values: `Y`, `N`.
                 pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsFilter {
                 /// The object; every parameter is optional.
@@ -8296,6 +8433,7 @@ pub mod config {
                         send_welcome_each_session: ::std::default::Default::default(),
                         confirm_close: ::std::default::Default::default(),
                         ignore_welcome_form_responsible: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -8661,25 +8799,17 @@ pub mod config {
                 /// Sets `WORKTIME_HOLIDAYS`.
                 pub fn worktime_holidays(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.worktime_holidays = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.worktime_holidays = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `WORKTIME_DAYOFF`.
                 pub fn worktime_dayoff(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.worktime_dayoff = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.worktime_dayoff = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `WORKTIME_DAYOFF_RULE`.
@@ -8903,13 +9033,9 @@ pub mod config {
                 /// Sets `QUEUE`.
                 pub fn queue(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.queue = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `QUEUE_USERS_FIELDS`.
@@ -8923,24 +9049,18 @@ pub mod config {
                 /// Sets `CONFIG_QUEUE`.
                 pub fn config_queue(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsFilterConfigQueue>,
-                    >,
+                    value: impl ::std::convert::Into<ParamsFilterConfigQueue>,
                 ) -> Self {
-                    self.config_queue = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.config_queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `DEFAULT_OPERATOR_DATA`.
                 pub fn default_operator_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.default_operator_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -8967,12 +9087,10 @@ pub mod config {
                 /// Sets `KPI_FIRST_ANSWER_LIST`.
                 pub fn kpi_first_answer_list(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsFilterKpiFirstAnswerList>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.kpi_first_answer_list = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -9009,14 +9127,10 @@ pub mod config {
                 /// Sets `KPI_FURTHER_ANSWER_LIST`.
                 pub fn kpi_further_answer_list(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<
-                            ParamsFilterKpiFurtherAnswerList,
-                        >,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.kpi_further_answer_list = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -9100,6 +9214,15 @@ pub mod config {
                     self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                         value.into(),
                     );
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -9531,6 +9654,7 @@ pub mod config {
                         "IGNORE_WELCOME_FORM_RESPONSIBLE",
                         &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9541,109 +9665,115 @@ pub mod config {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        line_name: object.field("LINE_NAME")?,
+                        id: object.exact_str("ID")?,
+                        line_name: object.exact_str("LINE_NAME")?,
                         active: object.field("ACTIVE")?,
                         crm: object.field("CRM")?,
-                        crm_create: object.field("CRM_CREATE")?,
-                        crm_create_second: object.field("CRM_CREATE_SECOND")?,
+                        crm_create: object.exact_str("CRM_CREATE")?,
+                        crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
                         crm_create_third: object.field("CRM_CREATE_THIRD")?,
                         crm_forward: object.field("CRM_FORWARD")?,
                         crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
                         crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-                        crm_source: object.field("CRM_SOURCE")?,
-                        queue_type: object.field("QUEUE_TYPE")?,
-                        queue_time: object.field("QUEUE_TIME")?,
-                        no_answer_time: object.field("NO_ANSWER_TIME")?,
+                        crm_source: object.exact_str("CRM_SOURCE")?,
+                        queue_type: object.exact_str("QUEUE_TYPE")?,
+                        queue_time: object.exact_str("QUEUE_TIME")?,
+                        no_answer_time: object.exact_str("NO_ANSWER_TIME")?,
                         check_available: object.field("CHECK_AVAILABLE")?,
                         watch_typing: object.field("WATCH_TYPING")?,
                         welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
                         welcome_message: object.field("WELCOME_MESSAGE")?,
-                        welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
+                        welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
                         vote_message: object.field("VOTE_MESSAGE")?,
-                        vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
+                        vote_time_limit: object.exact_str("VOTE_TIME_LIMIT")?,
                         vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
                         vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-                        vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
-                        vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
-                        vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
-                        vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
-                        vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
-                        vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
+                        vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
+                        vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
+                        vote_message_1_dislike: object
+                            .exact_str("VOTE_MESSAGE_1_DISLIKE")?,
+                        vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
+                        vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
+                        vote_message_2_dislike: object
+                            .exact_str("VOTE_MESSAGE_2_DISLIKE")?,
                         agreement_message: object.field("AGREEMENT_MESSAGE")?,
-                        agreement_id: object.field("AGREEMENT_ID")?,
+                        agreement_id: object.exact_str("AGREEMENT_ID")?,
                         category_enable: object.field("CATEGORY_ENABLE")?,
-                        category_id: object.field("CATEGORY_ID")?,
-                        welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
-                        welcome_bot_id: object.field("WELCOME_BOT_ID")?,
-                        welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
-                        welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
-                        no_answer_rule: object.field("NO_ANSWER_RULE")?,
-                        no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
-                        no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-                        no_answer_text: object.field("NO_ANSWER_TEXT")?,
+                        category_id: object.exact_str("CATEGORY_ID")?,
+                        welcome_bot_join: object.exact_str("WELCOME_BOT_JOIN")?,
+                        welcome_bot_id: object.exact_str("WELCOME_BOT_ID")?,
+                        welcome_bot_time: object.exact_str("WELCOME_BOT_TIME")?,
+                        welcome_bot_left: object.exact_str("WELCOME_BOT_LEFT")?,
+                        no_answer_rule: object.exact_str("NO_ANSWER_RULE")?,
+                        no_answer_form_id: object.exact_str("NO_ANSWER_FORM_ID")?,
+                        no_answer_bot_id: object.exact_str("NO_ANSWER_BOT_ID")?,
+                        no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
                         worktime_enable: object.field("WORKTIME_ENABLE")?,
-                        worktime_from: object.field("WORKTIME_FROM")?,
-                        worktime_to: object.field("WORKTIME_TO")?,
-                        worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
+                        worktime_from: object.exact_str("WORKTIME_FROM")?,
+                        worktime_to: object.exact_str("WORKTIME_TO")?,
+                        worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
                         worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
                         worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-                        worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
+                        worktime_dayoff_rule: object.exact_str("WORKTIME_DAYOFF_RULE")?,
                         worktime_dayoff_form_id: object
-                            .field("WORKTIME_DAYOFF_FORM_ID")?,
-                        worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-                        worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
-                        close_rule: object.field("CLOSE_RULE")?,
-                        close_form_id: object.field("CLOSE_FORM_ID")?,
-                        close_bot_id: object.field("CLOSE_BOT_ID")?,
-                        close_text: object.field("CLOSE_TEXT")?,
-                        full_close_time: object.field("FULL_CLOSE_TIME")?,
-                        auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
-                        auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
-                        auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-                        auto_close_time: object.field("AUTO_CLOSE_TIME")?,
-                        auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
-                        auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
+                            .exact_str("WORKTIME_DAYOFF_FORM_ID")?,
+                        worktime_dayoff_bot_id: object
+                            .exact_str("WORKTIME_DAYOFF_BOT_ID")?,
+                        worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
+                        close_rule: object.exact_str("CLOSE_RULE")?,
+                        close_form_id: object.exact_str("CLOSE_FORM_ID")?,
+                        close_bot_id: object.exact_str("CLOSE_BOT_ID")?,
+                        close_text: object.exact_str("CLOSE_TEXT")?,
+                        full_close_time: object.exact_str("FULL_CLOSE_TIME")?,
+                        auto_close_rule: object.exact_str("AUTO_CLOSE_RULE")?,
+                        auto_close_form_id: object.exact_str("AUTO_CLOSE_FORM_ID")?,
+                        auto_close_bot_id: object.exact_str("AUTO_CLOSE_BOT_ID")?,
+                        auto_close_time: object.exact_str("AUTO_CLOSE_TIME")?,
+                        auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
+                        auto_expire_time: object.exact_str("AUTO_EXPIRE_TIME")?,
                         date_create: object.field("DATE_CREATE")?,
                         date_modify: object.field("DATE_MODIFY")?,
-                        modify_user_id: object.field("MODIFY_USER_ID")?,
+                        modify_user_id: object.exact_str("MODIFY_USER_ID")?,
                         temporary: object.field("TEMPORARY")?,
                         xml_id: object.field("XML_ID")?,
-                        language_id: object.field("LANGUAGE_ID")?,
+                        language_id: object.exact_str("LANGUAGE_ID")?,
                         quick_answers_iblock_id: object
-                            .field("QUICK_ANSWERS_IBLOCK_ID")?,
-                        session_priority: object.field("SESSION_PRIORITY")?,
-                        type_max_chat: object.field("TYPE_MAX_CHAT")?,
-                        max_chat: object.field("MAX_CHAT")?,
-                        operator_data: object.field("OPERATOR_DATA")?,
+                            .exact_str("QUICK_ANSWERS_IBLOCK_ID")?,
+                        session_priority: object.exact_str("SESSION_PRIORITY")?,
+                        type_max_chat: object.exact_str("TYPE_MAX_CHAT")?,
+                        max_chat: object.exact_str("MAX_CHAT")?,
+                        operator_data: object.exact_str("OPERATOR_DATA")?,
                         queue: object.field("QUEUE")?,
                         queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
                         config_queue: object.field("CONFIG_QUEUE")?,
                         default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-                        kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
+                        kpi_first_answer_time: object
+                            .exact_str("KPI_FIRST_ANSWER_TIME")?,
                         kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
                         kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-                        kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
+                        kpi_first_answer_text: object
+                            .exact_str("KPI_FIRST_ANSWER_TEXT")?,
                         kpi_further_answer_time: object
-                            .field("KPI_FURTHER_ANSWER_TIME")?,
+                            .exact_str("KPI_FURTHER_ANSWER_TIME")?,
                         kpi_further_answer_alert: object
                             .field("KPI_FURTHER_ANSWER_ALERT")?,
                         kpi_further_answer_list: object
                             .field("KPI_FURTHER_ANSWER_LIST")?,
                         kpi_further_answer_text: object
-                            .field("KPI_FURTHER_ANSWER_TEXT")?,
+                            .exact_str("KPI_FURTHER_ANSWER_TEXT")?,
                         kpi_check_operator_activity: object
                             .field("KPI_CHECK_OPERATOR_ACTIVITY")?,
                         send_notification_empty_queue: object
                             .field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
                         use_welcome_form: object.field("USE_WELCOME_FORM")?,
-                        welcome_form_id: object.field("WELCOME_FORM_ID")?,
+                        welcome_form_id: object.exact_str("WELCOME_FORM_ID")?,
                         welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
                         send_welcome_each_session: object
                             .field("SEND_WELCOME_EACH_SESSION")?,
                         confirm_close: object.field("CONFIRM_CLOSE")?,
                         ignore_welcome_form_responsible: object
                             .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9665,6 +9795,13 @@ pub mod config {
                 pub limit: ::std::option::Option<i64>,
                 /// `offset`: `integer`, optional.
                 pub offset: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Params {
                 /// The object; every parameter is optional.
@@ -9675,6 +9812,7 @@ pub mod config {
                         filter: ::std::default::Default::default(),
                         limit: ::std::default::Default::default(),
                         offset: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -9715,6 +9853,15 @@ pub mod config {
                     self.offset = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Params {
                 fn serialize<S: ::serde::Serializer>(
@@ -9728,6 +9875,7 @@ pub mod config {
                     crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                     crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                     crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9743,6 +9891,7 @@ pub mod config {
                         filter: object.field("filter")?,
                         limit: object.field("limit")?,
                         offset: object.field("offset")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9764,6 +9913,13 @@ pub mod config {
                 pub config_queue: ::std::option::Option<bool>,
                 /// `CHECK_PERMISSION`: `string`, optional.
                 pub check_permission: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Options {
                 /// The object; every parameter is optional.
@@ -9772,6 +9928,7 @@ pub mod config {
                         queue: ::std::default::Default::default(),
                         config_queue: ::std::default::Default::default(),
                         check_permission: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `QUEUE`.
@@ -9793,6 +9950,15 @@ pub mod config {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.check_permission = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -9818,6 +9984,7 @@ pub mod config {
                         "CHECK_PERMISSION",
                         &self.check_permission,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9830,7 +9997,8 @@ pub mod config {
                     ::std::result::Result::Ok(Self {
                         queue: object.field("QUEUE")?,
                         config_queue: object.field("CONFIG_QUEUE")?,
-                        check_permission: object.field("CHECK_PERMISSION")?,
+                        check_permission: object.exact_str("CHECK_PERMISSION")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -10985,11 +11153,30 @@ pub mod config {
         /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -10998,7 +11185,9 @@ pub mod config {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -11006,8 +11195,8 @@ pub mod config {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -11134,6 +11323,13 @@ pub mod crm {
             ///
             /// Values: `Y`, `N`.
             pub active_only: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `CRM_ENTITY_TYPE`, `CRM_ENTITY`.
@@ -11145,6 +11341,7 @@ pub mod crm {
                     crm_entity_type: crm_entity_type.into(),
                     crm_entity: crm_entity.into(),
                     active_only: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ACTIVE_ONLY`.
@@ -11153,6 +11350,15 @@ pub mod crm {
                 value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.active_only = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11170,6 +11376,7 @@ pub mod crm {
                     "ACTIVE_ONLY",
                     &self.active_only.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11183,6 +11390,7 @@ pub mod crm {
                     crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                     crm_entity: object.field("CRM_ENTITY")?,
                     active_only: object.field("ACTIVE_ONLY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11204,6 +11412,13 @@ pub mod crm {
             pub crm_entity_type: get_last_id::CrmEntityType,
             /// `CRM_ENTITY`: `integer`, required.
             pub crm_entity: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl GetLastId {
             /// The call with its required parameters: `CRM_ENTITY_TYPE`, `CRM_ENTITY`.
@@ -11214,7 +11429,17 @@ pub mod crm {
                 Self {
                     crm_entity_type: crm_entity_type.into(),
                     crm_entity: crm_entity.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for GetLastId {
@@ -11226,6 +11451,7 @@ pub mod crm {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
                 map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11238,6 +11464,7 @@ pub mod crm {
                 ::std::result::Result::Ok(Self {
                     crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                     crm_entity: object.field("CRM_ENTITY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11419,6 +11646,13 @@ pub mod crm {
                 pub user_id: i64,
                 /// `CHAT_ID`: `integer`, optional.
                 pub chat_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `CRM_ENTITY_TYPE`, `CRM_ENTITY`, `USER_ID`.
@@ -11432,11 +11666,21 @@ pub mod crm {
                         crm_entity: crm_entity.into(),
                         user_id: user_id.into(),
                         chat_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `CHAT_ID`.
                 pub fn chat_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.chat_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -11451,6 +11695,7 @@ pub mod crm {
                     map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
                     map.serialize_entry("USER_ID", &self.user_id)?;
                     crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -11465,6 +11710,7 @@ pub mod crm {
                         crm_entity: object.field("CRM_ENTITY")?,
                         user_id: object.field("USER_ID")?,
                         chat_id: object.field("CHAT_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -11490,6 +11736,13 @@ pub mod crm {
                 pub user_id: i64,
                 /// `CHAT_ID`: `integer`, optional.
                 pub chat_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `CRM_ENTITY_TYPE`, `CRM_ENTITY`, `USER_ID`.
@@ -11503,11 +11756,21 @@ pub mod crm {
                         crm_entity: crm_entity.into(),
                         user_id: user_id.into(),
                         chat_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `CHAT_ID`.
                 pub fn chat_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.chat_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -11522,6 +11785,7 @@ pub mod crm {
                     map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
                     map.serialize_entry("USER_ID", &self.user_id)?;
                     crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -11536,6 +11800,7 @@ pub mod crm {
                         crm_entity: object.field("CRM_ENTITY")?,
                         user_id: object.field("USER_ID")?,
                         chat_id: object.field("CHAT_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -11684,11 +11949,30 @@ pub mod crm {
         pub struct Create {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Create {
             /// The call with its required parameters: `CHAT_ID`.
             pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { chat_id: chat_id.into() }
+                Self {
+                    chat_id: chat_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Create {
@@ -11699,6 +11983,7 @@ pub mod crm {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11710,6 +11995,7 @@ pub mod crm {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11775,6 +12061,13 @@ pub mod crm {
             pub chat_id: i64,
             /// `MESSAGE`: `string`, required.
             pub message: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `CRM_ENTITY_TYPE`, `CRM_ENTITY`, `USER_ID`, `CHAT_ID`, `MESSAGE`.
@@ -11791,7 +12084,17 @@ pub mod crm {
                     user_id: user_id.into(),
                     chat_id: chat_id.into(),
                     message: message.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -11806,6 +12109,7 @@ pub mod crm {
                 map.serialize_entry("USER_ID", &self.user_id)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11821,6 +12125,7 @@ pub mod crm {
                     user_id: object.field("USER_ID")?,
                     chat_id: object.field("CHAT_ID")?,
                     message: object.field("MESSAGE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11882,6 +12187,13 @@ pub mod dialog {
         pub session_id: ::std::option::Option<i64>,
         /// `USER_CODE`: `string`, optional.
         pub user_code: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -11891,6 +12203,7 @@ pub mod dialog {
                 dialog_id: ::std::default::Default::default(),
                 session_id: ::std::default::Default::default(),
                 user_code: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `CHAT_ID`.
@@ -11919,6 +12232,15 @@ pub mod dialog {
             self.user_code = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -11931,6 +12253,7 @@ pub mod dialog {
             crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
             crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
             crate::support::opt_entry(&mut map, "USER_CODE", &self.user_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -11942,9 +12265,10 @@ pub mod dialog {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                dialog_id: object.field("DIALOG_ID")?,
+                dialog_id: object.exact_str("DIALOG_ID")?,
                 session_id: object.field("SESSION_ID")?,
-                user_code: object.field("USER_CODE")?,
+                user_code: object.exact_str("USER_CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12607,6 +12931,13 @@ pub mod imconnector {
         pub line: i64,
         /// `ACTIVE`: `string`, required.
         pub active: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Activate {
         /// The call with its required parameters: `CONNECTOR`, `LINE`, `ACTIVE`.
@@ -12619,7 +12950,17 @@ pub mod imconnector {
                 connector: connector.into(),
                 line: line.into(),
                 active: active.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Activate {
@@ -12632,6 +12973,7 @@ pub mod imconnector {
             map.serialize_entry("CONNECTOR", &self.connector)?;
             map.serialize_entry("LINE", &self.line)?;
             map.serialize_entry("ACTIVE", &self.active)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12645,6 +12987,7 @@ pub mod imconnector {
                 connector: object.field("CONNECTOR")?,
                 line: object.field("LINE")?,
                 active: object.field("ACTIVE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12659,11 +13002,30 @@ pub mod imconnector {
     /// Result: `object` ([`list::Output`]). Errors: `WRONG_AUTH_TYPE`, `ACCESS_DENIED` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -12672,7 +13034,9 @@ pub mod imconnector {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -12680,8 +13044,8 @@ pub mod imconnector {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -12720,6 +13084,13 @@ pub mod imconnector {
         pub need_signature: ::std::option::Option<bool>,
         /// `CHAT_GROUP`: `boolean`, optional.
         pub chat_group: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Register {
         /// The call with its required parameters: `ID`, `NAME`, `ICON`, `PLACEMENT_HANDLER`.
@@ -12742,6 +13113,7 @@ pub mod imconnector {
                 need_system_messages: ::std::default::Default::default(),
                 need_signature: ::std::default::Default::default(),
                 chat_group: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ICON_DISABLED`.
@@ -12799,6 +13171,15 @@ pub mod imconnector {
             self.chat_group = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Register {
         fn serialize<S: ::serde::Serializer>(
@@ -12835,6 +13216,7 @@ pub mod imconnector {
             )?;
             crate::support::opt_entry(&mut map, "NEED_SIGNATURE", &self.need_signature)?;
             crate::support::opt_entry(&mut map, "CHAT_GROUP", &self.chat_group)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12857,6 +13239,7 @@ pub mod imconnector {
                 need_system_messages: object.field("NEED_SYSTEM_MESSAGES")?,
                 need_signature: object.field("NEED_SIGNATURE")?,
                 chat_group: object.field("CHAT_GROUP")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12876,6 +13259,13 @@ pub mod imconnector {
         pub connector: ::std::string::String,
         /// `LINE`: `integer`, optional.
         pub line: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Status {
         /// The call with its required parameters: `CONNECTOR`.
@@ -12883,11 +13273,21 @@ pub mod imconnector {
             Self {
                 connector: connector.into(),
                 line: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `LINE`.
         pub fn line(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.line = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -12900,6 +13300,7 @@ pub mod imconnector {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CONNECTOR", &self.connector)?;
             crate::support::opt_entry(&mut map, "LINE", &self.line)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12912,6 +13313,7 @@ pub mod imconnector {
             ::std::result::Result::Ok(Self {
                 connector: object.field("CONNECTOR")?,
                 line: object.field("LINE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12929,11 +13331,30 @@ pub mod imconnector {
     pub struct Unregister {
         /// `ID`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unregister {
         /// The call with its required parameters: `ID`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Unregister {
@@ -12944,6 +13365,7 @@ pub mod imconnector {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ID", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12953,7 +13375,10 @@ pub mod imconnector {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("ID")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("ID")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -13007,6 +13432,13 @@ pub mod imconnector {
                 pub line: i64,
                 /// `DATA`: `object`, required.
                 pub data: set::DataParam,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `CONNECTOR`, `LINE`, `DATA`.
@@ -13019,7 +13451,17 @@ pub mod imconnector {
                         connector: connector.into(),
                         line: line.into(),
                         data: data.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -13032,6 +13474,7 @@ pub mod imconnector {
                     map.serialize_entry("CONNECTOR", &self.connector)?;
                     map.serialize_entry("LINE", &self.line)?;
                     map.serialize_entry("DATA", &self.data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -13045,6 +13488,7 @@ pub mod imconnector {
                         connector: object.field("CONNECTOR")?,
                         line: object.field("LINE")?,
                         data: object.field("DATA")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -13084,6 +13528,13 @@ pub mod imconnector {
                     pub url_im: ::std::option::Option<::std::string::String>,
                     /// `NAME`: `string`, optional.
                     pub name: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl DataParam {
                     /// The object; every parameter is optional.
@@ -13093,6 +13544,7 @@ pub mod imconnector {
                             url: ::std::default::Default::default(),
                             url_im: ::std::default::Default::default(),
                             name: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `ID`.
@@ -13127,6 +13579,15 @@ pub mod imconnector {
                         self.name = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for DataParam {
                     fn serialize<S: ::serde::Serializer>(
@@ -13140,6 +13601,7 @@ pub mod imconnector {
                         crate::support::opt_entry(&mut map, "URL", &self.url)?;
                         crate::support::opt_entry(&mut map, "URL_IM", &self.url_im)?;
                         crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13150,10 +13612,11 @@ pub mod imconnector {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            id: object.field("ID")?,
-                            url: object.field("URL")?,
-                            url_im: object.field("URL_IM")?,
-                            name: object.field("NAME")?,
+                            id: object.exact_str("ID")?,
+                            url: object.exact_str("URL")?,
+                            url_im: object.exact_str("URL_IM")?,
+                            name: object.exact_str("NAME")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13189,6 +13652,13 @@ pub mod imconnector {
             pub line: i64,
             /// `MESSAGES`: `array`, required.
             pub messages: ::std::vec::Vec<messages::Messages>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Messages {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -13206,7 +13676,17 @@ pub mod imconnector {
                         .into_iter()
                         .map(::std::convert::Into::into)
                         .collect(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Messages {
@@ -13219,6 +13699,7 @@ pub mod imconnector {
                 map.serialize_entry("CONNECTOR", &self.connector)?;
                 map.serialize_entry("LINE", &self.line)?;
                 map.serialize_entry("MESSAGES", &self.messages)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13232,6 +13713,7 @@ pub mod imconnector {
                     connector: object.field("CONNECTOR")?,
                     line: object.field("LINE")?,
                     messages: object.field("MESSAGES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13270,13 +13752,32 @@ pub mod imconnector {
             pub struct MessagesUser {
                 /// `id`: `string`, required.
                 pub id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesUser {
                 /// The object with its required parameters: `id`.
                 pub fn new(
                     id: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for MessagesUser {
@@ -13287,6 +13788,7 @@ pub mod imconnector {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -13296,7 +13798,10 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -13309,13 +13814,32 @@ pub mod imconnector {
             pub struct MessagesMessage {
                 /// `id`: `string`, required.
                 pub id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesMessage {
                 /// The object with its required parameters: `id`.
                 pub fn new(
                     id: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for MessagesMessage {
@@ -13326,6 +13850,7 @@ pub mod imconnector {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -13335,7 +13860,10 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -13348,13 +13876,32 @@ pub mod imconnector {
             pub struct MessagesChat {
                 /// `id`: `string`, required.
                 pub id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesChat {
                 /// The object with its required parameters: `id`.
                 pub fn new(
                     id: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for MessagesChat {
@@ -13365,6 +13912,7 @@ pub mod imconnector {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -13374,7 +13922,10 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -13391,6 +13942,13 @@ pub mod imconnector {
                 pub message: ::std::option::Option<MessagesMessage>,
                 /// `chat`: `object`, optional.
                 pub chat: ::std::option::Option<MessagesChat>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Messages {
                 /// The object; every parameter is optional.
@@ -13399,6 +13957,7 @@ pub mod imconnector {
                         user: ::std::default::Default::default(),
                         message: ::std::default::Default::default(),
                         chat: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `user`.
@@ -13425,6 +13984,15 @@ pub mod imconnector {
                     self.chat = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Messages {
                 fn serialize<S: ::serde::Serializer>(
@@ -13436,6 +14004,7 @@ pub mod imconnector {
                     crate::support::opt_entry(&mut map, "user", &self.user)?;
                     crate::support::opt_entry(&mut map, "message", &self.message)?;
                     crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -13449,6 +14018,7 @@ pub mod imconnector {
                         user: object.field("user")?,
                         message: object.field("message")?,
                         chat: object.field("chat")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -13828,6 +14398,13 @@ pub mod imconnector {
             pub size: ::std::option::Option<::std::string::String>,
             /// `POSITION`: `string`, optional.
             pub position: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Icon {
             /// The object with its required parameters: `DATA_IMAGE`.
@@ -13839,6 +14416,7 @@ pub mod imconnector {
                     color: ::std::default::Default::default(),
                     size: ::std::default::Default::default(),
                     position: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `COLOR`.
@@ -13865,6 +14443,15 @@ pub mod imconnector {
                 self.position = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Icon {
             fn serialize<S: ::serde::Serializer>(
@@ -13877,6 +14464,7 @@ pub mod imconnector {
                 crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
                 crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
                 crate::support::opt_entry(&mut map, "POSITION", &self.position)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13888,9 +14476,10 @@ pub mod imconnector {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     data_image: object.field("DATA_IMAGE")?,
-                    color: object.field("COLOR")?,
-                    size: object.field("SIZE")?,
-                    position: object.field("POSITION")?,
+                    color: object.exact_str("COLOR")?,
+                    size: object.exact_str("SIZE")?,
+                    position: object.exact_str("POSITION")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13910,6 +14499,13 @@ pub mod imconnector {
             pub size: ::std::option::Option<::std::string::String>,
             /// `POSITION`: `string`, optional.
             pub position: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl IconDisabled {
             /// The object; every parameter is optional.
@@ -13919,6 +14515,7 @@ pub mod imconnector {
                     color: ::std::default::Default::default(),
                     size: ::std::default::Default::default(),
                     position: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `DATA_IMAGE`.
@@ -13953,6 +14550,15 @@ pub mod imconnector {
                 self.position = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for IconDisabled {
             fn serialize<S: ::serde::Serializer>(
@@ -13965,6 +14571,7 @@ pub mod imconnector {
                 crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
                 crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
                 crate::support::opt_entry(&mut map, "POSITION", &self.position)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13975,10 +14582,11 @@ pub mod imconnector {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    data_image: object.field("DATA_IMAGE")?,
-                    color: object.field("COLOR")?,
-                    size: object.field("SIZE")?,
-                    position: object.field("POSITION")?,
+                    data_image: object.exact_str("DATA_IMAGE")?,
+                    color: object.exact_str("COLOR")?,
+                    size: object.exact_str("SIZE")?,
+                    position: object.exact_str("POSITION")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14062,6 +14670,13 @@ pub mod imconnector {
             pub line: i64,
             /// `MESSAGES`: `array`, required.
             pub messages: ::std::vec::Vec<messages::Messages>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Messages {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -14079,7 +14694,17 @@ pub mod imconnector {
                         .into_iter()
                         .map(::std::convert::Into::into)
                         .collect(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Messages {
@@ -14092,6 +14717,7 @@ pub mod imconnector {
                 map.serialize_entry("CONNECTOR", &self.connector)?;
                 map.serialize_entry("LINE", &self.line)?;
                 map.serialize_entry("MESSAGES", &self.messages)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -14105,6 +14731,7 @@ pub mod imconnector {
                     connector: object.field("CONNECTOR")?,
                     line: object.field("LINE")?,
                     messages: object.field("MESSAGES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14177,6 +14804,13 @@ pub mod imconnector {
                 pub phone: ::std::option::Option<::std::string::String>,
                 /// `skip_phone_validate`: `string`, optional.
                 pub skip_phone_validate: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesUser {
                 /// The object with its required parameters: `id`.
@@ -14193,6 +14827,7 @@ pub mod imconnector {
                         email: ::std::default::Default::default(),
                         phone: ::std::default::Default::default(),
                         skip_phone_validate: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `last_name`.
@@ -14259,6 +14894,15 @@ pub mod imconnector {
                     self.skip_phone_validate = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for MessagesUser {
                 fn serialize<S: ::serde::Serializer>(
@@ -14280,6 +14924,7 @@ pub mod imconnector {
                         "skip_phone_validate",
                         &self.skip_phone_validate,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -14291,14 +14936,15 @@ pub mod imconnector {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
-                        last_name: object.field("last_name")?,
-                        name: object.field("name")?,
+                        last_name: object.exact_str("last_name")?,
+                        name: object.exact_str("name")?,
                         picture: object.field("picture")?,
-                        url: object.field("url")?,
+                        url: object.exact_str("url")?,
                         gender: object.field("gender")?,
-                        email: object.field("email")?,
-                        phone: object.field("phone")?,
-                        skip_phone_validate: object.field("skip_phone_validate")?,
+                        email: object.exact_str("email")?,
+                        phone: object.exact_str("phone")?,
+                        skip_phone_validate: object.exact_str("skip_phone_validate")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -14317,11 +14963,18 @@ pub mod imconnector {
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `files`: `array`, optional.
-                pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub files: ::std::option::Option<::serde_json::Value>,
                 /// `disable_crm`: `string`, optional.
                 pub disable_crm: ::std::option::Option<::std::string::String>,
                 /// `user_id`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesMessage {
                 /// The object; every parameter is optional.
@@ -14333,6 +14986,7 @@ pub mod imconnector {
                         files: ::std::default::Default::default(),
                         disable_crm: ::std::default::Default::default(),
                         user_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -14359,13 +15013,9 @@ pub mod imconnector {
                 /// Sets `files`.
                 pub fn files(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.files = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.files = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `disable_crm`.
@@ -14379,6 +15029,15 @@ pub mod imconnector {
                 /// Sets `user_id`.
                 pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.user_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -14399,6 +15058,7 @@ pub mod imconnector {
                         &self.disable_crm,
                     )?;
                     crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -14409,12 +15069,13 @@ pub mod imconnector {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
+                        id: object.exact_str("id")?,
                         date: object.field("date")?,
-                        text: object.field("text")?,
+                        text: object.exact_str("text")?,
                         files: object.field("files")?,
-                        disable_crm: object.field("disable_crm")?,
+                        disable_crm: object.exact_str("disable_crm")?,
                         user_id: object.field("user_id")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -14432,6 +15093,13 @@ pub mod imconnector {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `url`: `string`, optional.
                 pub url: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesChat {
                 /// The object with its required parameters: `id`.
@@ -14442,6 +15110,7 @@ pub mod imconnector {
                         id: id.into(),
                         name: ::std::default::Default::default(),
                         url: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -14460,6 +15129,15 @@ pub mod imconnector {
                     self.url = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for MessagesChat {
                 fn serialize<S: ::serde::Serializer>(
@@ -14471,6 +15149,7 @@ pub mod imconnector {
                     map.serialize_entry("id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -14482,8 +15161,9 @@ pub mod imconnector {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
-                        name: object.field("name")?,
-                        url: object.field("url")?,
+                        name: object.exact_str("name")?,
+                        url: object.exact_str("url")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -14501,6 +15181,13 @@ pub mod imconnector {
                 pub message: ::std::option::Option<MessagesMessage>,
                 /// `chat`: `object`, optional.
                 pub chat: ::std::option::Option<MessagesChat>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Messages {
                 /// The object; every parameter is optional.
@@ -14509,6 +15196,7 @@ pub mod imconnector {
                         user: ::std::default::Default::default(),
                         message: ::std::default::Default::default(),
                         chat: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `user`.
@@ -14535,6 +15223,15 @@ pub mod imconnector {
                     self.chat = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Messages {
                 fn serialize<S: ::serde::Serializer>(
@@ -14546,6 +15243,7 @@ pub mod imconnector {
                     crate::support::opt_entry(&mut map, "user", &self.user)?;
                     crate::support::opt_entry(&mut map, "message", &self.message)?;
                     crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -14559,6 +15257,7 @@ pub mod imconnector {
                         user: object.field("user")?,
                         message: object.field("message")?,
                         chat: object.field("chat")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -14928,6 +15627,13 @@ pub mod imconnector {
                 pub line: i64,
                 /// `MESSAGES`: `array`, required.
                 pub messages: ::std::vec::Vec<delivery::Messages>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delivery {
                 /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -14945,7 +15651,17 @@ pub mod imconnector {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delivery {
@@ -14958,6 +15674,7 @@ pub mod imconnector {
                     map.serialize_entry("CONNECTOR", &self.connector)?;
                     map.serialize_entry("LINE", &self.line)?;
                     map.serialize_entry("MESSAGES", &self.messages)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -14971,6 +15688,7 @@ pub mod imconnector {
                         connector: object.field("CONNECTOR")?,
                         line: object.field("LINE")?,
                         messages: object.field("MESSAGES")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -14992,6 +15710,13 @@ pub mod imconnector {
                 pub line: i64,
                 /// `MESSAGES`: `array`, required.
                 pub messages: ::std::vec::Vec<reading::Messages>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Reading {
                 /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -15009,7 +15734,17 @@ pub mod imconnector {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Reading {
@@ -15022,6 +15757,7 @@ pub mod imconnector {
                     map.serialize_entry("CONNECTOR", &self.connector)?;
                     map.serialize_entry("LINE", &self.line)?;
                     map.serialize_entry("MESSAGES", &self.messages)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -15035,6 +15771,7 @@ pub mod imconnector {
                         connector: object.field("CONNECTOR")?,
                         line: object.field("LINE")?,
                         messages: object.field("MESSAGES")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -15073,6 +15810,13 @@ pub mod imconnector {
                     pub chat_id: ::std::option::Option<i64>,
                     /// `message_id`: `integer`, optional.
                     pub message_id: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessagesIm {
                     /// The object; every parameter is optional.
@@ -15080,6 +15824,7 @@ pub mod imconnector {
                         Self {
                             chat_id: ::std::default::Default::default(),
                             message_id: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `chat_id`.
@@ -15098,6 +15843,15 @@ pub mod imconnector {
                         self.message_id = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for MessagesIm {
                     fn serialize<S: ::serde::Serializer>(
@@ -15113,6 +15867,7 @@ pub mod imconnector {
                             "message_id",
                             &self.message_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15125,6 +15880,7 @@ pub mod imconnector {
                         ::std::result::Result::Ok(Self {
                             chat_id: object.field("chat_id")?,
                             message_id: object.field("message_id")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -15137,9 +15893,16 @@ pub mod imconnector {
                 #[non_exhaustive]
                 pub struct MessagesMessage {
                     /// `id`: `array`, optional.
-                    pub id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                    pub id: ::std::option::Option<::serde_json::Value>,
                     /// `date`: `integer`, optional.
                     pub date: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessagesMessage {
                     /// The object; every parameter is optional.
@@ -15147,18 +15910,15 @@ pub mod imconnector {
                         Self {
                             id: ::std::default::Default::default(),
                             date: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
                     pub fn id(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.id = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.id = ::std::option::Option::Some(value.into());
                         self
                     }
                     /// Sets `date`.
@@ -15167,6 +15927,15 @@ pub mod imconnector {
                         value: impl ::std::convert::Into<i64>,
                     ) -> Self {
                         self.date = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -15180,6 +15949,7 @@ pub mod imconnector {
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
                         crate::support::opt_entry(&mut map, "date", &self.date)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15192,6 +15962,7 @@ pub mod imconnector {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             date: object.field("date")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -15205,12 +15976,20 @@ pub mod imconnector {
                 pub struct MessagesChat {
                     /// `id`: `string`, optional.
                     pub id: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessagesChat {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             id: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
@@ -15219,6 +15998,15 @@ pub mod imconnector {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -15231,6 +16019,7 @@ pub mod imconnector {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15240,7 +16029,10 @@ pub mod imconnector {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.exact_str("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -15257,6 +16049,13 @@ pub mod imconnector {
                     pub message: ::std::option::Option<MessagesMessage>,
                     /// `chat`: `object`, optional.
                     pub chat: ::std::option::Option<MessagesChat>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Messages {
                     /// The object; every parameter is optional.
@@ -15265,6 +16064,7 @@ pub mod imconnector {
                             im: ::std::default::Default::default(),
                             message: ::std::default::Default::default(),
                             chat: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `im`.
@@ -15291,6 +16091,15 @@ pub mod imconnector {
                         self.chat = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Messages {
                     fn serialize<S: ::serde::Serializer>(
@@ -15303,6 +16112,7 @@ pub mod imconnector {
                         crate::support::opt_entry(&mut map, "im", &self.im)?;
                         crate::support::opt_entry(&mut map, "message", &self.message)?;
                         crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15316,6 +16126,7 @@ pub mod imconnector {
                             im: object.field("im")?,
                             message: object.field("message")?,
                             chat: object.field("chat")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -15407,6 +16218,13 @@ pub mod imconnector {
                     pub chat_id: ::std::option::Option<i64>,
                     /// `message_id`: `integer`, optional.
                     pub message_id: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessagesIm {
                     /// The object; every parameter is optional.
@@ -15414,6 +16232,7 @@ pub mod imconnector {
                         Self {
                             chat_id: ::std::default::Default::default(),
                             message_id: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `chat_id`.
@@ -15432,6 +16251,15 @@ pub mod imconnector {
                         self.message_id = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for MessagesIm {
                     fn serialize<S: ::serde::Serializer>(
@@ -15447,6 +16275,7 @@ pub mod imconnector {
                             "message_id",
                             &self.message_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15459,6 +16288,7 @@ pub mod imconnector {
                         ::std::result::Result::Ok(Self {
                             chat_id: object.field("chat_id")?,
                             message_id: object.field("message_id")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -15471,25 +16301,38 @@ pub mod imconnector {
                 #[non_exhaustive]
                 pub struct MessagesMessage {
                     /// `id`: `array`, optional.
-                    pub id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                    pub id: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessagesMessage {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             id: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
                     pub fn id(
                         mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
-                        self.id = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
+                        self.id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -15502,6 +16345,7 @@ pub mod imconnector {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15511,7 +16355,10 @@ pub mod imconnector {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -15524,12 +16371,20 @@ pub mod imconnector {
                 pub struct MessagesChat {
                     /// `id`: `string`, optional.
                     pub id: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl MessagesChat {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             id: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
@@ -15538,6 +16393,15 @@ pub mod imconnector {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -15550,6 +16414,7 @@ pub mod imconnector {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15559,7 +16424,10 @@ pub mod imconnector {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.exact_str("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -15576,6 +16444,13 @@ pub mod imconnector {
                     pub message: ::std::option::Option<MessagesMessage>,
                     /// `chat`: `object`, optional.
                     pub chat: ::std::option::Option<MessagesChat>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Messages {
                     /// The object; every parameter is optional.
@@ -15584,6 +16459,7 @@ pub mod imconnector {
                             im: ::std::default::Default::default(),
                             message: ::std::default::Default::default(),
                             chat: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `im`.
@@ -15610,6 +16486,15 @@ pub mod imconnector {
                         self.chat = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Messages {
                     fn serialize<S: ::serde::Serializer>(
@@ -15622,6 +16507,7 @@ pub mod imconnector {
                         crate::support::opt_entry(&mut map, "im", &self.im)?;
                         crate::support::opt_entry(&mut map, "message", &self.message)?;
                         crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -15635,6 +16521,7 @@ pub mod imconnector {
                             im: object.field("im")?,
                             message: object.field("message")?,
                             chat: object.field("chat")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -15829,6 +16716,13 @@ pub mod imconnector {
             pub line: i64,
             /// `MESSAGES`: `array`, required.
             pub messages: ::std::vec::Vec<messages::Messages>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Messages {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -15846,7 +16740,17 @@ pub mod imconnector {
                         .into_iter()
                         .map(::std::convert::Into::into)
                         .collect(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Messages {
@@ -15859,6 +16763,7 @@ pub mod imconnector {
                 map.serialize_entry("CONNECTOR", &self.connector)?;
                 map.serialize_entry("LINE", &self.line)?;
                 map.serialize_entry("MESSAGES", &self.messages)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15872,6 +16777,7 @@ pub mod imconnector {
                     connector: object.field("CONNECTOR")?,
                     line: object.field("LINE")?,
                     messages: object.field("MESSAGES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15940,6 +16846,13 @@ pub mod imconnector {
                 pub phone: ::std::option::Option<::std::string::String>,
                 /// `skip_phone_validate`: `string`, optional.
                 pub skip_phone_validate: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesUser {
                 /// The object with its required parameters: `id`.
@@ -15956,6 +16869,7 @@ pub mod imconnector {
                         email: ::std::default::Default::default(),
                         phone: ::std::default::Default::default(),
                         skip_phone_validate: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `last_name`.
@@ -16022,6 +16936,15 @@ pub mod imconnector {
                     self.skip_phone_validate = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for MessagesUser {
                 fn serialize<S: ::serde::Serializer>(
@@ -16043,6 +16966,7 @@ pub mod imconnector {
                         "skip_phone_validate",
                         &self.skip_phone_validate,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16054,14 +16978,15 @@ pub mod imconnector {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
-                        last_name: object.field("last_name")?,
-                        name: object.field("name")?,
+                        last_name: object.exact_str("last_name")?,
+                        name: object.exact_str("name")?,
                         picture: object.field("picture")?,
-                        url: object.field("url")?,
+                        url: object.exact_str("url")?,
                         gender: object.field("gender")?,
-                        email: object.field("email")?,
-                        phone: object.field("phone")?,
-                        skip_phone_validate: object.field("skip_phone_validate")?,
+                        email: object.exact_str("email")?,
+                        phone: object.exact_str("phone")?,
+                        skip_phone_validate: object.exact_str("skip_phone_validate")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -16080,11 +17005,18 @@ pub mod imconnector {
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `files`: `array`, optional.
-                pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub files: ::std::option::Option<::serde_json::Value>,
                 /// `disable_crm`: `string`, optional.
                 pub disable_crm: ::std::option::Option<::std::string::String>,
                 /// `user_id`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesMessage {
                 /// The object; every parameter is optional.
@@ -16096,6 +17028,7 @@ pub mod imconnector {
                         files: ::std::default::Default::default(),
                         disable_crm: ::std::default::Default::default(),
                         user_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -16122,13 +17055,9 @@ pub mod imconnector {
                 /// Sets `files`.
                 pub fn files(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.files = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.files = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `disable_crm`.
@@ -16142,6 +17071,15 @@ pub mod imconnector {
                 /// Sets `user_id`.
                 pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.user_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -16162,6 +17100,7 @@ pub mod imconnector {
                         &self.disable_crm,
                     )?;
                     crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16172,12 +17111,13 @@ pub mod imconnector {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
+                        id: object.exact_str("id")?,
                         date: object.field("date")?,
-                        text: object.field("text")?,
+                        text: object.exact_str("text")?,
                         files: object.field("files")?,
-                        disable_crm: object.field("disable_crm")?,
+                        disable_crm: object.exact_str("disable_crm")?,
                         user_id: object.field("user_id")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -16195,6 +17135,13 @@ pub mod imconnector {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `url`: `string`, optional.
                 pub url: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MessagesChat {
                 /// The object with its required parameters: `id`.
@@ -16205,6 +17152,7 @@ pub mod imconnector {
                         id: id.into(),
                         name: ::std::default::Default::default(),
                         url: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `name`.
@@ -16223,6 +17171,15 @@ pub mod imconnector {
                     self.url = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for MessagesChat {
                 fn serialize<S: ::serde::Serializer>(
@@ -16234,6 +17191,7 @@ pub mod imconnector {
                     map.serialize_entry("id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16245,8 +17203,9 @@ pub mod imconnector {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
-                        name: object.field("name")?,
-                        url: object.field("url")?,
+                        name: object.exact_str("name")?,
+                        url: object.exact_str("url")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -16264,6 +17223,13 @@ pub mod imconnector {
                 pub message: ::std::option::Option<MessagesMessage>,
                 /// `chat`: `object`, optional.
                 pub chat: ::std::option::Option<MessagesChat>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Messages {
                 /// The object; every parameter is optional.
@@ -16272,6 +17238,7 @@ pub mod imconnector {
                         user: ::std::default::Default::default(),
                         message: ::std::default::Default::default(),
                         chat: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `user`.
@@ -16298,6 +17265,15 @@ pub mod imconnector {
                     self.chat = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Messages {
                 fn serialize<S: ::serde::Serializer>(
@@ -16309,6 +17285,7 @@ pub mod imconnector {
                     crate::support::opt_entry(&mut map, "user", &self.user)?;
                     crate::support::opt_entry(&mut map, "message", &self.message)?;
                     crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16322,6 +17299,7 @@ pub mod imconnector {
                         user: object.field("user")?,
                         message: object.field("message")?,
                         chat: object.field("chat")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -16647,6 +17625,13 @@ pub mod message {
             pub chat_id: i64,
             /// `MESSAGE_ID`: `integer`, required.
             pub message_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Save {
             /// The call with its required parameters: `CHAT_ID`, `MESSAGE_ID`.
@@ -16657,7 +17642,17 @@ pub mod message {
                 Self {
                     chat_id: chat_id.into(),
                     message_id: message_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Save {
@@ -16669,6 +17664,7 @@ pub mod message {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("MESSAGE_ID", &self.message_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16681,6 +17677,7 @@ pub mod message {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     message_id: object.field("MESSAGE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16737,6 +17734,13 @@ pub mod message {
             pub chat_id: i64,
             /// `MESSAGE_ID`: `integer`, required.
             pub message_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Start {
             /// The call with its required parameters: `CHAT_ID`, `MESSAGE_ID`.
@@ -16747,7 +17751,17 @@ pub mod message {
                 Self {
                     chat_id: chat_id.into(),
                     message_id: message_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Start {
@@ -16759,6 +17773,7 @@ pub mod message {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 map.serialize_entry("MESSAGE_ID", &self.message_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16771,6 +17786,7 @@ pub mod message {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     message_id: object.field("MESSAGE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16826,11 +17842,30 @@ pub mod network {
     pub struct Join {
         /// `CODE`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Join {
         /// The call with its required parameters: `CODE`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Join {
@@ -16841,6 +17876,7 @@ pub mod network {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -16852,6 +17888,7 @@ pub mod network {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -16917,6 +17954,13 @@ pub mod network {
             ///
             /// Values: `Y`, `N`.
             pub url_preview: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `CODE`, `USER_ID`, `MESSAGE`.
@@ -16932,6 +17976,7 @@ pub mod network {
                     attach: ::std::default::Default::default(),
                     keyboard: ::std::default::Default::default(),
                     url_preview: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ATTACH`.
@@ -16958,6 +18003,15 @@ pub mod network {
                 self.url_preview = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -16976,6 +18030,7 @@ pub mod network {
                     "URL_PREVIEW",
                     &self.url_preview.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16992,6 +18047,7 @@ pub mod network {
                     attach: object.field("ATTACH")?,
                     keyboard: object.field("KEYBOARD")?,
                     url_preview: object.field("URL_PREVIEW")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17064,11 +18120,30 @@ pub mod operator {
     pub struct Answer {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Answer {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Answer {
@@ -17079,6 +18154,7 @@ pub mod operator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17090,6 +18166,7 @@ pub mod operator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17107,11 +18184,30 @@ pub mod operator {
     pub struct Finish {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Finish {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Finish {
@@ -17122,6 +18218,7 @@ pub mod operator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17133,6 +18230,7 @@ pub mod operator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17150,11 +18248,30 @@ pub mod operator {
     pub struct Skip {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Skip {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Skip {
@@ -17165,6 +18282,7 @@ pub mod operator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17176,6 +18294,7 @@ pub mod operator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17193,11 +18312,30 @@ pub mod operator {
     pub struct Spam {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Spam {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Spam {
@@ -17208,6 +18346,7 @@ pub mod operator {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17219,6 +18358,7 @@ pub mod operator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17242,6 +18382,13 @@ pub mod operator {
         pub user_id: ::std::option::Option<i64>,
         /// `QUEUE_ID`: `integer`, optional.
         pub queue_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Transfer {
         /// The call with its required parameters: `CHAT_ID`.
@@ -17251,6 +18398,7 @@ pub mod operator {
                 transfer_id: ::std::default::Default::default(),
                 user_id: ::std::default::Default::default(),
                 queue_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TRANSFER_ID`.
@@ -17271,6 +18419,15 @@ pub mod operator {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Transfer {
         fn serialize<S: ::serde::Serializer>(
@@ -17283,6 +18440,7 @@ pub mod operator {
             crate::support::opt_entry(&mut map, "TRANSFER_ID", &self.transfer_id)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
             crate::support::opt_entry(&mut map, "QUEUE_ID", &self.queue_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17294,9 +18452,10 @@ pub mod operator {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
-                transfer_id: object.field("TRANSFER_ID")?,
+                transfer_id: object.exact_str("TRANSFER_ID")?,
                 user_id: object.field("USER_ID")?,
                 queue_id: object.field("QUEUE_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17316,11 +18475,30 @@ pub mod operator {
         pub struct Finish {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Finish {
             /// The call with its required parameters: `CHAT_ID`.
             pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { chat_id: chat_id.into() }
+                Self {
+                    chat_id: chat_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Finish {
@@ -17331,6 +18509,7 @@ pub mod operator {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17342,6 +18521,7 @@ pub mod operator {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17570,11 +18750,30 @@ pub mod revision {
     /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -17583,7 +18782,9 @@ pub mod revision {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17591,8 +18792,8 @@ pub mod revision {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17674,11 +18875,30 @@ pub mod session {
     pub struct Intercept {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Intercept {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Intercept {
@@ -17689,6 +18909,7 @@ pub mod session {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17700,6 +18921,7 @@ pub mod session {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17717,11 +18939,30 @@ pub mod session {
     pub struct Join {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Join {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Join {
@@ -17732,6 +18973,7 @@ pub mod session {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17743,6 +18985,7 @@ pub mod session {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17760,13 +19003,30 @@ pub mod session {
     pub struct Open {
         /// `USER_CODE`: `string`, required.
         pub user_code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Open {
         /// The call with its required parameters: `USER_CODE`.
         pub fn new(user_code: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 user_code: user_code.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Open {
@@ -17777,6 +19037,7 @@ pub mod session {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("USER_CODE", &self.user_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17788,6 +19049,7 @@ pub mod session {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 user_code: object.field("USER_CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17805,11 +19067,30 @@ pub mod session {
     pub struct Start {
         /// `CHAT_ID`: `integer`, required.
         pub chat_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Start {
         /// The call with its required parameters: `CHAT_ID`.
         pub fn new(chat_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { chat_id: chat_id.into() }
+            Self {
+                chat_id: chat_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Start {
@@ -17820,6 +19101,7 @@ pub mod session {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CHAT_ID", &self.chat_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17831,6 +19113,7 @@ pub mod session {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 chat_id: object.field("CHAT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17854,6 +19137,13 @@ pub mod session {
             pub rating: ::std::option::Option<i64>,
             /// `COMMENT`: `string`, optional.
             pub comment: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Vote {
             /// The call with its required parameters: `SESSION_ID`.
@@ -17862,6 +19152,7 @@ pub mod session {
                     session_id: session_id.into(),
                     rating: ::std::default::Default::default(),
                     comment: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `RATING`.
@@ -17877,6 +19168,15 @@ pub mod session {
                 self.comment = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Vote {
             fn serialize<S: ::serde::Serializer>(
@@ -17888,6 +19188,7 @@ pub mod session {
                 map.serialize_entry("SESSION_ID", &self.session_id)?;
                 crate::support::opt_entry(&mut map, "RATING", &self.rating)?;
                 crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17900,7 +19201,8 @@ pub mod session {
                 ::std::result::Result::Ok(Self {
                     session_id: object.field("SESSION_ID")?,
                     rating: object.field("RATING")?,
-                    comment: object.field("COMMENT")?,
+                    comment: object.exact_str("COMMENT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17955,6 +19257,13 @@ pub mod session {
             pub session_id: ::std::option::Option<i64>,
             /// `CHAT_ID`: `integer`, optional.
             pub chat_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -17962,6 +19271,7 @@ pub mod session {
                 Self {
                     session_id: ::std::default::Default::default(),
                     chat_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SESSION_ID`.
@@ -17974,6 +19284,15 @@ pub mod session {
                 self.chat_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -17984,6 +19303,7 @@ pub mod session {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
                 crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17996,6 +19316,7 @@ pub mod session {
                 ::std::result::Result::Ok(Self {
                     session_id: object.field("SESSION_ID")?,
                     chat_id: object.field("CHAT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19163,6 +20484,13 @@ pub mod session {
             ///
             /// Values: `Y`, `N`.
             pub activate: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Pin {
             /// The call with its required parameters: `CHAT_ID`.
@@ -19170,11 +20498,21 @@ pub mod session {
                 Self {
                     chat_id: chat_id.into(),
                     activate: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ACTIVATE`.
             pub fn activate(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.activate = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -19191,6 +20529,7 @@ pub mod session {
                     "ACTIVATE",
                     &self.activate.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19203,6 +20542,7 @@ pub mod session {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
                     activate: object.field("ACTIVATE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19217,11 +20557,30 @@ pub mod session {
         /// Result: `integer[]` ([`pin_all::Output`]). Errors: none documented ([`pin_all::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct PinAll {}
+        pub struct PinAll {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl PinAll {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for PinAll {
@@ -19230,7 +20589,9 @@ pub mod session {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19238,8 +20599,8 @@ pub mod session {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19260,6 +20621,13 @@ pub mod session {
             pub chat_id: i64,
             /// `ACTIVATE`: `string`, optional.
             pub activate: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Silent {
             /// The call with its required parameters: `CHAT_ID`.
@@ -19267,6 +20635,7 @@ pub mod session {
                 Self {
                     chat_id: chat_id.into(),
                     activate: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ACTIVATE`.
@@ -19275,6 +20644,15 @@ pub mod session {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.activate = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -19287,6 +20665,7 @@ pub mod session {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
                 crate::support::opt_entry(&mut map, "ACTIVATE", &self.activate)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19298,7 +20677,8 @@ pub mod session {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("CHAT_ID")?,
-                    activate: object.field("ACTIVATE")?,
+                    activate: object.exact_str("ACTIVATE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19313,11 +20693,30 @@ pub mod session {
         /// Result: `integer[]` ([`unpin_all::Output`]). Errors: none documented ([`unpin_all::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct UnpinAll {}
+        pub struct UnpinAll {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl UnpinAll {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for UnpinAll {
@@ -19326,7 +20725,9 @@ pub mod session {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19334,8 +20735,8 @@ pub mod session {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]

@@ -25,6 +25,13 @@ pub mod block {
         pub content: ::std::string::String,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Addcard {
         /// The call with its required parameters: `lid`, `block`, `selector`, `content`.
@@ -41,6 +48,7 @@ pub mod block {
                 selector: selector.into(),
                 content: content.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -57,6 +65,15 @@ pub mod block {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -77,6 +94,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -87,12 +105,13 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 selector: object.field("selector")?,
                 content: object.field("content")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -120,6 +139,13 @@ pub mod block {
         pub data: change_anchor::DataParam,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ChangeAnchor {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -134,6 +160,7 @@ pub mod block {
                 block: block.into(),
                 data: data.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -150,6 +177,15 @@ pub mod block {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -169,6 +205,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -179,11 +216,12 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 data: object.field("data")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -209,6 +247,13 @@ pub mod block {
         pub data: change_node_name::DataParam,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ChangeNodeName {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -223,6 +268,7 @@ pub mod block {
                 block: block.into(),
                 data: data.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -239,6 +285,15 @@ pub mod block {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -258,6 +313,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -268,11 +324,12 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 data: object.field("data")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -298,6 +355,13 @@ pub mod block {
         pub selector: ::std::string::String,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Clonecard {
         /// The call with its required parameters: `lid`, `block`, `selector`.
@@ -312,6 +376,7 @@ pub mod block {
                 block: block.into(),
                 selector: selector.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -328,6 +393,15 @@ pub mod block {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -347,6 +421,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -357,11 +432,12 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 selector: object.field("selector")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -379,11 +455,30 @@ pub mod block {
     pub struct GetContentFromRepository {
         /// `code`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetContentFromRepository {
         /// The call with its required parameters: `code`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetContentFromRepository {
@@ -394,6 +489,7 @@ pub mod block {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -405,6 +501,7 @@ pub mod block {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -426,6 +523,13 @@ pub mod block {
         pub block: i64,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<getbyid::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getbyid {
         /// The call with its required parameters: `block`.
@@ -434,6 +538,7 @@ pub mod block {
                 scope: ::std::default::Default::default(),
                 block: block.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -452,6 +557,15 @@ pub mod block {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getbyid {
         fn serialize<S: ::serde::Serializer>(
@@ -463,6 +577,7 @@ pub mod block {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("block", &self.block)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -473,9 +588,10 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 block: object.field("block")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -501,6 +617,13 @@ pub mod block {
         pub edit_mode: ::std::option::Option<bool>,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<getcontent::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getcontent {
         /// The call with its required parameters: `lid`, `block`.
@@ -514,6 +637,7 @@ pub mod block {
                 block: block.into(),
                 edit_mode: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -537,6 +661,15 @@ pub mod block {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getcontent {
         fn serialize<S: ::serde::Serializer>(
@@ -550,6 +683,7 @@ pub mod block {
             map.serialize_entry("block", &self.block)?;
             crate::support::opt_entry(&mut map, "editMode", &self.edit_mode)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -560,11 +694,12 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 edit_mode: object.field("editMode")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -586,6 +721,13 @@ pub mod block {
         pub lid: ::serde_json::Value,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<getlist::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call with its required parameters: `lid`.
@@ -594,6 +736,7 @@ pub mod block {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -612,6 +755,15 @@ pub mod block {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getlist {
         fn serialize<S: ::serde::Serializer>(
@@ -623,6 +775,7 @@ pub mod block {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -633,9 +786,10 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -659,6 +813,13 @@ pub mod block {
         pub block: i64,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<getmanifest::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getmanifest {
         /// The call with its required parameters: `lid`, `block`.
@@ -671,6 +832,7 @@ pub mod block {
                 lid: lid.into(),
                 block: block.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -689,6 +851,15 @@ pub mod block {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getmanifest {
         fn serialize<S: ::serde::Serializer>(
@@ -701,6 +872,7 @@ pub mod block {
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -711,10 +883,11 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -732,11 +905,30 @@ pub mod block {
     pub struct Getmanifestfile {
         /// `code`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getmanifestfile {
         /// The call with its required parameters: `code`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getmanifestfile {
@@ -747,6 +939,7 @@ pub mod block {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -758,6 +951,7 @@ pub mod block {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -777,6 +971,13 @@ pub mod block {
         pub section: ::std::option::Option<::std::string::String>,
         /// `scope`: `string`, optional.
         pub scope: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getrepository {
         /// The call; every parameter is optional.
@@ -784,6 +985,7 @@ pub mod block {
             Self {
                 section: ::std::default::Default::default(),
                 scope: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `section`.
@@ -802,6 +1004,15 @@ pub mod block {
             self.scope = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getrepository {
         fn serialize<S: ::serde::Serializer>(
@@ -812,6 +1023,7 @@ pub mod block {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "section", &self.section)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -822,8 +1034,9 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                section: object.field("section")?,
-                scope: object.field("scope")?,
+                section: object.exact_str("section")?,
+                scope: object.exact_str("scope")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -849,6 +1062,13 @@ pub mod block {
         pub selector: ::std::string::String,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Removecard {
         /// The call with its required parameters: `lid`, `block`, `selector`.
@@ -863,6 +1083,7 @@ pub mod block {
                 block: block.into(),
                 selector: selector.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -879,6 +1100,15 @@ pub mod block {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -898,6 +1128,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -908,11 +1139,12 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 selector: object.field("selector")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -936,6 +1168,13 @@ pub mod block {
         pub block: i64,
         /// `data`: `object`, required.
         pub data: update_cards::DataParam,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateCards {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -949,6 +1188,7 @@ pub mod block {
                 lid: lid.into(),
                 block: block.into(),
                 data: data.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -957,6 +1197,15 @@ pub mod block {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -971,6 +1220,7 @@ pub mod block {
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
             map.serialize_entry("data", &self.data)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -981,10 +1231,11 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 data: object.field("data")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1010,6 +1261,13 @@ pub mod block {
         pub data: update_styles::DataParam,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateStyles {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -1024,6 +1282,7 @@ pub mod block {
                 block: block.into(),
                 data: data.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -1040,6 +1299,15 @@ pub mod block {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1059,6 +1327,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1069,11 +1338,12 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 data: object.field("data")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1097,6 +1367,13 @@ pub mod block {
         pub block: i64,
         /// `data`: `object`, required.
         pub data: updateattrs::DataParam,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Updateattrs {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -1110,6 +1387,7 @@ pub mod block {
                 lid: lid.into(),
                 block: block.into(),
                 data: data.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -1118,6 +1396,15 @@ pub mod block {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1132,6 +1419,7 @@ pub mod block {
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
             map.serialize_entry("data", &self.data)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1142,10 +1430,11 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 data: object.field("data")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1173,6 +1462,13 @@ pub mod block {
         pub designed: ::std::option::Option<::std::string::String>,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Updatecontent {
         /// The call with its required parameters: `lid`, `block`, `content`.
@@ -1188,6 +1484,7 @@ pub mod block {
                 content: content.into(),
                 designed: ::std::default::Default::default(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -1214,6 +1511,15 @@ pub mod block {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Updatecontent {
         fn serialize<S: ::serde::Serializer>(
@@ -1232,6 +1538,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1242,12 +1549,13 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 content: object.field("content")?,
-                designed: object.field("designed")?,
+                designed: object.exact_str("designed")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1275,6 +1583,13 @@ pub mod block {
         pub additional: ::std::option::Option<updatenodes::Additional>,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Updatenodes {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -1290,6 +1605,7 @@ pub mod block {
                 data: data.into(),
                 additional: ::std::default::Default::default(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -1316,6 +1632,15 @@ pub mod block {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Updatenodes {
         fn serialize<S: ::serde::Serializer>(
@@ -1334,6 +1659,7 @@ pub mod block {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1344,12 +1670,13 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 data: object.field("data")?,
                 additional: object.field("additional")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1379,6 +1706,13 @@ pub mod block {
         ///
         /// Values: `true`, `false`.
         pub temp: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Uploadfile {
         /// The call with its required parameters: `block`, `picture`.
@@ -1393,6 +1727,7 @@ pub mod block {
                 ext: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
                 temp: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -1427,6 +1762,15 @@ pub mod block {
             self.temp = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Uploadfile {
         fn serialize<S: ::serde::Serializer>(
@@ -1441,6 +1785,7 @@ pub mod block {
             crate::support::opt_entry(&mut map, "ext", &self.ext)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
             crate::support::opt_entry(&mut map, "temp", &self.temp)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1451,12 +1796,13 @@ pub mod block {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 block: object.field("block")?,
                 picture: object.field("picture")?,
-                ext: object.field("ext")?,
+                ext: object.exact_str("ext")?,
                 params: object.field("params")?,
                 temp: object.field("temp")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1600,12 +1946,20 @@ pub mod block {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     selector: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<selector>` under `key`.
@@ -1617,6 +1971,15 @@ pub mod block {
                 self.selector.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -1626,6 +1989,7 @@ pub mod block {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.selector)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1637,6 +2001,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     selector: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1759,6 +2124,13 @@ pub mod block {
             pub deleted: ::std::option::Option<::serde_json::Value>,
             /// `get_content`: `boolean | integer`, optional.
             pub get_content: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -1767,6 +2139,7 @@ pub mod block {
                     edit_mode: ::std::default::Default::default(),
                     deleted: ::std::default::Default::default(),
                     get_content: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `edit_mode`.
@@ -1793,6 +2166,15 @@ pub mod block {
                 self.get_content = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -1804,6 +2186,7 @@ pub mod block {
                 crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
                 crate::support::opt_entry(&mut map, "deleted", &self.deleted)?;
                 crate::support::opt_entry(&mut map, "get_content", &self.get_content)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1817,6 +2200,7 @@ pub mod block {
                     edit_mode: object.field("edit_mode")?,
                     deleted: object.field("deleted")?,
                     get_content: object.field("get_content")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2061,6 +2445,13 @@ pub mod block {
             pub wrapper_show: ::std::option::Option<bool>,
             /// `force_unactive`: `boolean`, optional.
             pub force_unactive: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -2068,6 +2459,7 @@ pub mod block {
                 Self {
                     wrapper_show: ::std::default::Default::default(),
                     force_unactive: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `wrapper_show`.
@@ -2086,6 +2478,15 @@ pub mod block {
                 self.force_unactive = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -2100,6 +2501,7 @@ pub mod block {
                     "force_unactive",
                     &self.force_unactive,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2112,6 +2514,7 @@ pub mod block {
                 ::std::result::Result::Ok(Self {
                     wrapper_show: object.field("wrapper_show")?,
                     force_unactive: object.field("force_unactive")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2135,6 +2538,190 @@ pub mod block {
             Unknown(::std::string::String),
         }
         string_enum!(OutputAccess { A = "A", D = "D", V = "V", W = "W", X = "X" });
+        /// The object `result.manifest.block` of `landing.block.getcontent`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputManifestBlock {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `section`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub section: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputManifestBlock {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    section: object.soft("section"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputManifestBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("section", &self.section)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.manifest.cards..landing-block-card` of `landing.block.getcontent`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputManifestCardsLandingBlockCard {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `label`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub label: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputManifestCardsLandingBlockCard {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    label: object.soft("label"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputManifestCardsLandingBlockCard {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("label", &self.label)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.manifest.cards` of `landing.block.getcontent`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputManifestCards {
+            /// `.landing-block-card`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_card: ::std::option::Option<
+                OutputManifestCardsLandingBlockCard,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputManifestCards {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    landing_block_card: object.soft(".landing-block-card"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputManifestCards {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-card",
+                    &self.landing_block_card,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.manifest` of `landing.block.getcontent`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputManifest {
+            /// `block`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub block: ::std::option::Option<OutputManifestBlock>,
+            /// `cards`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub cards: ::std::option::Option<OutputManifestCards>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputManifest {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    block: object.soft("block"),
+                    cards: object.soft("cards"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputManifest {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "block", &self.block)?;
+                crate::support::opt_entry(&mut map, "cards", &self.cards)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `landing.block.getcontent`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -2172,7 +2759,7 @@ pub mod block {
             /// `lang`: `array | object`, optional.
             pub lang: ::serde_json::Value,
             /// `manifest`: `object`, optional.
-            pub manifest: ::serde_json::Value,
+            pub manifest: ::std::option::Option<OutputManifest>,
             /// `dynamicParams`: `array`, optional.
             pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
             /// `requiredUserAction`: `array`, optional.
@@ -2255,7 +2842,7 @@ pub mod block {
                 map.serialize_entry("js", &self.js)?;
                 map.serialize_entry("assetStrings", &self.asset_strings)?;
                 map.serialize_entry("lang", &self.lang)?;
-                map.serialize_entry("manifest", &self.manifest)?;
+                crate::support::opt_entry(&mut map, "manifest", &self.manifest)?;
                 map.serialize_entry("dynamicParams", &self.dynamic_params)?;
                 map.serialize_entry("requiredUserAction", &self.required_user_action)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
@@ -2312,6 +2899,13 @@ pub mod block {
             pub deleted: ::std::option::Option<::serde_json::Value>,
             /// `get_content`: `boolean | integer`, optional.
             pub get_content: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -2320,6 +2914,7 @@ pub mod block {
                     edit_mode: ::std::default::Default::default(),
                     deleted: ::std::default::Default::default(),
                     get_content: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `edit_mode`.
@@ -2346,6 +2941,15 @@ pub mod block {
                 self.get_content = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -2357,6 +2961,7 @@ pub mod block {
                 crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
                 crate::support::opt_entry(&mut map, "deleted", &self.deleted)?;
                 crate::support::opt_entry(&mut map, "get_content", &self.get_content)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2370,6 +2975,7 @@ pub mod block {
                     edit_mode: object.field("edit_mode")?,
                     deleted: object.field("deleted")?,
                     get_content: object.field("get_content")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2401,6 +3007,14 @@ pub mod block {
             pub site_tpl_code: ::std::option::Option<::std::string::String>,
             /// `XML_ID`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `FAVORITE_META`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub favorite_meta: ::std::option::Option<::std::string::String>,
+            /// `DESIGNER_MODE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub designer_mode: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2424,6 +3038,8 @@ pub mod block {
                     landing_tpl_code: object.field("LANDING_TPL_CODE")?,
                     site_tpl_code: object.field("SITE_TPL_CODE")?,
                     xml_id: object.field("XML_ID")?,
+                    favorite_meta: object.soft("FAVORITE_META"),
+                    designer_mode: object.soft("DESIGNER_MODE"),
                     extra: object.rest()?,
                 })
             }
@@ -2465,6 +3081,16 @@ pub mod block {
                     &self.site_tpl_code,
                 )?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "FAVORITE_META",
+                    &self.favorite_meta,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DESIGNER_MODE",
+                    &self.designer_mode,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2599,12 +3225,20 @@ pub mod block {
             ///
             /// Values: `true`, `false`.
             pub edit_mode: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     edit_mode: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `edit_mode`.
@@ -2613,6 +3247,15 @@ pub mod block {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.edit_mode = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2624,6 +3267,7 @@ pub mod block {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2635,6 +3279,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     edit_mode: object.field("edit_mode")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2654,6 +3299,10 @@ pub mod block {
             pub dynamic: ::std::option::Option<bool>,
             /// `subtype`: `string | string[]`, optional.
             pub subtype: ::serde_json::Value,
+            /// `attrsFormDescription`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub attrs_form_description: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2671,6 +3320,7 @@ pub mod block {
                     section: object.field("section")?,
                     dynamic: object.field("dynamic")?,
                     subtype: object.field("subtype")?,
+                    attrs_form_description: object.soft("attrsFormDescription"),
                     extra: object.rest()?,
                 })
             }
@@ -2686,6 +3336,417 @@ pub mod block {
                 map.serialize_entry("section", &self.section)?;
                 crate::support::opt_entry(&mut map, "dynamic", &self.dynamic)?;
                 map.serialize_entry("subtype", &self.subtype)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "attrsFormDescription",
+                    &self.attrs_form_description,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes.#wrapper` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputNodesHashWrapper {
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputNodesHashWrapper {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("type"),
+                    code: object.soft("code"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputNodesHashWrapper {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputNodes {
+            /// `#wrapper`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub hash_wrapper: ::std::option::Option<OutputNodesHashWrapper>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputNodes {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    hash_wrapper: object.soft("#wrapper"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputNodes {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "#wrapper", &self.hash_wrapper)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attrs..bitrix24forms.items` of `landing.block.getmanifest`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttrsBitrix24formsItems {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `value`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub value: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttrsBitrix24formsItems {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    value: object.soft("value"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttrsBitrix24formsItems {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attrs..bitrix24forms` of `landing.block.getmanifest`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttrsBitrix24forms {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `attribute`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub attribute: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `hidden`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub hidden: ::std::option::Option<bool>,
+            /// `items`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub items: ::std::vec::Vec<OutputAttrsBitrix24formsItems>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttrsBitrix24forms {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    attribute: object.soft("attribute"),
+                    type_: object.soft("type"),
+                    hidden: object.soft("hidden"),
+                    items: object.soft("items"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttrsBitrix24forms {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "attribute", &self.attribute)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
+                map.serialize_entry("items", &self.items)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attrs` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttrs {
+            /// `.bitrix24forms`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub bitrix24forms: ::std::vec::Vec<OutputAttrsBitrix24forms>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttrs {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    bitrix24forms: object.soft(".bitrix24forms"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttrs {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry(".bitrix24forms", &self.bitrix24forms)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.block` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStyleBlock {
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStyleBlock {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStyleBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..bitrix24forms` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStyleNodesBitrix24forms {
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStyleNodesBitrix24forms {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStyleNodesBitrix24forms {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStyleNodes {
+            /// `.bitrix24forms`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub bitrix24forms: ::std::option::Option<OutputStyleNodesBitrix24forms>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStyleNodes {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    bitrix24forms: object.soft(".bitrix24forms"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStyleNodes {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".bitrix24forms",
+                    &self.bitrix24forms,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStyle {
+            /// `block`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub block: ::std::option::Option<OutputStyleBlock>,
+            /// `nodes`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub nodes: ::std::option::Option<OutputStyleNodes>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStyle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    block: object.soft("block"),
+                    nodes: object.soft("nodes"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStyle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "block", &self.block)?;
+                crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2744,6 +3805,46 @@ pub mod block {
                 map.end()
             }
         }
+        /// The object `result.callbacks` of `landing.block.getmanifest`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCallbacks {
+            /// `afteradd`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub afteradd: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCallbacks {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    afteradd: object.soft("afteradd"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCallbacks {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("afteradd", &self.afteradd)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `landing.block.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -2755,13 +3856,13 @@ pub mod block {
             /// `cards`: `object`, optional.
             pub cards: ::serde_json::Value,
             /// `nodes`: `object`, optional.
-            pub nodes: ::serde_json::Value,
+            pub nodes: ::std::option::Option<OutputNodes>,
             /// `attrs`: `object`, optional.
-            pub attrs: ::serde_json::Value,
+            pub attrs: ::std::option::Option<OutputAttrs>,
             /// `menu`: `object`, optional.
             pub menu: ::serde_json::Value,
             /// `style`: `object`, optional.
-            pub style: ::serde_json::Value,
+            pub style: ::std::option::Option<OutputStyle>,
             /// `namespace`: `string`, optional.
             pub namespace: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
@@ -2773,7 +3874,7 @@ pub mod block {
             /// `timestamp`: `integer`, optional.
             pub timestamp: ::std::option::Option<i64>,
             /// `callbacks`: `object`, optional.
-            pub callbacks: ::serde_json::Value,
+            pub callbacks: ::std::option::Option<OutputCallbacks>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2830,16 +3931,16 @@ pub mod block {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "block", &self.block)?;
                 map.serialize_entry("cards", &self.cards)?;
-                map.serialize_entry("nodes", &self.nodes)?;
-                map.serialize_entry("attrs", &self.attrs)?;
+                crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
+                crate::support::opt_entry(&mut map, "attrs", &self.attrs)?;
                 map.serialize_entry("menu", &self.menu)?;
-                map.serialize_entry("style", &self.style)?;
+                crate::support::opt_entry(&mut map, "style", &self.style)?;
                 crate::support::opt_entry(&mut map, "namespace", &self.namespace)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "preview", &self.preview)?;
                 crate::support::opt_entry(&mut map, "assets", &self.assets)?;
                 crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
-                map.serialize_entry("callbacks", &self.callbacks)?;
+                crate::support::opt_entry(&mut map, "callbacks", &self.callbacks)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2872,6 +3973,1121 @@ pub mod block {
             Error { MissingParams = "MISSING_PARAMS", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
+        /// The object `result.block` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataBlock {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `section`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub section: ::std::vec::Vec<::std::string::String>,
+            /// `dynamic`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub dynamic: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataBlock {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    section: object.soft("section"),
+                    dynamic: object.soft("dynamic"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("section", &self.section)?;
+                crate::support::opt_entry(&mut map, "dynamic", &self.dynamic)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.cards..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataCardsLandingBlockCardImg {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `label`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub label: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataCardsLandingBlockCardImg {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    label: object.soft("label"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataCardsLandingBlockCardImg {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("label", &self.label)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.cards` of `landing.block.getmanifestfile`: `object | array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataCards {
+            /// `.landing-block-card-img`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_card_img: ::std::option::Option<
+                DataCardsLandingBlockCardImg,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataCards {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    landing_block_card_img: object.soft(".landing-block-card-img"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataCards {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-card-img",
+                    &self.landing_block_card_img,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes..landing-block-node-small-title` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodesLandingBlockNodeSmallTitle {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodesLandingBlockNodeSmallTitle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodesLandingBlockNodeSmallTitle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes..landing-block-node-title` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodesLandingBlockNodeTitle {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodesLandingBlockNodeTitle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodesLandingBlockNodeTitle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes..landing-block-node-text` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodesLandingBlockNodeText {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodesLandingBlockNodeText {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodesLandingBlockNodeText {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes..landing-block-node-button` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodesLandingBlockNodeButton {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodesLandingBlockNodeButton {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodesLandingBlockNodeButton {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes..landing-block-card-img.dimensions` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodesLandingBlockCardImgDimensions {
+            /// `width`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub width: ::std::option::Option<i64>,
+            /// `height`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub height: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodesLandingBlockCardImgDimensions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    width: object.soft("width"),
+                    height: object.soft("height"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodesLandingBlockCardImgDimensions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "width", &self.width)?;
+                crate::support::opt_entry(&mut map, "height", &self.height)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodesLandingBlockCardImg {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `dimensions`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub dimensions: ::std::option::Option<
+                DataNodesLandingBlockCardImgDimensions,
+            >,
+            /// `allowInlineEdit`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allow_inline_edit: ::std::option::Option<bool>,
+            /// `useInDesigner`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub use_in_designer: ::std::option::Option<bool>,
+            /// `create2xByDefault`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub create2x_by_default: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodesLandingBlockCardImg {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    type_: object.soft("type"),
+                    dimensions: object.soft("dimensions"),
+                    allow_inline_edit: object.soft("allowInlineEdit"),
+                    use_in_designer: object.soft("useInDesigner"),
+                    create2x_by_default: object.soft("create2xByDefault"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodesLandingBlockCardImg {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "dimensions", &self.dimensions)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "allowInlineEdit",
+                    &self.allow_inline_edit,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "useInDesigner",
+                    &self.use_in_designer,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "create2xByDefault",
+                    &self.create2x_by_default,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.nodes` of `landing.block.getmanifestfile`: `object | array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataNodes {
+            /// `.landing-block-node-small-title`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_small_title: ::std::option::Option<
+                DataNodesLandingBlockNodeSmallTitle,
+            >,
+            /// `.landing-block-node-title`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_title: ::std::option::Option<
+                DataNodesLandingBlockNodeTitle,
+            >,
+            /// `.landing-block-node-text`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_text: ::std::option::Option<
+                DataNodesLandingBlockNodeText,
+            >,
+            /// `.landing-block-node-button`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_button: ::std::option::Option<
+                DataNodesLandingBlockNodeButton,
+            >,
+            /// `.landing-block-card-img`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_card_img: ::std::option::Option<
+                DataNodesLandingBlockCardImg,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataNodes {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    landing_block_node_small_title: object
+                        .soft(".landing-block-node-small-title"),
+                    landing_block_node_title: object.soft(".landing-block-node-title"),
+                    landing_block_node_text: object.soft(".landing-block-node-text"),
+                    landing_block_node_button: object.soft(".landing-block-node-button"),
+                    landing_block_card_img: object.soft(".landing-block-card-img"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataNodes {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-small-title",
+                    &self.landing_block_node_small_title,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-title",
+                    &self.landing_block_node_title,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-text",
+                    &self.landing_block_node_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-button",
+                    &self.landing_block_node_button,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-card-img",
+                    &self.landing_block_card_img,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.block.additional` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleBlockAdditional {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `attrsType`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub attrs_type: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleBlockAdditional {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    attrs_type: object.soft("attrsType"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleBlockAdditional {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("attrsType", &self.attrs_type)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.block` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleBlock {
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// `additional`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub additional: ::std::option::Option<DataStyleBlockAdditional>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleBlock {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("type"),
+                    additional: object.soft("additional"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "additional", &self.additional)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..landing-block-node-text-container` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodesLandingBlockNodeTextContainer {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodesLandingBlockNodeTextContainer {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodesLandingBlockNodeTextContainer {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..landing-block-node-small-title` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodesLandingBlockNodeSmallTitle {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodesLandingBlockNodeSmallTitle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodesLandingBlockNodeSmallTitle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..landing-block-node-title` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodesLandingBlockNodeTitle {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodesLandingBlockNodeTitle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodesLandingBlockNodeTitle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..landing-block-node-text` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodesLandingBlockNodeText {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodesLandingBlockNodeText {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodesLandingBlockNodeText {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..landing-block-node-button` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodesLandingBlockNodeButton {
+            /// `title`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodesLandingBlockNodeButton {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.soft("title"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodesLandingBlockNodeButton {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodesLandingBlockCardImg {
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodesLandingBlockCardImg {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.soft("name"),
+                    type_: object.soft("type"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodesLandingBlockCardImg {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style.nodes` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyleNodes {
+            /// `.landing-block-node-text-container`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_text_container: ::std::option::Option<
+                DataStyleNodesLandingBlockNodeTextContainer,
+            >,
+            /// `.landing-block-node-small-title`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_small_title: ::std::option::Option<
+                DataStyleNodesLandingBlockNodeSmallTitle,
+            >,
+            /// `.landing-block-node-title`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_title: ::std::option::Option<
+                DataStyleNodesLandingBlockNodeTitle,
+            >,
+            /// `.landing-block-node-text`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_text: ::std::option::Option<
+                DataStyleNodesLandingBlockNodeText,
+            >,
+            /// `.landing-block-node-button`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_button: ::std::option::Option<
+                DataStyleNodesLandingBlockNodeButton,
+            >,
+            /// `.landing-block-card-img`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_card_img: ::std::option::Option<
+                DataStyleNodesLandingBlockCardImg,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyleNodes {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    landing_block_node_text_container: object
+                        .soft(".landing-block-node-text-container"),
+                    landing_block_node_small_title: object
+                        .soft(".landing-block-node-small-title"),
+                    landing_block_node_title: object.soft(".landing-block-node-title"),
+                    landing_block_node_text: object.soft(".landing-block-node-text"),
+                    landing_block_node_button: object.soft(".landing-block-node-button"),
+                    landing_block_card_img: object.soft(".landing-block-card-img"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyleNodes {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-text-container",
+                    &self.landing_block_node_text_container,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-small-title",
+                    &self.landing_block_node_small_title,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-title",
+                    &self.landing_block_node_title,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-text",
+                    &self.landing_block_node_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-node-button",
+                    &self.landing_block_node_button,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    ".landing-block-card-img",
+                    &self.landing_block_card_img,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.style` of `landing.block.getmanifestfile`: `object | array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataStyle {
+            /// `block`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub block: ::std::option::Option<DataStyleBlock>,
+            /// `nodes`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub nodes: ::std::option::Option<DataStyleNodes>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataStyle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    block: object.soft("block"),
+                    nodes: object.soft("nodes"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataStyle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "block", &self.block)?;
+                crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.assets` of `landing.block.getmanifestfile`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataAssets {
+            /// `ext`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub ext: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataAssets {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    ext: object.soft("ext"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataAssets {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("ext", &self.ext)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `landing.block.getmanifestfile`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -2879,17 +5095,17 @@ pub mod block {
         #[non_exhaustive]
         pub struct Data {
             /// `block`: `object`, optional.
-            pub block: ::serde_json::Value,
+            pub block: ::std::option::Option<DataBlock>,
             /// `cards`: `object | array`, optional.
-            pub cards: ::serde_json::Value,
+            pub cards: ::std::option::Option<DataCards>,
             /// `nodes`: `object | array`, optional.
-            pub nodes: ::serde_json::Value,
+            pub nodes: ::std::option::Option<DataNodes>,
             /// `style`: `object | array`, optional.
-            pub style: ::serde_json::Value,
+            pub style: ::std::option::Option<DataStyle>,
             /// `attrs`: `object | array`, optional.
             pub attrs: ::serde_json::Value,
             /// `assets`: `object`, optional.
-            pub assets: ::serde_json::Value,
+            pub assets: ::std::option::Option<DataAssets>,
             /// `menu`: `object | array`, optional.
             pub menu: ::serde_json::Value,
             /// The keys of the object that the docs do not describe, as sent:
@@ -2928,12 +5144,12 @@ pub mod block {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("block", &self.block)?;
-                map.serialize_entry("cards", &self.cards)?;
-                map.serialize_entry("nodes", &self.nodes)?;
-                map.serialize_entry("style", &self.style)?;
+                crate::support::opt_entry(&mut map, "block", &self.block)?;
+                crate::support::opt_entry(&mut map, "cards", &self.cards)?;
+                crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
+                crate::support::opt_entry(&mut map, "style", &self.style)?;
                 map.serialize_entry("attrs", &self.attrs)?;
-                map.serialize_entry("assets", &self.assets)?;
+                crate::support::opt_entry(&mut map, "assets", &self.assets)?;
                 map.serialize_entry("menu", &self.menu)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
@@ -3054,7 +5270,7 @@ pub mod block {
             DataParamCardSelectorFromManifestCardsSourceType { Card = "card", Preset =
             "preset" }
         );
-        /// The object `params.data.<card selector from manifest.cards>.source` of `landing.block.updateCards`: `array`.
+        /// The object `params.data.<card selector from manifest.cards>.source` of `landing.block.updateCards`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
         #[derive(Debug, Clone, Default)]
@@ -3068,6 +5284,13 @@ pub mod block {
             >,
             /// `value`: `integer | string`, optional.
             pub value: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParamCardSelectorFromManifestCardsSource {
             /// The object; every parameter is optional.
@@ -3075,6 +5298,7 @@ pub mod block {
                 Self {
                     type_: ::std::default::Default::default(),
                     value: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `type`.
@@ -3095,6 +5319,15 @@ pub mod block {
                 self.value = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParamCardSelectorFromManifestCardsSource {
             fn serialize<S: ::serde::Serializer>(
@@ -3105,6 +5338,7 @@ pub mod block {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3116,7 +5350,8 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
-                    value: object.field("value")?,
+                    value: object.exact_str("value")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3135,12 +5370,20 @@ pub mod block {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParamCardSelectorFromManifestCardsValues {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     node_selector_position: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<node selector>@<position>` under `key`.
@@ -3152,6 +5395,15 @@ pub mod block {
                 self.node_selector_position.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParamCardSelectorFromManifestCardsValues {
             fn serialize<S: ::serde::Serializer>(
@@ -3161,6 +5413,7 @@ pub mod block {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.node_selector_position)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3172,6 +5425,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     node_selector_position: object.pattern("*@*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3183,13 +5437,20 @@ pub mod block {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct DataParamCardSelectorFromManifestCards {
-            /// `source`: `array`, optional.
+            /// `source`: `object`, optional.
             pub source: ::std::option::Option<
-                ::std::vec::Vec<DataParamCardSelectorFromManifestCardsSource>,
+                DataParamCardSelectorFromManifestCardsSource,
             >,
             /// `values`: `array`, optional.
             pub values: ::std::option::Option<
                 DataParamCardSelectorFromManifestCardsValues,
+            >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl DataParamCardSelectorFromManifestCards {
@@ -3198,20 +5459,17 @@ pub mod block {
                 Self {
                     source: ::std::default::Default::default(),
                     values: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `source`.
             pub fn source(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<
-                        DataParamCardSelectorFromManifestCardsSource,
-                    >,
+                value: impl ::std::convert::Into<
+                    DataParamCardSelectorFromManifestCardsSource,
                 >,
             ) -> Self {
-                self.source = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.source = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `values`.
@@ -3224,6 +5482,15 @@ pub mod block {
                 self.values = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParamCardSelectorFromManifestCards {
             fn serialize<S: ::serde::Serializer>(
@@ -3234,6 +5501,7 @@ pub mod block {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "source", &self.source)?;
                 crate::support::opt_entry(&mut map, "values", &self.values)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3246,6 +5514,7 @@ pub mod block {
                 ::std::result::Result::Ok(Self {
                     source: object.field("source")?,
                     values: object.field("values")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3264,12 +5533,20 @@ pub mod block {
                 ::std::string::String,
                 DataParamCardSelectorFromManifestCards,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     card_selector_from_manifest_cards: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<card selector from manifest.cards>` under `key`.
@@ -3279,6 +5556,15 @@ pub mod block {
                 value: impl ::std::convert::Into<DataParamCardSelectorFromManifestCards>,
             ) -> Self {
                 self.card_selector_from_manifest_cards.insert(key.into(), value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3293,6 +5579,7 @@ pub mod block {
                     &mut map,
                     &self.card_selector_from_manifest_cards,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3304,6 +5591,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     card_selector_from_manifest_cards: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3353,11 +5641,18 @@ pub mod block {
         #[non_exhaustive]
         pub struct DataParam {
             /// `classList`: `array`, optional.
-            pub class_list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub class_list: ::std::option::Option<::serde_json::Value>,
             /// `affect`: `array`, optional.
-            pub affect: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub affect: ::std::option::Option<::serde_json::Value>,
             /// `style`: `object`, optional.
             pub style: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
@@ -3366,30 +5661,23 @@ pub mod block {
                     class_list: ::std::default::Default::default(),
                     affect: ::std::default::Default::default(),
                     style: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `classList`.
             pub fn class_list(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.class_list = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.class_list = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `affect`.
             pub fn affect(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.affect = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.affect = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `style`.
@@ -3398,6 +5686,15 @@ pub mod block {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.style = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3411,6 +5708,7 @@ pub mod block {
                 crate::support::opt_entry(&mut map, "classList", &self.class_list)?;
                 crate::support::opt_entry(&mut map, "affect", &self.affect)?;
                 crate::support::opt_entry(&mut map, "style", &self.style)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3424,6 +5722,7 @@ pub mod block {
                     class_list: object.field("classList")?,
                     affect: object.field("affect")?,
                     style: object.field("style")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3476,12 +5775,20 @@ pub mod block {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     selector: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<selector>` under `key`.
@@ -3493,6 +5800,15 @@ pub mod block {
                 self.selector.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -3502,6 +5818,7 @@ pub mod block {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.selector)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3513,6 +5830,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     selector: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3608,12 +5926,20 @@ pub mod block {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     selector: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<selector>` under `key`.
@@ -3625,6 +5951,15 @@ pub mod block {
                 self.selector.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -3634,6 +5969,7 @@ pub mod block {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.selector)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3645,6 +5981,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     selector: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3658,12 +5995,20 @@ pub mod block {
         pub struct Additional {
             /// `appendMenu`: `boolean`, optional.
             pub append_menu: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Additional {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     append_menu: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `appendMenu`.
@@ -3672,6 +6017,15 @@ pub mod block {
                 value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.append_menu = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3683,6 +6037,7 @@ pub mod block {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "appendMenu", &self.append_menu)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3694,6 +6049,7 @@ pub mod block {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     append_menu: object.field("appendMenu")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3745,6 +6101,13 @@ pub mod block {
             ///
             /// Values: `0`, `1`, `2`.
             pub resize_type: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -3753,6 +6116,7 @@ pub mod block {
                     width: ::std::default::Default::default(),
                     height: ::std::default::Default::default(),
                     resize_type: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `width`.
@@ -3770,6 +6134,15 @@ pub mod block {
                 self.resize_type = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -3781,6 +6154,7 @@ pub mod block {
                 crate::support::opt_entry(&mut map, "width", &self.width)?;
                 crate::support::opt_entry(&mut map, "height", &self.height)?;
                 crate::support::opt_entry(&mut map, "resize_type", &self.resize_type)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3794,6 +6168,7 @@ pub mod block {
                     width: object.field("width")?,
                     height: object.field("height")?,
                     resize_type: object.field("resize_type")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3866,12 +6241,20 @@ pub mod demos {
     pub struct GetList {
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<get_list::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetList {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `params`.
@@ -3880,6 +6263,15 @@ pub mod demos {
             value: impl ::std::convert::Into<get_list::Params>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3891,6 +6283,7 @@ pub mod demos {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3902,6 +6295,7 @@ pub mod demos {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3923,6 +6317,13 @@ pub mod demos {
         pub type_: get_page_list::Type,
         /// `filter`: `object`, optional.
         pub filter: ::std::option::Option<get_page_list::Filter>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetPageList {
         /// The call with its required parameters: `type`.
@@ -3930,6 +6331,7 @@ pub mod demos {
             Self {
                 type_: type_.into(),
                 filter: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -3938,6 +6340,15 @@ pub mod demos {
             value: impl ::std::convert::Into<get_page_list::Filter>,
         ) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3950,6 +6361,7 @@ pub mod demos {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("type", &self.type_)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3962,6 +6374,7 @@ pub mod demos {
             ::std::result::Result::Ok(Self {
                 type_: object.field("type")?,
                 filter: object.field("filter")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3983,6 +6396,13 @@ pub mod demos {
         pub type_: get_site_list::Type,
         /// `filter`: `object`, optional.
         pub filter: ::std::option::Option<get_site_list::Filter>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetSiteList {
         /// The call with its required parameters: `type`.
@@ -3990,6 +6410,7 @@ pub mod demos {
             Self {
                 type_: type_.into(),
                 filter: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `filter`.
@@ -3998,6 +6419,15 @@ pub mod demos {
             value: impl ::std::convert::Into<get_site_list::Filter>,
         ) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -4010,6 +6440,7 @@ pub mod demos {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("type", &self.type_)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4022,6 +6453,7 @@ pub mod demos {
             ::std::result::Result::Ok(Self {
                 type_: object.field("type")?,
                 filter: object.field("filter")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4041,6 +6473,13 @@ pub mod demos {
         pub data: register::DataParam,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<register::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Register {
         /// The call with its required parameters: `data`.
@@ -4048,6 +6487,7 @@ pub mod demos {
             Self {
                 data: data.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `params`.
@@ -4056,6 +6496,15 @@ pub mod demos {
             value: impl ::std::convert::Into<register::Params>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -4068,6 +6517,7 @@ pub mod demos {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("data", &self.data)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4080,6 +6530,7 @@ pub mod demos {
             ::std::result::Result::Ok(Self {
                 data: object.field("data")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4097,11 +6548,30 @@ pub mod demos {
     pub struct Unregister {
         /// `code`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unregister {
         /// The call with its required parameters: `code`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Unregister {
@@ -4112,6 +6582,7 @@ pub mod demos {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4123,6 +6594,7 @@ pub mod demos {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4239,6 +6711,13 @@ pub mod demos {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -4264,6 +6743,7 @@ pub mod demos {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -4423,6 +6903,15 @@ pub mod demos {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsFilter {
             fn serialize<S: ::serde::Serializer>(
@@ -4471,6 +6960,7 @@ pub mod demos {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4481,26 +6971,27 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    title: object.field("TITLE")?,
-                    description: object.field("DESCRIPTION")?,
+                    title: object.exact_str("TITLE")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     type_: object.field("TYPE")?,
                     tpl_type: object.field("TPL_TYPE")?,
                     show_in_list: object.field("SHOW_IN_LIST")?,
-                    preview_url: object.field("PREVIEW_URL")?,
-                    preview: object.field("PREVIEW")?,
-                    preview2_x: object.field("PREVIEW2X")?,
-                    preview3_x: object.field("PREVIEW3X")?,
+                    preview_url: object.exact_str("PREVIEW_URL")?,
+                    preview: object.exact_str("PREVIEW")?,
+                    preview2_x: object.exact_str("PREVIEW2X")?,
+                    preview3_x: object.exact_str("PREVIEW3X")?,
                     manifest: object.field("MANIFEST")?,
                     lang: object.field("LANG")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_modify: object.field("DATE_MODIFY")?,
+                    date_create: object.exact_str("DATE_CREATE")?,
+                    date_modify: object.exact_str("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4593,6 +7084,13 @@ pub mod demos {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsOrder {
             /// The object; every parameter is optional.
@@ -4618,6 +7116,7 @@ pub mod demos {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -4777,6 +7276,15 @@ pub mod demos {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsOrder {
             fn serialize<S: ::serde::Serializer>(
@@ -4825,6 +7333,7 @@ pub mod demos {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4835,26 +7344,27 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    title: object.field("TITLE")?,
-                    description: object.field("DESCRIPTION")?,
+                    title: object.exact_str("TITLE")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     type_: object.field("TYPE")?,
                     tpl_type: object.field("TPL_TYPE")?,
                     show_in_list: object.field("SHOW_IN_LIST")?,
-                    preview_url: object.field("PREVIEW_URL")?,
-                    preview: object.field("PREVIEW")?,
-                    preview2_x: object.field("PREVIEW2X")?,
-                    preview3_x: object.field("PREVIEW3X")?,
+                    preview_url: object.exact_str("PREVIEW_URL")?,
+                    preview: object.exact_str("PREVIEW")?,
+                    preview2_x: object.exact_str("PREVIEW2X")?,
+                    preview3_x: object.exact_str("PREVIEW3X")?,
                     manifest: object.field("MANIFEST")?,
                     lang: object.field("LANG")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_modify: object.field("DATE_MODIFY")?,
+                    date_create: object.exact_str("DATE_CREATE")?,
+                    date_modify: object.exact_str("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4947,6 +7457,13 @@ pub mod demos {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsGroup {
             /// The object; every parameter is optional.
@@ -4972,6 +7489,7 @@ pub mod demos {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -5131,6 +7649,15 @@ pub mod demos {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsGroup {
             fn serialize<S: ::serde::Serializer>(
@@ -5179,6 +7706,7 @@ pub mod demos {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5189,26 +7717,27 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    title: object.field("TITLE")?,
-                    description: object.field("DESCRIPTION")?,
+                    title: object.exact_str("TITLE")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     type_: object.field("TYPE")?,
                     tpl_type: object.field("TPL_TYPE")?,
                     show_in_list: object.field("SHOW_IN_LIST")?,
-                    preview_url: object.field("PREVIEW_URL")?,
-                    preview: object.field("PREVIEW")?,
-                    preview2_x: object.field("PREVIEW2X")?,
-                    preview3_x: object.field("PREVIEW3X")?,
+                    preview_url: object.exact_str("PREVIEW_URL")?,
+                    preview: object.exact_str("PREVIEW")?,
+                    preview2_x: object.exact_str("PREVIEW2X")?,
+                    preview3_x: object.exact_str("PREVIEW3X")?,
                     manifest: object.field("MANIFEST")?,
                     lang: object.field("LANG")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_modify: object.field("DATE_MODIFY")?,
+                    date_create: object.exact_str("DATE_CREATE")?,
+                    date_modify: object.exact_str("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5232,6 +7761,13 @@ pub mod demos {
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
             pub offset: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -5243,6 +7779,7 @@ pub mod demos {
                     group: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -5295,6 +7832,15 @@ pub mod demos {
                 self.offset = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -5309,6 +7855,7 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "group", &self.group)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                 crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5325,6 +7872,7 @@ pub mod demos {
                     group: object.field("group")?,
                     limit: object.field("limit")?,
                     offset: object.field("offset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5668,9 +8216,7 @@ pub mod demos {
             /// `syspages`: `array | object`, optional.
             pub syspages: ::std::option::Option<::serde_json::Value>,
             /// `master_pages`: `array`, optional.
-            pub master_pages: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub master_pages: ::std::option::Option<::serde_json::Value>,
             /// `version`: `integer`, optional.
             pub version: ::std::option::Option<i64>,
             /// `old_id`: `integer | string`, optional.
@@ -5679,6 +8225,13 @@ pub mod demos {
             pub encoded: ::std::option::Option<bool>,
             /// `charset`: `string`, optional.
             pub charset: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FilterData {
             /// The object; every parameter is optional.
@@ -5712,6 +8265,7 @@ pub mod demos {
                     old_id: ::std::default::Default::default(),
                     encoded: ::std::default::Default::default(),
                     charset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -5900,13 +8454,9 @@ pub mod demos {
             /// Sets `master_pages`.
             pub fn master_pages(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.master_pages = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.master_pages = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `version`.
@@ -5933,6 +8483,15 @@ pub mod demos {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.charset = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -5983,6 +8542,7 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
                 crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
                 crate::support::opt_entry(&mut map, "charset", &self.charset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5993,24 +8553,24 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    code: object.field("code")?,
-                    name: object.field("name")?,
+                    code: object.exact_str("code")?,
+                    name: object.exact_str("name")?,
                     type_: object.field("type")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     active: object.field("active")?,
                     publication: object.field("publication")?,
                     singleton: object.field("singleton")?,
                     lock_delete: object.field("lock_delete")?,
-                    preview: object.field("preview")?,
-                    preview2x: object.field("preview2x")?,
-                    preview3x: object.field("preview3x")?,
-                    preview_url: object.field("preview_url")?,
+                    preview: object.exact_str("preview")?,
+                    preview2x: object.exact_str("preview2x")?,
+                    preview3x: object.exact_str("preview3x")?,
+                    preview_url: object.exact_str("preview_url")?,
                     show_in_list: object.field("show_in_list")?,
                     sort: object.field("sort")?,
                     section: object.field("section")?,
-                    parent: object.field("parent")?,
-                    disable_import: object.field("disable_import")?,
-                    is_webform_page: object.field("is_webform_page")?,
+                    parent: object.exact_str("parent")?,
+                    disable_import: object.exact_str("disable_import")?,
+                    is_webform_page: object.exact_str("is_webform_page")?,
                     fields: object.field("fields")?,
                     items: object.field("items")?,
                     layout: object.field("layout")?,
@@ -6018,9 +8578,10 @@ pub mod demos {
                     syspages: object.field("syspages")?,
                     master_pages: object.field("master_pages")?,
                     version: object.field("version")?,
-                    old_id: object.field("old_id")?,
+                    old_id: object.exact_str("old_id")?,
                     encoded: object.field("encoded")?,
-                    charset: object.field("charset")?,
+                    charset: object.exact_str("charset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6066,6 +8627,13 @@ pub mod demos {
             pub rest: ::std::option::Option<i64>,
             /// `DATA`: `object | array`, optional.
             pub data: ::std::option::Option<FilterData>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -6088,6 +8656,7 @@ pub mod demos {
                     app_code: ::std::default::Default::default(),
                     rest: ::std::default::Default::default(),
                     data: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -6215,6 +8784,15 @@ pub mod demos {
                 self.data = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -6240,6 +8818,7 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
                 crate::support::opt_entry(&mut map, "REST", &self.rest)?;
                 crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6250,23 +8829,24 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     type_: object.field("TYPE")?,
-                    title: object.field("TITLE")?,
+                    title: object.exact_str("TITLE")?,
                     active: object.field("ACTIVE")?,
                     publication: object.field("PUBLICATION")?,
                     lock_delete: object.field("LOCK_DELETE")?,
                     available: object.field("AVAILABLE")?,
                     singleton: object.field("SINGLETON")?,
                     section: object.field("SECTION")?,
-                    description: object.field("DESCRIPTION")?,
-                    preview: object.field("PREVIEW")?,
-                    preview2_x: object.field("PREVIEW2X")?,
-                    preview3_x: object.field("PREVIEW3X")?,
-                    app_code: object.field("APP_CODE")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    preview: object.exact_str("PREVIEW")?,
+                    preview2_x: object.exact_str("PREVIEW2X")?,
+                    preview3_x: object.exact_str("PREVIEW3X")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     rest: object.field("REST")?,
                     data: object.field("DATA")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6293,6 +8873,91 @@ pub mod demos {
             OutputKeyDataType { Page = "page", Store = "store", Knowledge = "knowledge",
             Group = "group", Mainpage = "mainpage" }
         );
+        /// The object `result.<key>.DATA.items.#block3430` of `landing.demos.getPageList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputKeyDataItemsHashBlock3430 {
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputKeyDataItemsHashBlock3430 {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    code: object.soft("code"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputKeyDataItemsHashBlock3430 {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.<key>.DATA.items` of `landing.demos.getPageList`: `array | object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputKeyDataItems {
+            /// `#block3430`: `object`, optional.
+            ///
+            /// Stands for every key matching `#block*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub hash_block3430: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputKeyDataItemsHashBlock3430,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputKeyDataItems {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    hash_block3430: object.soft_pattern("#block*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputKeyDataItems {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.hash_block3430)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.<key>.DATA` of `landing.demos.getPageList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -6344,7 +9009,7 @@ pub mod demos {
                 crate::entities::LandingPageAdditionalFields,
             >,
             /// `items`: `array | object`, optional.
-            pub items: ::serde_json::Value,
+            pub items: ::std::option::Option<OutputKeyDataItems>,
             /// `layout`: `array | object`, optional.
             pub layout: ::serde_json::Value,
             /// `folders`: `array | object`, optional.
@@ -6444,7 +9109,7 @@ pub mod demos {
                     &self.is_webform_page,
                 )?;
                 crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-                map.serialize_entry("items", &self.items)?;
+                crate::support::opt_entry(&mut map, "items", &self.items)?;
                 map.serialize_entry("layout", &self.layout)?;
                 map.serialize_entry("folders", &self.folders)?;
                 map.serialize_entry("syspages", &self.syspages)?;
@@ -6724,9 +9389,7 @@ pub mod demos {
             /// `syspages`: `array | object`, optional.
             pub syspages: ::std::option::Option<::serde_json::Value>,
             /// `master_pages`: `array`, optional.
-            pub master_pages: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub master_pages: ::std::option::Option<::serde_json::Value>,
             /// `version`: `integer`, optional.
             pub version: ::std::option::Option<i64>,
             /// `old_id`: `integer | string`, optional.
@@ -6735,6 +9398,13 @@ pub mod demos {
             pub encoded: ::std::option::Option<bool>,
             /// `charset`: `string`, optional.
             pub charset: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FilterData {
             /// The object; every parameter is optional.
@@ -6763,6 +9433,7 @@ pub mod demos {
                     old_id: ::std::default::Default::default(),
                     encoded: ::std::default::Default::default(),
                     charset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -6907,13 +9578,9 @@ pub mod demos {
             /// Sets `master_pages`.
             pub fn master_pages(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.master_pages = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.master_pages = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `version`.
@@ -6940,6 +9607,15 @@ pub mod demos {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.charset = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -6977,6 +9653,7 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
                 crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
                 crate::support::opt_entry(&mut map, "charset", &self.charset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6987,17 +9664,17 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    code: object.field("code")?,
-                    name: object.field("name")?,
+                    code: object.exact_str("code")?,
+                    name: object.exact_str("name")?,
                     type_: object.field("type")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     active: object.field("active")?,
                     singleton: object.field("singleton")?,
                     lock_delete: object.field("lock_delete")?,
-                    preview: object.field("preview")?,
-                    preview2x: object.field("preview2x")?,
-                    preview3x: object.field("preview3x")?,
-                    preview_url: object.field("preview_url")?,
+                    preview: object.exact_str("preview")?,
+                    preview2x: object.exact_str("preview2x")?,
+                    preview3x: object.exact_str("preview3x")?,
+                    preview_url: object.exact_str("preview_url")?,
                     show_in_list: object.field("show_in_list")?,
                     sort: object.field("sort")?,
                     fields: object.field("fields")?,
@@ -7007,9 +9684,10 @@ pub mod demos {
                     syspages: object.field("syspages")?,
                     master_pages: object.field("master_pages")?,
                     version: object.field("version")?,
-                    old_id: object.field("old_id")?,
+                    old_id: object.exact_str("old_id")?,
                     encoded: object.field("encoded")?,
-                    charset: object.field("charset")?,
+                    charset: object.exact_str("charset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7055,6 +9733,13 @@ pub mod demos {
             pub rest: ::std::option::Option<i64>,
             /// `DATA`: `object | array`, optional.
             pub data: ::std::option::Option<FilterData>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -7077,6 +9762,7 @@ pub mod demos {
                     app_code: ::std::default::Default::default(),
                     rest: ::std::default::Default::default(),
                     data: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -7204,6 +9890,15 @@ pub mod demos {
                 self.data = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -7229,6 +9924,7 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
                 crate::support::opt_entry(&mut map, "REST", &self.rest)?;
                 crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7239,23 +9935,24 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     type_: object.field("TYPE")?,
-                    title: object.field("TITLE")?,
+                    title: object.exact_str("TITLE")?,
                     active: object.field("ACTIVE")?,
                     publication: object.field("PUBLICATION")?,
                     lock_delete: object.field("LOCK_DELETE")?,
                     available: object.field("AVAILABLE")?,
                     singleton: object.field("SINGLETON")?,
                     section: object.field("SECTION")?,
-                    description: object.field("DESCRIPTION")?,
-                    preview: object.field("PREVIEW")?,
-                    preview2_x: object.field("PREVIEW2X")?,
-                    preview3_x: object.field("PREVIEW3X")?,
-                    app_code: object.field("APP_CODE")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    preview: object.exact_str("PREVIEW")?,
+                    preview2_x: object.exact_str("PREVIEW2X")?,
+                    preview3_x: object.exact_str("PREVIEW3X")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     rest: object.field("REST")?,
                     data: object.field("DATA")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7770,6 +10467,13 @@ pub mod demos {
             >,
             /// `FONTS_CODE`: `string`, optional.
             pub fonts_code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParamItemsFields {
             /// The object; every parameter is optional.
@@ -7788,6 +10492,7 @@ pub mod demos {
                     themefonts_font_weight: ::std::default::Default::default(),
                     themefonts_font_weight_h: ::std::default::Default::default(),
                     fonts_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `THEME_CODE`.
@@ -7899,6 +10604,15 @@ pub mod demos {
                 self.fonts_code = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParamItemsFields {
             fn serialize<S: ::serde::Serializer>(
@@ -7960,6 +10674,7 @@ pub mod demos {
                     &self.themefonts_font_weight_h,
                 )?;
                 crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7970,19 +10685,20 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    theme_code: object.field("THEME_CODE")?,
+                    theme_code: object.exact_str("THEME_CODE")?,
                     theme_use: object.field("THEME_USE")?,
-                    theme_color: object.field("THEME_COLOR")?,
+                    theme_color: object.exact_str("THEME_COLOR")?,
                     themefonts_use: object.field("THEMEFONTS_USE")?,
-                    themefonts_code: object.field("THEMEFONTS_CODE")?,
-                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_code: object.exact_str("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.exact_str("THEMEFONTS_CODE_H")?,
                     themefonts_size: object.field("THEMEFONTS_SIZE")?,
-                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
-                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_color: object.exact_str("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.exact_str("THEMEFONTS_COLOR_H")?,
                     themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
                     themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
                     themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-                    fonts_code: object.field("FONTS_CODE")?,
+                    fonts_code: object.exact_str("FONTS_CODE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8010,6 +10726,13 @@ pub mod demos {
             pub style: ::std::option::Option<::serde_json::Value>,
             /// `attrs`: `object`, optional.
             pub attrs: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParamItemsItems {
             /// The object; every parameter is optional.
@@ -8023,6 +10746,7 @@ pub mod demos {
                     nodes: ::std::default::Default::default(),
                     style: ::std::default::Default::default(),
                     attrs: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -8086,6 +10810,15 @@ pub mod demos {
                 self.attrs = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParamItemsItems {
             fn serialize<S: ::serde::Serializer>(
@@ -8102,6 +10835,7 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
                 crate::support::opt_entry(&mut map, "style", &self.style)?;
                 crate::support::opt_entry(&mut map, "attrs", &self.attrs)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8112,14 +10846,15 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    code: object.field("code")?,
-                    access: object.field("access")?,
-                    anchor: object.field("anchor")?,
+                    code: object.exact_str("code")?,
+                    access: object.exact_str("access")?,
+                    anchor: object.exact_str("anchor")?,
                     old_id: object.field("old_id")?,
                     cards: object.field("cards")?,
                     nodes: object.field("nodes")?,
                     style: object.field("style")?,
                     attrs: object.field("attrs")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8167,6 +10902,13 @@ pub mod demos {
             ///
             /// Values: `Y`, `N`.
             pub show_in_list: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParamItems {
             /// The object with its required parameters: `code`.
@@ -8187,6 +10929,7 @@ pub mod demos {
                     preview3x: ::std::default::Default::default(),
                     preview_url: ::std::default::Default::default(),
                     show_in_list: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `old_id`.
@@ -8298,6 +11041,15 @@ pub mod demos {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParamItems {
             fn serialize<S: ::serde::Serializer>(
@@ -8325,6 +11077,7 @@ pub mod demos {
                     "show_in_list",
                     &self.show_in_list.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8335,21 +11088,22 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    old_id: object.field("old_id")?,
+                    old_id: object.exact_str("old_id")?,
                     code: object.field("code")?,
-                    name: object.field("name")?,
-                    description: object.field("description")?,
+                    name: object.exact_str("name")?,
+                    description: object.exact_str("description")?,
                     type_: object.field("type")?,
                     tpl_type: object.field("tpl_type")?,
                     version: object.field("version")?,
                     fields: object.field("fields")?,
                     layout: object.field("layout")?,
                     items: object.field("items")?,
-                    preview: object.field("preview")?,
-                    preview2x: object.field("preview2x")?,
-                    preview3x: object.field("preview3x")?,
-                    preview_url: object.field("preview_url")?,
+                    preview: object.exact_str("preview")?,
+                    preview2x: object.exact_str("preview2x")?,
+                    preview3x: object.exact_str("preview3x")?,
+                    preview_url: object.exact_str("preview_url")?,
                     show_in_list: object.field("show_in_list")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8403,6 +11157,13 @@ pub mod demos {
             pub syspages: ::std::option::Option<::serde_json::Value>,
             /// `version`: `integer`, optional.
             pub version: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object with its required parameters: `code`.
@@ -8426,6 +11187,7 @@ pub mod demos {
                     show_in_list: ::std::default::Default::default(),
                     syspages: ::std::default::Default::default(),
                     version: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `charset`.
@@ -8561,6 +11323,15 @@ pub mod demos {
                 self.version = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -8591,6 +11362,7 @@ pub mod demos {
                 )?;
                 crate::support::opt_entry(&mut map, "syspages", &self.syspages)?;
                 crate::support::opt_entry(&mut map, "version", &self.version)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8601,24 +11373,25 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    charset: object.field("charset")?,
+                    charset: object.exact_str("charset")?,
                     code: object.field("code")?,
-                    site_code: object.field("site_code")?,
-                    name: object.field("name")?,
-                    description: object.field("description")?,
+                    site_code: object.exact_str("site_code")?,
+                    name: object.exact_str("name")?,
+                    description: object.exact_str("description")?,
                     type_: object.field("type")?,
                     tpl_type: object.field("tpl_type")?,
                     fields: object.field("fields")?,
                     folders: object.field("folders")?,
                     items: object.field("items")?,
                     layout: object.field("layout")?,
-                    preview: object.field("preview")?,
-                    preview2x: object.field("preview2x")?,
-                    preview3x: object.field("preview3x")?,
-                    preview_url: object.field("preview_url")?,
+                    preview: object.exact_str("preview")?,
+                    preview2x: object.exact_str("preview2x")?,
+                    preview3x: object.exact_str("preview3x")?,
+                    preview_url: object.exact_str("preview_url")?,
                     show_in_list: object.field("show_in_list")?,
                     syspages: object.field("syspages")?,
                     version: object.field("version")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8636,6 +11409,13 @@ pub mod demos {
             pub lang: ::std::option::Option<::serde_json::Value>,
             /// `lang_original`: `string`, optional.
             pub lang_original: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -8644,6 +11424,7 @@ pub mod demos {
                     site_template_id: ::std::default::Default::default(),
                     lang: ::std::default::Default::default(),
                     lang_original: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `site_template_id`.
@@ -8670,6 +11451,15 @@ pub mod demos {
                 self.lang_original = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -8689,6 +11479,7 @@ pub mod demos {
                     "lang_original",
                     &self.lang_original,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8699,9 +11490,10 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    site_template_id: object.field("site_template_id")?,
+                    site_template_id: object.exact_str("site_template_id")?,
                     lang: object.field("lang")?,
-                    lang_original: object.field("lang_original")?,
+                    lang_original: object.exact_str("lang_original")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8765,6 +11557,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
@@ -8772,6 +11571,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -8780,6 +11580,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -8792,6 +11601,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8802,8 +11612,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8827,6 +11638,13 @@ pub mod landing {
         pub code: ::std::string::String,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<add_by_template::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AddByTemplate {
         /// The call with its required parameters: `siteId`, `code`.
@@ -8839,6 +11657,7 @@ pub mod landing {
                 site_id: site_id.into(),
                 code: code.into(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -8857,6 +11676,15 @@ pub mod landing {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for AddByTemplate {
         fn serialize<S: ::serde::Serializer>(
@@ -8869,6 +11697,7 @@ pub mod landing {
             map.serialize_entry("siteId", &self.site_id)?;
             map.serialize_entry("code", &self.code)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8879,10 +11708,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 site_id: object.field("siteId")?,
                 code: object.field("code")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8906,6 +11736,13 @@ pub mod landing {
         pub fields: addblock::Fields,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Addblock {
         /// The call with its required parameters: `lid`, `fields`.
@@ -8918,6 +11755,7 @@ pub mod landing {
                 lid: lid.into(),
                 fields: fields.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -8936,6 +11774,15 @@ pub mod landing {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Addblock {
         fn serialize<S: ::serde::Serializer>(
@@ -8952,6 +11799,7 @@ pub mod landing {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8962,10 +11810,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 fields: object.field("fields")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8991,6 +11840,13 @@ pub mod landing {
         pub to_folder_id: ::std::option::Option<i64>,
         /// `skipSystem`: `boolean`, optional.
         pub skip_system: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Copy {
         /// The call with its required parameters: `lid`.
@@ -9001,6 +11857,7 @@ pub mod landing {
                 to_site_id: ::std::default::Default::default(),
                 to_folder_id: ::std::default::Default::default(),
                 skip_system: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9026,6 +11883,15 @@ pub mod landing {
             self.skip_system = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Copy {
         fn serialize<S: ::serde::Serializer>(
@@ -9039,6 +11905,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "toSiteId", &self.to_site_id)?;
             crate::support::opt_entry(&mut map, "toFolderId", &self.to_folder_id)?;
             crate::support::opt_entry(&mut map, "skipSystem", &self.skip_system)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9049,11 +11916,12 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 to_site_id: object.field("toSiteId")?,
                 to_folder_id: object.field("toFolderId")?,
                 skip_system: object.field("skipSystem")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9077,6 +11945,13 @@ pub mod landing {
         pub block: i64,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<copyblock::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Copyblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9089,6 +11964,7 @@ pub mod landing {
                 lid: lid.into(),
                 block: block.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9107,6 +11983,15 @@ pub mod landing {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Copyblock {
         fn serialize<S: ::serde::Serializer>(
@@ -9119,6 +12004,7 @@ pub mod landing {
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9129,10 +12015,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9152,6 +12039,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `lid`.
@@ -9159,6 +12053,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9167,6 +12062,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -9179,6 +12083,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9189,8 +12094,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9212,6 +12118,13 @@ pub mod landing {
         pub lid: i64,
         /// `block`: `integer`, required.
         pub block: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Deleteblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9223,6 +12136,7 @@ pub mod landing {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
                 block: block.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9231,6 +12145,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -9244,6 +12167,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9254,9 +12178,10 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9280,6 +12205,13 @@ pub mod landing {
         pub block: i64,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Downblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9292,6 +12224,7 @@ pub mod landing {
                 lid: lid.into(),
                 block: block.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9310,6 +12243,15 @@ pub mod landing {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Downblock {
         fn serialize<S: ::serde::Serializer>(
@@ -9326,6 +12268,7 @@ pub mod landing {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9336,10 +12279,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9363,6 +12307,13 @@ pub mod landing {
         pub block: i64,
         /// `meta`: `object`, optional.
         pub meta: ::std::option::Option<favorite_block::Meta>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FavoriteBlock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9375,6 +12326,7 @@ pub mod landing {
                 lid: lid.into(),
                 block: block.into(),
                 meta: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9393,6 +12345,15 @@ pub mod landing {
             self.meta = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for FavoriteBlock {
         fn serialize<S: ::serde::Serializer>(
@@ -9405,6 +12366,7 @@ pub mod landing {
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
             crate::support::opt_entry(&mut map, "meta", &self.meta)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9415,10 +12377,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 meta: object.field("meta")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9438,6 +12401,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<get_list::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetList {
         /// The call; every parameter is optional.
@@ -9445,6 +12415,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9463,6 +12434,15 @@ pub mod landing {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetList {
         fn serialize<S: ::serde::Serializer>(
@@ -9473,6 +12453,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9483,8 +12464,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9504,6 +12486,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getadditionalfields {
         /// The call with its required parameters: `lid`.
@@ -9511,6 +12500,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9519,6 +12509,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -9531,6 +12530,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9541,8 +12541,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9562,6 +12563,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getpreview {
         /// The call with its required parameters: `lid`.
@@ -9569,6 +12577,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9577,6 +12586,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -9589,6 +12607,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9599,8 +12618,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9620,6 +12640,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getpublicurl {
         /// The call with its required parameters: `lid`.
@@ -9627,6 +12654,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9635,6 +12663,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -9647,6 +12684,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9657,8 +12695,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9680,6 +12719,13 @@ pub mod landing {
         pub lid: i64,
         /// `block`: `integer`, required.
         pub block: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Hideblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9691,6 +12737,7 @@ pub mod landing {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
                 block: block.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9699,6 +12746,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -9712,6 +12768,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9722,9 +12779,10 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9746,6 +12804,13 @@ pub mod landing {
         pub lid: i64,
         /// `mark`: `boolean`, optional.
         pub mark: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkDelete {
         /// The call with its required parameters: `lid`.
@@ -9754,6 +12819,7 @@ pub mod landing {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
                 mark: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9769,6 +12835,15 @@ pub mod landing {
             self.mark = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for MarkDelete {
         fn serialize<S: ::serde::Serializer>(
@@ -9780,6 +12855,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
             crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9790,9 +12866,10 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 mark: object.field("mark")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9810,11 +12887,30 @@ pub mod landing {
     pub struct MarkUnDelete {
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkUnDelete {
         /// The call with its required parameters: `lid`.
         pub fn new(lid: impl ::std::convert::Into<i64>) -> Self {
-            Self { lid: lid.into() }
+            Self {
+                lid: lid.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for MarkUnDelete {
@@ -9825,6 +12921,7 @@ pub mod landing {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9834,7 +12931,10 @@ pub mod landing {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { lid: object.field("lid")? })
+            ::std::result::Result::Ok(Self {
+                lid: object.field("lid")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -9859,6 +12959,13 @@ pub mod landing {
         pub mark: ::std::option::Option<bool>,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Markdeletedblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9872,6 +12979,7 @@ pub mod landing {
                 block: block.into(),
                 mark: ::std::default::Default::default(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9895,6 +13003,15 @@ pub mod landing {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Markdeletedblock {
         fn serialize<S: ::serde::Serializer>(
@@ -9912,6 +13029,7 @@ pub mod landing {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9922,11 +13040,12 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 mark: object.field("mark")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9950,6 +13069,13 @@ pub mod landing {
         pub block: i64,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Markundeletedblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -9962,6 +13088,7 @@ pub mod landing {
                 lid: lid.into(),
                 block: block.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -9980,6 +13107,15 @@ pub mod landing {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Markundeletedblock {
         fn serialize<S: ::serde::Serializer>(
@@ -9996,6 +13132,7 @@ pub mod landing {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10006,10 +13143,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10033,6 +13171,13 @@ pub mod landing {
         pub to_site_id: ::std::option::Option<i64>,
         /// `toFolderId`: `integer`, optional.
         pub to_folder_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Move {
         /// The call with its required parameters: `lid`.
@@ -10042,6 +13187,7 @@ pub mod landing {
                 lid: lid.into(),
                 to_site_id: ::std::default::Default::default(),
                 to_folder_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10062,6 +13208,15 @@ pub mod landing {
             self.to_folder_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Move {
         fn serialize<S: ::serde::Serializer>(
@@ -10074,6 +13229,7 @@ pub mod landing {
             map.serialize_entry("lid", &self.lid)?;
             crate::support::opt_entry(&mut map, "toSiteId", &self.to_site_id)?;
             crate::support::opt_entry(&mut map, "toFolderId", &self.to_folder_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10084,10 +13240,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 to_site_id: object.field("toSiteId")?,
                 to_folder_id: object.field("toFolderId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10111,6 +13268,13 @@ pub mod landing {
         pub block: i64,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<moveblock::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Moveblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -10123,6 +13287,7 @@ pub mod landing {
                 lid: lid.into(),
                 block: block.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10141,6 +13306,15 @@ pub mod landing {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Moveblock {
         fn serialize<S: ::serde::Serializer>(
@@ -10153,6 +13327,7 @@ pub mod landing {
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10163,10 +13338,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10186,6 +13362,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Publication {
         /// The call with its required parameters: `lid`.
@@ -10193,6 +13376,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10201,6 +13385,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10213,6 +13406,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10223,8 +13417,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10246,6 +13441,13 @@ pub mod landing {
         pub lid: i64,
         /// `data`: `object`, required.
         pub data: remove_entities::DataParam,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl RemoveEntities {
         /// The call with its required parameters: `lid`, `data`.
@@ -10257,6 +13459,7 @@ pub mod landing {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
                 data: data.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10265,6 +13468,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10278,6 +13490,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("data", &self.data)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10288,9 +13501,10 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 data: object.field("data")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10312,6 +13526,13 @@ pub mod landing {
         pub landing_url: ::std::string::String,
         /// `siteId`: `integer`, required.
         pub site_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ResolveIdByPublicUrl {
         /// The call with its required parameters: `landingUrl`, `siteId`.
@@ -10323,6 +13544,7 @@ pub mod landing {
                 scope: ::std::default::Default::default(),
                 landing_url: landing_url.into(),
                 site_id: site_id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10331,6 +13553,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10344,6 +13575,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("landingUrl", &self.landing_url)?;
             map.serialize_entry("siteId", &self.site_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10354,9 +13586,10 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 landing_url: object.field("landingUrl")?,
                 site_id: object.field("siteId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10378,6 +13611,13 @@ pub mod landing {
         pub lid: i64,
         /// `block`: `integer`, required.
         pub block: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Showblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -10389,6 +13629,7 @@ pub mod landing {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
                 block: block.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10397,6 +13638,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10410,6 +13660,7 @@ pub mod landing {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("block", &self.block)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10420,9 +13671,10 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10440,11 +13692,30 @@ pub mod landing {
     pub struct UnFavoriteBlock {
         /// `blockId`: `integer`, required.
         pub block_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UnFavoriteBlock {
         /// The call with its required parameters: `blockId`.
         pub fn new(block_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { block_id: block_id.into() }
+            Self {
+                block_id: block_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for UnFavoriteBlock {
@@ -10455,6 +13726,7 @@ pub mod landing {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("blockId", &self.block_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10466,6 +13738,7 @@ pub mod landing {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 block_id: object.field("blockId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10485,6 +13758,13 @@ pub mod landing {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `lid`: `integer`, required.
         pub lid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unpublic {
         /// The call with its required parameters: `lid`.
@@ -10492,6 +13772,7 @@ pub mod landing {
             Self {
                 scope: ::std::default::Default::default(),
                 lid: lid.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10500,6 +13781,15 @@ pub mod landing {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10512,6 +13802,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10522,8 +13813,9 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10547,6 +13839,13 @@ pub mod landing {
         pub block: i64,
         /// `preventHistory`: `boolean`, optional.
         pub prevent_history: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Upblock {
         /// The call with its required parameters: `lid`, `block`.
@@ -10559,6 +13858,7 @@ pub mod landing {
                 lid: lid.into(),
                 block: block.into(),
                 prevent_history: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -10577,6 +13877,15 @@ pub mod landing {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Upblock {
         fn serialize<S: ::serde::Serializer>(
@@ -10593,6 +13902,7 @@ pub mod landing {
                 "preventHistory",
                 &self.prevent_history,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10603,10 +13913,11 @@ pub mod landing {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 lid: object.field("lid")?,
                 block: object.field("block")?,
                 prevent_history: object.field("preventHistory")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10626,6 +13937,13 @@ pub mod landing {
         pub lid: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `lid`, `fields`.
@@ -10636,7 +13954,17 @@ pub mod landing {
             Self {
                 lid: lid.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -10648,6 +13976,7 @@ pub mod landing {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("lid", &self.lid)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10660,6 +13989,7 @@ pub mod landing {
             ::std::result::Result::Ok(Self {
                 lid: object.field("lid")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10808,6 +14138,13 @@ pub mod landing {
             >,
             /// `FONTS_CODE`: `string`, optional.
             pub fonts_code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsAdditionalFields {
             /// The object; every parameter is optional.
@@ -10826,6 +14163,7 @@ pub mod landing {
                     themefonts_font_weight: ::std::default::Default::default(),
                     themefonts_font_weight_h: ::std::default::Default::default(),
                     fonts_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `THEME_CODE`.
@@ -10937,6 +14275,15 @@ pub mod landing {
                 self.fonts_code = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsAdditionalFields {
             fn serialize<S: ::serde::Serializer>(
@@ -10998,6 +14345,7 @@ pub mod landing {
                     &self.themefonts_font_weight_h,
                 )?;
                 crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11008,19 +14356,20 @@ pub mod landing {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    theme_code: object.field("THEME_CODE")?,
+                    theme_code: object.exact_str("THEME_CODE")?,
                     theme_use: object.field("THEME_USE")?,
-                    theme_color: object.field("THEME_COLOR")?,
+                    theme_color: object.exact_str("THEME_COLOR")?,
                     themefonts_use: object.field("THEMEFONTS_USE")?,
-                    themefonts_code: object.field("THEMEFONTS_CODE")?,
-                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_code: object.exact_str("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.exact_str("THEMEFONTS_CODE_H")?,
                     themefonts_size: object.field("THEMEFONTS_SIZE")?,
-                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
-                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_color: object.exact_str("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.exact_str("THEMEFONTS_COLOR_H")?,
                     themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
                     themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
                     themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-                    fonts_code: object.field("FONTS_CODE")?,
+                    fonts_code: object.exact_str("FONTS_CODE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11060,6 +14409,13 @@ pub mod landing {
             pub block_id: ::std::option::Option<i64>,
             /// `MENU_CODE`: `string`, optional.
             pub menu_code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `TITLE`, `SITE_ID`.
@@ -11080,6 +14436,7 @@ pub mod landing {
                     additional_fields: ::std::default::Default::default(),
                     block_id: ::std::default::Default::default(),
                     menu_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CODE`.
@@ -11147,6 +14504,15 @@ pub mod landing {
                 self.menu_code = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -11179,6 +14545,7 @@ pub mod landing {
                 )?;
                 crate::support::opt_entry(&mut map, "BLOCK_ID", &self.block_id)?;
                 crate::support::opt_entry(&mut map, "MENU_CODE", &self.menu_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11191,16 +14558,17 @@ pub mod landing {
                 ::std::result::Result::Ok(Self {
                     title: object.field("TITLE")?,
                     site_id: object.field("SITE_ID")?,
-                    code: object.field("CODE")?,
-                    description: object.field("DESCRIPTION")?,
-                    xml_id: object.field("XML_ID")?,
+                    code: object.exact_str("CODE")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     sitemap: object.field("SITEMAP")?,
                     folder: object.field("FOLDER")?,
                     folder_id: object.field("FOLDER_ID")?,
                     tpl_id: object.field("TPL_ID")?,
                     additional_fields: object.field("ADDITIONAL_FIELDS")?,
                     block_id: object.field("BLOCK_ID")?,
-                    menu_code: object.field("MENU_CODE")?,
+                    menu_code: object.exact_str("MENU_CODE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11263,6 +14631,13 @@ pub mod landing {
             pub action: ::std::option::Option<::std::string::String>,
             /// `PARAMS`: `object`, optional.
             pub params: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsPrepareBlocksData {
             /// The object; every parameter is optional.
@@ -11270,6 +14645,7 @@ pub mod landing {
                 Self {
                     action: ::std::default::Default::default(),
                     params: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ACTION`.
@@ -11288,6 +14664,15 @@ pub mod landing {
                 self.params = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsPrepareBlocksData {
             fn serialize<S: ::serde::Serializer>(
@@ -11298,6 +14683,7 @@ pub mod landing {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "ACTION", &self.action)?;
                 crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11308,8 +14694,9 @@ pub mod landing {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    action: object.field("ACTION")?,
+                    action: object.exact_str("ACTION")?,
                     params: object.field("PARAMS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11343,6 +14730,13 @@ pub mod landing {
             pub block_id: ::std::option::Option<i64>,
             /// `MENU_CODE`: `string`, optional.
             pub menu_code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -11358,6 +14752,7 @@ pub mod landing {
                     add_in_menu: ::std::default::Default::default(),
                     block_id: ::std::default::Default::default(),
                     menu_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TITLE`.
@@ -11431,6 +14826,15 @@ pub mod landing {
                 self.menu_code = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -11461,6 +14865,7 @@ pub mod landing {
                 )?;
                 crate::support::opt_entry(&mut map, "BLOCK_ID", &self.block_id)?;
                 crate::support::opt_entry(&mut map, "MENU_CODE", &self.menu_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11471,16 +14876,17 @@ pub mod landing {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("TITLE")?,
-                    description: object.field("DESCRIPTION")?,
+                    title: object.exact_str("TITLE")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     id: object.field("ID")?,
                     folder_id: object.field("FOLDER_ID")?,
-                    site_type: object.field("SITE_TYPE")?,
+                    site_type: object.exact_str("SITE_TYPE")?,
                     prepare_blocks: object.field("PREPARE_BLOCKS")?,
                     prepare_blocks_data: object.field("PREPARE_BLOCKS_DATA")?,
                     add_in_menu: object.field("ADD_IN_MENU")?,
                     block_id: object.field("BLOCK_ID")?,
-                    menu_code: object.field("MENU_CODE")?,
+                    menu_code: object.exact_str("MENU_CODE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11544,6 +14950,13 @@ pub mod landing {
             pub content: ::std::option::Option<::std::string::String>,
             /// `RETURN_CONTENT`: `string`, optional.
             pub return_content: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `CODE`.
@@ -11554,6 +14967,7 @@ pub mod landing {
                     active: ::std::default::Default::default(),
                     content: ::std::default::Default::default(),
                     return_content: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `AFTER_ID`.
@@ -11582,6 +14996,15 @@ pub mod landing {
                 self.return_content = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -11603,6 +15026,7 @@ pub mod landing {
                     "RETURN_CONTENT",
                     &self.return_content,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11616,8 +15040,9 @@ pub mod landing {
                     code: object.field("CODE")?,
                     after_id: object.field("AFTER_ID")?,
                     active: object.field("ACTIVE")?,
-                    content: object.field("CONTENT")?,
-                    return_content: object.field("RETURN_CONTENT")?,
+                    content: object.exact_str("CONTENT")?,
+                    return_content: object.exact_str("RETURN_CONTENT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11700,6 +15125,13 @@ pub mod landing {
             pub after_id: ::std::option::Option<i64>,
             /// `RETURN_CONTENT`: `string`, optional.
             pub return_content: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -11707,6 +15139,7 @@ pub mod landing {
                 Self {
                     after_id: ::std::default::Default::default(),
                     return_content: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `AFTER_ID`.
@@ -11720,6 +15153,15 @@ pub mod landing {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.return_content = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11736,6 +15178,7 @@ pub mod landing {
                     "RETURN_CONTENT",
                     &self.return_content,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11747,7 +15190,8 @@ pub mod landing {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     after_id: object.field("AFTER_ID")?,
-                    return_content: object.field("RETURN_CONTENT")?,
+                    return_content: object.exact_str("RETURN_CONTENT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11923,6 +15367,13 @@ pub mod landing {
             pub preview: ::std::option::Option<i64>,
             /// `tpl_code`: `string`, optional.
             pub tpl_code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Meta {
             /// The object; every parameter is optional.
@@ -11932,6 +15383,7 @@ pub mod landing {
                     section: ::std::default::Default::default(),
                     preview: ::std::default::Default::default(),
                     tpl_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -11963,6 +15415,15 @@ pub mod landing {
                 self.tpl_code = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Meta {
             fn serialize<S: ::serde::Serializer>(
@@ -11975,6 +15436,7 @@ pub mod landing {
                 crate::support::opt_entry(&mut map, "section", &self.section)?;
                 crate::support::opt_entry(&mut map, "preview", &self.preview)?;
                 crate::support::opt_entry(&mut map, "tpl_code", &self.tpl_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11985,10 +15447,11 @@ pub mod landing {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
+                    name: object.exact_str("name")?,
                     section: object.field("section")?,
                     preview: object.field("preview")?,
-                    tpl_code: object.field("tpl_code")?,
+                    tpl_code: object.exact_str("tpl_code")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12076,6 +15539,13 @@ pub mod landing {
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_PUBLIC`: `datetime | null`, optional.
             pub date_public: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -12099,6 +15569,7 @@ pub mod landing {
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
                     date_public: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -12221,6 +15692,15 @@ pub mod landing {
                 self.date_public = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsFilter {
             fn serialize<S: ::serde::Serializer>(
@@ -12271,6 +15751,7 @@ pub mod landing {
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
                 crate::support::opt_entry(&mut map, "DATE_PUBLIC", &self.date_public)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12282,23 +15763,24 @@ pub mod landing {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
+                    title: object.exact_str("TITLE")?,
+                    code: object.exact_str("CODE")?,
                     site_id: object.field("SITE_ID")?,
                     folder_id: object.field("FOLDER_ID")?,
                     tpl_id: object.field("TPL_ID")?,
                     active: object.field("ACTIVE")?,
                     deleted: object.field("DELETED")?,
-                    description: object.field("DESCRIPTION")?,
-                    xml_id: object.field("XML_ID")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     sitemap: object.field("SITEMAP")?,
                     folder: object.field("FOLDER")?,
-                    rule: object.field("RULE")?,
+                    rule: object.exact_str("RULE")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
                     date_public: object.field("DATE_PUBLIC")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12317,7 +15799,7 @@ pub mod landing {
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub group: ::std::option::Option<::serde_json::Value>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
@@ -12328,6 +15810,13 @@ pub mod landing {
             pub get_urls: ::std::option::Option<::serde_json::Value>,
             /// `check_area`: `boolean | integer`, optional.
             pub check_area: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -12342,6 +15831,7 @@ pub mod landing {
                     get_preview: ::std::default::Default::default(),
                     get_urls: ::std::default::Default::default(),
                     check_area: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -12375,13 +15865,9 @@ pub mod landing {
             /// Sets `group`.
             pub fn group(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.group = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.group = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `limit`.
@@ -12418,6 +15904,15 @@ pub mod landing {
                 self.check_area = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -12435,6 +15930,7 @@ pub mod landing {
                 crate::support::opt_entry(&mut map, "get_preview", &self.get_preview)?;
                 crate::support::opt_entry(&mut map, "get_urls", &self.get_urls)?;
                 crate::support::opt_entry(&mut map, "check_area", &self.check_area)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12454,6 +15950,7 @@ pub mod landing {
                     get_preview: object.field("get_preview")?,
                     get_urls: object.field("get_urls")?,
                     check_area: object.field("check_area")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12475,6 +15972,22 @@ pub mod landing {
             pub preview: ::std::option::Option<::std::string::String>,
             /// `IS_AREA`: `boolean`, optional.
             pub is_area: ::std::option::Option<bool>,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `SITE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub site_id: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_modify: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -12489,7 +16002,17 @@ pub mod landing {
                 let mut object = crate::support::Object::new(value)?;
                 object
                     .fits(
-                        &["FIELD", "DOMAIN_ID", "PUBLIC_URL", "PREVIEW", "IS_AREA"],
+                        &[
+                            "FIELD",
+                            "DOMAIN_ID",
+                            "PUBLIC_URL",
+                            "PREVIEW",
+                            "IS_AREA",
+                            "ID",
+                            "TITLE",
+                            "SITE_ID",
+                            "DATE_MODIFY",
+                        ],
                         &[],
                     )?;
                 ::std::result::Result::Ok(Self {
@@ -12498,6 +16021,10 @@ pub mod landing {
                     public_url: object.field("PUBLIC_URL")?,
                     preview: object.field("PREVIEW")?,
                     is_area: object.field("IS_AREA")?,
+                    id: object.soft("ID"),
+                    title: object.soft("TITLE"),
+                    site_id: object.soft("SITE_ID"),
+                    date_modify: object.soft("DATE_MODIFY"),
                     extra: object.rest()?,
                 })
             }
@@ -12514,6 +16041,10 @@ pub mod landing {
                 crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
                 crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
                 crate::support::opt_entry(&mut map, "IS_AREA", &self.is_area)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -12932,6 +16463,13 @@ pub mod landing {
             pub after_id: ::std::option::Option<i64>,
             /// `RETURN_CONTENT`: `string`, optional.
             pub return_content: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -12939,6 +16477,7 @@ pub mod landing {
                 Self {
                     after_id: ::std::default::Default::default(),
                     return_content: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `AFTER_ID`.
@@ -12952,6 +16491,15 @@ pub mod landing {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.return_content = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -12968,6 +16516,7 @@ pub mod landing {
                     "RETURN_CONTENT",
                     &self.return_content,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12979,7 +16528,8 @@ pub mod landing {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     after_id: object.field("AFTER_ID")?,
-                    return_content: object.field("RETURN_CONTENT")?,
+                    return_content: object.exact_str("RETURN_CONTENT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13090,6 +16640,13 @@ pub mod landing {
             pub block: i64,
             /// `image`: `integer`, required.
             pub image: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParamImages {
             /// The object with its required parameters: `block`, `image`.
@@ -13100,7 +16657,17 @@ pub mod landing {
                 Self {
                     block: block.into(),
                     image: image.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for DataParamImages {
@@ -13112,6 +16679,7 @@ pub mod landing {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("block", &self.block)?;
                 map.serialize_entry("image", &self.image)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13124,6 +16692,7 @@ pub mod landing {
                 ::std::result::Result::Ok(Self {
                     block: object.field("block")?,
                     image: object.field("image")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13139,6 +16708,13 @@ pub mod landing {
             pub blocks: ::std::option::Option<::std::vec::Vec<i64>>,
             /// `images`: `object[]`, optional.
             pub images: ::std::option::Option<::std::vec::Vec<DataParamImages>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
@@ -13146,6 +16722,7 @@ pub mod landing {
                 Self {
                     blocks: ::std::default::Default::default(),
                     images: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `blocks`.
@@ -13172,6 +16749,15 @@ pub mod landing {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -13182,6 +16768,7 @@ pub mod landing {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "blocks", &self.blocks)?;
                 crate::support::opt_entry(&mut map, "images", &self.images)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13194,6 +16781,7 @@ pub mod landing {
                 ::std::result::Result::Ok(Self {
                     blocks: object.field("blocks")?,
                     images: object.field("images")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13539,6 +17127,13 @@ pub mod landing {
             >,
             /// `FONTS_CODE`: `string`, optional.
             pub fonts_code: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsAdditionalFields {
             /// The object; every parameter is optional.
@@ -13557,6 +17152,7 @@ pub mod landing {
                     themefonts_font_weight: ::std::default::Default::default(),
                     themefonts_font_weight_h: ::std::default::Default::default(),
                     fonts_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `THEME_CODE`.
@@ -13668,6 +17264,15 @@ pub mod landing {
                 self.fonts_code = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsAdditionalFields {
             fn serialize<S: ::serde::Serializer>(
@@ -13729,6 +17334,7 @@ pub mod landing {
                     &self.themefonts_font_weight_h,
                 )?;
                 crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13739,19 +17345,20 @@ pub mod landing {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    theme_code: object.field("THEME_CODE")?,
+                    theme_code: object.exact_str("THEME_CODE")?,
                     theme_use: object.field("THEME_USE")?,
-                    theme_color: object.field("THEME_COLOR")?,
+                    theme_color: object.exact_str("THEME_COLOR")?,
                     themefonts_use: object.field("THEMEFONTS_USE")?,
-                    themefonts_code: object.field("THEMEFONTS_CODE")?,
-                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_code: object.exact_str("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.exact_str("THEMEFONTS_CODE_H")?,
                     themefonts_size: object.field("THEMEFONTS_SIZE")?,
-                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
-                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_color: object.exact_str("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.exact_str("THEMEFONTS_COLOR_H")?,
                     themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
                     themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
                     themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-                    fonts_code: object.field("FONTS_CODE")?,
+                    fonts_code: object.exact_str("FONTS_CODE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13791,6 +17398,13 @@ pub mod landing {
             pub date_public: ::std::option::Option<::std::string::String>,
             /// `ADDITIONAL_FIELDS`: `object`, optional.
             pub additional_fields: ::std::option::Option<FieldsAdditionalFields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -13808,6 +17422,7 @@ pub mod landing {
                     deleted: ::std::default::Default::default(),
                     date_public: ::std::default::Default::default(),
                     additional_fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TITLE`.
@@ -13891,6 +17506,15 @@ pub mod landing {
                 self.additional_fields = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -13923,6 +17547,7 @@ pub mod landing {
                     "ADDITIONAL_FIELDS",
                     &self.additional_fields,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13933,18 +17558,19 @@ pub mod landing {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
-                    description: object.field("DESCRIPTION")?,
-                    xml_id: object.field("XML_ID")?,
+                    title: object.exact_str("TITLE")?,
+                    code: object.exact_str("CODE")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     site_id: object.field("SITE_ID")?,
                     sitemap: object.field("SITEMAP")?,
                     folder: object.field("FOLDER")?,
                     folder_id: object.field("FOLDER_ID")?,
                     tpl_id: object.field("TPL_ID")?,
-                    deleted: object.field("DELETED")?,
-                    date_public: object.field("DATE_PUBLIC")?,
+                    deleted: object.exact_str("DELETED")?,
+                    date_public: object.exact_str("DATE_PUBLIC")?,
                     additional_fields: object.field("ADDITIONAL_FIELDS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13977,6 +17603,13 @@ pub mod repo {
         pub content: ::std::string::String,
         /// `splitter`: `string`, optional.
         pub splitter: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl CheckContent {
         /// The call with its required parameters: `content`.
@@ -13984,6 +17617,7 @@ pub mod repo {
             Self {
                 content: content.into(),
                 splitter: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `splitter`.
@@ -13992,6 +17626,15 @@ pub mod repo {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.splitter = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -14004,6 +17647,7 @@ pub mod repo {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("content", &self.content)?;
             crate::support::opt_entry(&mut map, "splitter", &self.splitter)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -14015,7 +17659,8 @@ pub mod repo {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 content: object.field("content")?,
-                splitter: object.field("splitter")?,
+                splitter: object.exact_str("splitter")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -14033,12 +17678,20 @@ pub mod repo {
     pub struct GetList {
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<get_list::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetList {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `params`.
@@ -14047,6 +17700,15 @@ pub mod repo {
             value: impl ::std::convert::Into<get_list::Params>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -14058,6 +17720,7 @@ pub mod repo {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -14069,6 +17732,7 @@ pub mod repo {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -14090,6 +17754,13 @@ pub mod repo {
         pub fields: register::Fields,
         /// `manifest`: `object`, optional.
         pub manifest: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Register {
         /// The call with its required parameters: `code`, `fields`.
@@ -14101,6 +17772,7 @@ pub mod repo {
                 code: code.into(),
                 fields: fields.into(),
                 manifest: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `manifest`.
@@ -14109,6 +17781,15 @@ pub mod repo {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.manifest = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -14122,6 +17803,7 @@ pub mod repo {
             map.serialize_entry("code", &self.code)?;
             map.serialize_entry("fields", &self.fields)?;
             crate::support::opt_entry(&mut map, "manifest", &self.manifest)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -14135,6 +17817,7 @@ pub mod repo {
                 code: object.field("code")?,
                 fields: object.field("fields")?,
                 manifest: object.field("manifest")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -14154,6 +17837,13 @@ pub mod repo {
         pub code: ::std::string::String,
         /// `handler`: `string`, optional.
         pub handler: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unbind {
         /// The call with its required parameters: `code`.
@@ -14161,6 +17851,7 @@ pub mod repo {
             Self {
                 code: code.into(),
                 handler: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `handler`.
@@ -14169,6 +17860,15 @@ pub mod repo {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.handler = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -14181,6 +17881,7 @@ pub mod repo {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
             crate::support::opt_entry(&mut map, "handler", &self.handler)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -14192,7 +17893,8 @@ pub mod repo {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
-                handler: object.field("handler")?,
+                handler: object.exact_str("handler")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -14210,11 +17912,30 @@ pub mod repo {
     pub struct Unregister {
         /// `code`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unregister {
         /// The call with its required parameters: `code`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Unregister {
@@ -14225,6 +17946,7 @@ pub mod repo {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -14236,6 +17958,7 @@ pub mod repo {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -14379,6 +18102,13 @@ pub mod repo {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -14399,6 +18129,7 @@ pub mod repo {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -14518,6 +18249,15 @@ pub mod repo {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsFilter {
             fn serialize<S: ::serde::Serializer>(
@@ -14557,6 +18297,7 @@ pub mod repo {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -14567,21 +18308,22 @@ pub mod repo {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    preview: object.exact_str("PREVIEW")?,
                     manifest: object.field("MANIFEST")?,
-                    content: object.field("CONTENT")?,
-                    created_by_id: object.field("CREATED_BY_ID")?,
-                    modified_by_id: object.field("MODIFIED_BY_ID")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_modify: object.field("DATE_MODIFY")?,
+                    content: object.exact_str("CONTENT")?,
+                    created_by_id: object.exact_str("CREATED_BY_ID")?,
+                    modified_by_id: object.exact_str("MODIFIED_BY_ID")?,
+                    date_create: object.exact_str("DATE_CREATE")?,
+                    date_modify: object.exact_str("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14625,6 +18367,13 @@ pub mod repo {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsOrder {
             /// The object; every parameter is optional.
@@ -14645,6 +18394,7 @@ pub mod repo {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -14764,6 +18514,15 @@ pub mod repo {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsOrder {
             fn serialize<S: ::serde::Serializer>(
@@ -14803,6 +18562,7 @@ pub mod repo {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -14813,21 +18573,22 @@ pub mod repo {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    preview: object.exact_str("PREVIEW")?,
                     manifest: object.field("MANIFEST")?,
-                    content: object.field("CONTENT")?,
-                    created_by_id: object.field("CREATED_BY_ID")?,
-                    modified_by_id: object.field("MODIFIED_BY_ID")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_modify: object.field("DATE_MODIFY")?,
+                    content: object.exact_str("CONTENT")?,
+                    created_by_id: object.exact_str("CREATED_BY_ID")?,
+                    modified_by_id: object.exact_str("MODIFIED_BY_ID")?,
+                    date_create: object.exact_str("DATE_CREATE")?,
+                    date_modify: object.exact_str("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14871,6 +18632,13 @@ pub mod repo {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsGroup {
             /// The object; every parameter is optional.
@@ -14891,6 +18659,7 @@ pub mod repo {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -15010,6 +18779,15 @@ pub mod repo {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsGroup {
             fn serialize<S: ::serde::Serializer>(
@@ -15049,6 +18827,7 @@ pub mod repo {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15059,21 +18838,22 @@ pub mod repo {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    id: object.exact_str("ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    preview: object.exact_str("PREVIEW")?,
                     manifest: object.field("MANIFEST")?,
-                    content: object.field("CONTENT")?,
-                    created_by_id: object.field("CREATED_BY_ID")?,
-                    modified_by_id: object.field("MODIFIED_BY_ID")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_modify: object.field("DATE_MODIFY")?,
+                    content: object.exact_str("CONTENT")?,
+                    created_by_id: object.exact_str("CREATED_BY_ID")?,
+                    modified_by_id: object.exact_str("MODIFIED_BY_ID")?,
+                    date_create: object.exact_str("DATE_CREATE")?,
+                    date_modify: object.exact_str("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15097,6 +18877,13 @@ pub mod repo {
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
             pub offset: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -15108,6 +18895,7 @@ pub mod repo {
                     group: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -15160,6 +18948,15 @@ pub mod repo {
                 self.offset = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -15174,6 +18971,7 @@ pub mod repo {
                 crate::support::opt_entry(&mut map, "group", &self.group)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                 crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15190,6 +18988,7 @@ pub mod repo {
                     group: object.field("group")?,
                     limit: object.field("limit")?,
                     offset: object.field("offset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15406,6 +19205,13 @@ pub mod repo {
             pub site_template_id: ::std::option::Option<::std::string::String>,
             /// `RESET`: `string`, optional.
             pub reset: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `NAME`, `CONTENT`, `SECTIONS`, `PREVIEW`.
@@ -15424,6 +19230,7 @@ pub mod repo {
                     active: ::std::default::Default::default(),
                     site_template_id: ::std::default::Default::default(),
                     reset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `DESCRIPTION`.
@@ -15455,6 +19262,15 @@ pub mod repo {
                 self.reset = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -15479,6 +19295,7 @@ pub mod repo {
                     &self.site_template_id,
                 )?;
                 crate::support::opt_entry(&mut map, "RESET", &self.reset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15493,10 +19310,11 @@ pub mod repo {
                     content: object.field("CONTENT")?,
                     sections: object.field("SECTIONS")?,
                     preview: object.field("PREVIEW")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     active: object.field("ACTIVE")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
-                    reset: object.field("RESET")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    reset: object.exact_str("RESET")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15595,17 +19413,34 @@ pub mod repowidget {
     pub struct Debug {
         /// `enable`: `boolean`, optional.
         pub enable: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Debug {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 enable: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `enable`.
         pub fn enable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.enable = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -15617,6 +19452,7 @@ pub mod repowidget {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "enable", &self.enable)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15628,6 +19464,7 @@ pub mod repowidget {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 enable: object.field("enable")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15645,11 +19482,30 @@ pub mod repowidget {
     pub struct Getlist {
         /// `params`: `object`, required.
         pub params: getlist::Params,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call with its required parameters: `params`.
         pub fn new(params: impl ::std::convert::Into<getlist::Params>) -> Self {
-            Self { params: params.into() }
+            Self {
+                params: params.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getlist {
@@ -15660,6 +19516,7 @@ pub mod repowidget {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15671,6 +19528,7 @@ pub mod repowidget {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15690,6 +19548,13 @@ pub mod repowidget {
         pub code: ::std::string::String,
         /// `fields`: `object`, required.
         pub fields: register::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Register {
         /// The call with its required parameters: `code`, `fields`.
@@ -15700,7 +19565,17 @@ pub mod repowidget {
             Self {
                 code: code.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Register {
@@ -15712,6 +19587,7 @@ pub mod repowidget {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15724,6 +19600,7 @@ pub mod repowidget {
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15741,11 +19618,30 @@ pub mod repowidget {
     pub struct Unregister {
         /// `code`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unregister {
         /// The call with its required parameters: `code`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Unregister {
@@ -15756,6 +19652,7 @@ pub mod repowidget {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("code", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15767,6 +19664,7 @@ pub mod repowidget {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("code")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15803,7 +19701,7 @@ pub mod repowidget {
     pub mod getlist {
         /// Error codes of `landing.repowidget.getlist`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `params.params.select` of `landing.repowidget.getlist`: `array`.
+        /// The object `params.params.select` of `landing.repowidget.getlist`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
         #[derive(Debug, Clone, Default)]
@@ -15843,6 +19741,13 @@ pub mod repowidget {
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsSelect {
             /// The object; every parameter is optional.
@@ -15864,6 +19769,7 @@ pub mod repowidget {
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
                     site_template_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -15986,6 +19892,15 @@ pub mod repowidget {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -16032,6 +19947,7 @@ pub mod repowidget {
                     "SITE_TEMPLATE_ID",
                     &self.site_template_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16043,21 +19959,22 @@ pub mod repowidget {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    preview: object.exact_str("PREVIEW")?,
                     widget_params: object.field("WIDGET_PARAMS")?,
-                    content: object.field("CONTENT")?,
+                    content: object.exact_str("CONTENT")?,
                     manifest: object.field("MANIFEST")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16103,6 +20020,13 @@ pub mod repowidget {
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -16124,6 +20048,7 @@ pub mod repowidget {
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
                     site_template_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -16246,6 +20171,15 @@ pub mod repowidget {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -16292,6 +20226,7 @@ pub mod repowidget {
                     "SITE_TEMPLATE_ID",
                     &self.site_template_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16303,27 +20238,28 @@ pub mod repowidget {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    preview: object.exact_str("PREVIEW")?,
                     widget_params: object.field("WIDGET_PARAMS")?,
-                    content: object.field("CONTENT")?,
+                    content: object.exact_str("CONTENT")?,
                     manifest: object.field("MANIFEST")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ParamsFilter);
-        /// The object `params.params.group` of `landing.repowidget.getlist`: `array`.
+        /// The object `params.params.group` of `landing.repowidget.getlist`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
         #[derive(Debug, Clone, Default)]
@@ -16363,6 +20299,13 @@ pub mod repowidget {
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsGroup {
             /// The object; every parameter is optional.
@@ -16384,6 +20327,7 @@ pub mod repowidget {
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
                     site_template_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -16506,6 +20450,15 @@ pub mod repowidget {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -16552,6 +20505,7 @@ pub mod repowidget {
                     "SITE_TEMPLATE_ID",
                     &self.site_template_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16563,21 +20517,22 @@ pub mod repowidget {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    preview: object.exact_str("PREVIEW")?,
                     widget_params: object.field("WIDGET_PARAMS")?,
-                    content: object.field("CONTENT")?,
+                    content: object.exact_str("CONTENT")?,
                     manifest: object.field("MANIFEST")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16623,6 +20578,13 @@ pub mod repowidget {
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsOrder {
             /// The object; every parameter is optional.
@@ -16644,6 +20606,7 @@ pub mod repowidget {
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
                     site_template_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -16768,6 +20731,15 @@ pub mod repowidget {
                 self.site_template_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsOrder {
             fn serialize<S: ::serde::Serializer>(
@@ -16812,6 +20784,7 @@ pub mod repowidget {
                     "SITE_TEMPLATE_ID",
                     &self.site_template_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16823,21 +20796,22 @@ pub mod repowidget {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    xml_id: object.field("XML_ID")?,
-                    app_code: object.field("APP_CODE")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    app_code: object.exact_str("APP_CODE")?,
                     active: object.field("ACTIVE")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    sections: object.field("SECTIONS")?,
-                    preview: object.field("PREVIEW")?,
+                    name: object.exact_str("NAME")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    sections: object.exact_str("SECTIONS")?,
+                    preview: object.exact_str("PREVIEW")?,
                     widget_params: object.field("WIDGET_PARAMS")?,
-                    content: object.field("CONTENT")?,
+                    content: object.exact_str("CONTENT")?,
                     manifest: object.field("MANIFEST")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16849,18 +20823,25 @@ pub mod repowidget {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Params {
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<ParamsSelect>>,
+            /// `select`: `object`, optional.
+            pub select: ::std::option::Option<ParamsSelect>,
             /// `filter`: `object`, optional.
             ///
             /// Values: `field`.
             pub filter: ::std::option::Option<ParamsFilter>,
-            /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<ParamsGroup>>,
+            /// `group`: `object`, optional.
+            pub group: ::std::option::Option<ParamsGroup>,
             /// `order`: `object`, optional.
             ///
             /// Values: `field`.
             pub order: ::std::option::Option<ParamsOrder>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -16870,18 +20851,15 @@ pub mod repowidget {
                     filter: ::std::default::Default::default(),
                     group: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
             pub fn select(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<ParamsSelect>,
-                >,
+                value: impl ::std::convert::Into<ParamsSelect>,
             ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.select = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `filter`.
@@ -16895,13 +20873,9 @@ pub mod repowidget {
             /// Sets `group`.
             pub fn group(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<ParamsGroup>,
-                >,
+                value: impl ::std::convert::Into<ParamsGroup>,
             ) -> Self {
-                self.group = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.group = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `order`.
@@ -16910,6 +20884,15 @@ pub mod repowidget {
                 value: impl ::std::convert::Into<ParamsOrder>,
             ) -> Self {
                 self.order = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -16924,6 +20907,7 @@ pub mod repowidget {
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                 crate::support::opt_entry(&mut map, "group", &self.group)?;
                 crate::support::opt_entry(&mut map, "order", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16938,11 +20922,356 @@ pub mod repowidget {
                     filter: object.field("filter")?,
                     group: object.field("group")?,
                     order: object.field("order")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
+        /// The object `result.MANIFEST.block.subtype_params.demoData` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifestBlockSubtypeParamsDemoData {
+            /// `desc`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub desc: ::std::option::Option<::std::string::String>,
+            /// `count`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub count: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifestBlockSubtypeParamsDemoData {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    desc: object.soft("desc"),
+                    count: object.soft("count"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifestBlockSubtypeParamsDemoData {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "desc", &self.desc)?;
+                crate::support::opt_entry(&mut map, "count", &self.count)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MANIFEST.block.subtype_params.lang.de` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifestBlockSubtypeParamsLangDe {
+            /// `W_TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub w_title: ::std::option::Option<::std::string::String>,
+            /// `W_EMPTY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub w_empty: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifestBlockSubtypeParamsLangDe {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    w_title: object.soft("W_TITLE"),
+                    w_empty: object.soft("W_EMPTY"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifestBlockSubtypeParamsLangDe {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "W_TITLE", &self.w_title)?;
+                crate::support::opt_entry(&mut map, "W_EMPTY", &self.w_empty)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MANIFEST.block.subtype_params.lang.en` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifestBlockSubtypeParamsLangEn {
+            /// `W_TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub w_title: ::std::option::Option<::std::string::String>,
+            /// `W_EMPTY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub w_empty: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifestBlockSubtypeParamsLangEn {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    w_title: object.soft("W_TITLE"),
+                    w_empty: object.soft("W_EMPTY"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifestBlockSubtypeParamsLangEn {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "W_TITLE", &self.w_title)?;
+                crate::support::opt_entry(&mut map, "W_EMPTY", &self.w_empty)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MANIFEST.block.subtype_params.lang` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifestBlockSubtypeParamsLang {
+            /// `de`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub de: ::std::option::Option<ItemManifestBlockSubtypeParamsLangDe>,
+            /// `en`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub en: ::std::option::Option<ItemManifestBlockSubtypeParamsLangEn>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifestBlockSubtypeParamsLang {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    de: object.soft("de"),
+                    en: object.soft("en"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifestBlockSubtypeParamsLang {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "de", &self.de)?;
+                crate::support::opt_entry(&mut map, "en", &self.en)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MANIFEST.block.subtype_params` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifestBlockSubtypeParams {
+            /// `rootNode`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub root_node: ::std::option::Option<::std::string::String>,
+            /// `demoData`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub demo_data: ::std::option::Option<ItemManifestBlockSubtypeParamsDemoData>,
+            /// `handler`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub handler: ::std::option::Option<::std::string::String>,
+            /// `style`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub style: ::std::option::Option<::std::string::String>,
+            /// `lang`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub lang: ::std::option::Option<ItemManifestBlockSubtypeParamsLang>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifestBlockSubtypeParams {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    root_node: object.soft("rootNode"),
+                    demo_data: object.soft("demoData"),
+                    handler: object.soft("handler"),
+                    style: object.soft("style"),
+                    lang: object.soft("lang"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifestBlockSubtypeParams {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "rootNode", &self.root_node)?;
+                crate::support::opt_entry(&mut map, "demoData", &self.demo_data)?;
+                crate::support::opt_entry(&mut map, "handler", &self.handler)?;
+                crate::support::opt_entry(&mut map, "style", &self.style)?;
+                crate::support::opt_entry(&mut map, "lang", &self.lang)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MANIFEST.block` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifestBlock {
+            /// `type`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::vec::Vec<::std::string::String>,
+            /// `subtype`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub subtype: ::std::vec::Vec<::std::string::String>,
+            /// `subtype_params`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub subtype_params: ::std::option::Option<ItemManifestBlockSubtypeParams>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifestBlock {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.soft("type"),
+                    subtype: object.soft("subtype"),
+                    subtype_params: object.soft("subtype_params"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifestBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("type", &self.type_)?;
+                map.serialize_entry("subtype", &self.subtype)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "subtype_params",
+                    &self.subtype_params,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.MANIFEST` of `landing.repowidget.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManifest {
+            /// `block`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub block: ::std::option::Option<ItemManifestBlock>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemManifest {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    block: object.soft("block"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemManifest {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "block", &self.block)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `landing.repowidget.getlist`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -16972,7 +21301,7 @@ pub mod repowidget {
             /// `CONTENT`: `string`, optional.
             pub content: ::std::option::Option<::std::string::String>,
             /// `MANIFEST`: `object`, optional.
-            pub manifest: ::serde_json::Value,
+            pub manifest: ::std::option::Option<ItemManifest>,
             /// `CREATED_BY_ID`: `integer`, optional.
             pub created_by_id: ::std::option::Option<i64>,
             /// `MODIFIED_BY_ID`: `integer`, optional.
@@ -17059,7 +21388,7 @@ pub mod repowidget {
                 crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
                 map.serialize_entry("WIDGET_PARAMS", &self.widget_params)?;
                 crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-                map.serialize_entry("MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
                 crate::support::opt_entry(
                     &mut map,
                     "CREATED_BY_ID",
@@ -17128,6 +21457,13 @@ pub mod repowidget {
             pub style: ::std::option::Option<::std::string::String>,
             /// `demoData`: `object`, required.
             pub demo_data: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsWidgetParams {
             /// The object with its required parameters: `rootNode`, `handler`, `demoData`.
@@ -17142,6 +21478,7 @@ pub mod repowidget {
                     handler: handler.into(),
                     style: ::std::default::Default::default(),
                     demo_data: demo_data.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `lang`.
@@ -17160,6 +21497,15 @@ pub mod repowidget {
                 self.style = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsWidgetParams {
             fn serialize<S: ::serde::Serializer>(
@@ -17173,6 +21519,7 @@ pub mod repowidget {
                 map.serialize_entry("handler", &self.handler)?;
                 crate::support::opt_entry(&mut map, "style", &self.style)?;
                 map.serialize_entry("demoData", &self.demo_data)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17184,10 +21531,11 @@ pub mod repowidget {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     root_node: object.field("rootNode")?,
-                    lang: object.field("lang")?,
+                    lang: object.exact_str("lang")?,
                     handler: object.field("handler")?,
-                    style: object.field("style")?,
+                    style: object.exact_str("style")?,
                     demo_data: object.field("demoData")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17217,6 +21565,13 @@ pub mod repowidget {
             pub active: ::std::option::Option<bool>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `NAME`, `PREVIEW`, `CONTENT`, `SECTIONS`, `WIDGET_PARAMS`.
@@ -17236,6 +21591,7 @@ pub mod repowidget {
                     widget_params: widget_params.into(),
                     active: ::std::default::Default::default(),
                     site_template_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `DESCRIPTION`.
@@ -17257,6 +21613,15 @@ pub mod repowidget {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -17283,6 +21648,7 @@ pub mod repowidget {
                     "SITE_TEMPLATE_ID",
                     &self.site_template_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17295,12 +21661,13 @@ pub mod repowidget {
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
                     preview: object.field("PREVIEW")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     content: object.field("CONTENT")?,
                     sections: object.field("SECTIONS")?,
                     widget_params: object.field("WIDGET_PARAMS")?,
                     active: object.field("ACTIVE")?,
-                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17353,6 +21720,13 @@ pub mod role {
         ///
         /// Values: `true`, `false`.
         pub mode: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Enable {
         /// The call with its required parameters: `mode`.
@@ -17360,11 +21734,21 @@ pub mod role {
             Self {
                 scope: ::std::default::Default::default(),
                 mode: mode.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
         pub fn scope(mut self, value: impl ::std::convert::Into<enable::Scope>) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -17377,6 +21761,7 @@ pub mod role {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("mode", &self.mode)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17389,6 +21774,7 @@ pub mod role {
             ::std::result::Result::Ok(Self {
                 scope: object.field("scope")?,
                 mode: object.field("mode")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17408,12 +21794,20 @@ pub mod role {
         ///
         /// Values: `GROUP`, `KNOWLEDGE`, `MAINPAGE`.
         pub scope: ::std::option::Option<get_list::Scope>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetList {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 scope: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -17422,6 +21816,15 @@ pub mod role {
             value: impl ::std::convert::Into<get_list::Scope>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -17433,6 +21836,7 @@ pub mod role {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17444,6 +21848,7 @@ pub mod role {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 scope: object.field("scope")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17465,6 +21870,13 @@ pub mod role {
         pub scope: ::std::option::Option<get_rights::Scope>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetRights {
         /// The call with its required parameters: `id`.
@@ -17472,6 +21884,7 @@ pub mod role {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -17480,6 +21893,15 @@ pub mod role {
             value: impl ::std::convert::Into<get_rights::Scope>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -17492,6 +21914,7 @@ pub mod role {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17504,6 +21927,7 @@ pub mod role {
             ::std::result::Result::Ok(Self {
                 scope: object.field("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17518,11 +21942,30 @@ pub mod role {
     /// Result: `boolean` ([`is_enabled::Output`]). Errors: `ACCESS_DENIED`, `IS_NOT_ADMIN`, `FEATURE_NOT_AVAIL` ([`is_enabled::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct IsEnabled {}
+    pub struct IsEnabled {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl IsEnabled {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for IsEnabled {
@@ -17531,7 +21974,9 @@ pub mod role {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17539,8 +21984,8 @@ pub mod role {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17563,6 +22008,13 @@ pub mod role {
         pub id: i64,
         /// `codes`: `string[]`, optional.
         pub codes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetAccessCodes {
         /// The call with its required parameters: `id`.
@@ -17571,6 +22023,7 @@ pub mod role {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
                 codes: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -17593,6 +22046,15 @@ pub mod role {
             );
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for SetAccessCodes {
         fn serialize<S: ::serde::Serializer>(
@@ -17604,6 +22066,7 @@ pub mod role {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "codes", &self.codes)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17617,6 +22080,7 @@ pub mod role {
                 scope: object.field("scope")?,
                 id: object.field("id")?,
                 codes: object.field("codes")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17644,6 +22108,13 @@ pub mod role {
         ///
         /// Values: `menu24`, `create`.
         pub additional: ::std::option::Option<::std::vec::Vec<set_rights::Additional>>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetRights {
         /// The call with its required parameters: `id`, `rights`.
@@ -17656,6 +22127,7 @@ pub mod role {
                 id: id.into(),
                 rights: rights.into(),
                 additional: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -17678,6 +22150,15 @@ pub mod role {
             );
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for SetRights {
         fn serialize<S: ::serde::Serializer>(
@@ -17690,6 +22171,7 @@ pub mod role {
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("rights", &self.rights)?;
             crate::support::opt_entry(&mut map, "additional", &self.additional)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17704,6 +22186,7 @@ pub mod role {
                 id: object.field("id")?,
                 rights: object.field("rights")?,
                 additional: object.field("additional")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18189,6 +22672,13 @@ pub mod role {
                 ::std::string::String,
                 ::std::vec::Vec<::std::string::String>,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Rights {
             /// The object; every parameter is optional.
@@ -18196,6 +22686,7 @@ pub mod role {
                 Self {
                     n0: ::std::default::Default::default(),
                     site_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `0`.
@@ -18225,6 +22716,15 @@ pub mod role {
                     );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Rights {
             fn serialize<S: ::serde::Serializer>(
@@ -18235,6 +22735,7 @@ pub mod role {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "0", &self.n0)?;
                 crate::support::rest_entries(&mut map, &self.site_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18247,6 +22748,7 @@ pub mod role {
                 ::std::result::Result::Ok(Self {
                     n0: object.field("0")?,
                     site_id: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18291,6 +22793,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
@@ -18298,6 +22807,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18306,6 +22816,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18318,6 +22837,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18328,8 +22848,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18351,6 +22872,13 @@ pub mod site {
         pub site_id: i64,
         /// `fields`: `object`, required.
         pub fields: add_folder::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AddFolder {
         /// The call with its required parameters: `siteId`, `fields`.
@@ -18362,6 +22890,7 @@ pub mod site {
                 scope: ::std::default::Default::default(),
                 site_id: site_id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18370,6 +22899,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18383,6 +22921,7 @@ pub mod site {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("siteId", &self.site_id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18393,9 +22932,10 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 site_id: object.field("siteId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18415,6 +22955,13 @@ pub mod site {
         pub id: i64,
         /// `groupId`: `integer`, required.
         pub group_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl BindingToGroup {
         /// The call with its required parameters: `id`, `groupId`.
@@ -18425,7 +22972,17 @@ pub mod site {
             Self {
                 id: id.into(),
                 group_id: group_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for BindingToGroup {
@@ -18437,6 +22994,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("groupId", &self.group_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18449,6 +23007,7 @@ pub mod site {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 group_id: object.field("groupId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18468,6 +23027,13 @@ pub mod site {
         pub id: i64,
         /// `menuCode`: `string`, required.
         pub menu_code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl BindingToMenu {
         /// The call with its required parameters: `id`, `menuCode`.
@@ -18478,7 +23044,17 @@ pub mod site {
             Self {
                 id: id.into(),
                 menu_code: menu_code.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for BindingToMenu {
@@ -18490,6 +23066,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("menuCode", &self.menu_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18502,6 +23079,7 @@ pub mod site {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 menu_code: object.field("menuCode")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18521,6 +23099,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
@@ -18528,6 +23113,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18536,6 +23122,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18548,6 +23143,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18558,8 +23154,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18579,6 +23176,13 @@ pub mod site {
         pub id: i64,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<full_export::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FullExport {
         /// The call with its required parameters: `id`.
@@ -18586,6 +23190,7 @@ pub mod site {
             Self {
                 id: id.into(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `params`.
@@ -18594,6 +23199,15 @@ pub mod site {
             value: impl ::std::convert::Into<full_export::Params>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18606,6 +23220,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18618,6 +23233,7 @@ pub mod site {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18639,6 +23255,13 @@ pub mod site {
         pub site_id: i64,
         /// `filter`: `object`, optional.
         pub filter: ::std::option::Option<get_folders::Filter>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetFolders {
         /// The call with its required parameters: `siteId`.
@@ -18647,6 +23270,7 @@ pub mod site {
                 scope: ::std::default::Default::default(),
                 site_id: site_id.into(),
                 filter: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18665,6 +23289,15 @@ pub mod site {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetFolders {
         fn serialize<S: ::serde::Serializer>(
@@ -18676,6 +23309,7 @@ pub mod site {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("siteId", &self.site_id)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18686,9 +23320,10 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 site_id: object.field("siteId")?,
                 filter: object.field("filter")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18706,17 +23341,34 @@ pub mod site {
     pub struct GetGroupBindings {
         /// `groupId`: `integer | null`, optional.
         pub group_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetGroupBindings {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 group_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `groupId`.
         pub fn group_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.group_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18728,6 +23380,7 @@ pub mod site {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18739,6 +23392,7 @@ pub mod site {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 group_id: object.field("groupId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18758,6 +23412,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<get_list::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetList {
         /// The call; every parameter is optional.
@@ -18765,6 +23426,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18783,6 +23445,15 @@ pub mod site {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetList {
         fn serialize<S: ::serde::Serializer>(
@@ -18793,6 +23464,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18803,8 +23475,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18822,12 +23495,20 @@ pub mod site {
     pub struct GetMenuBindings {
         /// `menuCode`: `string | null`, optional.
         pub menu_code: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetMenuBindings {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 menu_code: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `menuCode`.
@@ -18836,6 +23517,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.menu_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18847,6 +23537,7 @@ pub mod site {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "menuCode", &self.menu_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18857,7 +23548,8 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                menu_code: object.field("menuCode")?,
+                menu_code: object.exact_str("menuCode")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18877,6 +23569,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetPreview {
         /// The call with its required parameters: `id`.
@@ -18884,6 +23583,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18892,6 +23592,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18904,6 +23613,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18914,8 +23624,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18935,6 +23646,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer | array`, required.
         pub id: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetPublicUrl {
         /// The call with its required parameters: `id`.
@@ -18942,6 +23660,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -18950,6 +23669,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -18962,6 +23690,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18972,8 +23701,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18991,11 +23721,30 @@ pub mod site {
     pub struct GetRights {
         /// `id`: `integer | string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetRights {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetRights {
@@ -19006,6 +23755,7 @@ pub mod site {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19015,7 +23765,10 @@ pub mod site {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -19034,6 +23787,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getadditionalfields {
         /// The call with its required parameters: `id`.
@@ -19041,6 +23801,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19049,6 +23810,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19061,6 +23831,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19071,8 +23842,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19094,6 +23866,13 @@ pub mod site {
         pub id: i64,
         /// `mark`: `boolean`, optional.
         pub mark: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkDelete {
         /// The call with its required parameters: `id`.
@@ -19102,6 +23881,7 @@ pub mod site {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
                 mark: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19117,6 +23897,15 @@ pub mod site {
             self.mark = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for MarkDelete {
         fn serialize<S: ::serde::Serializer>(
@@ -19128,6 +23917,7 @@ pub mod site {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19138,9 +23928,10 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
                 mark: object.field("mark")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19162,6 +23953,13 @@ pub mod site {
         pub id: i64,
         /// `mark`: `boolean`, optional.
         pub mark: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkFolderDelete {
         /// The call with its required parameters: `id`.
@@ -19170,6 +23968,7 @@ pub mod site {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
                 mark: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19185,6 +23984,15 @@ pub mod site {
             self.mark = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for MarkFolderDelete {
         fn serialize<S: ::serde::Serializer>(
@@ -19196,6 +24004,7 @@ pub mod site {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19206,9 +24015,10 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
                 mark: object.field("mark")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19228,6 +24038,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkFolderUnDelete {
         /// The call with its required parameters: `id`.
@@ -19235,6 +24052,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19243,6 +24061,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19255,6 +24082,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19265,8 +24093,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19286,6 +24115,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl MarkUnDelete {
         /// The call with its required parameters: `id`.
@@ -19293,6 +24129,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19301,6 +24138,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19313,6 +24159,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19323,8 +24170,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19344,6 +24192,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Publication {
         /// The call with its required parameters: `id`.
@@ -19351,6 +24206,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19359,6 +24215,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19371,6 +24236,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19381,8 +24247,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19404,6 +24271,13 @@ pub mod site {
         pub folder_id: i64,
         /// `mark`: `boolean`, optional.
         pub mark: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl PublicationFolder {
         /// The call with its required parameters: `folderId`.
@@ -19412,6 +24286,7 @@ pub mod site {
                 scope: ::std::default::Default::default(),
                 folder_id: folder_id.into(),
                 mark: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19427,6 +24302,15 @@ pub mod site {
             self.mark = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for PublicationFolder {
         fn serialize<S: ::serde::Serializer>(
@@ -19438,6 +24322,7 @@ pub mod site {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("folderId", &self.folder_id)?;
             crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19448,9 +24333,10 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 folder_id: object.field("folderId")?,
                 mark: object.field("mark")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19470,6 +24356,13 @@ pub mod site {
         pub id: ::std::string::String,
         /// `rights`: `object | array`, optional.
         pub rights: ::std::option::Option<set_rights::Rights>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetRights {
         /// The call with its required parameters: `id`.
@@ -19477,6 +24370,7 @@ pub mod site {
             Self {
                 id: id.into(),
                 rights: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `rights`.
@@ -19485,6 +24379,15 @@ pub mod site {
             value: impl ::std::convert::Into<set_rights::Rights>,
         ) -> Self {
             self.rights = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19497,6 +24400,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19509,6 +24413,7 @@ pub mod site {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 rights: object.field("rights")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19528,6 +24433,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `folderId`: `integer`, required.
         pub folder_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UnPublicFolder {
         /// The call with its required parameters: `folderId`.
@@ -19535,6 +24447,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 folder_id: folder_id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19543,6 +24456,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19555,6 +24477,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("folderId", &self.folder_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19565,8 +24488,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 folder_id: object.field("folderId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19586,6 +24510,13 @@ pub mod site {
         pub id: i64,
         /// `groupId`: `integer`, required.
         pub group_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UnbindingFromGroup {
         /// The call with its required parameters: `id`, `groupId`.
@@ -19596,7 +24527,17 @@ pub mod site {
             Self {
                 id: id.into(),
                 group_id: group_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for UnbindingFromGroup {
@@ -19608,6 +24549,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("groupId", &self.group_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19620,6 +24562,7 @@ pub mod site {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 group_id: object.field("groupId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19639,6 +24582,13 @@ pub mod site {
         pub id: i64,
         /// `menuCode`: `string`, required.
         pub menu_code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UnbindingFromMenu {
         /// The call with its required parameters: `id`, `menuCode`.
@@ -19649,7 +24599,17 @@ pub mod site {
             Self {
                 id: id.into(),
                 menu_code: menu_code.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for UnbindingFromMenu {
@@ -19661,6 +24621,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("menuCode", &self.menu_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19673,6 +24634,7 @@ pub mod site {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 menu_code: object.field("menuCode")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19692,6 +24654,13 @@ pub mod site {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Unpublic {
         /// The call with its required parameters: `id`.
@@ -19699,6 +24668,7 @@ pub mod site {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19707,6 +24677,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19719,6 +24698,7 @@ pub mod site {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19729,8 +24709,9 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19752,6 +24733,13 @@ pub mod site {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -19763,6 +24751,7 @@ pub mod site {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19771,6 +24760,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19784,6 +24782,7 @@ pub mod site {
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19794,9 +24793,10 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19820,6 +24820,13 @@ pub mod site {
         pub folder_id: i64,
         /// `fields`: `object`, required.
         pub fields: update_folder::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateFolder {
         /// The call with its required parameters: `siteId`, `folderId`, `fields`.
@@ -19833,6 +24840,7 @@ pub mod site {
                 site_id: site_id.into(),
                 folder_id: folder_id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -19841,6 +24849,15 @@ pub mod site {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -19855,6 +24872,7 @@ pub mod site {
             map.serialize_entry("siteId", &self.site_id)?;
             map.serialize_entry("folderId", &self.folder_id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19865,10 +24883,11 @@ pub mod site {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 site_id: object.field("siteId")?,
                 folder_id: object.field("folderId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19938,6 +24957,13 @@ pub mod site {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `ADDITIONAL_FIELDS`: `object`, optional.
             pub additional_fields: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `TITLE`, `CODE`.
@@ -19953,6 +24979,7 @@ pub mod site {
                     description: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
                     additional_fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TYPE`.
@@ -19995,6 +25022,15 @@ pub mod site {
                 self.additional_fields = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -20014,6 +25050,7 @@ pub mod site {
                     "ADDITIONAL_FIELDS",
                     &self.additional_fields,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -20026,11 +25063,12 @@ pub mod site {
                 ::std::result::Result::Ok(Self {
                     title: object.field("TITLE")?,
                     code: object.field("CODE")?,
-                    type_: object.field("TYPE")?,
-                    domain_id: object.field("DOMAIN_ID")?,
-                    description: object.field("DESCRIPTION")?,
-                    xml_id: object.field("XML_ID")?,
+                    type_: object.exact_str("TYPE")?,
+                    domain_id: object.exact_str("DOMAIN_ID")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     additional_fields: object.field("ADDITIONAL_FIELDS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -20085,6 +25123,13 @@ pub mod site {
             pub parent_id: ::std::option::Option<i64>,
             /// `ACTIVE`: `string`, optional.
             pub active: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `TITLE`.
@@ -20094,6 +25139,7 @@ pub mod site {
                     code: ::std::default::Default::default(),
                     parent_id: ::std::default::Default::default(),
                     active: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CODE`.
@@ -20117,6 +25163,15 @@ pub mod site {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -20129,6 +25184,7 @@ pub mod site {
                 crate::support::opt_entry(&mut map, "CODE", &self.code)?;
                 crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
                 crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -20140,9 +25196,10 @@ pub mod site {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
+                    code: object.exact_str("CODE")?,
                     parent_id: object.field("PARENT_ID")?,
-                    active: object.field("ACTIVE")?,
+                    active: object.exact_str("ACTIVE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -20319,6 +25376,13 @@ pub mod site {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -20334,6 +25398,7 @@ pub mod site {
                     preview2x: ::std::default::Default::default(),
                     preview3x: ::std::default::Default::default(),
                     preview_url: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `edit_mode`.
@@ -20420,6 +25485,15 @@ pub mod site {
                 self.preview_url = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Params {
             fn serialize<S: ::serde::Serializer>(
@@ -20442,6 +25516,7 @@ pub mod site {
                 crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
                 crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
                 crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -20452,21 +25527,88 @@ pub mod site {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    edit_mode: object.field("edit_mode")?,
-                    scope: object.field("scope")?,
+                    edit_mode: object.exact_str("edit_mode")?,
+                    scope: object.exact_str("scope")?,
                     hooks_disable: object.field("hooks_disable")?,
-                    code: object.field("code")?,
-                    name: object.field("name")?,
-                    description: object.field("description")?,
-                    preview: object.field("preview")?,
-                    preview2x: object.field("preview2x")?,
-                    preview3x: object.field("preview3x")?,
-                    preview_url: object.field("preview_url")?,
+                    code: object.exact_str("code")?,
+                    name: object.exact_str("name")?,
+                    description: object.exact_str("description")?,
+                    preview: object.exact_str("preview")?,
+                    preview2x: object.exact_str("preview2x")?,
+                    preview3x: object.exact_str("preview3x")?,
+                    preview_url: object.exact_str("preview_url")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
+        /// The object `result.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataFieldsAdditionalFields {
+            /// `COOKIES_USE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub cookies_use: ::std::option::Option<::std::string::String>,
+            /// `B24BUTTON_COLOR`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub b24_button_color: ::std::option::Option<::std::string::String>,
+            /// `BACKGROUND_PICTURE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub background_picture: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub theme_use: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataFieldsAdditionalFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    cookies_use: object.soft("COOKIES_USE"),
+                    b24_button_color: object.soft("B24BUTTON_COLOR"),
+                    background_picture: object.soft("BACKGROUND_PICTURE"),
+                    theme_use: object.soft("THEME_USE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataFieldsAdditionalFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "COOKIES_USE", &self.cookies_use)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "B24BUTTON_COLOR",
+                    &self.b24_button_color,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "BACKGROUND_PICTURE",
+                    &self.background_picture,
+                )?;
+                crate::support::opt_entry(&mut map, "THEME_USE", &self.theme_use)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.fields` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -20474,7 +25616,7 @@ pub mod site {
         #[non_exhaustive]
         pub struct DataFields {
             /// `ADDITIONAL_FIELDS`: `object | array`, optional.
-            pub additional_fields: ::serde_json::Value,
+            pub additional_fields: ::std::option::Option<DataFieldsAdditionalFields>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `LANDING_ID_INDEX`: `string | integer`, optional.
@@ -20509,7 +25651,11 @@ pub mod site {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ADDITIONAL_FIELDS", &self.additional_fields)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ADDITIONAL_FIELDS",
+                    &self.additional_fields,
+                )?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -20567,6 +25713,62 @@ pub mod site {
                 map.end()
             }
         }
+        /// The object `result.items.<page_code>.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataItemsPageCodeFieldsAdditionalFields {
+            /// `B24BUTTON_USE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub b24_button_use: ::std::option::Option<::std::string::String>,
+            /// `METAOG_TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub metaog_title: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub theme_use: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataItemsPageCodeFieldsAdditionalFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    b24_button_use: object.soft("B24BUTTON_USE"),
+                    metaog_title: object.soft("METAOG_TITLE"),
+                    theme_use: object.soft("THEME_USE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeFieldsAdditionalFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "B24BUTTON_USE",
+                    &self.b24_button_use,
+                )?;
+                crate::support::opt_entry(&mut map, "METAOG_TITLE", &self.metaog_title)?;
+                crate::support::opt_entry(&mut map, "THEME_USE", &self.theme_use)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.items.<page_code>.fields` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -20578,7 +25780,9 @@ pub mod site {
             /// `RULE`: `string | null`, optional.
             pub rule: ::std::option::Option<::std::string::String>,
             /// `ADDITIONAL_FIELDS`: `object | array`, optional.
-            pub additional_fields: ::serde_json::Value,
+            pub additional_fields: ::std::option::Option<
+                DataItemsPageCodeFieldsAdditionalFields,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -20608,7 +25812,11 @@ pub mod site {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
                 crate::support::opt_entry(&mut map, "RULE", &self.rule)?;
-                map.serialize_entry("ADDITIONAL_FIELDS", &self.additional_fields)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ADDITIONAL_FIELDS",
+                    &self.additional_fields,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -20697,6 +25905,230 @@ pub mod site {
                 map.end()
             }
         }
+        /// The object `result.items.<page_code>.items.#block<id>.nodes..landing-block-node-menu-list-item-link` of `landing.site.fullExport`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
+            /// `href`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub href: ::std::option::Option<::std::string::String>,
+            /// `target`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub target: ::std::option::Option<::std::string::String>,
+            /// `text`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub text: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue
+        for DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    href: object.soft("href"),
+                    target: object.soft("target"),
+                    text: object.soft("text"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize
+        for DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "href", &self.href)?;
+                crate::support::opt_entry(&mut map, "target", &self.target)?;
+                crate::support::opt_entry(&mut map, "text", &self.text)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.<page_code>.items.#block<id>.nodes` of `landing.site.fullExport`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataItemsPageCodeItemsHashBlockIdNodes {
+            /// `.landing-block-node-menu-list-item-link`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub landing_block_node_menu_list_item_link: ::std::vec::Vec<
+                DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdNodes {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    landing_block_node_menu_list_item_link: object
+                        .soft(".landing-block-node-menu-list-item-link"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdNodes {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry(
+                    ".landing-block-node-menu-list-item-link",
+                    &self.landing_block_node_menu_list_item_link,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.<page_code>.items.#block<id>.style` of `landing.site.fullExport`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataItemsPageCodeItemsHashBlockIdStyle {
+            /// `.navbar`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub navbar: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdStyle {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    navbar: object.soft(".navbar"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdStyle {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry(".navbar", &self.navbar)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.<page_code>.items.#block<id>.attrs..navbar-collapse` of `landing.site.fullExport`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
+            /// `id`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue
+        for DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("id"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize
+        for DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.<page_code>.items.#block<id>.attrs` of `landing.site.fullExport`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct DataItemsPageCodeItemsHashBlockIdAttrs {
+            /// `.navbar-collapse`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub navbar_collapse: ::std::vec::Vec<
+                DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdAttrs {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    navbar_collapse: object.soft(".navbar-collapse"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdAttrs {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry(".navbar-collapse", &self.navbar_collapse)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.items.<page_code>.items.#block<id>` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -20718,13 +26150,13 @@ pub mod site {
             /// `cards`: `object`, optional.
             pub cards: ::serde_json::Value,
             /// `nodes`: `object`, optional.
-            pub nodes: ::serde_json::Value,
+            pub nodes: ::std::option::Option<DataItemsPageCodeItemsHashBlockIdNodes>,
             /// `menu`: `object`, optional.
             pub menu: ::serde_json::Value,
             /// `style`: `object`, optional.
-            pub style: ::serde_json::Value,
+            pub style: ::std::option::Option<DataItemsPageCodeItemsHashBlockIdStyle>,
             /// `attrs`: `object`, optional.
-            pub attrs: ::serde_json::Value,
+            pub attrs: ::std::option::Option<DataItemsPageCodeItemsHashBlockIdAttrs>,
             /// `dynamic`: `object`, optional.
             pub dynamic: ::serde_json::Value,
             /// The keys of the object that the docs do not describe, as sent:
@@ -20768,10 +26200,10 @@ pub mod site {
                 crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
                 crate::support::opt_entry(&mut map, "repo_block", &self.repo_block)?;
                 map.serialize_entry("cards", &self.cards)?;
-                map.serialize_entry("nodes", &self.nodes)?;
+                crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
                 map.serialize_entry("menu", &self.menu)?;
-                map.serialize_entry("style", &self.style)?;
-                map.serialize_entry("attrs", &self.attrs)?;
+                crate::support::opt_entry(&mut map, "style", &self.style)?;
+                crate::support::opt_entry(&mut map, "attrs", &self.attrs)?;
                 map.serialize_entry("dynamic", &self.dynamic)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
@@ -21143,6 +26575,13 @@ pub mod site {
             pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -21160,6 +26599,7 @@ pub mod site {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -21249,6 +26689,15 @@ pub mod site {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -21277,6 +26726,7 @@ pub mod site {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21290,15 +26740,16 @@ pub mod site {
                     id: object.field("ID")?,
                     parent_id: object.field("PARENT_ID")?,
                     index_id: object.field("INDEX_ID")?,
-                    active: object.field("ACTIVE")?,
-                    deleted: object.field("DELETED")?,
-                    eq_deleted: object.field("=DELETED")?,
-                    title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
+                    active: object.exact_str("ACTIVE")?,
+                    deleted: object.exact_str("DELETED")?,
+                    eq_deleted: object.exact_str("=DELETED")?,
+                    title: object.exact_str("TITLE")?,
+                    code: object.exact_str("CODE")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21609,6 +27060,13 @@ pub mod site {
             pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -21632,6 +27090,7 @@ pub mod site {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -21766,6 +27225,15 @@ pub mod site {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsFilter {
             fn serialize<S: ::serde::Serializer>(
@@ -21820,6 +27288,7 @@ pub mod site {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21831,15 +27300,15 @@ pub mod site {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
+                    title: object.exact_str("TITLE")?,
+                    code: object.exact_str("CODE")?,
                     type_: object.field("TYPE")?,
                     active: object.field("ACTIVE")?,
                     deleted: object.field("DELETED")?,
-                    description: object.field("DESCRIPTION")?,
-                    xml_id: object.field("XML_ID")?,
-                    domain_id: object.field("DOMAIN_ID")?,
-                    lang: object.field("LANG")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    domain_id: object.exact_str("DOMAIN_ID")?,
+                    lang: object.exact_str("LANG")?,
                     tpl_id: object.field("TPL_ID")?,
                     landing_id_index: object.field("LANDING_ID_INDEX")?,
                     landing_id_404: object.field("LANDING_ID_404")?,
@@ -21848,6 +27317,7 @@ pub mod site {
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21866,11 +27336,18 @@ pub mod site {
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub group: ::std::option::Option<::serde_json::Value>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
             pub offset: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -21882,6 +27359,7 @@ pub mod site {
                     group: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -21915,13 +27393,9 @@ pub mod site {
             /// Sets `group`.
             pub fn group(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.group = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.group = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `limit`.
@@ -21932,6 +27406,15 @@ pub mod site {
             /// Sets `offset`.
             pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.offset = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -21948,6 +27431,7 @@ pub mod site {
                 crate::support::opt_entry(&mut map, "group", &self.group)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                 crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21964,6 +27448,7 @@ pub mod site {
                     group: object.field("group")?,
                     limit: object.field("limit")?,
                     offset: object.field("offset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21993,6 +27478,10 @@ pub mod site {
             pub date_modify: ::std::option::Option<::std::string::String>,
             /// `LANDING_ID_INDEX`: `string | null`, optional.
             pub landing_id_index: ::std::option::Option<::std::string::String>,
+            /// `TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -22017,6 +27506,7 @@ pub mod site {
                             "DATE_CREATE",
                             "DATE_MODIFY",
                             "LANDING_ID_INDEX",
+                            "TITLE",
                         ],
                         &[],
                     )?;
@@ -22030,6 +27520,7 @@ pub mod site {
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
                     landing_id_index: object.field("LANDING_ID_INDEX")?,
+                    title: object.soft("TITLE"),
                     extra: object.rest()?,
                 })
             }
@@ -22058,6 +27549,7 @@ pub mod site {
                     "LANDING_ID_INDEX",
                     &self.landing_id_index,
                 )?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -22640,12 +28132,20 @@ pub mod site {
                 ::std::string::String,
                 ::std::vec::Vec<RightsAccessCode>,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Rights {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     access_code: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<ACCESS_CODE>` under `key`.
@@ -22663,6 +28163,15 @@ pub mod site {
                     );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Rights {
             fn serialize<S: ::serde::Serializer>(
@@ -22672,6 +28181,7 @@ pub mod site {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.access_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -22683,6 +28193,7 @@ pub mod site {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     access_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -22900,6 +28411,13 @@ pub mod site {
             pub landing_id_404: ::std::option::Option<i64>,
             /// `LANDING_ID_503`: `integer`, optional.
             pub landing_id_503: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -22914,6 +28432,7 @@ pub mod site {
                     landing_id_index: ::std::default::Default::default(),
                     landing_id_404: ::std::default::Default::default(),
                     landing_id_503: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TITLE`.
@@ -22988,6 +28507,15 @@ pub mod site {
                 self.landing_id_503 = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -23017,6 +28545,7 @@ pub mod site {
                     "LANDING_ID_503",
                     &self.landing_id_503,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -23027,15 +28556,16 @@ pub mod site {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
-                    type_: object.field("TYPE")?,
-                    domain_id: object.field("DOMAIN_ID")?,
-                    description: object.field("DESCRIPTION")?,
-                    xml_id: object.field("XML_ID")?,
+                    title: object.exact_str("TITLE")?,
+                    code: object.exact_str("CODE")?,
+                    type_: object.exact_str("TYPE")?,
+                    domain_id: object.exact_str("DOMAIN_ID")?,
+                    description: object.exact_str("DESCRIPTION")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     landing_id_index: object.field("LANDING_ID_INDEX")?,
                     landing_id_404: object.field("LANDING_ID_404")?,
                     landing_id_503: object.field("LANDING_ID_503")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -23092,6 +28622,13 @@ pub mod site {
             pub index_id: ::std::option::Option<i64>,
             /// `ACTIVE`: `string`, optional.
             pub active: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -23102,6 +28639,7 @@ pub mod site {
                     parent_id: ::std::default::Default::default(),
                     index_id: ::std::default::Default::default(),
                     active: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TITLE`.
@@ -23138,6 +28676,15 @@ pub mod site {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -23151,6 +28698,7 @@ pub mod site {
                 crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
                 crate::support::opt_entry(&mut map, "INDEX_ID", &self.index_id)?;
                 crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -23161,11 +28709,12 @@ pub mod site {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("TITLE")?,
-                    code: object.field("CODE")?,
+                    title: object.exact_str("TITLE")?,
+                    code: object.exact_str("CODE")?,
                     parent_id: object.field("PARENT_ID")?,
                     index_id: object.field("INDEX_ID")?,
-                    active: object.field("ACTIVE")?,
+                    active: object.exact_str("ACTIVE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -23198,6 +28747,13 @@ pub mod syspage {
         pub scope: ::std::option::Option<::std::string::String>,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteForLanding {
         /// The call with its required parameters: `id`.
@@ -23205,6 +28761,7 @@ pub mod syspage {
             Self {
                 scope: ::std::default::Default::default(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `scope`.
@@ -23213,6 +28770,15 @@ pub mod syspage {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.scope = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23225,6 +28791,7 @@ pub mod syspage {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "scope", &self.scope)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23235,8 +28802,9 @@ pub mod syspage {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                scope: object.field("scope")?,
+                scope: object.exact_str("scope")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -23254,11 +28822,30 @@ pub mod syspage {
     pub struct DeleteForSite {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteForSite {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for DeleteForSite {
@@ -23269,6 +28856,7 @@ pub mod syspage {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23278,7 +28866,10 @@ pub mod syspage {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -23297,6 +28888,13 @@ pub mod syspage {
         pub id: i64,
         /// `active`: `boolean`, optional.
         pub active: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
@@ -23304,11 +28902,21 @@ pub mod syspage {
             Self {
                 id: id.into(),
                 active: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `active`.
         pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.active = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23321,6 +28929,7 @@ pub mod syspage {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "active", &self.active)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23333,6 +28942,7 @@ pub mod syspage {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 active: object.field("active")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -23356,6 +28966,13 @@ pub mod syspage {
         pub type_: get_special_page::Type,
         /// `additional`: `object`, optional.
         pub additional: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetSpecialPage {
         /// The call with its required parameters: `siteId`, `type`.
@@ -23367,6 +28984,7 @@ pub mod syspage {
                 site_id: site_id.into(),
                 type_: type_.into(),
                 additional: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `additional`.
@@ -23375,6 +28993,15 @@ pub mod syspage {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.additional = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23388,6 +29015,7 @@ pub mod syspage {
             map.serialize_entry("siteId", &self.site_id)?;
             map.serialize_entry("type", &self.type_)?;
             crate::support::opt_entry(&mut map, "additional", &self.additional)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23401,6 +29029,7 @@ pub mod syspage {
                 site_id: object.field("siteId")?,
                 type_: object.field("type")?,
                 additional: object.field("additional")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -23424,6 +29053,13 @@ pub mod syspage {
         pub type_: set::Type,
         /// `lid`: `integer`, optional.
         pub lid: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Set {
         /// The call with its required parameters: `id`, `type`.
@@ -23435,11 +29071,21 @@ pub mod syspage {
                 id: id.into(),
                 type_: type_.into(),
                 lid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `lid`.
         pub fn lid(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.lid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23453,6 +29099,7 @@ pub mod syspage {
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("type", &self.type_)?;
             crate::support::opt_entry(&mut map, "lid", &self.lid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23466,6 +29113,7 @@ pub mod syspage {
                 id: object.field("id")?,
                 type_: object.field("type")?,
                 lid: object.field("lid")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -23700,11 +29348,30 @@ pub mod template {
     pub struct GetLandingRef {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetLandingRef {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetLandingRef {
@@ -23715,6 +29382,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23724,7 +29392,10 @@ pub mod template {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -23741,11 +29412,30 @@ pub mod template {
     pub struct GetSiteRef {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetSiteRef {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetSiteRef {
@@ -23756,6 +29446,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23765,7 +29456,10 @@ pub mod template {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -23782,12 +29476,20 @@ pub mod template {
     pub struct Getlist {
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<getlist::Params>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `params`.
@@ -23796,6 +29498,15 @@ pub mod template {
             value: impl ::std::convert::Into<getlist::Params>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23807,6 +29518,7 @@ pub mod template {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "params", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23818,6 +29530,7 @@ pub mod template {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 params: object.field("params")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -23837,6 +29550,13 @@ pub mod template {
         pub id: i64,
         /// `data`: `object | array`, optional.
         pub data: ::std::option::Option<set_landing_ref::DataParam>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetLandingRef {
         /// The call with its required parameters: `id`.
@@ -23844,6 +29564,7 @@ pub mod template {
             Self {
                 id: id.into(),
                 data: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `data`.
@@ -23852,6 +29573,15 @@ pub mod template {
             value: impl ::std::convert::Into<set_landing_ref::DataParam>,
         ) -> Self {
             self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23864,6 +29594,7 @@ pub mod template {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "data", &self.data)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23876,6 +29607,7 @@ pub mod template {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 data: object.field("data")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -23895,6 +29627,13 @@ pub mod template {
         pub id: i64,
         /// `data`: `object | array`, optional.
         pub data: ::std::option::Option<set_site_ref::DataParam>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetSiteRef {
         /// The call with its required parameters: `id`.
@@ -23902,6 +29641,7 @@ pub mod template {
             Self {
                 id: id.into(),
                 data: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `data`.
@@ -23910,6 +29650,15 @@ pub mod template {
             value: impl ::std::convert::Into<set_site_ref::DataParam>,
         ) -> Self {
             self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -23922,6 +29671,7 @@ pub mod template {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "data", &self.data)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -23934,6 +29684,7 @@ pub mod template {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 data: object.field("data")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -24055,6 +29806,13 @@ pub mod template {
             pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `DATE_MODIFY`: `datetime`, optional.
             pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ParamsFilter {
             /// The object; every parameter is optional.
@@ -24071,6 +29829,7 @@ pub mod template {
                     modified_by_id: ::std::default::Default::default(),
                     date_create: ::std::default::Default::default(),
                     date_modify: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -24149,6 +29908,15 @@ pub mod template {
                 self.date_modify = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for ParamsFilter {
             fn serialize<S: ::serde::Serializer>(
@@ -24180,6 +29948,7 @@ pub mod template {
                 )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24194,13 +29963,14 @@ pub mod template {
                     active: object.field("ACTIVE")?,
                     area_count: object.field("AREA_COUNT")?,
                     sort: object.field("SORT")?,
-                    title: object.field("TITLE")?,
-                    xml_id: object.field("XML_ID")?,
-                    content: object.field("CONTENT")?,
+                    title: object.exact_str("TITLE")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    content: object.exact_str("CONTENT")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24219,11 +29989,18 @@ pub mod template {
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub group: ::std::option::Option<::serde_json::Value>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
             pub offset: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -24235,6 +30012,7 @@ pub mod template {
                     group: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
                     offset: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -24268,13 +30046,9 @@ pub mod template {
             /// Sets `group`.
             pub fn group(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.group = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.group = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `limit`.
@@ -24285,6 +30059,15 @@ pub mod template {
             /// Sets `offset`.
             pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.offset = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -24301,6 +30084,7 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "group", &self.group)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                 crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24317,6 +30101,7 @@ pub mod template {
                     group: object.field("group")?,
                     limit: object.field("limit")?,
                     offset: object.field("offset")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24330,6 +30115,30 @@ pub mod template {
         pub struct Item {
             /// `FIELD`: `string | integer | null`, optional.
             pub field: ::std::option::Option<::std::string::String>,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TITLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_modify: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -24342,9 +30151,27 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["FIELD"], &[])?;
+                object
+                    .fits(
+                        &[
+                            "FIELD",
+                            "ID",
+                            "TITLE",
+                            "XML_ID",
+                            "SORT",
+                            "ACTIVE",
+                            "DATE_MODIFY",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     field: object.field("FIELD")?,
+                    id: object.soft("ID"),
+                    title: object.soft("TITLE"),
+                    xml_id: object.soft("XML_ID"),
+                    sort: object.soft("SORT"),
+                    active: object.soft("ACTIVE"),
+                    date_modify: object.soft("DATE_MODIFY"),
                     extra: object.rest()?,
                 })
             }
@@ -24357,6 +30184,12 @@ pub mod template {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FIELD", &self.field)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -24404,12 +30237,20 @@ pub mod template {
             ///
             /// Stands for every key matching `*`: one entry per key.
             pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     area_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<AREA_ID>` under `key`.
@@ -24421,6 +30262,15 @@ pub mod template {
                 self.area_id.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -24430,6 +30280,7 @@ pub mod template {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.area_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24441,6 +30292,7 @@ pub mod template {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     area_id: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24488,12 +30340,20 @@ pub mod template {
             ///
             /// Stands for every key matching `*`: one entry per key.
             pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DataParam {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     area_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<AREA_ID>` under `key`.
@@ -24505,6 +30365,15 @@ pub mod template {
                 self.area_id.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for DataParam {
             fn serialize<S: ::serde::Serializer>(
@@ -24514,6 +30383,7 @@ pub mod template {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.area_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24525,6 +30395,7 @@ pub mod template {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     area_id: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }

@@ -30,6 +30,9 @@ mod macros;
 mod support;
 pub mod entities;
 pub use support::List;
+#[cfg(feature = "deserialize-params")]
+#[doc(hidden)]
+pub use support::coverage;
 /// Error codes any method can return.
 ///
 /// Docs: <https://apidocs.bitrix24.com/error-codes.html>

@@ -19,31 +19,34 @@ pub struct Add {
     pub iblock_code: ::std::string::String,
     /// `SOCNET_GROUP_ID`: `integer`, optional.
     pub socnet_group_id: ::std::option::Option<i64>,
-    /// `FIELDS`: `array`, required.
-    pub fields: ::std::vec::Vec<add::Fields>,
-    /// `MESSAGES`: `array`, optional.
+    /// `FIELDS`: `object`, required.
+    pub fields: add::Fields,
+    /// `MESSAGES`: `object`, optional.
     ///
     /// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
-    pub messages: ::std::option::Option<::std::vec::Vec<add::Messages>>,
-    /// `RIGHTS`: `array`, optional.
-    pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub messages: ::std::option::Option<::serde_json::Value>,
+    /// `RIGHTS`: `object`, optional.
+    pub rights: ::std::option::Option<::serde_json::Value>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Add {
     /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_CODE`, `FIELDS`.
     pub fn new(
         iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
         iblock_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<add::Fields>,
-        >,
+        fields: impl ::std::convert::Into<add::Fields>,
     ) -> Self {
         Self {
             iblock_type_id: iblock_type_id.into(),
             iblock_code: iblock_code.into(),
             socnet_group_id: ::std::default::Default::default(),
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields: fields.into(),
             messages: ::std::default::Default::default(),
             rights: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `SOCNET_GROUP_ID`.
@@ -54,25 +57,26 @@ impl Add {
     /// Sets `MESSAGES`.
     pub fn messages(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<add::Messages>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.messages = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.messages = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `RIGHTS`.
     pub fn rights(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.rights = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.rights = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -89,6 +93,7 @@ impl ::serde::Serialize for Add {
         map.serialize_entry("FIELDS", &self.fields)?;
         crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
         crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -105,6 +110,7 @@ impl crate::support::FromValue for Add {
             fields: object.field("FIELDS")?,
             messages: object.field("MESSAGES")?,
             rights: object.field("RIGHTS")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -128,6 +134,10 @@ pub struct Delete {
     pub iblock_id: i64,
     /// `IBLOCK_CODE`: `string`, required.
     pub iblock_code: ::std::string::String,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Delete {
     /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -140,7 +150,17 @@ impl Delete {
             iblock_type_id: iblock_type_id.into(),
             iblock_id: iblock_id.into(),
             iblock_code: iblock_code.into(),
+            extra: ::std::default::Default::default(),
         }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Delete {
@@ -153,6 +173,7 @@ impl ::serde::Serialize for Delete {
         map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
         map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
         map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -166,6 +187,7 @@ impl crate::support::FromValue for Delete {
             iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
             iblock_id: object.field("IBLOCK_ID")?,
             iblock_code: object.field("IBLOCK_CODE")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -177,7 +199,7 @@ deserialize_via_from_value!(Delete);
 ///
 /// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `SOCNET_GROUP_ID`, `IBLOCK_ORDER`, `start`.
 ///
-/// Result: `array` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
+/// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
 ///
 /// A paged list (`start`, `next`, `total`).
 #[derive(Debug, Clone)]
@@ -197,6 +219,10 @@ pub struct Get {
     pub iblock_order: ::std::option::Option<::serde_json::Value>,
     /// `start`: `integer`, optional.
     pub start: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
     /// The call with its required parameters: `IBLOCK_TYPE_ID`.
@@ -208,6 +234,7 @@ impl Get {
             socnet_group_id: ::std::default::Default::default(),
             iblock_order: ::std::default::Default::default(),
             start: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `IBLOCK_ID`.
@@ -241,6 +268,15 @@ impl Get {
         self.start = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Get {
     fn serialize<S: ::serde::Serializer>(
@@ -255,6 +291,7 @@ impl ::serde::Serialize for Get {
         crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
         crate::support::opt_entry(&mut map, "IBLOCK_ORDER", &self.iblock_order)?;
         crate::support::opt_entry(&mut map, "start", &self.start)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -267,10 +304,11 @@ impl crate::support::FromValue for Get {
         ::std::result::Result::Ok(Self {
             iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
             iblock_id: object.field("IBLOCK_ID")?,
-            iblock_code: object.field("IBLOCK_CODE")?,
+            iblock_code: object.exact_str("IBLOCK_CODE")?,
             socnet_group_id: object.field("SOCNET_GROUP_ID")?,
             iblock_order: object.field("IBLOCK_ORDER")?,
             start: object.field("start")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -296,14 +334,18 @@ pub struct Update {
     pub iblock_code: ::std::string::String,
     /// `SOCNET_GROUP_ID`: `integer`, optional.
     pub socnet_group_id: ::std::option::Option<i64>,
-    /// `FIELDS`: `array`, required.
-    pub fields: ::std::vec::Vec<update::Fields>,
-    /// `MESSAGES`: `array`, optional.
+    /// `FIELDS`: `object`, required.
+    pub fields: update::Fields,
+    /// `MESSAGES`: `object`, optional.
     ///
     /// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
-    pub messages: ::std::option::Option<::std::vec::Vec<update::Messages>>,
-    /// `RIGHTS`: `array`, optional.
-    pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub messages: ::std::option::Option<::serde_json::Value>,
+    /// `RIGHTS`: `object`, optional.
+    pub rights: ::std::option::Option<::serde_json::Value>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
@@ -311,18 +353,17 @@ impl Update {
         iblock_type_id: impl ::std::convert::Into<update::IblockTypeId>,
         iblock_id: impl ::std::convert::Into<i64>,
         iblock_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<update::Fields>,
-        >,
+        fields: impl ::std::convert::Into<update::Fields>,
     ) -> Self {
         Self {
             iblock_type_id: iblock_type_id.into(),
             iblock_id: iblock_id.into(),
             iblock_code: iblock_code.into(),
             socnet_group_id: ::std::default::Default::default(),
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields: fields.into(),
             messages: ::std::default::Default::default(),
             rights: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `SOCNET_GROUP_ID`.
@@ -333,25 +374,26 @@ impl Update {
     /// Sets `MESSAGES`.
     pub fn messages(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<update::Messages>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.messages = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.messages = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `RIGHTS`.
     pub fn rights(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.rights = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.rights = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -369,6 +411,7 @@ impl ::serde::Serialize for Update {
         map.serialize_entry("FIELDS", &self.fields)?;
         crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
         crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -386,6 +429,7 @@ impl crate::support::FromValue for Update {
             fields: object.field("FIELDS")?,
             messages: object.field("MESSAGES")?,
             rights: object.field("RIGHTS")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -433,7 +477,7 @@ pub mod add {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
-    /// The object `params.FIELDS` of `lists.add`: `array`.
+    /// The object `params.FIELDS` of `lists.add`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
     #[derive(Debug, Clone)]
@@ -446,11 +490,18 @@ pub mod add {
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `PICTURE`: `array`, optional.
-        pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub picture: ::std::option::Option<::serde_json::Value>,
         /// `BIZPROC`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
         pub bizproc: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Fields {
         /// The object with its required parameters: `NAME`.
@@ -461,6 +512,7 @@ pub mod add {
                 sort: ::std::default::Default::default(),
                 picture: ::std::default::Default::default(),
                 bizproc: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DESCRIPTION`.
@@ -479,18 +531,23 @@ pub mod add {
         /// Sets `PICTURE`.
         pub fn picture(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.picture = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.picture = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `BIZPROC`.
         pub fn bizproc(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.bizproc = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -510,6 +567,7 @@ pub mod add {
                 "BIZPROC",
                 &self.bizproc.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -521,49 +579,16 @@ pub mod add {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
+                description: object.exact_str("DESCRIPTION")?,
                 sort: object.field("SORT")?,
                 picture: object.field("PICTURE")?,
                 bizproc: object.field("BIZPROC")?,
+                extra: object.rest()?,
             })
         }
     }
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Fields);
-    /// Allowed values of `params.MESSAGES` in `lists.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Messages {
-        /// `ELEMENTS_NAME`
-        ElementsName,
-        /// `ELEMENT_NAME`
-        ElementName,
-        /// `ELEMENT_ADD`
-        ElementAdd,
-        /// `ELEMENT_EDIT`
-        ElementEdit,
-        /// `ELEMENT_DELETE`
-        ElementDelete,
-        /// `SECTIONS_NAME`
-        SectionsName,
-        /// `SECTION_NAME`
-        SectionName,
-        /// `SECTION_ADD`
-        SectionAdd,
-        /// `SECTION_EDIT`
-        SectionEdit,
-        /// `SECTION_DELETE`
-        SectionDelete,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Messages { ElementsName = "ELEMENTS_NAME", ElementName = "ELEMENT_NAME",
-        ElementAdd = "ELEMENT_ADD", ElementEdit = "ELEMENT_EDIT", ElementDelete =
-        "ELEMENT_DELETE", SectionsName = "SECTIONS_NAME", SectionName = "SECTION_NAME",
-        SectionAdd = "SECTION_ADD", SectionEdit = "SECTION_EDIT", SectionDelete =
-        "SECTION_DELETE" }
-    );
     /// The `result` of the call: `integer`.
     pub type Output = ::bitrix24_runtime::lenient::Int;
     impl ::bitrix24_runtime::Method for super::Add {
@@ -645,12 +670,19 @@ pub mod element {
         pub iblock_code: ::std::string::String,
         /// `ELEMENT_CODE`: `string`, required.
         pub element_code: ::std::string::String,
-        /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<add::Fields>,
+        /// `FIELDS`: `object`, required.
+        pub fields: add::Fields,
         /// `IBLOCK_SECTION_ID`: `integer`, optional.
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `LIST_ELEMENT_URL`: `string`, optional.
         pub list_element_url: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`.
@@ -659,18 +691,17 @@ pub mod element {
             iblock_id: impl ::std::convert::Into<i64>,
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             element_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<add::Fields>,
-            >,
+            fields: impl ::std::convert::Into<add::Fields>,
         ) -> Self {
             Self {
                 iblock_type_id: iblock_type_id.into(),
                 iblock_id: iblock_id.into(),
                 iblock_code: iblock_code.into(),
                 element_code: element_code.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
                 iblock_section_id: ::std::default::Default::default(),
                 list_element_url: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `IBLOCK_SECTION_ID`.
@@ -687,6 +718,15 @@ pub mod element {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.list_element_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -712,6 +752,7 @@ pub mod element {
                 "LIST_ELEMENT_URL",
                 &self.list_element_url,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -728,7 +769,8 @@ pub mod element {
                 element_code: object.field("ELEMENT_CODE")?,
                 fields: object.field("FIELDS")?,
                 iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
-                list_element_url: object.field("LIST_ELEMENT_URL")?,
+                list_element_url: object.exact_str("LIST_ELEMENT_URL")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -756,6 +798,13 @@ pub mod element {
         pub element_id: i64,
         /// `ELEMENT_CODE`: `string`, required.
         pub element_code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
@@ -772,7 +821,17 @@ pub mod element {
                 iblock_code: iblock_code.into(),
                 element_id: element_id.into(),
                 element_code: element_code.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -787,6 +846,7 @@ pub mod element {
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             map.serialize_entry("ELEMENT_ID", &self.element_id)?;
             map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -802,6 +862,7 @@ pub mod element {
                 iblock_code: object.field("IBLOCK_CODE")?,
                 element_id: object.field("ELEMENT_ID")?,
                 element_code: object.field("ELEMENT_CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -813,7 +874,7 @@ pub mod element {
     ///
     /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `ELEMENT_ID`, `ELEMENT_CODE`, `SELECT`, `FILTER`, `ELEMENT_ORDER`, `start`.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone)]
@@ -832,13 +893,20 @@ pub mod element {
         /// `ELEMENT_CODE`: `string`, optional.
         pub element_code: ::std::option::Option<::std::string::String>,
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::serde_json::Value>,
         /// `FILTER`: `[object]`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `ELEMENT_ORDER`: `object`, optional.
         pub element_order: ::std::option::Option<::serde_json::Value>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -857,6 +925,7 @@ pub mod element {
                 filter: ::std::default::Default::default(),
                 element_order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ELEMENT_ID`.
@@ -875,13 +944,9 @@ pub mod element {
         /// Sets `SELECT`.
         pub fn select(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.select = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILTER`.
@@ -905,6 +970,15 @@ pub mod element {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -922,6 +996,7 @@ pub mod element {
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "ELEMENT_ORDER", &self.element_order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -936,11 +1011,12 @@ pub mod element {
                 iblock_id: object.field("IBLOCK_ID")?,
                 iblock_code: object.field("IBLOCK_CODE")?,
                 element_id: object.field("ELEMENT_ID")?,
-                element_code: object.field("ELEMENT_CODE")?,
+                element_code: object.exact_str("ELEMENT_CODE")?,
                 select: object.field("SELECT")?,
                 filter: object.field("FILTER")?,
                 element_order: object.field("ELEMENT_ORDER")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -968,8 +1044,15 @@ pub mod element {
         pub element_id: i64,
         /// `ELEMENT_CODE`: `string`, required.
         pub element_code: ::std::string::String,
-        /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<update::Fields>,
+        /// `FIELDS`: `object`, required.
+        pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`.
@@ -979,9 +1062,7 @@ pub mod element {
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             element_id: impl ::std::convert::Into<i64>,
             element_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Fields>,
-            >,
+            fields: impl ::std::convert::Into<update::Fields>,
         ) -> Self {
             Self {
                 iblock_type_id: iblock_type_id.into(),
@@ -989,8 +1070,18 @@ pub mod element {
                 iblock_code: iblock_code.into(),
                 element_id: element_id.into(),
                 element_code: element_code.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -1006,6 +1097,7 @@ pub mod element {
             map.serialize_entry("ELEMENT_ID", &self.element_id)?;
             map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1022,6 +1114,7 @@ pub mod element {
                 element_id: object.field("ELEMENT_ID")?,
                 element_code: object.field("ELEMENT_CODE")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1075,7 +1168,7 @@ pub mod element {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// The object `params.FIELDS` of `lists.element.add`: `array`.
+        /// The object `params.FIELDS` of `lists.element.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
         #[derive(Debug, Clone)]
@@ -1085,6 +1178,13 @@ pub mod element {
             pub name: ::std::string::String,
             /// `PROPERTY_PropertyId`: `any`, optional.
             pub property_property_id: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `NAME`.
@@ -1092,6 +1192,7 @@ pub mod element {
                 Self {
                     name: name.into(),
                     property_property_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PROPERTY_PropertyId`.
@@ -1100,6 +1201,15 @@ pub mod element {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.property_property_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1116,6 +1226,7 @@ pub mod element {
                     "PROPERTY_PropertyId",
                     &self.property_property_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1128,6 +1239,7 @@ pub mod element {
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
                     property_property_id: object.field("PROPERTY_PropertyId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1238,8 +1350,128 @@ pub mod element {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.PROPERTY_951` of `lists.element.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemProperty951 {
+            /// `<key>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemProperty951 {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemProperty951 {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `lists.element.get`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `IBLOCK_SECTION_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub iblock_section_id: ::serde_json::Value,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `PROPERTY_951`: `object`, optional.
+            ///
+            /// Stands for every key matching `PROPERTY_*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub property_951: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ItemProperty951,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
+                    created_by: object.soft("CREATED_BY"),
+                    code: object.soft("CODE"),
+                    property_951: object.soft_pattern("PROPERTY_*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::rest_entries(&mut map, &self.property_951)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "lists.element.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1248,11 +1480,12 @@ pub mod element {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
         /// Methods under `element::get::file`.
         pub mod file {
             /// `lists.element.get.file.url`: REST 2, scope `lists`.
@@ -1279,6 +1512,13 @@ pub mod element {
                 pub element_code: ::std::string::String,
                 /// `FIELD_ID`: `integer`, required.
                 pub field_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Url {
                 /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`.
@@ -1297,7 +1537,17 @@ pub mod element {
                         element_id: element_id.into(),
                         element_code: element_code.into(),
                         field_id: field_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Url {
@@ -1313,6 +1563,7 @@ pub mod element {
                     map.serialize_entry("ELEMENT_ID", &self.element_id)?;
                     map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
                     map.serialize_entry("FIELD_ID", &self.field_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1329,6 +1580,7 @@ pub mod element {
                         element_id: object.field("ELEMENT_ID")?,
                         element_code: object.field("ELEMENT_CODE")?,
                         field_id: object.field("FIELD_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1437,7 +1689,7 @@ pub mod element {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// The object `params.FIELDS` of `lists.element.update`: `array`.
+        /// The object `params.FIELDS` of `lists.element.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
         #[derive(Debug, Clone)]
@@ -1447,6 +1699,13 @@ pub mod element {
             pub name: ::std::string::String,
             /// `PROPERTY_PropertyId`: `any`, optional.
             pub property_property_id: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `NAME`.
@@ -1454,6 +1713,7 @@ pub mod element {
                 Self {
                     name: name.into(),
                     property_property_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PROPERTY_PropertyId`.
@@ -1462,6 +1722,15 @@ pub mod element {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.property_property_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1478,6 +1747,7 @@ pub mod element {
                     "PROPERTY_PropertyId",
                     &self.property_property_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1490,6 +1760,7 @@ pub mod element {
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
                     property_property_id: object.field("PROPERTY_PropertyId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1526,8 +1797,15 @@ pub mod field {
         pub iblock_id: i64,
         /// `IBLOCK_CODE`: `string`, required.
         pub iblock_code: ::std::string::String,
-        /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<add::Fields>,
+        /// `FIELDS`: `object`, required.
+        pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
@@ -1535,16 +1813,24 @@ pub mod field {
             iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
             iblock_id: impl ::std::convert::Into<i64>,
             iblock_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<add::Fields>,
-            >,
+            fields: impl ::std::convert::Into<add::Fields>,
         ) -> Self {
             Self {
                 iblock_type_id: iblock_type_id.into(),
                 iblock_id: iblock_id.into(),
                 iblock_code: iblock_code.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -1558,6 +1844,7 @@ pub mod field {
             map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1572,6 +1859,7 @@ pub mod field {
                 iblock_id: object.field("IBLOCK_ID")?,
                 iblock_code: object.field("IBLOCK_CODE")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1597,6 +1885,13 @@ pub mod field {
         pub iblock_code: ::std::string::String,
         /// `FIELD_ID`: `string`, required.
         pub field_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
@@ -1611,7 +1906,17 @@ pub mod field {
                 iblock_id: iblock_id.into(),
                 iblock_code: iblock_code.into(),
                 field_id: field_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -1625,6 +1930,7 @@ pub mod field {
             map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             map.serialize_entry("FIELD_ID", &self.field_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1639,6 +1945,7 @@ pub mod field {
                 iblock_id: object.field("IBLOCK_ID")?,
                 iblock_code: object.field("IBLOCK_CODE")?,
                 field_id: object.field("FIELD_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1650,7 +1957,7 @@ pub mod field {
     ///
     /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -1664,6 +1971,13 @@ pub mod field {
         pub iblock_code: ::std::string::String,
         /// `FIELD_ID`: `string`, optional.
         pub field_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -1677,6 +1991,7 @@ pub mod field {
                 iblock_id: iblock_id.into(),
                 iblock_code: iblock_code.into(),
                 field_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `FIELD_ID`.
@@ -1685,6 +2000,15 @@ pub mod field {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.field_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1699,6 +2023,7 @@ pub mod field {
             map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1712,7 +2037,8 @@ pub mod field {
                 iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
                 iblock_id: object.field("IBLOCK_ID")?,
                 iblock_code: object.field("IBLOCK_CODE")?,
-                field_id: object.field("FIELD_ID")?,
+                field_id: object.exact_str("FIELD_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1736,10 +2062,17 @@ pub mod field {
         pub iblock_id: i64,
         /// `IBLOCK_CODE`: `string`, required.
         pub iblock_code: ::std::string::String,
-        /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<update::Fields>,
+        /// `FIELDS`: `object`, required.
+        pub fields: update::Fields,
         /// `FIELD_ID`: `string`, required.
         pub field_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`.
@@ -1747,18 +2080,26 @@ pub mod field {
             iblock_type_id: impl ::std::convert::Into<update::IblockTypeId>,
             iblock_id: impl ::std::convert::Into<i64>,
             iblock_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Fields>,
-            >,
+            fields: impl ::std::convert::Into<update::Fields>,
             field_id: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             Self {
                 iblock_type_id: iblock_type_id.into(),
                 iblock_id: iblock_id.into(),
                 iblock_code: iblock_code.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
                 field_id: field_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -1773,6 +2114,7 @@ pub mod field {
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
             map.serialize_entry("FIELD_ID", &self.field_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1788,6 +2130,7 @@ pub mod field {
                 iblock_code: object.field("IBLOCK_CODE")?,
                 fields: object.field("FIELDS")?,
                 field_id: object.field("FIELD_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1835,29 +2178,7 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// Allowed values of `params.FIELDS.SETTINGS` in `lists.field.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsSettings {
-            /// `SHOW_ADD_FORM`
-            ShowAddForm,
-            /// `SHOW_EDIT_FORM`
-            ShowEditForm,
-            /// `ADD_READ_ONLY_FIELD`
-            AddReadOnlyField,
-            /// `EDIT_READ_ONLY_FIELD`
-            EditReadOnlyField,
-            /// `SHOW_FIELD_PREVIEW`
-            ShowFieldPreview,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            FieldsSettings { ShowAddForm = "SHOW_ADD_FORM", ShowEditForm =
-            "SHOW_EDIT_FORM", AddReadOnlyField = "ADD_READ_ONLY_FIELD", EditReadOnlyField
-            = "EDIT_READ_ONLY_FIELD", ShowFieldPreview = "SHOW_FIELD_PREVIEW" }
-        );
-        /// The object `params.FIELDS` of `lists.field.add`: `array`.
+        /// The object `params.FIELDS` of `lists.field.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
         #[derive(Debug, Clone)]
@@ -1880,27 +2201,32 @@ pub mod field {
             /// `DEFAULT_VALUE`: `any`, optional.
             pub default_value: ::std::option::Option<::serde_json::Value>,
             /// `LIST`: `array`, optional.
-            pub list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub list: ::std::option::Option<::serde_json::Value>,
             /// `LIST_TEXT_VALUES`: `string`, optional.
             pub list_text_values: ::std::option::Option<::std::string::String>,
             /// `LIST_DEF`: `array`, optional.
-            pub list_def: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub list_def: ::std::option::Option<::serde_json::Value>,
             /// `CODE`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
-            /// `SETTINGS`: `array`, optional.
+            /// `SETTINGS`: `object`, optional.
             ///
             /// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
-            pub settings: ::std::option::Option<::std::vec::Vec<FieldsSettings>>,
+            pub settings: ::std::option::Option<::serde_json::Value>,
             /// `USER_TYPE_SETTINGS`: `array`, optional.
-            pub user_type_settings: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub user_type_settings: ::std::option::Option<::serde_json::Value>,
             /// `ROW_COUNT`: `integer`, optional.
             pub row_count: ::std::option::Option<i64>,
             /// `COL_COUNT`: `integer`, optional.
             pub col_count: ::std::option::Option<i64>,
             /// `LINK_IBLOCK_ID`: `integer`, optional.
             pub link_iblock_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `NAME`, `TYPE`.
@@ -1924,6 +2250,7 @@ pub mod field {
                     row_count: ::std::default::Default::default(),
                     col_count: ::std::default::Default::default(),
                     link_iblock_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `IS_REQUIRED`.
@@ -1955,13 +2282,9 @@ pub mod field {
             /// Sets `LIST`.
             pub fn list(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.list = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.list = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `LIST_TEXT_VALUES`.
@@ -1975,13 +2298,9 @@ pub mod field {
             /// Sets `LIST_DEF`.
             pub fn list_def(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.list_def = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.list_def = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `CODE`.
@@ -1995,25 +2314,17 @@ pub mod field {
             /// Sets `SETTINGS`.
             pub fn settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<FieldsSettings>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.settings = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `USER_TYPE_SETTINGS`.
             pub fn user_type_settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.user_type_settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.user_type_settings = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `ROW_COUNT`.
@@ -2032,6 +2343,15 @@ pub mod field {
                 value: impl ::std::convert::Into<i64>,
             ) -> Self {
                 self.link_iblock_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2081,6 +2401,7 @@ pub mod field {
                     "LINK_IBLOCK_ID",
                     &self.link_iblock_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2098,14 +2419,15 @@ pub mod field {
                     sort: object.field("SORT")?,
                     default_value: object.field("DEFAULT_VALUE")?,
                     list: object.field("LIST")?,
-                    list_text_values: object.field("LIST_TEXT_VALUES")?,
+                    list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
                     list_def: object.field("LIST_DEF")?,
-                    code: object.field("CODE")?,
+                    code: object.exact_str("CODE")?,
                     settings: object.field("SETTINGS")?,
                     user_type_settings: object.field("USER_TYPE_SETTINGS")?,
                     row_count: object.field("ROW_COUNT")?,
                     col_count: object.field("COL_COUNT")?,
                     link_iblock_id: object.field("LINK_IBLOCK_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2211,8 +2533,327 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.L.SETTINGS` of `lists.field.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputLSettings {
+            /// `SHOW_ADD_FORM`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub show_add_form: ::std::option::Option<::std::string::String>,
+            /// `SHOW_EDIT_FORM`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub show_edit_form: ::std::option::Option<::std::string::String>,
+            /// `ADD_READ_ONLY_FIELD`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub add_read_only_field: ::std::option::Option<::std::string::String>,
+            /// `EDIT_READ_ONLY_FIELD`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub edit_read_only_field: ::std::option::Option<::std::string::String>,
+            /// `SHOW_FIELD_PREVIEW`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub show_field_preview: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputLSettings {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    show_add_form: object.soft("SHOW_ADD_FORM"),
+                    show_edit_form: object.soft("SHOW_EDIT_FORM"),
+                    add_read_only_field: object.soft("ADD_READ_ONLY_FIELD"),
+                    edit_read_only_field: object.soft("EDIT_READ_ONLY_FIELD"),
+                    show_field_preview: object.soft("SHOW_FIELD_PREVIEW"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputLSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_ADD_FORM",
+                    &self.show_add_form,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_EDIT_FORM",
+                    &self.show_edit_form,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ADD_READ_ONLY_FIELD",
+                    &self.add_read_only_field,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EDIT_READ_ONLY_FIELD",
+                    &self.edit_read_only_field,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_FIELD_PREVIEW",
+                    &self.show_field_preview,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.L.DISPLAY_VALUES_FORM` of `lists.field.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputLDisplayValuesForm {
+            /// `<key>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputLDisplayValuesForm {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputLDisplayValuesForm {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.L` of `lists.field.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputL {
+            /// `FIELD_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_id: ::std::option::Option<::std::string::String>,
+            /// `SORT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `IS_REQUIRED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_required: ::std::option::Option<::std::string::String>,
+            /// `MULTIPLE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiple: ::std::option::Option<::std::string::String>,
+            /// `DEFAULT_VALUE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub default_value: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `PROPERTY_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub property_type: ::std::option::Option<::std::string::String>,
+            /// `PROPERTY_USER_TYPE`: `boolean`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub property_user_type: ::std::option::Option<bool>,
+            /// `CODE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `LINK_IBLOCK_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub link_iblock_id: ::serde_json::Value,
+            /// `ROW_COUNT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub row_count: ::std::option::Option<::std::string::String>,
+            /// `COL_COUNT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub col_count: ::std::option::Option<::std::string::String>,
+            /// `USER_TYPE_SETTINGS`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_type_settings: ::serde_json::Value,
+            /// `SETTINGS`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub settings: ::std::option::Option<OutputLSettings>,
+            /// `DISPLAY_VALUES_FORM`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub display_values_form: ::std::option::Option<OutputLDisplayValuesForm>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputL {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field_id: object.soft("FIELD_ID"),
+                    sort: object.soft("SORT"),
+                    name: object.soft("NAME"),
+                    is_required: object.soft("IS_REQUIRED"),
+                    multiple: object.soft("MULTIPLE"),
+                    default_value: object.soft("DEFAULT_VALUE"),
+                    type_: object.soft("TYPE"),
+                    property_type: object.soft("PROPERTY_TYPE"),
+                    property_user_type: object.soft("PROPERTY_USER_TYPE"),
+                    code: object.soft("CODE"),
+                    id: object.soft("ID"),
+                    link_iblock_id: object.soft("LINK_IBLOCK_ID"),
+                    row_count: object.soft("ROW_COUNT"),
+                    col_count: object.soft("COL_COUNT"),
+                    user_type_settings: object.soft("USER_TYPE_SETTINGS"),
+                    settings: object.soft("SETTINGS"),
+                    display_values_form: object.soft("DISPLAY_VALUES_FORM"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputL {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DEFAULT_VALUE",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROPERTY_TYPE",
+                    &self.property_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROPERTY_USER_TYPE",
+                    &self.property_user_type,
+                )?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                map.serialize_entry("LINK_IBLOCK_ID", &self.link_iblock_id)?;
+                crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
+                crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
+                map.serialize_entry("USER_TYPE_SETTINGS", &self.user_type_settings)?;
+                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DISPLAY_VALUES_FORM",
+                    &self.display_values_form,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `lists.field.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `L`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub l: ::std::option::Option<OutputL>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    l: object.soft("L"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "L", &self.l)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "lists.field.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2220,6 +2861,7 @@ pub mod field {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `field::type_`.
     pub mod type_ {
@@ -2229,7 +2871,7 @@ pub mod field {
         ///
         /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
         ///
-        /// Result: `array` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -2243,6 +2885,13 @@ pub mod field {
             pub iblock_code: ::std::string::String,
             /// `FIELD_ID`: `integer`, optional.
             pub field_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -2256,11 +2905,21 @@ pub mod field {
                     iblock_id: iblock_id.into(),
                     iblock_code: iblock_code.into(),
                     field_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FIELD_ID`.
             pub fn field_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.field_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2275,6 +2934,7 @@ pub mod field {
                 map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
                 map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
                 crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2289,6 +2949,7 @@ pub mod field {
                     iblock_id: object.field("IBLOCK_ID")?,
                     iblock_code: object.field("IBLOCK_CODE")?,
                     field_id: object.field("FIELD_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2334,8 +2995,226 @@ pub mod field {
                 IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
                 ListsSocnet = "lists_socnet" }
             );
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
+            /// The object `result` of `lists.field.type.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `SORT`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sort: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE_FROM`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub active_from: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE_TO`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub active_to: ::std::option::Option<::std::string::String>,
+                /// `PREVIEW_PICTURE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub preview_picture: ::std::option::Option<::std::string::String>,
+                /// `PREVIEW_TEXT`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub preview_text: ::std::option::Option<::std::string::String>,
+                /// `DETAIL_PICTURE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub detail_picture: ::std::option::Option<::std::string::String>,
+                /// `DETAIL_TEXT`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub detail_text: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_by: ::std::option::Option<::std::string::String>,
+                /// `TIMESTAMP_X`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                /// `MODIFIED_BY`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub modified_by: ::std::option::Option<::std::string::String>,
+                /// `S`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s: ::std::option::Option<::std::string::String>,
+                /// `N`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub n: ::std::option::Option<::std::string::String>,
+                /// `L`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub l: ::std::option::Option<::std::string::String>,
+                /// `F`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub f: ::std::option::Option<::std::string::String>,
+                /// `G`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub g: ::std::option::Option<::std::string::String>,
+                /// `E`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub e: ::std::option::Option<::std::string::String>,
+                /// `S:Date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_date: ::std::option::Option<::std::string::String>,
+                /// `S:DateTime`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_date_time: ::std::option::Option<::std::string::String>,
+                /// `S:HTML`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_html: ::std::option::Option<::std::string::String>,
+                /// `E:EList`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub e_e_list: ::std::option::Option<::std::string::String>,
+                /// `N:Sequence`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub n_sequence: ::std::option::Option<::std::string::String>,
+                /// `S:ECrm`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_e_crm: ::std::option::Option<::std::string::String>,
+                /// `S:Money`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_money: ::std::option::Option<::std::string::String>,
+                /// `S:DiskFile`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_disk_file: ::std::option::Option<::std::string::String>,
+                /// `S:employee`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub s_employee: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        sort: object.soft("SORT"),
+                        active_from: object.soft("ACTIVE_FROM"),
+                        active_to: object.soft("ACTIVE_TO"),
+                        preview_picture: object.soft("PREVIEW_PICTURE"),
+                        preview_text: object.soft("PREVIEW_TEXT"),
+                        detail_picture: object.soft("DETAIL_PICTURE"),
+                        detail_text: object.soft("DETAIL_TEXT"),
+                        created_by: object.soft("CREATED_BY"),
+                        timestamp_x: object.soft("TIMESTAMP_X"),
+                        modified_by: object.soft("MODIFIED_BY"),
+                        s: object.soft("S"),
+                        n: object.soft("N"),
+                        l: object.soft("L"),
+                        f: object.soft("F"),
+                        g: object.soft("G"),
+                        e: object.soft("E"),
+                        s_date: object.soft("S:Date"),
+                        s_date_time: object.soft("S:DateTime"),
+                        s_html: object.soft("S:HTML"),
+                        e_e_list: object.soft("E:EList"),
+                        n_sequence: object.soft("N:Sequence"),
+                        s_e_crm: object.soft("S:ECrm"),
+                        s_money: object.soft("S:Money"),
+                        s_disk_file: object.soft("S:DiskFile"),
+                        s_employee: object.soft("S:employee"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE_FROM",
+                        &self.active_from,
+                    )?;
+                    crate::support::opt_entry(&mut map, "ACTIVE_TO", &self.active_to)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PREVIEW_PICTURE",
+                        &self.preview_picture,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PREVIEW_TEXT",
+                        &self.preview_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DETAIL_PICTURE",
+                        &self.detail_picture,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DETAIL_TEXT",
+                        &self.detail_text,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TIMESTAMP_X",
+                        &self.timestamp_x,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MODIFIED_BY",
+                        &self.modified_by,
+                    )?;
+                    crate::support::opt_entry(&mut map, "S", &self.s)?;
+                    crate::support::opt_entry(&mut map, "N", &self.n)?;
+                    crate::support::opt_entry(&mut map, "L", &self.l)?;
+                    crate::support::opt_entry(&mut map, "F", &self.f)?;
+                    crate::support::opt_entry(&mut map, "G", &self.g)?;
+                    crate::support::opt_entry(&mut map, "E", &self.e)?;
+                    crate::support::opt_entry(&mut map, "S:Date", &self.s_date)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "S:DateTime",
+                        &self.s_date_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "S:HTML", &self.s_html)?;
+                    crate::support::opt_entry(&mut map, "E:EList", &self.e_e_list)?;
+                    crate::support::opt_entry(&mut map, "N:Sequence", &self.n_sequence)?;
+                    crate::support::opt_entry(&mut map, "S:ECrm", &self.s_e_crm)?;
+                    crate::support::opt_entry(&mut map, "S:Money", &self.s_money)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "S:DiskFile",
+                        &self.s_disk_file,
+                    )?;
+                    crate::support::opt_entry(&mut map, "S:employee", &self.s_employee)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "lists.field.type.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2343,6 +3222,7 @@ pub mod field {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `lists.field.update`.
@@ -2387,29 +3267,7 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// Allowed values of `params.FIELDS.SETTINGS` in `lists.field.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsSettings {
-            /// `SHOW_ADD_FORM`
-            ShowAddForm,
-            /// `SHOW_EDIT_FORM`
-            ShowEditForm,
-            /// `ADD_READ_ONLY_FIELD`
-            AddReadOnlyField,
-            /// `EDIT_READ_ONLY_FIELD`
-            EditReadOnlyField,
-            /// `SHOW_FIELD_PREVIEW`
-            ShowFieldPreview,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            FieldsSettings { ShowAddForm = "SHOW_ADD_FORM", ShowEditForm =
-            "SHOW_EDIT_FORM", AddReadOnlyField = "ADD_READ_ONLY_FIELD", EditReadOnlyField
-            = "EDIT_READ_ONLY_FIELD", ShowFieldPreview = "SHOW_FIELD_PREVIEW" }
-        );
-        /// The object `params.FIELDS` of `lists.field.update`: `array`.
+        /// The object `params.FIELDS` of `lists.field.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
         #[derive(Debug, Clone)]
@@ -2432,27 +3290,32 @@ pub mod field {
             /// `DEFAULT_VALUE`: `any`, optional.
             pub default_value: ::std::option::Option<::serde_json::Value>,
             /// `LIST`: `array`, optional.
-            pub list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub list: ::std::option::Option<::serde_json::Value>,
             /// `LIST_TEXT_VALUES`: `string`, optional.
             pub list_text_values: ::std::option::Option<::std::string::String>,
             /// `LIST_DEF`: `array`, optional.
-            pub list_def: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub list_def: ::std::option::Option<::serde_json::Value>,
             /// `CODE`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
-            /// `SETTINGS`: `array`, optional.
+            /// `SETTINGS`: `object`, optional.
             ///
             /// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
-            pub settings: ::std::option::Option<::std::vec::Vec<FieldsSettings>>,
+            pub settings: ::std::option::Option<::serde_json::Value>,
             /// `USER_TYPE_SETTINGS`: `array`, optional.
-            pub user_type_settings: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub user_type_settings: ::std::option::Option<::serde_json::Value>,
             /// `ROW_COUNT`: `integer`, optional.
             pub row_count: ::std::option::Option<i64>,
             /// `COL_COUNT`: `integer`, optional.
             pub col_count: ::std::option::Option<i64>,
             /// `LINK_IBLOCK_ID`: `integer`, optional.
             pub link_iblock_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `NAME`, `TYPE`.
@@ -2476,6 +3339,7 @@ pub mod field {
                     row_count: ::std::default::Default::default(),
                     col_count: ::std::default::Default::default(),
                     link_iblock_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `IS_REQUIRED`.
@@ -2507,13 +3371,9 @@ pub mod field {
             /// Sets `LIST`.
             pub fn list(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.list = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.list = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `LIST_TEXT_VALUES`.
@@ -2527,13 +3387,9 @@ pub mod field {
             /// Sets `LIST_DEF`.
             pub fn list_def(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.list_def = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.list_def = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `CODE`.
@@ -2547,25 +3403,17 @@ pub mod field {
             /// Sets `SETTINGS`.
             pub fn settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<FieldsSettings>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.settings = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `USER_TYPE_SETTINGS`.
             pub fn user_type_settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.user_type_settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.user_type_settings = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `ROW_COUNT`.
@@ -2584,6 +3432,15 @@ pub mod field {
                 value: impl ::std::convert::Into<i64>,
             ) -> Self {
                 self.link_iblock_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2633,6 +3490,7 @@ pub mod field {
                     "LINK_IBLOCK_ID",
                     &self.link_iblock_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2650,14 +3508,15 @@ pub mod field {
                     sort: object.field("SORT")?,
                     default_value: object.field("DEFAULT_VALUE")?,
                     list: object.field("LIST")?,
-                    list_text_values: object.field("LIST_TEXT_VALUES")?,
+                    list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
                     list_def: object.field("LIST_DEF")?,
-                    code: object.field("CODE")?,
+                    code: object.exact_str("CODE")?,
                     settings: object.field("SETTINGS")?,
                     user_type_settings: object.field("USER_TYPE_SETTINGS")?,
                     row_count: object.field("ROW_COUNT")?,
                     col_count: object.field("COL_COUNT")?,
                     link_iblock_id: object.field("LINK_IBLOCK_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2711,8 +3570,348 @@ pub mod get {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
-    /// The `result` of the call: `array`.
-    pub type Output = crate::List<::serde_json::Value>;
+    /// The object `result` of `lists.get`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct Item {
+        /// `ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `TIMESTAMP_X`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub timestamp_x: ::std::option::Option<::std::string::String>,
+        /// `IBLOCK_TYPE_ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub iblock_type_id: ::std::option::Option<::std::string::String>,
+        /// `LID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub lid: ::std::option::Option<::std::string::String>,
+        /// `CODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub code: ::serde_json::Value,
+        /// `API_CODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub api_code: ::serde_json::Value,
+        /// `NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub name: ::std::option::Option<::std::string::String>,
+        /// `ACTIVE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub active: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `LIST_PAGE_URL`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub list_page_url: ::serde_json::Value,
+        /// `DETAIL_PAGE_URL`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub detail_page_url: ::serde_json::Value,
+        /// `SECTION_PAGE_URL`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub section_page_url: ::serde_json::Value,
+        /// `CANONICAL_PAGE_URL`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub canonical_page_url: ::serde_json::Value,
+        /// `PICTURE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub picture: ::serde_json::Value,
+        /// `DESCRIPTION`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// `DESCRIPTION_TYPE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description_type: ::std::option::Option<::std::string::String>,
+        /// `RSS_TTL`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rss_ttl: ::std::option::Option<::std::string::String>,
+        /// `RSS_ACTIVE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rss_active: ::std::option::Option<::std::string::String>,
+        /// `RSS_FILE_ACTIVE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rss_file_active: ::std::option::Option<::std::string::String>,
+        /// `RSS_FILE_LIMIT`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rss_file_limit: ::serde_json::Value,
+        /// `RSS_FILE_DAYS`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rss_file_days: ::serde_json::Value,
+        /// `RSS_YANDEX_ACTIVE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rss_yandex_active: ::std::option::Option<::std::string::String>,
+        /// `XML_ID`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub xml_id: ::serde_json::Value,
+        /// `TMP_ID`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub tmp_id: ::serde_json::Value,
+        /// `INDEX_ELEMENT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub index_element: ::std::option::Option<::std::string::String>,
+        /// `INDEX_SECTION`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub index_section: ::std::option::Option<::std::string::String>,
+        /// `WORKFLOW`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub workflow: ::std::option::Option<::std::string::String>,
+        /// `BIZPROC`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub bizproc: ::std::option::Option<::std::string::String>,
+        /// `SECTION_CHOOSER`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub section_chooser: ::std::option::Option<::std::string::String>,
+        /// `LIST_MODE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub list_mode: ::serde_json::Value,
+        /// `RIGHTS_MODE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rights_mode: ::std::option::Option<::std::string::String>,
+        /// `SECTION_PROPERTY`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub section_property: ::serde_json::Value,
+        /// `PROPERTY_INDEX`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub property_index: ::serde_json::Value,
+        /// `VERSION`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub version: ::std::option::Option<::std::string::String>,
+        /// `LAST_CONV_ELEMENT`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub last_conv_element: ::std::option::Option<::std::string::String>,
+        /// `SOCNET_GROUP_ID`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub socnet_group_id: ::std::option::Option<::std::string::String>,
+        /// `EDIT_FILE_BEFORE`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub edit_file_before: ::serde_json::Value,
+        /// `EDIT_FILE_AFTER`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub edit_file_after: ::serde_json::Value,
+        /// `SECTIONS_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sections_name: ::std::option::Option<::std::string::String>,
+        /// `SECTION_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub section_name: ::std::option::Option<::std::string::String>,
+        /// `ELEMENTS_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub elements_name: ::std::option::Option<::std::string::String>,
+        /// `ELEMENT_NAME`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub element_name: ::std::option::Option<::std::string::String>,
+        /// `REST_ON`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rest_on: ::std::option::Option<::std::string::String>,
+        /// `FULLTEXT_INDEX`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub fulltext_index: ::std::option::Option<::std::string::String>,
+        /// `EXTERNAL_ID`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub external_id: ::serde_json::Value,
+        /// `LANG_DIR`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub lang_dir: ::std::option::Option<::std::string::String>,
+        /// `SERVER_NAME`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub server_name: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for Item {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("ID"),
+                timestamp_x: object.soft("TIMESTAMP_X"),
+                iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
+                lid: object.soft("LID"),
+                code: object.soft("CODE"),
+                api_code: object.soft("API_CODE"),
+                name: object.soft("NAME"),
+                active: object.soft("ACTIVE"),
+                sort: object.soft("SORT"),
+                list_page_url: object.soft("LIST_PAGE_URL"),
+                detail_page_url: object.soft("DETAIL_PAGE_URL"),
+                section_page_url: object.soft("SECTION_PAGE_URL"),
+                canonical_page_url: object.soft("CANONICAL_PAGE_URL"),
+                picture: object.soft("PICTURE"),
+                description: object.soft("DESCRIPTION"),
+                description_type: object.soft("DESCRIPTION_TYPE"),
+                rss_ttl: object.soft("RSS_TTL"),
+                rss_active: object.soft("RSS_ACTIVE"),
+                rss_file_active: object.soft("RSS_FILE_ACTIVE"),
+                rss_file_limit: object.soft("RSS_FILE_LIMIT"),
+                rss_file_days: object.soft("RSS_FILE_DAYS"),
+                rss_yandex_active: object.soft("RSS_YANDEX_ACTIVE"),
+                xml_id: object.soft("XML_ID"),
+                tmp_id: object.soft("TMP_ID"),
+                index_element: object.soft("INDEX_ELEMENT"),
+                index_section: object.soft("INDEX_SECTION"),
+                workflow: object.soft("WORKFLOW"),
+                bizproc: object.soft("BIZPROC"),
+                section_chooser: object.soft("SECTION_CHOOSER"),
+                list_mode: object.soft("LIST_MODE"),
+                rights_mode: object.soft("RIGHTS_MODE"),
+                section_property: object.soft("SECTION_PROPERTY"),
+                property_index: object.soft("PROPERTY_INDEX"),
+                version: object.soft("VERSION"),
+                last_conv_element: object.soft("LAST_CONV_ELEMENT"),
+                socnet_group_id: object.soft("SOCNET_GROUP_ID"),
+                edit_file_before: object.soft("EDIT_FILE_BEFORE"),
+                edit_file_after: object.soft("EDIT_FILE_AFTER"),
+                sections_name: object.soft("SECTIONS_NAME"),
+                section_name: object.soft("SECTION_NAME"),
+                elements_name: object.soft("ELEMENTS_NAME"),
+                element_name: object.soft("ELEMENT_NAME"),
+                rest_on: object.soft("REST_ON"),
+                fulltext_index: object.soft("FULLTEXT_INDEX"),
+                external_id: object.soft("EXTERNAL_ID"),
+                lang_dir: object.soft("LANG_DIR"),
+                server_name: object.soft("SERVER_NAME"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for Item {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+            crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+            crate::support::opt_entry(&mut map, "LID", &self.lid)?;
+            map.serialize_entry("CODE", &self.code)?;
+            map.serialize_entry("API_CODE", &self.api_code)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            map.serialize_entry("LIST_PAGE_URL", &self.list_page_url)?;
+            map.serialize_entry("DETAIL_PAGE_URL", &self.detail_page_url)?;
+            map.serialize_entry("SECTION_PAGE_URL", &self.section_page_url)?;
+            map.serialize_entry("CANONICAL_PAGE_URL", &self.canonical_page_url)?;
+            map.serialize_entry("PICTURE", &self.picture)?;
+            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::opt_entry(
+                &mut map,
+                "DESCRIPTION_TYPE",
+                &self.description_type,
+            )?;
+            crate::support::opt_entry(&mut map, "RSS_TTL", &self.rss_ttl)?;
+            crate::support::opt_entry(&mut map, "RSS_ACTIVE", &self.rss_active)?;
+            crate::support::opt_entry(
+                &mut map,
+                "RSS_FILE_ACTIVE",
+                &self.rss_file_active,
+            )?;
+            map.serialize_entry("RSS_FILE_LIMIT", &self.rss_file_limit)?;
+            map.serialize_entry("RSS_FILE_DAYS", &self.rss_file_days)?;
+            crate::support::opt_entry(
+                &mut map,
+                "RSS_YANDEX_ACTIVE",
+                &self.rss_yandex_active,
+            )?;
+            map.serialize_entry("XML_ID", &self.xml_id)?;
+            map.serialize_entry("TMP_ID", &self.tmp_id)?;
+            crate::support::opt_entry(&mut map, "INDEX_ELEMENT", &self.index_element)?;
+            crate::support::opt_entry(&mut map, "INDEX_SECTION", &self.index_section)?;
+            crate::support::opt_entry(&mut map, "WORKFLOW", &self.workflow)?;
+            crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
+            crate::support::opt_entry(
+                &mut map,
+                "SECTION_CHOOSER",
+                &self.section_chooser,
+            )?;
+            map.serialize_entry("LIST_MODE", &self.list_mode)?;
+            crate::support::opt_entry(&mut map, "RIGHTS_MODE", &self.rights_mode)?;
+            map.serialize_entry("SECTION_PROPERTY", &self.section_property)?;
+            map.serialize_entry("PROPERTY_INDEX", &self.property_index)?;
+            crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+            crate::support::opt_entry(
+                &mut map,
+                "LAST_CONV_ELEMENT",
+                &self.last_conv_element,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "SOCNET_GROUP_ID",
+                &self.socnet_group_id,
+            )?;
+            map.serialize_entry("EDIT_FILE_BEFORE", &self.edit_file_before)?;
+            map.serialize_entry("EDIT_FILE_AFTER", &self.edit_file_after)?;
+            crate::support::opt_entry(&mut map, "SECTIONS_NAME", &self.sections_name)?;
+            crate::support::opt_entry(&mut map, "SECTION_NAME", &self.section_name)?;
+            crate::support::opt_entry(&mut map, "ELEMENTS_NAME", &self.elements_name)?;
+            crate::support::opt_entry(&mut map, "ELEMENT_NAME", &self.element_name)?;
+            crate::support::opt_entry(&mut map, "REST_ON", &self.rest_on)?;
+            crate::support::opt_entry(&mut map, "FULLTEXT_INDEX", &self.fulltext_index)?;
+            map.serialize_entry("EXTERNAL_ID", &self.external_id)?;
+            crate::support::opt_entry(&mut map, "LANG_DIR", &self.lang_dir)?;
+            map.serialize_entry("SERVER_NAME", &self.server_name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The `result` of the call: `object[]`.
+    pub type Output = crate::List<Item>;
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "lists.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2721,11 +3920,12 @@ pub mod get {
         type ErrorCode = Error;
     }
     impl ::bitrix24_runtime::Paged for super::Get {
-        type Item = ::serde_json::Value;
-        fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+        type Item = Item;
+        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
             output.0
         }
     }
+    deserialize_via_from_value!(Item);
     /// Methods under `get::iblock`.
     pub mod iblock {
         /// Methods under `get::iblock::type_`.
@@ -2744,6 +3944,13 @@ pub mod get {
                 pub iblock_id: i64,
                 /// `IBLOCK_CODE`: `string`, required.
                 pub iblock_code: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Id {
                 /// The call with its required parameters: `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -2754,7 +3961,17 @@ pub mod get {
                     Self {
                         iblock_id: iblock_id.into(),
                         iblock_code: iblock_code.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Id {
@@ -2766,6 +3983,7 @@ pub mod get {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
                     map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2778,6 +3996,7 @@ pub mod get {
                     ::std::result::Result::Ok(Self {
                         iblock_id: object.field("IBLOCK_ID")?,
                         iblock_code: object.field("IBLOCK_CODE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2826,8 +4045,15 @@ pub mod section {
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `SECTION_CODE`: `string`, required.
         pub section_code: ::std::string::String,
-        /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<add::Fields>,
+        /// `FIELDS`: `object`, required.
+        pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`.
@@ -2836,9 +4062,7 @@ pub mod section {
             iblock_id: impl ::std::convert::Into<i64>,
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             section_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<add::Fields>,
-            >,
+            fields: impl ::std::convert::Into<add::Fields>,
         ) -> Self {
             Self {
                 iblock_type_id: iblock_type_id.into(),
@@ -2846,7 +4070,8 @@ pub mod section {
                 iblock_code: iblock_code.into(),
                 iblock_section_id: ::std::default::Default::default(),
                 section_code: section_code.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `IBLOCK_SECTION_ID`.
@@ -2855,6 +4080,15 @@ pub mod section {
             value: impl ::std::convert::Into<i64>,
         ) -> Self {
             self.iblock_section_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2875,6 +4109,7 @@ pub mod section {
             )?;
             map.serialize_entry("SECTION_CODE", &self.section_code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2891,6 +4126,7 @@ pub mod section {
                 iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
                 section_code: object.field("SECTION_CODE")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2918,6 +4154,13 @@ pub mod section {
         pub section_id: i64,
         /// `SECTION_CODE`: `string`, required.
         pub section_code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
@@ -2934,7 +4177,17 @@ pub mod section {
                 iblock_code: iblock_code.into(),
                 section_id: section_id.into(),
                 section_code: section_code.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -2949,6 +4202,7 @@ pub mod section {
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             map.serialize_entry("SECTION_ID", &self.section_id)?;
             map.serialize_entry("SECTION_CODE", &self.section_code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2964,6 +4218,7 @@ pub mod section {
                 iblock_code: object.field("IBLOCK_CODE")?,
                 section_id: object.field("SECTION_ID")?,
                 section_code: object.field("SECTION_CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2975,7 +4230,7 @@ pub mod section {
     ///
     /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FILTER`, `SELECT`.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
+    /// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone)]
@@ -2992,7 +4247,14 @@ pub mod section {
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
@@ -3007,6 +4269,7 @@ pub mod section {
                 iblock_code: iblock_code.into(),
                 filter: ::std::default::Default::default(),
                 select: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `FILTER`.
@@ -3020,13 +4283,18 @@ pub mod section {
         /// Sets `SELECT`.
         pub fn select(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.select = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3042,6 +4310,7 @@ pub mod section {
             map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3057,6 +4326,7 @@ pub mod section {
                 iblock_code: object.field("IBLOCK_CODE")?,
                 filter: object.field("FILTER")?,
                 select: object.field("SELECT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3084,8 +4354,15 @@ pub mod section {
         pub section_id: i64,
         /// `SECTION_CODE`: `string`, required.
         pub section_code: ::std::string::String,
-        /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<update::Fields>,
+        /// `FIELDS`: `object`, required.
+        pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`.
@@ -3095,9 +4372,7 @@ pub mod section {
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             section_id: impl ::std::convert::Into<i64>,
             section_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Fields>,
-            >,
+            fields: impl ::std::convert::Into<update::Fields>,
         ) -> Self {
             Self {
                 iblock_type_id: iblock_type_id.into(),
@@ -3105,8 +4380,18 @@ pub mod section {
                 iblock_code: iblock_code.into(),
                 section_id: section_id.into(),
                 section_code: section_code.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -3122,6 +4407,7 @@ pub mod section {
             map.serialize_entry("SECTION_ID", &self.section_id)?;
             map.serialize_entry("SECTION_CODE", &self.section_code)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3138,6 +4424,7 @@ pub mod section {
                 section_id: object.field("SECTION_ID")?,
                 section_code: object.field("SECTION_CODE")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3194,7 +4481,7 @@ pub mod section {
             Unknown(::std::string::String),
         }
         string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
-        /// The object `params.FIELDS` of `lists.section.add`: `array`.
+        /// The object `params.FIELDS` of `lists.section.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
         #[derive(Debug, Clone)]
@@ -3213,7 +4500,7 @@ pub mod section {
             /// Values: `Y`, `N`.
             pub active: ::std::option::Option<bool>,
             /// `PICTURE`: `array`, optional.
-            pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub picture: ::std::option::Option<::serde_json::Value>,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION_TYPE`: `string`, optional.
@@ -3221,12 +4508,15 @@ pub mod section {
             /// Values: `text`, `html`.
             pub description_type: ::std::option::Option<FieldsDescriptionType>,
             /// `DETAIL_PICTURE`: `array`, optional.
-            pub detail_picture: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub detail_picture: ::std::option::Option<::serde_json::Value>,
             /// `SECTION_PROPERTY`: `array`, optional.
-            pub section_property: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
+            pub section_property: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl Fields {
@@ -3243,6 +4533,7 @@ pub mod section {
                     description_type: ::std::default::Default::default(),
                     detail_picture: ::std::default::Default::default(),
                     section_property: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `EXTERNAL_ID`.
@@ -3274,13 +4565,9 @@ pub mod section {
             /// Sets `PICTURE`.
             pub fn picture(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.picture = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.picture = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `DESCRIPTION`.
@@ -3302,25 +4589,26 @@ pub mod section {
             /// Sets `DETAIL_PICTURE`.
             pub fn detail_picture(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.detail_picture = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `SECTION_PROPERTY`.
             pub fn section_property(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.section_property = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.section_property = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3357,6 +4645,7 @@ pub mod section {
                     "SECTION_PROPERTY",
                     &self.section_property,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3368,15 +4657,16 @@ pub mod section {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
-                    external_id: object.field("EXTERNAL_ID")?,
-                    xml_id: object.field("XML_ID")?,
+                    external_id: object.exact_str("EXTERNAL_ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     sort: object.field("SORT")?,
                     active: object.field("ACTIVE")?,
                     picture: object.field("PICTURE")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     description_type: object.field("DESCRIPTION_TYPE")?,
                     detail_picture: object.field("DETAIL_PICTURE")?,
                     section_property: object.field("SECTION_PROPERTY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3481,8 +4771,152 @@ pub mod section {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `lists.section.get`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `EXTERNAL_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub external_id: ::std::option::Option<::std::string::String>,
+            /// `IBLOCK_SECTION_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub iblock_section_id: ::serde_json::Value,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub global_active: ::std::option::Option<::std::string::String>,
+            /// `LEFT_MARGIN`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub left_margin: ::std::option::Option<::std::string::String>,
+            /// `RIGHT_MARGIN`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub right_margin: ::std::option::Option<::std::string::String>,
+            /// `DEPTH_LEVEL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub depth_level: ::std::option::Option<::std::string::String>,
+            /// `SEARCHABLE_CONTENT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub searchable_content: ::std::option::Option<::std::string::String>,
+            /// `MODIFIED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub modified_by: ::std::option::Option<::std::string::String>,
+            /// `DATE_CREATE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    code: object.soft("CODE"),
+                    xml_id: object.soft("XML_ID"),
+                    external_id: object.soft("EXTERNAL_ID"),
+                    iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    sort: object.soft("SORT"),
+                    name: object.soft("NAME"),
+                    active: object.soft("ACTIVE"),
+                    global_active: object.soft("GLOBAL_ACTIVE"),
+                    left_margin: object.soft("LEFT_MARGIN"),
+                    right_margin: object.soft("RIGHT_MARGIN"),
+                    depth_level: object.soft("DEPTH_LEVEL"),
+                    searchable_content: object.soft("SEARCHABLE_CONTENT"),
+                    modified_by: object.soft("MODIFIED_BY"),
+                    date_create: object.soft("DATE_CREATE"),
+                    created_by: object.soft("CREATED_BY"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
+                map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_ACTIVE",
+                    &self.global_active,
+                )?;
+                crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
+                crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
+                crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SEARCHABLE_CONTENT",
+                    &self.searchable_content,
+                )?;
+                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "lists.section.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3491,11 +4925,12 @@ pub mod section {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `lists.section.update`.
     ///
@@ -3551,7 +4986,7 @@ pub mod section {
             Unknown(::std::string::String),
         }
         string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
-        /// The object `params.FIELDS` of `lists.section.update`: `array`.
+        /// The object `params.FIELDS` of `lists.section.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
         #[derive(Debug, Clone)]
@@ -3570,7 +5005,7 @@ pub mod section {
             /// Values: `Y`, `N`.
             pub active: ::std::option::Option<bool>,
             /// `PICTURE`: `array`, optional.
-            pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub picture: ::std::option::Option<::serde_json::Value>,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION_TYPE`: `string`, optional.
@@ -3578,12 +5013,15 @@ pub mod section {
             /// Values: `text`, `html`.
             pub description_type: ::std::option::Option<FieldsDescriptionType>,
             /// `DETAIL_PICTURE`: `array`, optional.
-            pub detail_picture: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub detail_picture: ::std::option::Option<::serde_json::Value>,
             /// `SECTION_PROPERTY`: `array`, optional.
-            pub section_property: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
+            pub section_property: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl Fields {
@@ -3600,6 +5038,7 @@ pub mod section {
                     description_type: ::std::default::Default::default(),
                     detail_picture: ::std::default::Default::default(),
                     section_property: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `EXTERNAL_ID`.
@@ -3631,13 +5070,9 @@ pub mod section {
             /// Sets `PICTURE`.
             pub fn picture(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.picture = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.picture = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `DESCRIPTION`.
@@ -3659,25 +5094,26 @@ pub mod section {
             /// Sets `DETAIL_PICTURE`.
             pub fn detail_picture(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.detail_picture = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `SECTION_PROPERTY`.
             pub fn section_property(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.section_property = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.section_property = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3714,6 +5150,7 @@ pub mod section {
                     "SECTION_PROPERTY",
                     &self.section_property,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3725,15 +5162,16 @@ pub mod section {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
-                    external_id: object.field("EXTERNAL_ID")?,
-                    xml_id: object.field("XML_ID")?,
+                    external_id: object.exact_str("EXTERNAL_ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
                     sort: object.field("SORT")?,
                     active: object.field("ACTIVE")?,
                     picture: object.field("PICTURE")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     description_type: object.field("DESCRIPTION_TYPE")?,
                     detail_picture: object.field("DETAIL_PICTURE")?,
                     section_property: object.field("SECTION_PROPERTY")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3792,7 +5230,7 @@ pub mod update {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
-    /// The object `params.FIELDS` of `lists.update`: `array`.
+    /// The object `params.FIELDS` of `lists.update`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
     #[derive(Debug, Clone)]
@@ -3805,11 +5243,18 @@ pub mod update {
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `PICTURE`: `array`, optional.
-        pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub picture: ::std::option::Option<::serde_json::Value>,
         /// `BIZPROC`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
         pub bizproc: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Fields {
         /// The object with its required parameters: `NAME`.
@@ -3820,6 +5265,7 @@ pub mod update {
                 sort: ::std::default::Default::default(),
                 picture: ::std::default::Default::default(),
                 bizproc: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DESCRIPTION`.
@@ -3838,18 +5284,23 @@ pub mod update {
         /// Sets `PICTURE`.
         pub fn picture(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.picture = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.picture = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `BIZPROC`.
         pub fn bizproc(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.bizproc = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3869,6 +5320,7 @@ pub mod update {
                 "BIZPROC",
                 &self.bizproc.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3880,49 +5332,16 @@ pub mod update {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
+                description: object.exact_str("DESCRIPTION")?,
                 sort: object.field("SORT")?,
                 picture: object.field("PICTURE")?,
                 bizproc: object.field("BIZPROC")?,
+                extra: object.rest()?,
             })
         }
     }
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Fields);
-    /// Allowed values of `params.MESSAGES` in `lists.update`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Messages {
-        /// `ELEMENTS_NAME`
-        ElementsName,
-        /// `ELEMENT_NAME`
-        ElementName,
-        /// `ELEMENT_ADD`
-        ElementAdd,
-        /// `ELEMENT_EDIT`
-        ElementEdit,
-        /// `ELEMENT_DELETE`
-        ElementDelete,
-        /// `SECTIONS_NAME`
-        SectionsName,
-        /// `SECTION_NAME`
-        SectionName,
-        /// `SECTION_ADD`
-        SectionAdd,
-        /// `SECTION_EDIT`
-        SectionEdit,
-        /// `SECTION_DELETE`
-        SectionDelete,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Messages { ElementsName = "ELEMENTS_NAME", ElementName = "ELEMENT_NAME",
-        ElementAdd = "ELEMENT_ADD", ElementEdit = "ELEMENT_EDIT", ElementDelete =
-        "ELEMENT_DELETE", SectionsName = "SECTIONS_NAME", SectionName = "SECTION_NAME",
-        SectionAdd = "SECTION_ADD", SectionEdit = "SECTION_EDIT", SectionDelete =
-        "SECTION_DELETE" }
-    );
     /// The `result` of the call: `boolean`.
     pub type Output = ::bitrix24_runtime::lenient::Bool;
     impl ::bitrix24_runtime::Method for super::Update {

@@ -18,9 +18,16 @@ pub mod blogcomment {
         /// `TEXT`: `string`, required.
         pub text: ::std::string::String,
         /// `FILES`: `array`, optional.
-        pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub files: ::std::option::Option<::serde_json::Value>,
         /// `USER_ID`: `integer`, optional.
         pub user_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `POST_ID`, `TEXT`.
@@ -33,23 +40,29 @@ pub mod blogcomment {
                 text: text.into(),
                 files: ::std::default::Default::default(),
                 user_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `FILES`.
         pub fn files(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.files = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.files = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `USER_ID`.
         pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -64,6 +77,7 @@ pub mod blogcomment {
             map.serialize_entry("TEXT", &self.text)?;
             crate::support::opt_entry(&mut map, "FILES", &self.files)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -78,6 +92,7 @@ pub mod blogcomment {
                 text: object.field("TEXT")?,
                 files: object.field("FILES")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -97,6 +112,13 @@ pub mod blogcomment {
         pub comment_id: i64,
         /// `USER_ID`: `integer`, optional.
         pub user_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `COMMENT_ID`.
@@ -104,11 +126,21 @@ pub mod blogcomment {
             Self {
                 comment_id: comment_id.into(),
                 user_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USER_ID`.
         pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -121,6 +153,7 @@ pub mod blogcomment {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("COMMENT_ID", &self.comment_id)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -133,6 +166,7 @@ pub mod blogcomment {
             ::std::result::Result::Ok(Self {
                 comment_id: object.field("COMMENT_ID")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -194,6 +228,13 @@ pub mod blogcomment {
             pub last_id: ::std::option::Option<i64>,
             /// `LIMIT`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -203,6 +244,7 @@ pub mod blogcomment {
                     first_id: ::std::default::Default::default(),
                     last_id: ::std::default::Default::default(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_ID`.
@@ -225,6 +267,15 @@ pub mod blogcomment {
                 self.limit = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -237,6 +288,7 @@ pub mod blogcomment {
                 crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
                 crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
                 crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -251,6 +303,7 @@ pub mod blogcomment {
                     first_id: object.field("FIRST_ID")?,
                     last_id: object.field("LAST_ID")?,
                     limit: object.field("LIMIT")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -262,6 +315,279 @@ pub mod blogcomment {
         pub mod get {
             /// Error codes of `log.blogcomment.user.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `result.comments` of `log.blogcomment.user.get`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputComments {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `comment_id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub comment_id: ::std::option::Option<i64>,
+                /// `log_id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub log_id: ::std::option::Option<i64>,
+                /// `date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `text`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `attach`: `integer[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub attach: ::std::vec::Vec<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputComments {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        comment_id: object.soft("comment_id"),
+                        log_id: object.soft("log_id"),
+                        date: object.soft("date"),
+                        text: object.soft("text"),
+                        attach: object.soft("attach"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputComments {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "comment_id", &self.comment_id)?;
+                    crate::support::opt_entry(&mut map, "log_id", &self.log_id)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    map.serialize_entry("attach", &self.attach)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.files.<key>.image` of `log.blogcomment.user.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFilesKeyImage {
+                /// `width`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub width: ::std::option::Option<i64>,
+                /// `height`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub height: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputFilesKeyImage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        width: object.soft("width"),
+                        height: object.soft("height"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputFilesKeyImage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "width", &self.width)?;
+                    crate::support::opt_entry(&mut map, "height", &self.height)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.files.<key>` of `log.blogcomment.user.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFilesKey {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `size`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub size: ::std::option::Option<i64>,
+                /// `image`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub image: ::std::option::Option<OutputFilesKeyImage>,
+                /// `authorId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub author_id: ::std::option::Option<i64>,
+                /// `authorName`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub author_name: ::std::option::Option<::std::string::String>,
+                /// `urlPreview`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url_preview: ::std::option::Option<::std::string::String>,
+                /// `urlShow`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url_show: ::std::option::Option<::std::string::String>,
+                /// `urlDownload`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url_download: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputFilesKey {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        date: object.soft("date"),
+                        type_: object.soft("type"),
+                        name: object.soft("name"),
+                        size: object.soft("size"),
+                        image: object.soft("image"),
+                        author_id: object.soft("authorId"),
+                        author_name: object.soft("authorName"),
+                        url_preview: object.soft("urlPreview"),
+                        url_show: object.soft("urlShow"),
+                        url_download: object.soft("urlDownload"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputFilesKey {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "size", &self.size)?;
+                    crate::support::opt_entry(&mut map, "image", &self.image)?;
+                    crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "authorName",
+                        &self.author_name,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "urlPreview",
+                        &self.url_preview,
+                    )?;
+                    crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "urlDownload",
+                        &self.url_download,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.files` of `log.blogcomment.user.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFiles {
+                /// `<key>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub key: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    OutputFilesKey,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputFiles {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        key: object.soft_pattern("*"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputFiles {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `log.blogcomment.user.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
@@ -269,9 +595,9 @@ pub mod blogcomment {
             #[non_exhaustive]
             pub struct Output {
                 /// `comments`: `object[]`, optional.
-                pub comments: ::std::vec::Vec<::serde_json::Value>,
+                pub comments: ::std::vec::Vec<OutputComments>,
                 /// `files`: `object`, optional.
-                pub files: ::serde_json::Value,
+                pub files: ::std::option::Option<OutputFiles>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -300,7 +626,7 @@ pub mod blogcomment {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("comments", &self.comments)?;
-                    map.serialize_entry("files", &self.files)?;
+                    crate::support::opt_entry(&mut map, "files", &self.files)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -335,11 +661,11 @@ pub mod blogpost {
         /// `DEST`: `array`, optional.
         ///
         /// Values: `UA`.
-        pub dest: ::std::option::Option<::std::vec::Vec<add::Dest>>,
+        pub dest: ::std::option::Option<::serde_json::Value>,
         /// `SPERM`: `array`, optional.
-        pub sperm: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub sperm: ::std::option::Option<::serde_json::Value>,
         /// `FILES`: `array`, optional.
-        pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub files: ::std::option::Option<::serde_json::Value>,
         /// `IMPORTANT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -362,6 +688,13 @@ pub mod blogpost {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `POST_MESSAGE`.
@@ -382,6 +715,7 @@ pub mod blogpost {
                 background_code: ::std::default::Default::default(),
                 parse_preview: ::std::default::Default::default(),
                 uf: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `POST_TITLE`.
@@ -395,37 +729,25 @@ pub mod blogpost {
         /// Sets `DEST`.
         pub fn dest(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<add::Dest>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.dest = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.dest = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `SPERM`.
         pub fn sperm(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.sperm = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.sperm = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILES`.
         pub fn files(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.files = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.files = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `IMPORTANT`.
@@ -484,6 +806,15 @@ pub mod blogpost {
             self.uf.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -521,6 +852,7 @@ pub mod blogpost {
                 &self.parse_preview.map(crate::support::yes_no),
             )?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -532,18 +864,19 @@ pub mod blogpost {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 post_message: object.field("POST_MESSAGE")?,
-                post_title: object.field("POST_TITLE")?,
+                post_title: object.exact_str("POST_TITLE")?,
                 dest: object.field("DEST")?,
                 sperm: object.field("SPERM")?,
                 files: object.field("FILES")?,
                 important: object.field("IMPORTANT")?,
-                important_date_end: object.field("IMPORTANT_DATE_END")?,
-                site_id: object.field("SITE_ID")?,
+                important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
+                site_id: object.exact_str("SITE_ID")?,
                 user_id: object.field("USER_ID")?,
-                tags: object.field("TAGS")?,
-                background_code: object.field("BACKGROUND_CODE")?,
+                tags: object.exact_str("TAGS")?,
+                background_code: object.exact_str("BACKGROUND_CODE")?,
                 parse_preview: object.field("PARSE_PREVIEW")?,
                 uf: object.pattern("UF_*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -561,11 +894,30 @@ pub mod blogpost {
     pub struct Delete {
         /// `POST_ID`: `integer`, required.
         pub post_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `POST_ID`.
         pub fn new(post_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { post_id: post_id.into() }
+            Self {
+                post_id: post_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -576,6 +928,7 @@ pub mod blogpost {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("POST_ID", &self.post_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -587,6 +940,7 @@ pub mod blogpost {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 post_id: object.field("POST_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -609,7 +963,7 @@ pub mod blogpost {
         /// `LOG_RIGHTS`: `array`, optional.
         ///
         /// Values: `UA`.
-        pub log_rights: ::std::option::Option<::std::vec::Vec<get::LogRights>>,
+        pub log_rights: ::std::option::Option<::serde_json::Value>,
         /// `LOG_DATE_FROM`: `string`, optional.
         pub log_date_from: ::std::option::Option<::std::string::String>,
         /// `LOG_DATE_TO`: `string`, optional.
@@ -622,6 +976,13 @@ pub mod blogpost {
         pub limit: ::std::option::Option<i64>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -635,6 +996,7 @@ pub mod blogpost {
                 last_id: ::std::default::Default::default(),
                 limit: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `POST_ID`.
@@ -645,13 +1007,9 @@ pub mod blogpost {
         /// Sets `LOG_RIGHTS`.
         pub fn log_rights(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<get::LogRights>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.log_rights = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.log_rights = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `LOG_DATE_FROM`.
@@ -690,6 +1048,15 @@ pub mod blogpost {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -706,6 +1073,7 @@ pub mod blogpost {
             crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
             crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -718,12 +1086,13 @@ pub mod blogpost {
             ::std::result::Result::Ok(Self {
                 post_id: object.field("POST_ID")?,
                 log_rights: object.field("LOG_RIGHTS")?,
-                log_date_from: object.field("LOG_DATE_FROM")?,
-                log_date_to: object.field("LOG_DATE_TO")?,
+                log_date_from: object.exact_str("LOG_DATE_FROM")?,
+                log_date_to: object.exact_str("LOG_DATE_TO")?,
                 first_id: object.field("FIRST_ID")?,
                 last_id: object.field("LAST_ID")?,
                 limit: object.field("LIMIT")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -744,27 +1113,42 @@ pub mod blogpost {
         /// `DEST`: `array`, required.
         ///
         /// Values: `UA`.
-        pub dest: ::std::vec::Vec<share::Dest>,
+        pub dest: ::serde_json::Value,
         /// `USER_ID`: `integer`, optional.
         pub user_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Share {
         /// The call with its required parameters: `POST_ID`, `DEST`.
         pub fn new(
             post_id: impl ::std::convert::Into<i64>,
-            dest: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<share::Dest>,
-            >,
+            dest: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 post_id: post_id.into(),
-                dest: dest.into_iter().map(::std::convert::Into::into).collect(),
+                dest: dest.into(),
                 user_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USER_ID`.
         pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -778,6 +1162,7 @@ pub mod blogpost {
             map.serialize_entry("POST_ID", &self.post_id)?;
             map.serialize_entry("DEST", &self.dest)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -791,6 +1176,7 @@ pub mod blogpost {
                 post_id: object.field("POST_ID")?,
                 dest: object.field("DEST")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -815,11 +1201,11 @@ pub mod blogpost {
         /// `DEST`: `array`, optional.
         ///
         /// Values: `UA`.
-        pub dest: ::std::option::Option<::std::vec::Vec<update::Dest>>,
+        pub dest: ::std::option::Option<::serde_json::Value>,
         /// `SPERM`: `array`, optional.
-        pub sperm: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub sperm: ::std::option::Option<::serde_json::Value>,
         /// `FILES`: `array`, optional.
-        pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub files: ::std::option::Option<::serde_json::Value>,
         /// `IMPORTANT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -834,6 +1220,13 @@ pub mod blogpost {
         ///
         /// Stands for every key matching `UF_*`: one entry per key.
         pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `POST_ID`.
@@ -850,6 +1243,7 @@ pub mod blogpost {
                 site_id: ::std::default::Default::default(),
                 user_id: ::std::default::Default::default(),
                 uf: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `POST_MESSAGE`.
@@ -871,37 +1265,25 @@ pub mod blogpost {
         /// Sets `DEST`.
         pub fn dest(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Dest>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.dest = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.dest = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `SPERM`.
         pub fn sperm(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.sperm = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.sperm = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILES`.
         pub fn files(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.files = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.files = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `IMPORTANT`.
@@ -939,6 +1321,15 @@ pub mod blogpost {
             self.uf.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -966,6 +1357,7 @@ pub mod blogpost {
             crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
             crate::support::rest_entries(&mut map, &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -977,16 +1369,17 @@ pub mod blogpost {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 post_id: object.field("POST_ID")?,
-                post_message: object.field("POST_MESSAGE")?,
-                post_title: object.field("POST_TITLE")?,
+                post_message: object.exact_str("POST_MESSAGE")?,
+                post_title: object.exact_str("POST_TITLE")?,
                 dest: object.field("DEST")?,
                 sperm: object.field("SPERM")?,
                 files: object.field("FILES")?,
                 important: object.field("IMPORTANT")?,
-                important_date_end: object.field("IMPORTANT_DATE_END")?,
-                site_id: object.field("SITE_ID")?,
+                important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
+                site_id: object.exact_str("SITE_ID")?,
                 user_id: object.field("USER_ID")?,
                 uf: object.pattern("UF_*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1020,16 +1413,6 @@ pub mod blogpost {
             "SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND" }
         );
         error_code!(Error);
-        /// Allowed values of `params.DEST` in `log.blogpost.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Dest {
-            /// `UA`
-            Ua,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Dest { Ua = "UA" });
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1075,16 +1458,6 @@ pub mod blogpost {
     pub mod get {
         /// Error codes of `log.blogpost.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.LOG_RIGHTS` in `log.blogpost.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum LogRights {
-            /// `UA`
-            Ua,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(LogRights { Ua = "UA" });
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1115,11 +1488,30 @@ pub mod blogpost {
         pub struct Important {
             /// `POST_ID`: `integer`, required.
             pub post_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Important {
             /// The call with its required parameters: `POST_ID`.
             pub fn new(post_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { post_id: post_id.into() }
+                Self {
+                    post_id: post_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Important {
@@ -1130,6 +1522,7 @@ pub mod blogpost {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("POST_ID", &self.post_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1141,6 +1534,7 @@ pub mod blogpost {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     post_id: object.field("POST_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1173,16 +1567,6 @@ pub mod blogpost {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.DEST` in `log.blogpost.share`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Dest {
-            /// `UA`
-            Ua,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Dest { Ua = "UA" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Share {
@@ -1216,16 +1600,6 @@ pub mod blogpost {
             }
         );
         error_code!(Error);
-        /// Allowed values of `params.DEST` in `log.blogpost.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Dest {
-            /// `UA`
-            Ua,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Dest { Ua = "UA" });
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Update {

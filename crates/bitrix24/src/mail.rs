@@ -19,6 +19,13 @@ pub mod v3 {
             pub id: i64,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -26,6 +33,7 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -40,6 +48,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -50,6 +67,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -62,6 +80,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -83,6 +102,13 @@ pub mod v3 {
             pub email: ::std::option::Option<::std::string::String>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -91,6 +117,7 @@ pub mod v3 {
                     name: ::std::default::Default::default(),
                     email: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -117,6 +144,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -128,6 +164,7 @@ pub mod v3 {
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "email", &self.email)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -138,9 +175,10 @@ pub mod v3 {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    email: object.field("email")?,
+                    name: object.exact_str("name")?,
+                    email: object.exact_str("email")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -158,12 +196,20 @@ pub mod v3 {
         pub struct Senders {
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Senders {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `pagination`.
@@ -172,6 +218,15 @@ pub mod v3 {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.pagination = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -183,6 +238,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -194,6 +250,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -217,6 +274,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -226,6 +290,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -240,6 +305,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -250,6 +324,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -262,6 +337,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -281,12 +357,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -301,6 +385,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -310,6 +403,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -321,6 +415,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -360,6 +455,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `mail.mailbox.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `mail.mailbox.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
@@ -367,7 +515,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -395,7 +543,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -435,14 +583,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `mail.mailbox.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `mail.mailbox.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -511,6 +728,68 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item` of `mail.mailbox.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `senderName`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sender_name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        email: object.soft("email"),
+                        sender_name: object.soft("senderName"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "senderName",
+                        &self.sender_name,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.mailbox.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
@@ -518,7 +797,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -545,7 +824,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -581,14 +860,76 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items` of `mail.mailbox.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `senderName`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sender_name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        email: object.soft("email"),
+                        sender_name: object.soft("senderName"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "senderName",
+                        &self.sender_name,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.mailbox.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -671,14 +1012,66 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items` of `mail.mailbox.senders`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `sender`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sender: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        email: object.soft("email"),
+                        name: object.soft("name"),
+                        sender: object.soft("sender"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "sender", &self.sender)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.mailbox.senders`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `email`: `string`, optional.
                 pub email: ::std::option::Option<::std::string::String>,
                 /// `name`: `string`, optional.
@@ -754,6 +1147,13 @@ pub mod v3 {
             pub name: ::std::option::Option<::std::string::String>,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createcalendarevent {
             /// The call with its required parameters: `messageId`, `dateFrom`, `dateTo`.
@@ -768,6 +1168,7 @@ pub mod v3 {
                     date_to: date_to.into(),
                     name: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -786,6 +1187,15 @@ pub mod v3 {
                 self.description = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Createcalendarevent {
             fn serialize<S: ::serde::Serializer>(
@@ -799,6 +1209,7 @@ pub mod v3 {
                 map.serialize_entry("dateTo", &self.date_to)?;
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -812,8 +1223,9 @@ pub mod v3 {
                     message_id: object.field("messageId")?,
                     date_from: object.field("dateFrom")?,
                     date_to: object.field("dateTo")?,
-                    name: object.field("name")?,
-                    description: object.field("description")?,
+                    name: object.exact_str("name")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -831,13 +1243,30 @@ pub mod v3 {
         pub struct Createchat {
             /// `messageId`: `integer`, required.
             pub message_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createchat {
             /// The call with its required parameters: `messageId`.
             pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
                 Self {
                     message_id: message_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Createchat {
@@ -848,6 +1277,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("messageId", &self.message_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -859,6 +1289,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("messageId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -876,13 +1307,30 @@ pub mod v3 {
         pub struct Createcrmactivity {
             /// `messageId`: `integer`, required.
             pub message_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createcrmactivity {
             /// The call with its required parameters: `messageId`.
             pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
                 Self {
                     message_id: message_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Createcrmactivity {
@@ -893,6 +1341,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("messageId", &self.message_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -904,6 +1353,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("messageId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -923,6 +1373,13 @@ pub mod v3 {
             pub message_id: i64,
             /// `title`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createfeedpost {
             /// The call with its required parameters: `messageId`.
@@ -930,6 +1387,7 @@ pub mod v3 {
                 Self {
                     message_id: message_id.into(),
                     title: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -938,6 +1396,15 @@ pub mod v3 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -950,6 +1417,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("messageId", &self.message_id)?;
                 crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -961,7 +1429,8 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("messageId")?,
-                    title: object.field("title")?,
+                    title: object.exact_str("title")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -985,6 +1454,13 @@ pub mod v3 {
             pub responsible_id: ::std::option::Option<i64>,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Createtask {
             /// The call with its required parameters: `messageId`.
@@ -994,6 +1470,7 @@ pub mod v3 {
                     title: ::std::default::Default::default(),
                     responsible_id: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -1020,6 +1497,15 @@ pub mod v3 {
                 self.description = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Createtask {
             fn serialize<S: ::serde::Serializer>(
@@ -1036,6 +1522,7 @@ pub mod v3 {
                     &self.responsible_id,
                 )?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1047,9 +1534,10 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("messageId")?,
-                    title: object.field("title")?,
+                    title: object.exact_str("title")?,
                     responsible_id: object.field("responsibleId")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1070,59 +1558,66 @@ pub mod v3 {
             /// `from`: `string`, required.
             pub from: ::std::string::String,
             /// `to`: `array`, required.
-            pub to: ::std::vec::Vec<::serde_json::Value>,
+            pub to: ::serde_json::Value,
             /// `subject`: `string`, required.
             pub subject: ::std::string::String,
             /// `body`: `string`, required.
             pub body: ::std::string::String,
             /// `cc`: `array`, optional.
-            pub cc: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub cc: ::std::option::Option<::serde_json::Value>,
             /// `bcc`: `array`, optional.
-            pub bcc: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub bcc: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Forward {
             /// The call with its required parameters: `forwardMessageId`, `from`, `to`, `subject`, `body`.
             pub fn new(
                 forward_message_id: impl ::std::convert::Into<i64>,
                 from: impl ::std::convert::Into<::std::string::String>,
-                to: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                to: impl ::std::convert::Into<::serde_json::Value>,
                 subject: impl ::std::convert::Into<::std::string::String>,
                 body: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
                     forward_message_id: forward_message_id.into(),
                     from: from.into(),
-                    to: to.into_iter().map(::std::convert::Into::into).collect(),
+                    to: to.into(),
                     subject: subject.into(),
                     body: body.into(),
                     cc: ::std::default::Default::default(),
                     bcc: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `cc`.
             pub fn cc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.cc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.cc = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `bcc`.
             pub fn bcc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.bcc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.bcc = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1140,6 +1635,7 @@ pub mod v3 {
                 map.serialize_entry("body", &self.body)?;
                 crate::support::opt_entry(&mut map, "cc", &self.cc)?;
                 crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1157,6 +1653,7 @@ pub mod v3 {
                     body: object.field("body")?,
                     cc: object.field("cc")?,
                     bcc: object.field("bcc")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1176,6 +1673,13 @@ pub mod v3 {
             pub id: i64,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -1183,6 +1687,7 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -1197,6 +1702,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -1207,6 +1721,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1219,6 +1734,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1250,6 +1766,13 @@ pub mod v3 {
             pub folder: ::std::option::Option<::std::string::String>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -1263,6 +1786,7 @@ pub mod v3 {
                     has_attachments: ::std::default::Default::default(),
                     folder: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `mailboxId`.
@@ -1323,6 +1847,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -1343,6 +1876,7 @@ pub mod v3 {
                 )?;
                 crate::support::opt_entry(&mut map, "folder", &self.folder)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1354,13 +1888,14 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     mailbox_id: object.field("mailboxId")?,
-                    search_query: object.field("searchQuery")?,
-                    date_from: object.field("dateFrom")?,
-                    date_to: object.field("dateTo")?,
+                    search_query: object.exact_str("searchQuery")?,
+                    date_from: object.exact_str("dateFrom")?,
+                    date_to: object.exact_str("dateTo")?,
                     is_seen: object.field("isSeen")?,
                     has_attachments: object.field("hasAttachments")?,
-                    folder: object.field("folder")?,
+                    folder: object.exact_str("folder")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1377,27 +1912,30 @@ pub mod v3 {
         #[non_exhaustive]
         pub struct Movetofolder {
             /// `messageIds`: `array`, required.
-            pub message_ids: ::std::vec::Vec<::serde_json::Value>,
+            pub message_ids: ::serde_json::Value,
             /// `action`: `string`, required.
             pub action: ::std::string::String,
             /// `folder`: `string`, optional.
             pub folder: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Movetofolder {
             /// The call with its required parameters: `messageIds`, `action`.
             pub fn new(
-                message_ids: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                message_ids: impl ::std::convert::Into<::serde_json::Value>,
                 action: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
-                    message_ids: message_ids
-                        .into_iter()
-                        .map(::std::convert::Into::into)
-                        .collect(),
+                    message_ids: message_ids.into(),
                     action: action.into(),
                     folder: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `folder`.
@@ -1406,6 +1944,15 @@ pub mod v3 {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.folder = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1419,6 +1966,7 @@ pub mod v3 {
                 map.serialize_entry("messageIds", &self.message_ids)?;
                 map.serialize_entry("action", &self.action)?;
                 crate::support::opt_entry(&mut map, "folder", &self.folder)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1431,7 +1979,8 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     message_ids: object.field("messageIds")?,
                     action: object.field("action")?,
-                    folder: object.field("folder")?,
+                    folder: object.exact_str("folder")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1449,13 +1998,30 @@ pub mod v3 {
         pub struct Removecrmactivity {
             /// `messageId`: `integer`, required.
             pub message_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Removecrmactivity {
             /// The call with its required parameters: `messageId`.
             pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
                 Self {
                     message_id: message_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Removecrmactivity {
@@ -1466,6 +2032,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("messageId", &self.message_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1477,6 +2044,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("messageId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1497,59 +2065,66 @@ pub mod v3 {
             /// `from`: `string`, required.
             pub from: ::std::string::String,
             /// `to`: `array`, required.
-            pub to: ::std::vec::Vec<::serde_json::Value>,
+            pub to: ::serde_json::Value,
             /// `subject`: `string`, required.
             pub subject: ::std::string::String,
             /// `body`: `string`, required.
             pub body: ::std::string::String,
             /// `cc`: `array`, optional.
-            pub cc: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub cc: ::std::option::Option<::serde_json::Value>,
             /// `bcc`: `array`, optional.
-            pub bcc: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub bcc: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Reply {
             /// The call with its required parameters: `replyToMessageId`, `from`, `to`, `subject`, `body`.
             pub fn new(
                 reply_to_message_id: impl ::std::convert::Into<i64>,
                 from: impl ::std::convert::Into<::std::string::String>,
-                to: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                to: impl ::std::convert::Into<::serde_json::Value>,
                 subject: impl ::std::convert::Into<::std::string::String>,
                 body: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
                     reply_to_message_id: reply_to_message_id.into(),
                     from: from.into(),
-                    to: to.into_iter().map(::std::convert::Into::into).collect(),
+                    to: to.into(),
                     subject: subject.into(),
                     body: body.into(),
                     cc: ::std::default::Default::default(),
                     bcc: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `cc`.
             pub fn cc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.cc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.cc = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `bcc`.
             pub fn bcc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.bcc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.bcc = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1567,6 +2142,7 @@ pub mod v3 {
                 map.serialize_entry("body", &self.body)?;
                 crate::support::opt_entry(&mut map, "cc", &self.cc)?;
                 crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1584,6 +2160,7 @@ pub mod v3 {
                     body: object.field("body")?,
                     cc: object.field("cc")?,
                     bcc: object.field("bcc")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1602,57 +2179,64 @@ pub mod v3 {
             /// `from`: `string`, required.
             pub from: ::std::string::String,
             /// `to`: `array`, required.
-            pub to: ::std::vec::Vec<::serde_json::Value>,
+            pub to: ::serde_json::Value,
             /// `subject`: `string`, required.
             pub subject: ::std::string::String,
             /// `body`: `string`, required.
             pub body: ::std::string::String,
             /// `cc`: `array`, optional.
-            pub cc: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub cc: ::std::option::Option<::serde_json::Value>,
             /// `bcc`: `array`, optional.
-            pub bcc: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub bcc: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Send {
             /// The call with its required parameters: `from`, `to`, `subject`, `body`.
             pub fn new(
                 from: impl ::std::convert::Into<::std::string::String>,
-                to: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                to: impl ::std::convert::Into<::serde_json::Value>,
                 subject: impl ::std::convert::Into<::std::string::String>,
                 body: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
                     from: from.into(),
-                    to: to.into_iter().map(::std::convert::Into::into).collect(),
+                    to: to.into(),
                     subject: subject.into(),
                     body: body.into(),
                     cc: ::std::default::Default::default(),
                     bcc: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `cc`.
             pub fn cc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.cc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.cc = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `bcc`.
             pub fn bcc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.bcc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.bcc = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1669,6 +2253,7 @@ pub mod v3 {
                 map.serialize_entry("body", &self.body)?;
                 crate::support::opt_entry(&mut map, "cc", &self.cc)?;
                 crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1685,6 +2270,7 @@ pub mod v3 {
                     body: object.field("body")?,
                     cc: object.field("cc")?,
                     bcc: object.field("bcc")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1696,7 +2282,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `limit`.
         ///
-        /// Result: `array` ([`thread::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`thread::Error`]).
+        /// Result: `object[]` ([`thread::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`thread::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Thread {
@@ -1704,6 +2290,13 @@ pub mod v3 {
             pub id: i64,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Thread {
             /// The call with its required parameters: `id`.
@@ -1711,11 +2304,21 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     limit: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `limit`.
             pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.limit = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1728,6 +2331,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1740,6 +2344,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     limit: object.field("limit")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2111,6 +2716,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -2120,6 +2732,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -2134,6 +2747,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -2144,6 +2766,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2156,6 +2779,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2175,12 +2799,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -2195,6 +2827,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -2204,6 +2845,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2215,6 +2857,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2254,6 +2897,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `mail.message.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `mail.message.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
@@ -2261,7 +2957,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2289,7 +2985,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -2329,14 +3025,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `mail.message.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `mail.message.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2479,6 +3244,126 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item` of `mail.message.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `mailboxId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mailbox_id: ::std::option::Option<i64>,
+                /// `mailboxEmail`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mailbox_email: ::std::option::Option<::std::string::String>,
+                /// `subject`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub subject: ::std::option::Option<::std::string::String>,
+                /// `from`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub from: ::std::option::Option<::std::string::String>,
+                /// `to`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub to: ::std::option::Option<::std::string::String>,
+                /// `cc`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub cc: ::serde_json::Value,
+                /// `date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `isSeen`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_seen: ::std::option::Option<bool>,
+                /// `hasAttachments`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub has_attachments: ::std::option::Option<bool>,
+                /// `url`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `bindings`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bindings: ::std::vec::Vec<::serde_json::Value>,
+                /// `body`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub body: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        mailbox_id: object.soft("mailboxId"),
+                        mailbox_email: object.soft("mailboxEmail"),
+                        subject: object.soft("subject"),
+                        from: object.soft("from"),
+                        to: object.soft("to"),
+                        cc: object.soft("cc"),
+                        date: object.soft("date"),
+                        is_seen: object.soft("isSeen"),
+                        has_attachments: object.soft("hasAttachments"),
+                        url: object.soft("url"),
+                        bindings: object.soft("bindings"),
+                        body: object.soft("body"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "mailboxEmail",
+                        &self.mailbox_email,
+                    )?;
+                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    map.serialize_entry("cc", &self.cc)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "hasAttachments",
+                        &self.has_attachments,
+                    )?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.serialize_entry("bindings", &self.bindings)?;
+                    crate::support::opt_entry(&mut map, "body", &self.body)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.message.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
@@ -2486,7 +3371,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2513,7 +3398,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -2553,14 +3438,134 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items` of `mail.message.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `mailboxId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mailbox_id: ::std::option::Option<i64>,
+                /// `mailboxEmail`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mailbox_email: ::std::option::Option<::std::string::String>,
+                /// `subject`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub subject: ::std::option::Option<::std::string::String>,
+                /// `from`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub from: ::std::option::Option<::std::string::String>,
+                /// `to`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub to: ::std::option::Option<::std::string::String>,
+                /// `cc`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub cc: ::std::option::Option<::std::string::String>,
+                /// `date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `isSeen`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_seen: ::std::option::Option<bool>,
+                /// `hasAttachments`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub has_attachments: ::std::option::Option<bool>,
+                /// `url`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `bindings`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bindings: ::std::vec::Vec<::serde_json::Value>,
+                /// `body`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub body: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        mailbox_id: object.soft("mailboxId"),
+                        mailbox_email: object.soft("mailboxEmail"),
+                        subject: object.soft("subject"),
+                        from: object.soft("from"),
+                        to: object.soft("to"),
+                        cc: object.soft("cc"),
+                        date: object.soft("date"),
+                        is_seen: object.soft("isSeen"),
+                        has_attachments: object.soft("hasAttachments"),
+                        url: object.soft("url"),
+                        bindings: object.soft("bindings"),
+                        body: object.soft("body"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "mailboxEmail",
+                        &self.mailbox_email,
+                    )?;
+                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "hasAttachments",
+                        &self.has_attachments,
+                    )?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.serialize_entry("bindings", &self.bindings)?;
+                    crate::support::opt_entry(&mut map, "body", &self.body)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.message.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `mailboxId`: `integer`, optional.
@@ -2968,8 +3973,84 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
             );
             error_code!(Error);
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
+            /// The object `result` of `mail.message.thread`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `subject`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub subject: ::std::option::Option<::std::string::String>,
+                /// `from`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub from: ::std::option::Option<::std::string::String>,
+                /// `to`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub to: ::std::option::Option<::std::string::String>,
+                /// `cc`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub cc: ::std::option::Option<::std::string::String>,
+                /// `date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `body`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub body: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        subject: object.soft("subject"),
+                        from: object.soft("from"),
+                        to: object.soft("to"),
+                        cc: object.soft("cc"),
+                        date: object.soft("date"),
+                        body: object.soft("body"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "body", &self.body)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The `result` of the call: `object[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Thread {
                 const NAME: &'static str = "mail.message.thread";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2977,6 +4058,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `v3::recipient`.
@@ -2995,6 +4077,13 @@ pub mod v3 {
             pub query: ::std::option::Option<::std::string::String>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Listcontacts {
             /// The call; every parameter is optional.
@@ -3002,6 +4091,7 @@ pub mod v3 {
                 Self {
                     query: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `query`.
@@ -3020,6 +4110,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Listcontacts {
             fn serialize<S: ::serde::Serializer>(
@@ -3030,6 +4129,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "query", &self.query)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3040,8 +4140,9 @@ pub mod v3 {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    query: object.field("query")?,
+                    query: object.exact_str("query")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3061,6 +4162,13 @@ pub mod v3 {
             pub query: ::std::string::String,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Listemployees {
             /// The call with its required parameters: `query`.
@@ -3068,6 +4176,7 @@ pub mod v3 {
                 Self {
                     query: query.into(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `pagination`.
@@ -3076,6 +4185,15 @@ pub mod v3 {
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.pagination = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3088,6 +4206,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("query", &self.query)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3100,6 +4219,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     query: object.field("query")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3123,6 +4243,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3132,6 +4259,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3146,6 +4274,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -3156,6 +4293,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3168,6 +4306,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3187,12 +4326,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3207,6 +4354,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -3216,6 +4372,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3227,6 +4384,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3266,6 +4424,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `mail.recipient.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `mail.recipient.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
@@ -3273,7 +4484,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3301,7 +4512,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -3341,14 +4552,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `mail.recipient.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `mail.recipient.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3413,14 +4693,66 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items` of `mail.recipient.listcontacts`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        email: object.soft("email"),
+                        name: object.soft("name"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.recipient.listcontacts`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `email`: `string`, optional.
@@ -3499,14 +4831,66 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.items` of `mail.recipient.listemployees`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        email: object.soft("email"),
+                        name: object.soft("name"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `mail.recipient.listemployees`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `email`: `string`, optional.

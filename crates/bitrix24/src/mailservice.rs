@@ -31,6 +31,10 @@ pub struct Add {
     pub icon: ::std::option::Option<::serde_json::Value>,
     /// `SORT`: `integer`, optional.
     pub sort: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Add {
     /// The call with its required parameters: `NAME`.
@@ -44,6 +48,7 @@ impl Add {
             link: ::std::default::Default::default(),
             icon: ::std::default::Default::default(),
             sort: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `ACTIVE`.
@@ -90,6 +95,15 @@ impl Add {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Add {
     fn serialize<S: ::serde::Serializer>(
@@ -114,6 +128,7 @@ impl ::serde::Serialize for Add {
         crate::support::opt_entry(&mut map, "LINK", &self.link)?;
         crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -126,12 +141,13 @@ impl crate::support::FromValue for Add {
         ::std::result::Result::Ok(Self {
             name: object.field("NAME")?,
             active: object.field("ACTIVE")?,
-            server: object.field("SERVER")?,
+            server: object.exact_str("SERVER")?,
             port: object.field("PORT")?,
             encryption: object.field("ENCRYPTION")?,
-            link: object.field("LINK")?,
+            link: object.exact_str("LINK")?,
             icon: object.field("ICON")?,
             sort: object.field("SORT")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -149,11 +165,27 @@ deserialize_via_from_value!(Add);
 pub struct Delete {
     /// `ID`: `integer`, required.
     pub id: i64,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Delete {
     /// The call with its required parameters: `ID`.
     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self { id: id.into() }
+        Self {
+            id: id.into(),
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Delete {
@@ -164,6 +196,7 @@ impl ::serde::Serialize for Delete {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ID", &self.id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -173,7 +206,10 @@ impl crate::support::FromValue for Delete {
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { id: object.field("ID")? })
+        ::std::result::Result::Ok(Self {
+            id: object.field("ID")?,
+            extra: object.rest()?,
+        })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -187,11 +223,27 @@ deserialize_via_from_value!(Delete);
 /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Fields {}
+pub struct Fields {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Fields {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Fields {
@@ -200,7 +252,9 @@ impl ::serde::Serialize for Fields {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -208,8 +262,8 @@ impl crate::support::FromValue for Fields {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -226,11 +280,27 @@ deserialize_via_from_value!(Fields);
 pub struct Get {
     /// `ID`: `integer`, required.
     pub id: i64,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
     /// The call with its required parameters: `ID`.
     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self { id: id.into() }
+        Self {
+            id: id.into(),
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Get {
@@ -241,6 +311,7 @@ impl ::serde::Serialize for Get {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ID", &self.id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -250,7 +321,10 @@ impl crate::support::FromValue for Get {
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { id: object.field("ID")? })
+        ::std::result::Result::Ok(Self {
+            id: object.field("ID")?,
+            extra: object.rest()?,
+        })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -264,11 +338,27 @@ deserialize_via_from_value!(Get);
 /// Result: `object[]` ([`list::Output`]). Errors: `ERROR_CORE` ([`list::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct List {}
+pub struct List {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl List {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for List {
@@ -277,7 +367,9 @@ impl ::serde::Serialize for List {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -285,8 +377,8 @@ impl crate::support::FromValue for List {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -323,6 +415,10 @@ pub struct Update {
     pub icon: ::std::option::Option<::serde_json::Value>,
     /// `SORT`: `integer`, optional.
     pub sort: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `ID`.
@@ -337,6 +433,7 @@ impl Update {
             link: ::std::default::Default::default(),
             icon: ::std::default::Default::default(),
             sort: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `ACTIVE`.
@@ -391,6 +488,15 @@ impl Update {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Update {
     fn serialize<S: ::serde::Serializer>(
@@ -416,6 +522,7 @@ impl ::serde::Serialize for Update {
         crate::support::opt_entry(&mut map, "LINK", &self.link)?;
         crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -428,13 +535,14 @@ impl crate::support::FromValue for Update {
         ::std::result::Result::Ok(Self {
             id: object.field("ID")?,
             active: object.field("ACTIVE")?,
-            name: object.field("NAME")?,
-            server: object.field("SERVER")?,
+            name: object.exact_str("NAME")?,
+            server: object.exact_str("SERVER")?,
             port: object.field("PORT")?,
             encryption: object.field("ENCRYPTION")?,
-            link: object.field("LINK")?,
+            link: object.exact_str("LINK")?,
             icon: object.field("ICON")?,
             sort: object.field("SORT")?,
+            extra: object.rest()?,
         })
     }
 }

@@ -19,6 +19,13 @@ pub mod v3 {
             pub id: i64,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -26,6 +33,7 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -40,6 +48,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -50,6 +67,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -62,6 +80,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -87,6 +106,13 @@ pub mod v3 {
             pub order: ::std::option::Option<list::Order>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -96,6 +122,7 @@ pub mod v3 {
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -134,6 +161,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -146,6 +182,7 @@ pub mod v3 {
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                 crate::support::opt_entry(&mut map, "order", &self.order)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -160,6 +197,7 @@ pub mod v3 {
                     filter: object.field("filter")?,
                     order: object.field("order")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -181,6 +219,13 @@ pub mod v3 {
             pub filter: ::std::option::Option<tail::Filter>,
             /// `cursor`: `object`, optional.
             pub cursor: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Tail {
             /// The call; every parameter is optional.
@@ -189,6 +234,7 @@ pub mod v3 {
                     select: ::std::default::Default::default(),
                     filter: ::std::default::Default::default(),
                     cursor: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -219,6 +265,15 @@ pub mod v3 {
                 self.cursor = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Tail {
             fn serialize<S: ::serde::Serializer>(
@@ -230,6 +285,7 @@ pub mod v3 {
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                 crate::support::opt_entry(&mut map, "cursor", &self.cursor)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -243,6 +299,7 @@ pub mod v3 {
                     select: object.field("select")?,
                     filter: object.field("filter")?,
                     cursor: object.field("cursor")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -266,6 +323,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -275,6 +339,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -289,6 +354,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -299,6 +373,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -311,6 +386,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -330,12 +406,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -350,6 +434,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -359,6 +452,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -370,6 +464,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -409,6 +504,115 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `main.eventlog.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `description`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::std::option::Option<::std::string::String>,
+                    /// `validationRules`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                    /// `requiredGroups`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required_groups: ::serde_json::Value,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// `editable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub editable: ::std::option::Option<bool>,
+                    /// `multiple`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// `elementType`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub element_type: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            description: object.soft("description"),
+                            validation_rules: object.soft("validationRules"),
+                            required_groups: object.soft("requiredGroups"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            editable: object.soft("editable"),
+                            multiple: object.soft("multiple"),
+                            element_type: object.soft("elementType"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `main.eventlog.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
@@ -416,7 +620,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -444,7 +648,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -484,14 +688,95 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `main.eventlog.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `description`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::serde_json::Value,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// `multiple`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            description: object.soft("description"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            multiple: object.soft("multiple"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        map.serialize_entry("description", &self.description)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `main.eventlog.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -556,6 +841,138 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item` of `main.eventlog.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `timestampX`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                /// `severity`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub severity: ::std::option::Option<::std::string::String>,
+                /// `auditTypeId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub audit_type_id: ::std::option::Option<::std::string::String>,
+                /// `moduleId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub module_id: ::std::option::Option<::std::string::String>,
+                /// `itemId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub item_id: ::std::option::Option<::std::string::String>,
+                /// `remoteAddr`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub remote_addr: ::std::option::Option<::std::string::String>,
+                /// `userAgent`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_agent: ::std::option::Option<::std::string::String>,
+                /// `requestUri`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub request_uri: ::std::option::Option<::std::string::String>,
+                /// `siteId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub site_id: ::std::option::Option<::std::string::String>,
+                /// `userId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<i64>,
+                /// `guestId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub guest_id: ::std::option::Option<i64>,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        timestamp_x: object.soft("timestampX"),
+                        severity: object.soft("severity"),
+                        audit_type_id: object.soft("auditTypeId"),
+                        module_id: object.soft("moduleId"),
+                        item_id: object.soft("itemId"),
+                        remote_addr: object.soft("remoteAddr"),
+                        user_agent: object.soft("userAgent"),
+                        request_uri: object.soft("requestUri"),
+                        site_id: object.soft("siteId"),
+                        user_id: object.soft("userId"),
+                        guest_id: object.soft("guestId"),
+                        description: object.soft("description"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timestampX",
+                        &self.timestamp_x,
+                    )?;
+                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "auditTypeId",
+                        &self.audit_type_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "remoteAddr",
+                        &self.remote_addr,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requestUri",
+                        &self.request_uri,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `main.eventlog.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
@@ -563,7 +980,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `timestampX`: `datetime`, optional.
@@ -648,7 +1065,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -730,12 +1147,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -747,6 +1172,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -756,6 +1190,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -767,6 +1202,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -785,12 +1221,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::std::string::String,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -802,6 +1246,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -811,6 +1264,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -822,6 +1276,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1005,12 +1460,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -1022,6 +1485,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -1031,6 +1503,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1042,6 +1515,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }

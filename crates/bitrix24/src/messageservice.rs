@@ -23,6 +23,13 @@ pub mod message {
             ///
             /// Values: `queued`, `sent`, `delivered`, `undelivered`, `failed`.
             pub status: update::Status,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `CODE`, `MESSAGE_ID`, `STATUS`.
@@ -35,7 +42,17 @@ pub mod message {
                     code: code.into(),
                     message_id: message_id.into(),
                     status: status.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -48,6 +65,7 @@ pub mod message {
                 map.serialize_entry("CODE", &self.code)?;
                 map.serialize_entry("MESSAGE_ID", &self.message_id)?;
                 map.serialize_entry("STATUS", &self.status)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -61,6 +79,7 @@ pub mod message {
                     code: object.field("CODE")?,
                     message_id: object.field("MESSAGE_ID")?,
                     status: object.field("STATUS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -147,6 +166,13 @@ pub mod sender {
         pub name: ::serde_json::Value,
         /// `DESCRIPTION`: `string | object`, optional.
         pub description: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `CODE`, `TYPE`, `HANDLER`, `NAME`.
@@ -162,6 +188,7 @@ pub mod sender {
                 handler: handler.into(),
                 name: name.into(),
                 description: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DESCRIPTION`.
@@ -170,6 +197,15 @@ pub mod sender {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -185,6 +221,7 @@ pub mod sender {
             map.serialize_entry("HANDLER", &self.handler)?;
             map.serialize_entry("NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -200,6 +237,7 @@ pub mod sender {
                 handler: object.field("HANDLER")?,
                 name: object.field("NAME")?,
                 description: object.field("DESCRIPTION")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -217,11 +255,30 @@ pub mod sender {
     pub struct Delete {
         /// `CODE`: `string`, required.
         pub code: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `CODE`.
         pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { code: code.into() }
+            Self {
+                code: code.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -232,6 +289,7 @@ pub mod sender {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CODE", &self.code)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -243,6 +301,7 @@ pub mod sender {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -257,11 +316,30 @@ pub mod sender {
     /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -270,7 +348,9 @@ pub mod sender {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -278,8 +358,8 @@ pub mod sender {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -302,6 +382,13 @@ pub mod sender {
         pub name: ::std::option::Option<::serde_json::Value>,
         /// `DESCRIPTION`: `string | object`, optional.
         pub description: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `CODE`.
@@ -311,6 +398,7 @@ pub mod sender {
                 handler: ::std::default::Default::default(),
                 name: ::std::default::Default::default(),
                 description: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `HANDLER`.
@@ -337,6 +425,15 @@ pub mod sender {
             self.description = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -349,6 +446,7 @@ pub mod sender {
             crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
             crate::support::opt_entry(&mut map, "NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -360,9 +458,10 @@ pub mod sender {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 code: object.field("CODE")?,
-                handler: object.field("HANDLER")?,
+                handler: object.exact_str("HANDLER")?,
                 name: object.field("NAME")?,
                 description: object.field("DESCRIPTION")?,
+                extra: object.rest()?,
             })
         }
     }

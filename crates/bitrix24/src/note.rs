@@ -17,11 +17,30 @@ pub mod v3 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -32,6 +51,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -43,6 +63,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -60,11 +81,30 @@ pub mod v3 {
         pub struct Archive {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Archive {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Archive {
@@ -75,6 +115,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -84,7 +125,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -101,11 +145,30 @@ pub mod v3 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -116,6 +179,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -125,7 +189,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -142,11 +209,30 @@ pub mod v3 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -157,6 +243,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -166,7 +253,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -183,12 +273,20 @@ pub mod v3 {
         pub struct List {
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<list::Pagination>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `pagination`.
@@ -197,6 +295,15 @@ pub mod v3 {
                 value: impl ::std::convert::Into<list::Pagination>,
             ) -> Self {
                 self.pagination = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -208,6 +315,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -219,6 +327,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -238,6 +347,13 @@ pub mod v3 {
             pub id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -248,7 +364,17 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -260,6 +386,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -272,6 +399,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -313,6 +441,13 @@ pub mod v3 {
                 pub name: ::std::string::String,
                 /// `position`: `integer`, optional.
                 pub position: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `name`.
@@ -322,6 +457,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `position`.
@@ -330,6 +466,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<i64>,
                 ) -> Self {
                     self.position = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -342,6 +487,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -354,11 +500,98 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         position: object.field("position")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
+            /// The object `result.item` of `note.collection.add`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub position: ::std::option::Option<i64>,
+                /// `policyLevel`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub policy_level: ::std::option::Option<::std::string::String>,
+                /// `createdBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_by: ::std::option::Option<i64>,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        position: object.soft("position"),
+                        policy_level: object.soft("policyLevel"),
+                        created_by: object.soft("createdBy"),
+                        created_at: object.soft("createdAt"),
+                        updated_by: object.soft("updatedBy"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `note.collection.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
@@ -366,7 +599,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -431,7 +664,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "position", &self.position)?;
@@ -626,6 +859,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -635,6 +875,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -649,6 +890,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -659,6 +909,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -671,6 +922,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -690,12 +942,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -710,6 +970,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -719,6 +988,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -730,6 +1000,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -769,6 +1040,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `note.collection.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.collection.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
@@ -776,7 +1100,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -804,7 +1128,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -844,14 +1168,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `note.collection.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.collection.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -916,6 +1309,92 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item` of `note.collection.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub position: ::std::option::Option<i64>,
+                /// `policyLevel`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub policy_level: ::std::option::Option<::std::string::String>,
+                /// `createdBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_by: ::std::option::Option<i64>,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        position: object.soft("position"),
+                        policy_level: object.soft("policyLevel"),
+                        created_by: object.soft("createdBy"),
+                        created_at: object.soft("createdAt"),
+                        updated_by: object.soft("updatedBy"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// Allowed values of `result.policyLevel` in `note.collection.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -942,7 +1421,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -1009,7 +1488,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "position", &self.position)?;
@@ -1063,6 +1542,13 @@ pub mod v3 {
                 pub position: i64,
                 /// `id`: `integer`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl PaginationAfterCursor {
                 /// The object with its required parameters: `position`, `id`.
@@ -1073,7 +1559,17 @@ pub mod v3 {
                     Self {
                         position: position.into(),
                         id: id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for PaginationAfterCursor {
@@ -1085,6 +1581,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("position", &self.position)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1097,6 +1594,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         position: object.field("position")?,
                         id: object.field("id")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1114,6 +1612,13 @@ pub mod v3 {
                 pub limit: ::std::option::Option<i64>,
                 /// `afterCursor`: `object`, optional.
                 pub after_cursor: ::std::option::Option<PaginationAfterCursor>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Pagination {
                 /// The object; every parameter is optional.
@@ -1121,6 +1626,7 @@ pub mod v3 {
                     Self {
                         limit: ::std::default::Default::default(),
                         after_cursor: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `limit`.
@@ -1134,6 +1640,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<PaginationAfterCursor>,
                 ) -> Self {
                     self.after_cursor = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1150,6 +1665,7 @@ pub mod v3 {
                         "afterCursor",
                         &self.after_cursor,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1162,11 +1678,98 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         limit: object.field("limit")?,
                         after_cursor: object.field("afterCursor")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Pagination);
+            /// The object `result.items` of `note.collection.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub position: ::std::option::Option<i64>,
+                /// `policyLevel`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub policy_level: ::std::option::Option<::std::string::String>,
+                /// `createdBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_by: ::std::option::Option<i64>,
+                /// `updatedBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        position: object.soft("position"),
+                        policy_level: object.soft("policyLevel"),
+                        created_by: object.soft("createdBy"),
+                        updated_by: object.soft("updatedBy"),
+                        created_at: object.soft("createdAt"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// Allowed values of `result.policyLevel` in `note.collection.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -1186,14 +1789,60 @@ pub mod v3 {
                 OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
                 Moderate = "moderate" }
             );
+            /// The object `result.nextCursor` of `note.collection.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputNextCursor {
+                /// `position`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub position: ::std::option::Option<i64>,
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputNextCursor {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        position: object.soft("position"),
+                        id: object.soft("id"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputNextCursor {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `note.collection.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -1213,7 +1862,7 @@ pub mod v3 {
                 /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `nextCursor`: `object`, optional.
-                pub next_cursor: ::serde_json::Value,
+                pub next_cursor: ::std::option::Option<OutputNextCursor>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1277,7 +1926,11 @@ pub mod v3 {
                     crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
                     crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    map.serialize_entry("nextCursor", &self.next_cursor)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "nextCursor",
+                        &self.next_cursor,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1329,13 +1982,32 @@ pub mod v3 {
             pub struct Fields {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `name`.
                 pub fn new(
                     name: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { name: name.into() }
+                    Self {
+                        name: name.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Fields {
@@ -1346,6 +2018,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1357,11 +2030,98 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
+            /// The object `result.item` of `note.collection.update`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub position: ::std::option::Option<i64>,
+                /// `policyLevel`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub policy_level: ::std::option::Option<::std::string::String>,
+                /// `createdBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_by: ::std::option::Option<i64>,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        position: object.soft("position"),
+                        policy_level: object.soft("policyLevel"),
+                        created_by: object.soft("createdBy"),
+                        created_at: object.soft("createdAt"),
+                        updated_by: object.soft("updatedBy"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `note.collection.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
@@ -1369,7 +2129,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -1434,7 +2194,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "position", &self.position)?;
@@ -1475,11 +2235,30 @@ pub mod v3 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -1490,6 +2269,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1501,6 +2281,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1518,11 +2299,30 @@ pub mod v3 {
         pub struct Archive {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Archive {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Archive {
@@ -1533,6 +2333,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1542,7 +2343,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1559,11 +2363,30 @@ pub mod v3 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -1574,6 +2397,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1583,7 +2407,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1600,11 +2427,30 @@ pub mod v3 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -1615,6 +2461,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1624,7 +2471,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1645,6 +2495,13 @@ pub mod v3 {
             pub fields: update::Fields,
             /// `overwrite`: `boolean`, optional.
             pub overwrite: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -1656,11 +2513,21 @@ pub mod v3 {
                     id: id.into(),
                     fields: fields.into(),
                     overwrite: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `overwrite`.
             pub fn overwrite(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.overwrite = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1674,6 +2541,7 @@ pub mod v3 {
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
                 crate::support::opt_entry(&mut map, "overwrite", &self.overwrite)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1687,6 +2555,7 @@ pub mod v3 {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
                     overwrite: object.field("overwrite")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1741,6 +2610,13 @@ pub mod v3 {
                 pub parent_id: ::std::option::Option<i64>,
                 /// `markdown`: `string`, optional.
                 pub markdown: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `collectionId`, `title`.
@@ -1753,6 +2629,7 @@ pub mod v3 {
                         title: title.into(),
                         parent_id: ::std::default::Default::default(),
                         markdown: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `parentId`.
@@ -1771,6 +2648,15 @@ pub mod v3 {
                     self.markdown = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -1783,6 +2669,7 @@ pub mod v3 {
                     map.serialize_entry("title", &self.title)?;
                     crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
                     crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1796,7 +2683,8 @@ pub mod v3 {
                         collection_id: object.field("collectionId")?,
                         title: object.field("title")?,
                         parent_id: object.field("parentId")?,
-                        markdown: object.field("markdown")?,
+                        markdown: object.exact_str("markdown")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2076,6 +2964,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -2085,6 +2980,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -2099,6 +2995,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -2109,6 +3014,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2121,6 +3027,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2140,12 +3047,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -2160,6 +3075,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -2169,6 +3093,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2180,6 +3105,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2219,6 +3145,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `note.document.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.document.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
@@ -2226,7 +3205,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2254,7 +3233,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -2294,14 +3273,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `note.document.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.document.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2494,6 +3542,13 @@ pub mod v3 {
                 pub query: ::std::string::String,
                 /// `pagination`: `object`, optional.
                 pub pagination: ::std::option::Option<list::Pagination>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `query`.
@@ -2503,6 +3558,7 @@ pub mod v3 {
                     Self {
                         query: query.into(),
                         pagination: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `pagination`.
@@ -2511,6 +3567,15 @@ pub mod v3 {
                     value: impl ::std::convert::Into<list::Pagination>,
                 ) -> Self {
                     self.pagination = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -2523,6 +3588,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("query", &self.query)?;
                     crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2535,6 +3601,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         query: object.field("query")?,
                         pagination: object.field("pagination")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2558,6 +3625,13 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `name`.
@@ -2567,6 +3641,7 @@ pub mod v3 {
                         Self {
                             name: name.into(),
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -2581,6 +3656,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Get {
                     fn serialize<S: ::serde::Serializer>(
@@ -2592,6 +3676,7 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("name", &self.name)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2604,6 +3689,7 @@ pub mod v3 {
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2623,12 +3709,20 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -2643,6 +3737,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -2653,6 +3756,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2664,6 +3768,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2703,6 +3808,59 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.item` of `note.document.search.field.get`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItem {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItem {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `note.document.search.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
@@ -2710,7 +3868,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::serde_json::Value,
+                        pub item: ::std::option::Option<OutputItem>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -2738,7 +3896,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("item", &self.item)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -2778,14 +3936,87 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.items` of `note.document.search.field.list`: `object[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItems {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItems {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                filterable: object.soft("filterable"),
+                                sortable: object.soft("sortable"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `note.document.search.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `array`, optional.
-                        pub items: ::std::vec::Vec<::serde_json::Value>,
+                        /// `items`: `object[]`, optional.
+                        pub items: ::std::vec::Vec<OutputItems>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -2866,12 +4097,20 @@ pub mod v3 {
                     ///
                     /// Values: `1`, `200`.
                     pub limit: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Pagination {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             limit: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `limit`.
@@ -2880,6 +4119,15 @@ pub mod v3 {
                         value: impl ::std::convert::Into<i64>,
                     ) -> Self {
                         self.limit = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -2892,6 +4140,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2903,19 +4152,103 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             limit: object.field("limit")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Pagination);
+                /// The object `result.items` of `note.document.search.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `documentId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub document_id: ::std::option::Option<i64>,
+                    /// `collectionId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub collection_id: ::std::option::Option<i64>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `score`: `double`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub score: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                    /// `snippet`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub snippet: ::std::option::Option<::std::string::String>,
+                    /// `sharedAccess`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub shared_access: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            document_id: object.soft("documentId"),
+                            collection_id: object.soft("collectionId"),
+                            title: object.soft("title"),
+                            score: object.soft("score"),
+                            snippet: object.soft("snippet"),
+                            shared_access: object.soft("sharedAccess"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "documentId",
+                            &self.document_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "score", &self.score)?;
+                        crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "sharedAccess",
+                            &self.shared_access,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.document.search.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// `documentId`: `integer`, optional.
                     pub document_id: ::std::option::Option<i64>,
                     /// `collectionId`: `integer`, optional.
@@ -2923,7 +4256,7 @@ pub mod v3 {
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
                     /// `score`: `double`, optional.
-                    pub score: ::std::option::Option<f64>,
+                    pub score: ::std::option::Option<::bitrix24_runtime::Decimal>,
                     /// `snippet`: `string`, optional.
                     pub snippet: ::std::option::Option<::std::string::String>,
                     /// `sharedAccess`: `boolean`, optional.
@@ -3025,13 +4358,30 @@ pub mod v3 {
             pub struct List {
                 /// `collectionId`: `integer`, required.
                 pub collection_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `collectionId`.
                 pub fn new(collection_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         collection_id: collection_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -3042,6 +4392,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("collectionId", &self.collection_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3053,6 +4404,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         collection_id: object.field("collectionId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3076,6 +4428,13 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `name`.
@@ -3085,6 +4444,7 @@ pub mod v3 {
                         Self {
                             name: name.into(),
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -3099,6 +4459,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Get {
                     fn serialize<S: ::serde::Serializer>(
@@ -3110,6 +4479,7 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("name", &self.name)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -3122,6 +4492,7 @@ pub mod v3 {
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -3141,12 +4512,20 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -3161,6 +4540,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -3171,6 +4559,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -3182,6 +4571,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -3221,6 +4611,59 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.item` of `note.document.tree.field.get`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItem {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItem {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `note.document.tree.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
@@ -3228,7 +4671,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::serde_json::Value,
+                        pub item: ::std::option::Option<OutputItem>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -3256,7 +4699,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("item", &self.item)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -3296,14 +4739,87 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.items` of `note.document.tree.field.list`: `object[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItems {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItems {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                filterable: object.soft("filterable"),
+                                sortable: object.soft("sortable"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `note.document.tree.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `array`, optional.
-                        pub items: ::std::vec::Vec<::serde_json::Value>,
+                        /// `items`: `object[]`, optional.
+                        pub items: ::std::vec::Vec<OutputItems>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -3372,14 +4888,168 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items.children` of `note.document.tree.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItemsChildren {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `collectionId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub collection_id: ::std::option::Option<i64>,
+                    /// `parentId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub parent_id: ::std::option::Option<i64>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `position`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub position: ::std::option::Option<i64>,
+                    /// `children`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub children: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItemsChildren {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            collection_id: object.soft("collectionId"),
+                            parent_id: object.soft("parentId"),
+                            title: object.soft("title"),
+                            position: object.soft("position"),
+                            children: object.soft("children"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemsChildren {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "parentId",
+                            &self.parent_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "position", &self.position)?;
+                        map.serialize_entry("children", &self.children)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.items` of `note.document.tree.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `collectionId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub collection_id: ::std::option::Option<i64>,
+                    /// `parentId`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub parent_id: ::serde_json::Value,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `position`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub position: ::std::option::Option<i64>,
+                    /// `children`: `object[]`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub children: ::std::vec::Vec<OutputItemsChildren>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            collection_id: object.soft("collectionId"),
+                            parent_id: object.soft("parentId"),
+                            title: object.soft("title"),
+                            position: object.soft("position"),
+                            children: object.soft("children"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        map.serialize_entry("parentId", &self.parent_id)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "position", &self.position)?;
+                        map.serialize_entry("children", &self.children)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.document.tree.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
                     /// `collectionId`: `integer`, optional.
@@ -3545,6 +5215,13 @@ pub mod v3 {
                 ///
                 /// Values: `align`, `left`, `right`, `center`.
                 pub markdown: ::std::option::Option<FieldsMarkdown>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -3552,6 +5229,7 @@ pub mod v3 {
                     Self {
                         title: ::std::default::Default::default(),
                         markdown: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `title`.
@@ -3570,6 +5248,15 @@ pub mod v3 {
                     self.markdown = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -3580,6 +5267,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "title", &self.title)?;
                     crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3590,13 +5278,112 @@ pub mod v3 {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        title: object.field("title")?,
+                        title: object.exact_str("title")?,
                         markdown: object.field("markdown")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
+            /// The object `result.item` of `note.document.update`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `collectionId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub collection_id: ::std::option::Option<i64>,
+                /// `parentId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `markdown`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub markdown: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub position: ::std::option::Option<i64>,
+                /// `createdBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_by: ::std::option::Option<i64>,
+                /// `updatedBy`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `createdAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        collection_id: object.soft("collectionId"),
+                        parent_id: object.soft("parentId"),
+                        title: object.soft("title"),
+                        markdown: object.soft("markdown"),
+                        position: object.soft("position"),
+                        created_by: object.soft("createdBy"),
+                        updated_by: object.soft("updatedBy"),
+                        created_at: object.soft("createdAt"),
+                        updated_at: object.soft("updatedAt"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "collectionId",
+                        &self.collection_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `note.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
@@ -3604,7 +5391,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `collectionId`: `integer`, optional.
@@ -3677,7 +5464,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -3724,6 +5511,13 @@ pub mod v3 {
             pub file_name: ::std::string::String,
             /// `fileContent`: `string`, required.
             pub file_content: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `documentId`, `fileName`, `fileContent`.
@@ -3736,7 +5530,17 @@ pub mod v3 {
                     document_id: document_id.into(),
                     file_name: file_name.into(),
                     file_content: file_content.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -3749,6 +5553,7 @@ pub mod v3 {
                 map.serialize_entry("documentId", &self.document_id)?;
                 map.serialize_entry("fileName", &self.file_name)?;
                 map.serialize_entry("fileContent", &self.file_content)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3762,6 +5567,7 @@ pub mod v3 {
                     document_id: object.field("documentId")?,
                     file_name: object.field("fileName")?,
                     file_content: object.field("fileContent")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3781,6 +5587,13 @@ pub mod v3 {
             pub id: i64,
             /// `documentId`: `integer`, required.
             pub document_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`, `documentId`.
@@ -3791,7 +5604,17 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     document_id: document_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -3803,6 +5626,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("documentId", &self.document_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3815,6 +5639,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     document_id: object.field("documentId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3851,6 +5676,90 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item` of `note.file.add`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `documentId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub document_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `size`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub size: ::std::option::Option<i64>,
+                /// `mimeType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mime_type: ::std::option::Option<::std::string::String>,
+                /// `assetType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub asset_type: ::std::option::Option<::std::string::String>,
+                /// `assetMarkdown`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub asset_markdown: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        document_id: object.soft("documentId"),
+                        name: object.soft("name"),
+                        size: object.soft("size"),
+                        mime_type: object.soft("mimeType"),
+                        asset_type: object.soft("assetType"),
+                        asset_markdown: object.soft("assetMarkdown"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "documentId",
+                        &self.document_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "size", &self.size)?;
+                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "assetMarkdown",
+                        &self.asset_markdown,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `note.file.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
@@ -3858,7 +5767,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `documentId`: `integer`, optional.
@@ -3919,7 +5828,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -3966,6 +5875,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3975,6 +5891,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3989,6 +5906,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -3999,6 +5925,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4011,6 +5938,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4030,12 +5958,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -4050,6 +5986,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -4059,6 +6004,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4070,6 +6016,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4109,6 +6056,59 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `note.file.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.file.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
@@ -4116,7 +6116,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4144,7 +6144,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -4184,14 +6184,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `note.file.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `note.file.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4256,6 +6325,90 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item` of `note.file.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `documentId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub document_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `size`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub size: ::std::option::Option<i64>,
+                /// `mimeType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mime_type: ::std::option::Option<::std::string::String>,
+                /// `assetType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub asset_type: ::std::option::Option<::std::string::String>,
+                /// `assetMarkdown`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub asset_markdown: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        document_id: object.soft("documentId"),
+                        name: object.soft("name"),
+                        size: object.soft("size"),
+                        mime_type: object.soft("mimeType"),
+                        asset_type: object.soft("assetType"),
+                        asset_markdown: object.soft("assetMarkdown"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "documentId",
+                        &self.document_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "size", &self.size)?;
+                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "assetMarkdown",
+                        &self.asset_markdown,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// Allowed values of `result.assetType` in `note.file.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4279,7 +6432,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `documentId`: `integer`, optional.
@@ -4342,7 +6495,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,

@@ -39,6 +39,13 @@ pub mod sale {
             pub new_window: ::std::option::Option<bool>,
             /// `XML_ID`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `NAME`, `PERSON_TYPE_ID`, `BX_REST_HANDLER`.
@@ -58,6 +65,7 @@ pub mod sale {
                     logotype: ::std::default::Default::default(),
                     new_window: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `DESCRIPTION`.
@@ -110,6 +118,15 @@ pub mod sale {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -140,6 +157,7 @@ pub mod sale {
                     &self.new_window.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -151,15 +169,16 @@ pub mod sale {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     person_type_id: object.field("PERSON_TYPE_ID")?,
                     bx_rest_handler: object.field("BX_REST_HANDLER")?,
                     active: object.field("ACTIVE")?,
                     settings: object.field("SETTINGS")?,
-                    entity_registry_type: object.field("ENTITY_REGISTRY_TYPE")?,
-                    logotype: object.field("LOGOTYPE")?,
+                    entity_registry_type: object.exact_str("ENTITY_REGISTRY_TYPE")?,
+                    logotype: object.exact_str("LOGOTYPE")?,
                     new_window: object.field("NEW_WINDOW")?,
-                    xml_id: object.field("XML_ID")?,
+                    xml_id: object.exact_str("XML_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -177,11 +196,30 @@ pub mod sale {
         pub struct Delete {
             /// `ID`: `string`, required.
             pub id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -192,6 +230,7 @@ pub mod sale {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -201,7 +240,10 @@ pub mod sale {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -217,7 +259,7 @@ pub mod sale {
         #[non_exhaustive]
         pub struct List {
             /// `SELECT`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::serde_json::Value>,
             /// `FILTER`: `object`, optional.
             ///
             /// Values: `field`.
@@ -226,6 +268,13 @@ pub mod sale {
             ///
             /// Values: `field`.
             pub order: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -234,18 +283,15 @@ pub mod sale {
                     select: ::std::default::Default::default(),
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SELECT`.
             pub fn select(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.select = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FILTER`.
@@ -264,6 +310,15 @@ pub mod sale {
                 self.order = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -275,6 +330,7 @@ pub mod sale {
                 crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -288,6 +344,7 @@ pub mod sale {
                     select: object.field("SELECT")?,
                     filter: object.field("FILTER")?,
                     order: object.field("ORDER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -307,6 +364,13 @@ pub mod sale {
             pub id: ::std::string::String,
             /// `FIELDS`: `object`, optional.
             pub fields: ::std::option::Option<update::Fields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ID`.
@@ -314,6 +378,7 @@ pub mod sale {
                 Self {
                     id: id.into(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FIELDS`.
@@ -322,6 +387,15 @@ pub mod sale {
                 value: impl ::std::convert::Into<update::Fields>,
             ) -> Self {
                 self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -334,6 +408,7 @@ pub mod sale {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -346,6 +421,7 @@ pub mod sale {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     fields: object.field("FIELDS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -441,6 +517,13 @@ pub mod sale {
                 pub code: ::std::string::String,
                 /// `SETTINGS`: `object`, required.
                 pub settings: add::Settings,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `NAME`, `CODE`, `SETTINGS`.
@@ -454,11 +537,21 @@ pub mod sale {
                         sort: ::std::default::Default::default(),
                         code: code.into(),
                         settings: settings.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `SORT`.
                 pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.sort = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -473,6 +566,7 @@ pub mod sale {
                     crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                     map.serialize_entry("CODE", &self.code)?;
                     map.serialize_entry("SETTINGS", &self.settings)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -487,6 +581,7 @@ pub mod sale {
                         sort: object.field("SORT")?,
                         code: object.field("CODE")?,
                         settings: object.field("SETTINGS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -504,13 +599,32 @@ pub mod sale {
             pub struct Delete {
                 /// `ID`: `string`, required.
                 pub id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `ID`.
                 pub fn new(
                     id: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -521,6 +635,7 @@ pub mod sale {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("ID", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -530,7 +645,10 @@ pub mod sale {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -544,11 +662,30 @@ pub mod sale {
             /// Result: `sale_paysystem_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct List {}
+            pub struct List {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -557,7 +694,9 @@ pub mod sale {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -565,8 +704,8 @@ pub mod sale {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -585,6 +724,13 @@ pub mod sale {
                 pub id: ::std::string::String,
                 /// `FIELDS`: `object`, required.
                 pub fields: update::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `ID`, `FIELDS`.
@@ -595,7 +741,17 @@ pub mod sale {
                     Self {
                         id: id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -607,6 +763,7 @@ pub mod sale {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("ID", &self.id)?;
                     map.serialize_entry("FIELDS", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -619,6 +776,7 @@ pub mod sale {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         fields: object.field("FIELDS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -660,6 +818,13 @@ pub mod sale {
                     pub provider_key: ::std::option::Option<::std::string::String>,
                     /// `PROVIDER_VALUE`: `string`, optional.
                     pub provider_value: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl SettingsCodesDefault {
                     /// The object; every parameter is optional.
@@ -667,6 +832,7 @@ pub mod sale {
                         Self {
                             provider_key: ::std::default::Default::default(),
                             provider_value: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `PROVIDER_KEY`.
@@ -683,6 +849,15 @@ pub mod sale {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.provider_value = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -704,6 +879,7 @@ pub mod sale {
                             "PROVIDER_VALUE",
                             &self.provider_value,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -714,8 +890,9 @@ pub mod sale {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            provider_key: object.field("PROVIDER_KEY")?,
-                            provider_value: object.field("PROVIDER_VALUE")?,
+                            provider_key: object.exact_str("PROVIDER_KEY")?,
+                            provider_value: object.exact_str("PROVIDER_VALUE")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -739,6 +916,13 @@ pub mod sale {
                     pub default: ::std::option::Option<SettingsCodesDefault>,
                     /// `INPUT`: `object`, optional.
                     pub input: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl SettingsCodes {
                     /// The object; every parameter is optional.
@@ -750,6 +934,7 @@ pub mod sale {
                             group: ::std::default::Default::default(),
                             default: ::std::default::Default::default(),
                             input: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `NAME`.
@@ -800,6 +985,15 @@ pub mod sale {
                         self.input = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for SettingsCodes {
                     fn serialize<S: ::serde::Serializer>(
@@ -819,6 +1013,7 @@ pub mod sale {
                         crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
                         crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
                         crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -829,12 +1024,13 @@ pub mod sale {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            name: object.field("NAME")?,
-                            description: object.field("DESCRIPTION")?,
+                            name: object.exact_str("NAME")?,
+                            description: object.exact_str("DESCRIPTION")?,
                             sort: object.field("SORT")?,
-                            group: object.field("GROUP")?,
+                            group: object.exact_str("GROUP")?,
                             default: object.field("DEFAULT")?,
                             input: object.field("INPUT")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -850,6 +1046,13 @@ pub mod sale {
                     pub bx_paysystem_id: ::std::option::Option<::std::string::String>,
                     /// `BX_RETURN_URL`: `string`, optional.
                     pub bx_return_url: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl SettingsFormData {
                     /// The object; every parameter is optional.
@@ -857,6 +1060,7 @@ pub mod sale {
                         Self {
                             bx_paysystem_id: ::std::default::Default::default(),
                             bx_return_url: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `BX_PAYSYSTEM_ID`.
@@ -873,6 +1077,15 @@ pub mod sale {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.bx_return_url = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -894,6 +1107,7 @@ pub mod sale {
                             "BX_RETURN_URL",
                             &self.bx_return_url,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -904,8 +1118,9 @@ pub mod sale {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            bx_paysystem_id: object.field("BX_PAYSYSTEM_ID")?,
-                            bx_return_url: object.field("BX_RETURN_URL")?,
+                            bx_paysystem_id: object.exact_str("BX_PAYSYSTEM_ID")?,
+                            bx_return_url: object.exact_str("BX_RETURN_URL")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -924,12 +1139,19 @@ pub mod sale {
                     /// `PAYMENT_ID`: `integer`, optional.
                     pub payment_id: ::std::option::Option<i64>,
                     /// `SUM`: `double`, optional.
-                    pub sum: ::std::option::Option<f64>,
+                    pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
                     /// `CURRENCY`: `string`, optional.
                     pub currency: ::std::option::Option<::std::string::String>,
                     /// `EXTERNAL_PAYMENT_ID`: `string`, optional.
                     pub external_payment_id: ::std::option::Option<
                         ::std::string::String,
+                    >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
                     >,
                 }
                 impl SettingsCheckoutData {
@@ -942,6 +1164,7 @@ pub mod sale {
                             sum: ::std::default::Default::default(),
                             currency: ::std::default::Default::default(),
                             external_payment_id: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `RETURN_URL`.
@@ -969,7 +1192,10 @@ pub mod sale {
                         self
                     }
                     /// Sets `SUM`.
-                    pub fn sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+                    pub fn sum(
+                        mut self,
+                        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+                    ) -> Self {
                         self.sum = ::std::option::Option::Some(value.into());
                         self
                     }
@@ -989,6 +1215,15 @@ pub mod sale {
                         self.external_payment_id = ::std::option::Option::Some(
                             value.into(),
                         );
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1022,6 +1257,7 @@ pub mod sale {
                             "EXTERNAL_PAYMENT_ID",
                             &self.external_payment_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1032,12 +1268,14 @@ pub mod sale {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            return_url: object.field("RETURN_URL")?,
-                            paysystem_id: object.field("PAYSYSTEM_ID")?,
+                            return_url: object.exact_str("RETURN_URL")?,
+                            paysystem_id: object.exact_str("PAYSYSTEM_ID")?,
                             payment_id: object.field("PAYMENT_ID")?,
                             sum: object.field("SUM")?,
-                            currency: object.field("CURRENCY")?,
-                            external_payment_id: object.field("EXTERNAL_PAYMENT_ID")?,
+                            currency: object.exact_str("CURRENCY")?,
+                            external_payment_id: object
+                                .exact_str("EXTERNAL_PAYMENT_ID")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1053,6 +1291,13 @@ pub mod sale {
                     pub bx_system_params: ::std::option::Option<::serde_json::Value>,
                     /// `BX_COMPUTED_STYLE`: `object`, optional.
                     pub bx_computed_style: ::std::option::Option<::serde_json::Value>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl SettingsIframeData {
                     /// The object; every parameter is optional.
@@ -1060,6 +1305,7 @@ pub mod sale {
                         Self {
                             bx_system_params: ::std::default::Default::default(),
                             bx_computed_style: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `BX_SYSTEM_PARAMS`.
@@ -1082,6 +1328,15 @@ pub mod sale {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for SettingsIframeData {
                     fn serialize<S: ::serde::Serializer>(
@@ -1101,6 +1356,7 @@ pub mod sale {
                             "BX_COMPUTED_STYLE",
                             &self.bx_computed_style,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1113,6 +1369,7 @@ pub mod sale {
                         ::std::result::Result::Ok(Self {
                             bx_system_params: object.field("BX_SYSTEM_PARAMS")?,
                             bx_computed_style: object.field("BX_COMPUTED_STYLE")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1152,6 +1409,13 @@ pub mod sale {
                     pub currency: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Settings {
                     /// The object with its required parameters: `CODES`.
@@ -1163,6 +1427,7 @@ pub mod sale {
                             iframe_data: ::std::default::Default::default(),
                             client_type: ::std::default::Default::default(),
                             currency: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `FORM_DATA`.
@@ -1209,6 +1474,15 @@ pub mod sale {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Settings {
                     fn serialize<S: ::serde::Serializer>(
@@ -1240,6 +1514,7 @@ pub mod sale {
                             &self.client_type,
                         )?;
                         crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1256,6 +1531,7 @@ pub mod sale {
                             iframe_data: object.field("IFRAME_DATA")?,
                             client_type: object.field("CLIENT_TYPE")?,
                             currency: object.field("CURRENCY")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1375,6 +1651,13 @@ pub mod sale {
                     pub settings: ::std::option::Option<::serde_json::Value>,
                     /// `SORT`: `integer`, optional.
                     pub sort: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object; every parameter is optional.
@@ -1384,6 +1667,7 @@ pub mod sale {
                             code: ::std::default::Default::default(),
                             settings: ::std::default::Default::default(),
                             sort: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `NAME`.
@@ -1418,6 +1702,15 @@ pub mod sale {
                         self.sort = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Fields {
                     fn serialize<S: ::serde::Serializer>(
@@ -1431,6 +1724,7 @@ pub mod sale {
                         crate::support::opt_entry(&mut map, "CODE", &self.code)?;
                         crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1441,10 +1735,11 @@ pub mod sale {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            name: object.field("NAME")?,
-                            code: object.field("CODE")?,
+                            name: object.exact_str("NAME")?,
+                            code: object.exact_str("CODE")?,
                             settings: object.field("SETTINGS")?,
                             sort: object.field("SORT")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1511,6 +1806,13 @@ pub mod sale {
                 pub pay_system_id: ::std::option::Option<::std::string::String>,
                 /// `BX_REST_HANDLER`: `string`, optional.
                 pub bx_rest_handler: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Invoice {
                 /// The call with its required parameters: `INVOICE_ID`.
@@ -1519,6 +1821,7 @@ pub mod sale {
                         invoice_id: invoice_id.into(),
                         pay_system_id: ::std::default::Default::default(),
                         bx_rest_handler: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `PAY_SYSTEM_ID`.
@@ -1535,6 +1838,15 @@ pub mod sale {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bx_rest_handler = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1556,6 +1868,7 @@ pub mod sale {
                         "BX_REST_HANDLER",
                         &self.bx_rest_handler,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1567,8 +1880,9 @@ pub mod sale {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         invoice_id: object.field("INVOICE_ID")?,
-                        pay_system_id: object.field("PAY_SYSTEM_ID")?,
-                        bx_rest_handler: object.field("BX_REST_HANDLER")?,
+                        pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
+                        bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1588,6 +1902,13 @@ pub mod sale {
                 pub payment_id: i64,
                 /// `PAY_SYSTEM_ID`: `string`, required.
                 pub pay_system_id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Payment {
                 /// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
@@ -1598,7 +1919,17 @@ pub mod sale {
                     Self {
                         payment_id: payment_id.into(),
                         pay_system_id: pay_system_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Payment {
@@ -1610,6 +1941,7 @@ pub mod sale {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
                     map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1622,6 +1954,7 @@ pub mod sale {
                     ::std::result::Result::Ok(Self {
                         payment_id: object.field("PAYMENT_ID")?,
                         pay_system_id: object.field("PAY_SYSTEM_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1716,6 +2049,13 @@ pub mod sale {
                 pub id: ::std::string::String,
                 /// `PERSON_TYPE_ID`: `integer`, required.
                 pub person_type_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `ID`, `PERSON_TYPE_ID`.
@@ -1726,7 +2066,17 @@ pub mod sale {
                     Self {
                         id: id.into(),
                         person_type_id: person_type_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -1738,6 +2088,7 @@ pub mod sale {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("ID", &self.id)?;
                     map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1750,6 +2101,7 @@ pub mod sale {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         person_type_id: object.field("PERSON_TYPE_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1771,6 +2123,13 @@ pub mod sale {
                 pub person_type_id: ::std::option::Option<i64>,
                 /// `SETTINGS`: `object`, required.
                 pub settings: update::Settings,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `ID`, `SETTINGS`.
@@ -1782,6 +2141,7 @@ pub mod sale {
                         id: id.into(),
                         person_type_id: ::std::default::Default::default(),
                         settings: settings.into(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `PERSON_TYPE_ID`.
@@ -1790,6 +2150,15 @@ pub mod sale {
                     value: impl ::std::convert::Into<i64>,
                 ) -> Self {
                     self.person_type_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1807,6 +2176,7 @@ pub mod sale {
                         &self.person_type_id,
                     )?;
                     map.serialize_entry("SETTINGS", &self.settings)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1820,6 +2190,7 @@ pub mod sale {
                         id: object.field("ID")?,
                         person_type_id: object.field("PERSON_TYPE_ID")?,
                         settings: object.field("SETTINGS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1950,6 +2321,13 @@ pub mod sale {
                     pub pay_system_id: ::std::option::Option<::std::string::String>,
                     /// `BX_REST_HANDLER`: `string`, optional.
                     pub bx_rest_handler: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `INVOICE_ID`.
@@ -1958,6 +2336,7 @@ pub mod sale {
                             invoice_id: invoice_id.into(),
                             pay_system_id: ::std::default::Default::default(),
                             bx_rest_handler: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `PAY_SYSTEM_ID`.
@@ -1974,6 +2353,15 @@ pub mod sale {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.bx_rest_handler = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -1996,6 +2384,7 @@ pub mod sale {
                             "BX_REST_HANDLER",
                             &self.bx_rest_handler,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2007,8 +2396,9 @@ pub mod sale {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             invoice_id: object.field("INVOICE_ID")?,
-                            pay_system_id: object.field("PAY_SYSTEM_ID")?,
-                            bx_rest_handler: object.field("BX_REST_HANDLER")?,
+                            pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
+                            bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2139,6 +2529,13 @@ pub mod sale {
                     pub payment_id: i64,
                     /// `PAY_SYSTEM_ID`: `string`, required.
                     pub pay_system_id: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
@@ -2149,7 +2546,17 @@ pub mod sale {
                         Self {
                             payment_id: payment_id.into(),
                             pay_system_id: pay_system_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -2162,6 +2569,7 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
                         map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2174,6 +2582,7 @@ pub mod sale {
                         ::std::result::Result::Ok(Self {
                             payment_id: object.field("PAYMENT_ID")?,
                             pay_system_id: object.field("PAY_SYSTEM_ID")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2321,6 +2730,13 @@ pub mod sale {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `VALUE`: `string`, optional.
                     pub value: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Settings {
                     /// The object; every parameter is optional.
@@ -2328,6 +2744,7 @@ pub mod sale {
                         Self {
                             type_: ::std::default::Default::default(),
                             value: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `TYPE`.
@@ -2346,6 +2763,15 @@ pub mod sale {
                         self.value = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Settings {
                     fn serialize<S: ::serde::Serializer>(
@@ -2357,6 +2783,7 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                         crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2367,8 +2794,9 @@ pub mod sale {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            type_: object.field("TYPE")?,
-                            value: object.field("VALUE")?,
+                            type_: object.exact_str("TYPE")?,
+                            value: object.exact_str("VALUE")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2439,6 +2867,13 @@ pub mod sale {
                 pub new_window: ::std::option::Option<bool>,
                 /// `XML_ID`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -2452,6 +2887,7 @@ pub mod sale {
                         logotype: ::std::default::Default::default(),
                         new_window: ::std::default::Default::default(),
                         xml_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `NAME`.
@@ -2515,6 +2951,15 @@ pub mod sale {
                     self.xml_id = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -2551,6 +2996,7 @@ pub mod sale {
                         &self.new_window.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2561,14 +3007,15 @@ pub mod sale {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("NAME")?,
-                        description: object.field("DESCRIPTION")?,
+                        name: object.exact_str("NAME")?,
+                        description: object.exact_str("DESCRIPTION")?,
                         person_type_id: object.field("PERSON_TYPE_ID")?,
-                        bx_rest_handler: object.field("BX_REST_HANDLER")?,
+                        bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
                         active: object.field("ACTIVE")?,
-                        logotype: object.field("LOGOTYPE")?,
+                        logotype: object.exact_str("LOGOTYPE")?,
                         new_window: object.field("NEW_WINDOW")?,
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }

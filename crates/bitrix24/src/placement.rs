@@ -27,6 +27,10 @@ pub struct Bind {
     pub options: ::std::option::Option<::serde_json::Value>,
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Bind {
     /// The call with its required parameters: `PLACEMENT`, `HANDLER`.
@@ -43,6 +47,7 @@ impl Bind {
             lang_all: ::std::default::Default::default(),
             options: ::std::default::Default::default(),
             user_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `TITLE`.
@@ -90,6 +95,15 @@ impl Bind {
         self.user_id = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Bind {
     fn serialize<S: ::serde::Serializer>(
@@ -106,6 +120,7 @@ impl ::serde::Serialize for Bind {
         crate::support::opt_entry(&mut map, "LANG_ALL", &self.lang_all)?;
         crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
         crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -118,12 +133,13 @@ impl crate::support::FromValue for Bind {
         ::std::result::Result::Ok(Self {
             placement: object.field("PLACEMENT")?,
             handler: object.field("HANDLER")?,
-            title: object.field("TITLE")?,
-            description: object.field("DESCRIPTION")?,
-            group_name: object.field("GROUP_NAME")?,
+            title: object.exact_str("TITLE")?,
+            description: object.exact_str("DESCRIPTION")?,
+            group_name: object.exact_str("GROUP_NAME")?,
             lang_all: object.field("LANG_ALL")?,
             options: object.field("OPTIONS")?,
             user_id: object.field("USER_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -138,11 +154,27 @@ deserialize_via_from_value!(Bind);
 /// Result: `boolean` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Get {}
+pub struct Get {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Get {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Get {
@@ -151,7 +183,9 @@ impl ::serde::Serialize for Get {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -159,8 +193,8 @@ impl crate::support::FromValue for Get {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -179,6 +213,10 @@ pub struct List {
     pub scope: ::std::option::Option<::std::string::String>,
     /// `FULL`: `boolean`, optional.
     pub full: ::std::option::Option<bool>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl List {
     /// The call; every parameter is optional.
@@ -186,6 +224,7 @@ impl List {
         Self {
             scope: ::std::default::Default::default(),
             full: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `SCOPE`.
@@ -201,6 +240,15 @@ impl List {
         self.full = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for List {
     fn serialize<S: ::serde::Serializer>(
@@ -211,6 +259,7 @@ impl ::serde::Serialize for List {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
         crate::support::opt_entry(&mut map, "FULL", &self.full)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -221,8 +270,9 @@ impl crate::support::FromValue for List {
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
-            scope: object.field("SCOPE")?,
+            scope: object.exact_str("SCOPE")?,
             full: object.field("FULL")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -244,6 +294,10 @@ pub struct Unbind {
     pub handler: ::std::option::Option<::std::string::String>,
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Unbind {
     /// The call with its required parameters: `PLACEMENT`.
@@ -252,6 +306,7 @@ impl Unbind {
             placement: placement.into(),
             handler: ::std::default::Default::default(),
             user_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `HANDLER`.
@@ -267,6 +322,15 @@ impl Unbind {
         self.user_id = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Unbind {
     fn serialize<S: ::serde::Serializer>(
@@ -278,6 +342,7 @@ impl ::serde::Serialize for Unbind {
         map.serialize_entry("PLACEMENT", &self.placement)?;
         crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
         crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -289,8 +354,9 @@ impl crate::support::FromValue for Unbind {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             placement: object.field("PLACEMENT")?,
-            handler: object.field("HANDLER")?,
+            handler: object.exact_str("HANDLER")?,
             user_id: object.field("USER_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -485,8 +551,15 @@ pub mod userfieldtype {
         pub title: ::std::option::Option<::std::string::String>,
         /// `DESCRIPTION`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
-        /// `OPTIONS`: `array`, optional.
-        pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `OPTIONS`: `object`, optional.
+        pub options: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`.
@@ -500,6 +573,7 @@ pub mod userfieldtype {
                 title: ::std::default::Default::default(),
                 description: ::std::default::Default::default(),
                 options: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TITLE`.
@@ -521,13 +595,18 @@ pub mod userfieldtype {
         /// Sets `OPTIONS`.
         pub fn options(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.options = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.options = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -543,6 +622,7 @@ pub mod userfieldtype {
             crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
             crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -555,9 +635,10 @@ pub mod userfieldtype {
             ::std::result::Result::Ok(Self {
                 user_type_id: object.field("USER_TYPE_ID")?,
                 handler: object.field("HANDLER")?,
-                title: object.field("TITLE")?,
-                description: object.field("DESCRIPTION")?,
+                title: object.exact_str("TITLE")?,
+                description: object.exact_str("DESCRIPTION")?,
                 options: object.field("OPTIONS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -575,6 +656,13 @@ pub mod userfieldtype {
     pub struct Delete {
         /// `USER_TYPE_ID`: `string`, required.
         pub user_type_id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `USER_TYPE_ID`.
@@ -583,7 +671,17 @@ pub mod userfieldtype {
         ) -> Self {
             Self {
                 user_type_id: user_type_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -594,6 +692,7 @@ pub mod userfieldtype {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -605,6 +704,7 @@ pub mod userfieldtype {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 user_type_id: object.field("USER_TYPE_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -621,11 +721,30 @@ pub mod userfieldtype {
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -634,7 +753,9 @@ pub mod userfieldtype {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -642,8 +763,8 @@ pub mod userfieldtype {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -666,8 +787,15 @@ pub mod userfieldtype {
         pub title: ::std::string::String,
         /// `DESCRIPTION`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
-        /// `OPTIONS`: `array`, optional.
-        pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `OPTIONS`: `object`, optional.
+        pub options: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`, `TITLE`.
@@ -682,6 +810,7 @@ pub mod userfieldtype {
                 title: title.into(),
                 description: ::std::default::Default::default(),
                 options: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DESCRIPTION`.
@@ -695,13 +824,18 @@ pub mod userfieldtype {
         /// Sets `OPTIONS`.
         pub fn options(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.options = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.options = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -717,6 +851,7 @@ pub mod userfieldtype {
             map.serialize_entry("TITLE", &self.title)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
             crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -730,8 +865,9 @@ pub mod userfieldtype {
                 user_type_id: object.field("USER_TYPE_ID")?,
                 handler: object.field("HANDLER")?,
                 title: object.field("TITLE")?,
-                description: object.field("DESCRIPTION")?,
+                description: object.exact_str("DESCRIPTION")?,
                 options: object.field("OPTIONS")?,
+                extra: object.rest()?,
             })
         }
     }

@@ -23,6 +23,13 @@ pub mod application {
             ///
             /// Values: `Y`, `N`.
             pub reopen: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -30,6 +37,7 @@ pub mod application {
                 Self {
                     cache: ::std::default::Default::default(),
                     reopen: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CACHE`.
@@ -40,6 +48,15 @@ pub mod application {
             /// Sets `REOPEN`.
             pub fn reopen(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.reopen = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -60,6 +77,7 @@ pub mod application {
                     "REOPEN",
                     &self.reopen.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -72,6 +90,7 @@ pub mod application {
                 ::std::result::Result::Ok(Self {
                     cache: object.field("CACHE")?,
                     reopen: object.field("REOPEN")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -210,6 +229,60 @@ pub mod application {
                     map.end()
                 }
             }
+            /// The object `result.api` of `pull.application.config.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputApi {
+                /// `revision_web`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub revision_web: ::std::option::Option<i64>,
+                /// `revision_mobile`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub revision_mobile: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputApi {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        revision_web: object.soft("revision_web"),
+                        revision_mobile: object.soft("revision_mobile"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputApi {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "revision_web",
+                        &self.revision_web,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "revision_mobile",
+                        &self.revision_mobile,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result.channels.<key>` of `pull.application.config.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -307,6 +380,115 @@ pub mod application {
                     map.end()
                 }
             }
+            /// The object `result.publicChannels.<user_id>` of `pull.application.config.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputPublicChannelsUserId {
+                /// `user_id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<i64>,
+                /// `public_id`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub public_id: ::std::option::Option<::std::string::String>,
+                /// `signature`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub signature: ::std::option::Option<::std::string::String>,
+                /// `start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::std::string::String>,
+                /// `end`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub end: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputPublicChannelsUserId {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft("user_id"),
+                        public_id: object.soft("public_id"),
+                        signature: object.soft("signature"),
+                        start: object.soft("start"),
+                        end: object.soft("end"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputPublicChannelsUserId {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
+                    crate::support::opt_entry(&mut map, "signature", &self.signature)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "end", &self.end)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.publicChannels` of `pull.application.config.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputPublicChannels {
+                /// `<user_id>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    OutputPublicChannelsUserId,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputPublicChannels {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft_pattern("*"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputPublicChannels {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `pull.application.config.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -316,13 +498,13 @@ pub mod application {
                 /// `server`: `object`, optional.
                 pub server: ::std::option::Option<OutputServer>,
                 /// `api`: `object`, optional.
-                pub api: ::serde_json::Value,
+                pub api: ::std::option::Option<OutputApi>,
                 /// `channels`: `object`, optional.
                 pub channels: ::std::option::Option<OutputChannels>,
                 /// `exp`: `integer`, optional.
                 pub exp: ::std::option::Option<i64>,
                 /// `publicChannels`: `object`, optional.
-                pub public_channels: ::serde_json::Value,
+                pub public_channels: ::std::option::Option<OutputPublicChannels>,
                 /// `clientId`: `string`, optional.
                 pub client_id: ::std::option::Option<::std::string::String>,
                 /// `jwt`: `string`, optional.
@@ -372,10 +554,14 @@ pub mod application {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "server", &self.server)?;
-                    map.serialize_entry("api", &self.api)?;
+                    crate::support::opt_entry(&mut map, "api", &self.api)?;
                     crate::support::opt_entry(&mut map, "channels", &self.channels)?;
                     crate::support::opt_entry(&mut map, "exp", &self.exp)?;
-                    map.serialize_entry("publicChannels", &self.public_channels)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "publicChannels",
+                        &self.public_channels,
+                    )?;
                     crate::support::opt_entry(&mut map, "clientId", &self.client_id)?;
                     crate::support::opt_entry(&mut map, "jwt", &self.jwt)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
@@ -412,6 +598,13 @@ pub mod application {
             pub module_id: ::std::option::Option<::std::string::String>,
             /// `USER_ID`: `integer | integer[]`, optional.
             pub user_id: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `COMMAND`.
@@ -423,6 +616,7 @@ pub mod application {
                     params: ::std::default::Default::default(),
                     module_id: ::std::default::Default::default(),
                     user_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PARAMS`.
@@ -449,6 +643,15 @@ pub mod application {
                 self.user_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -461,6 +664,7 @@ pub mod application {
                 crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
                 crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -473,8 +677,9 @@ pub mod application {
                 ::std::result::Result::Ok(Self {
                     command: object.field("COMMAND")?,
                     params: object.field("PARAMS")?,
-                    module_id: object.field("MODULE_ID")?,
+                    module_id: object.exact_str("MODULE_ID")?,
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -536,6 +741,13 @@ pub mod application {
             pub text: ::std::string::String,
             /// `AVATAR`: `string`, optional.
             pub avatar: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `USER_ID`, `TEXT`.
@@ -547,6 +759,7 @@ pub mod application {
                     user_id: user_id.into(),
                     text: text.into(),
                     avatar: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `AVATAR`.
@@ -555,6 +768,15 @@ pub mod application {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.avatar = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -568,6 +790,7 @@ pub mod application {
                 map.serialize_entry("USER_ID", &self.user_id)?;
                 map.serialize_entry("TEXT", &self.text)?;
                 crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -580,7 +803,8 @@ pub mod application {
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("USER_ID")?,
                     text: object.field("TEXT")?,
-                    avatar: object.field("AVATAR")?,
+                    avatar: object.exact_str("AVATAR")?,
+                    extra: object.rest()?,
                 })
             }
         }

@@ -21,6 +21,13 @@ pub mod comment {
         pub item_id: ::std::option::Option<i64>,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<add::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
@@ -29,6 +36,7 @@ pub mod comment {
                 type_id: ::std::default::Default::default(),
                 item_id: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -46,6 +54,15 @@ pub mod comment {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -57,6 +74,7 @@ pub mod comment {
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -70,6 +88,7 @@ pub mod comment {
                 type_id: object.field("typeId")?,
                 item_id: object.field("itemId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -89,11 +108,30 @@ pub mod comment {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -104,6 +142,7 @@ pub mod comment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -113,7 +152,10 @@ pub mod comment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -134,6 +176,13 @@ pub mod comment {
         pub id: ::std::option::Option<i64>,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<update::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call; every parameter is optional.
@@ -141,6 +190,7 @@ pub mod comment {
             Self {
                 id: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -156,6 +206,15 @@ pub mod comment {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -166,6 +225,7 @@ pub mod comment {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -178,6 +238,7 @@ pub mod comment {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -198,7 +259,14 @@ pub mod comment {
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `files`: `array`, optional.
-            pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub files: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -206,6 +274,7 @@ pub mod comment {
                 Self {
                     description: ::std::default::Default::default(),
                     files: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -219,13 +288,18 @@ pub mod comment {
             /// Sets `files`.
             pub fn files(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.files = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.files = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -238,6 +312,7 @@ pub mod comment {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "files", &self.files)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -248,8 +323,9 @@ pub mod comment {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     files: object.field("files")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -297,6 +373,13 @@ pub mod comment {
             pub description: ::std::option::Option<i64>,
             /// `files`: `integer`, optional.
             pub files: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -304,6 +387,7 @@ pub mod comment {
                 Self {
                     description: ::std::default::Default::default(),
                     files: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -316,6 +400,15 @@ pub mod comment {
                 self.files = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -326,6 +419,7 @@ pub mod comment {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "files", &self.files)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -338,6 +432,7 @@ pub mod comment {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     files: object.field("files")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -372,6 +467,13 @@ pub mod fields {
         pub type_id: i64,
         /// `stageId`: `integer`, optional.
         pub stage_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetSettings {
         /// The call with its required parameters: `typeId`.
@@ -379,11 +481,21 @@ pub mod fields {
             Self {
                 type_id: type_id.into(),
                 stage_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `stageId`.
         pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.stage_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -396,6 +508,7 @@ pub mod fields {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -408,6 +521,7 @@ pub mod fields {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 stage_id: object.field("stageId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -431,6 +545,13 @@ pub mod fields {
         pub stage_id: ::std::option::Option<i64>,
         /// `fields`: `object`, required.
         pub fields: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetSettings {
         /// The call with its required parameters: `typeId`, `fields`.
@@ -442,11 +563,21 @@ pub mod fields {
                 type_id: type_id.into(),
                 stage_id: ::std::default::Default::default(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `stageId`.
         pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.stage_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -460,6 +591,7 @@ pub mod fields {
             map.serialize_entry("typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -473,6 +605,7 @@ pub mod fields {
                 type_id: object.field("typeId")?,
                 stage_id: object.field("stageId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -497,27 +630,42 @@ pub mod fields {
         /// `stageId`: `integer`, optional.
         pub stage_id: ::std::option::Option<i64>,
         /// `fields`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SetVisibilitySettings {
         /// The call with its required parameters: `typeId`, `visibility`, `fields`.
         pub fn new(
             type_id: impl ::std::convert::Into<i64>,
             visibility: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            fields: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 type_id: type_id.into(),
                 visibility: visibility.into(),
                 stage_id: ::std::default::Default::default(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `stageId`.
         pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.stage_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -532,6 +680,7 @@ pub mod fields {
             map.serialize_entry("visibility", &self.visibility)?;
             crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -546,6 +695,7 @@ pub mod fields {
                 visibility: object.field("visibility")?,
                 stage_id: object.field("stageId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -617,7 +767,14 @@ pub mod item {
         /// `typeId`: `integer`, required.
         pub type_id: i64,
         /// `fields`: `array`, optional.
-        pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub fields: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `typeId`.
@@ -625,18 +782,24 @@ pub mod item {
             Self {
                 type_id: type_id.into(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `fields`.
         pub fn fields(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.fields = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.fields = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -649,6 +812,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -661,6 +825,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -682,6 +847,13 @@ pub mod item {
         pub type_id: i64,
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `typeId`, `id`.
@@ -692,7 +864,17 @@ pub mod item {
             Self {
                 type_id: type_id.into(),
                 id: id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -704,6 +886,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("typeId", &self.type_id)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -716,6 +899,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -737,6 +921,13 @@ pub mod item {
         pub type_id: ::std::option::Option<i64>,
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -744,6 +935,7 @@ pub mod item {
             Self {
                 type_id: ::std::default::Default::default(),
                 id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -756,6 +948,15 @@ pub mod item {
             self.id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -766,6 +967,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -778,6 +980,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -799,6 +1002,13 @@ pub mod item {
         pub type_id: ::std::option::Option<i64>,
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetTasks {
         /// The call; every parameter is optional.
@@ -806,6 +1016,7 @@ pub mod item {
             Self {
                 type_id: ::std::default::Default::default(),
                 id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -818,6 +1029,15 @@ pub mod item {
             self.id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for GetTasks {
         fn serialize<S: ::serde::Serializer>(
@@ -828,6 +1048,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -840,6 +1061,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 id: object.field("id")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -869,6 +1091,13 @@ pub mod item {
         pub filter: ::std::option::Option<list::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -878,6 +1107,7 @@ pub mod item {
                 order: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -900,6 +1130,15 @@ pub mod item {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -912,6 +1151,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -926,6 +1166,7 @@ pub mod item {
                 order: object.field("order")?,
                 filter: object.field("filter")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -949,6 +1190,13 @@ pub mod item {
         pub id: ::std::option::Option<i64>,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `fields`.
@@ -957,6 +1205,7 @@ pub mod item {
                 type_id: ::std::default::Default::default(),
                 id: ::std::default::Default::default(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -967,6 +1216,15 @@ pub mod item {
         /// Sets `id`.
         pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -980,6 +1238,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -993,6 +1252,7 @@ pub mod item {
                 type_id: object.field("typeId")?,
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1199,12 +1459,20 @@ pub mod item {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -1216,6 +1484,15 @@ pub mod item {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -1225,6 +1502,7 @@ pub mod item {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1236,6 +1514,7 @@ pub mod item {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1254,12 +1533,20 @@ pub mod item {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -1271,6 +1558,15 @@ pub mod item {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -1280,6 +1576,7 @@ pub mod item {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1291,6 +1588,7 @@ pub mod item {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1327,6 +1625,13 @@ pub mod item {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -1334,6 +1639,7 @@ pub mod item {
                 Self {
                     stage_id: ::std::default::Default::default(),
                     uf_rpa: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `stageId`.
@@ -1350,6 +1656,15 @@ pub mod item {
                 self.uf_rpa.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -1360,6 +1675,7 @@ pub mod item {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
                 crate::support::rest_entries(&mut map, &self.uf_rpa)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1372,6 +1688,7 @@ pub mod item {
                 ::std::result::Result::Ok(Self {
                     stage_id: object.field("stageId")?,
                     uf_rpa: object.pattern("UF_RPA_*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1404,11 +1721,30 @@ pub mod stage {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -1419,6 +1755,7 @@ pub mod stage {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1430,6 +1767,7 @@ pub mod stage {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1449,11 +1787,30 @@ pub mod stage {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -1464,6 +1821,7 @@ pub mod stage {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1473,7 +1831,10 @@ pub mod stage {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1489,11 +1850,30 @@ pub mod stage {
     /// Deprecated in the docs.
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1502,7 +1882,9 @@ pub mod stage {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1510,8 +1892,8 @@ pub mod stage {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1534,6 +1916,13 @@ pub mod stage {
         pub type_id: i64,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ListForType {
         /// The call with its required parameters: `typeId`.
@@ -1541,11 +1930,21 @@ pub mod stage {
             Self {
                 type_id: type_id.into(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `start`.
         pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.start = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1558,6 +1957,7 @@ pub mod stage {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1570,6 +1970,7 @@ pub mod stage {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1589,8 +1990,15 @@ pub mod stage {
     pub struct Update {
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
-        /// `fields`: `array`, optional.
-        pub fields: ::std::option::Option<::std::vec::Vec<update::Fields>>,
+        /// `fields`: `object`, optional.
+        pub fields: ::std::option::Option<update::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call; every parameter is optional.
@@ -1598,6 +2006,7 @@ pub mod stage {
             Self {
                 id: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -1608,13 +2017,18 @@ pub mod stage {
         /// Sets `fields`.
         pub fn fields(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Fields>,
-            >,
+            value: impl ::std::convert::Into<update::Fields>,
         ) -> Self {
-            self.fields = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.fields = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1627,6 +2041,7 @@ pub mod stage {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1639,6 +2054,7 @@ pub mod stage {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1668,6 +2084,13 @@ pub mod stage {
             pub sort: ::std::option::Option<::serde_json::Value>,
             /// `semantic`: `any`, optional.
             pub semantic: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`, `typeId`.
@@ -1682,6 +2105,7 @@ pub mod stage {
                     color: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
                     semantic: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -1716,6 +2140,15 @@ pub mod stage {
                 self.semantic = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -1730,6 +2163,7 @@ pub mod stage {
                 crate::support::opt_entry(&mut map, "color", &self.color)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1746,6 +2180,7 @@ pub mod stage {
                     color: object.field("color")?,
                     sort: object.field("sort")?,
                     semantic: object.field("semantic")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1919,7 +2354,7 @@ pub mod stage {
     pub mod update {
         /// Error codes of `rpa.stage.update`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.stage.update`: `array`.
+        /// The object `params.fields` of `rpa.stage.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
         #[derive(Debug, Clone, Default)]
@@ -1935,6 +2370,13 @@ pub mod stage {
             pub sort: ::std::option::Option<::serde_json::Value>,
             /// `semantic`: `any`, optional.
             pub semantic: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -1945,6 +2387,7 @@ pub mod stage {
                     color: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
                     semantic: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -1987,6 +2430,15 @@ pub mod stage {
                 self.semantic = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2000,6 +2452,7 @@ pub mod stage {
                 crate::support::opt_entry(&mut map, "color", &self.color)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2015,6 +2468,7 @@ pub mod stage {
                     color: object.field("color")?,
                     sort: object.field("sort")?,
                     semantic: object.field("semantic")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2053,6 +2507,13 @@ pub mod task {
         pub automation_rule_name: ::std::option::Option<::std::string::String>,
         /// `userValue`: `string`, optional.
         pub user_value: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AddUser {
         /// The call; every parameter is optional.
@@ -2062,6 +2523,7 @@ pub mod task {
                 stage_id: ::std::default::Default::default(),
                 automation_rule_name: ::std::default::Default::default(),
                 user_value: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -2090,6 +2552,15 @@ pub mod task {
             self.user_value = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for AddUser {
         fn serialize<S: ::serde::Serializer>(
@@ -2106,6 +2577,7 @@ pub mod task {
                 &self.automation_rule_name,
             )?;
             crate::support::opt_entry(&mut map, "userValue", &self.user_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2118,8 +2590,9 @@ pub mod task {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 stage_id: object.field("stageId")?,
-                automation_rule_name: object.field("Automation rule name")?,
-                user_value: object.field("userValue")?,
+                automation_rule_name: object.exact_str("Automation rule name")?,
+                user_value: object.exact_str("userValue")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2143,6 +2616,13 @@ pub mod task {
         pub stage_id: ::std::option::Option<i64>,
         /// `robotName`: `string`, optional.
         pub robot_name: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call; every parameter is optional.
@@ -2151,6 +2631,7 @@ pub mod task {
                 type_id: ::std::default::Default::default(),
                 stage_id: ::std::default::Default::default(),
                 robot_name: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -2171,6 +2652,15 @@ pub mod task {
             self.robot_name = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Delete {
         fn serialize<S: ::serde::Serializer>(
@@ -2182,6 +2672,7 @@ pub mod task {
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
             crate::support::opt_entry(&mut map, "robotName", &self.robot_name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2194,7 +2685,8 @@ pub mod task {
             ::std::result::Result::Ok(Self {
                 type_id: object.field("typeId")?,
                 stage_id: object.field("stageId")?,
-                robot_name: object.field("robotName")?,
+                robot_name: object.exact_str("robotName")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2211,11 +2703,30 @@ pub mod task {
     /// Deprecated in the docs.
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Do {}
+    pub struct Do {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Do {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Do {
@@ -2224,7 +2735,9 @@ pub mod task {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2232,8 +2745,8 @@ pub mod task {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2307,6 +2820,13 @@ pub mod timeline {
         pub item_id: ::std::option::Option<i64>,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<add::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
@@ -2315,6 +2835,7 @@ pub mod timeline {
                 type_id: ::std::default::Default::default(),
                 item_id: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -2332,6 +2853,15 @@ pub mod timeline {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -2343,6 +2873,7 @@ pub mod timeline {
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2356,6 +2887,7 @@ pub mod timeline {
                 type_id: object.field("typeId")?,
                 item_id: object.field("itemId")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2375,11 +2907,30 @@ pub mod timeline {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -2390,6 +2941,7 @@ pub mod timeline {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2399,7 +2951,10 @@ pub mod timeline {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2424,6 +2979,13 @@ pub mod timeline {
         pub item_id: ::std::option::Option<i64>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ListForItem {
         /// The call; every parameter is optional.
@@ -2432,6 +2994,7 @@ pub mod timeline {
                 type_id: ::std::default::Default::default(),
                 item_id: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `typeId`.
@@ -2449,6 +3012,15 @@ pub mod timeline {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for ListForItem {
         fn serialize<S: ::serde::Serializer>(
@@ -2460,6 +3032,7 @@ pub mod timeline {
             crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
             crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2473,6 +3046,7 @@ pub mod timeline {
                 type_id: object.field("typeId")?,
                 item_id: object.field("itemId")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2494,6 +3068,13 @@ pub mod timeline {
         pub id: ::std::option::Option<i64>,
         /// `fields`: `object`, optional.
         pub fields: ::std::option::Option<update::Fields>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call; every parameter is optional.
@@ -2501,6 +3082,7 @@ pub mod timeline {
             Self {
                 id: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -2516,6 +3098,15 @@ pub mod timeline {
             self.fields = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -2526,6 +3117,7 @@ pub mod timeline {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2538,6 +3130,7 @@ pub mod timeline {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2561,6 +3154,13 @@ pub mod timeline {
         ///
         /// Values: `Y`, `N`.
         pub is_fixed: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateIsFixed {
         /// The call; every parameter is optional.
@@ -2568,6 +3168,7 @@ pub mod timeline {
             Self {
                 id: ::std::default::Default::default(),
                 is_fixed: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -2578,6 +3179,15 @@ pub mod timeline {
         /// Sets `isFixed`.
         pub fn is_fixed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_fixed = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -2594,6 +3204,7 @@ pub mod timeline {
                 "isFixed",
                 &self.is_fixed.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2606,6 +3217,7 @@ pub mod timeline {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 is_fixed: object.field("isFixed")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2627,6 +3239,13 @@ pub mod timeline {
             pub title: ::std::option::Option<::std::string::String>,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -2634,6 +3253,7 @@ pub mod timeline {
                 Self {
                     title: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -2652,6 +3272,15 @@ pub mod timeline {
                 self.description = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2662,6 +3291,7 @@ pub mod timeline {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "title", &self.title)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2672,8 +3302,9 @@ pub mod timeline {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    description: object.field("description")?,
+                    title: object.exact_str("title")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2826,6 +3457,13 @@ pub mod timeline {
             pub title: ::std::option::Option<::std::string::String>,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -2833,6 +3471,7 @@ pub mod timeline {
                 Self {
                     title: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `title`.
@@ -2851,6 +3490,15 @@ pub mod timeline {
                 self.description = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2861,6 +3509,7 @@ pub mod timeline {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "title", &self.title)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2871,8 +3520,9 @@ pub mod timeline {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    description: object.field("description")?,
+                    title: object.exact_str("title")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2919,19 +3569,32 @@ pub mod type_ {
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Add {
-        /// `fields`: `array`, required.
-        pub fields: ::std::vec::Vec<add::Fields>,
+        /// `fields`: `object`, required.
+        pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
-        pub fn new(
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<add::Fields>,
-            >,
-        ) -> Self {
+        pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
             Self {
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -2942,6 +3605,7 @@ pub mod type_ {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2953,6 +3617,7 @@ pub mod type_ {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2972,11 +3637,30 @@ pub mod type_ {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -2987,6 +3671,7 @@ pub mod type_ {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2996,7 +3681,10 @@ pub mod type_ {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3015,11 +3703,30 @@ pub mod type_ {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -3030,6 +3737,7 @@ pub mod type_ {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3039,7 +3747,10 @@ pub mod type_ {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3068,6 +3779,13 @@ pub mod type_ {
         pub filter: ::std::option::Option<list::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -3077,6 +3795,7 @@ pub mod type_ {
                 order: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -3106,6 +3825,15 @@ pub mod type_ {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -3118,6 +3846,7 @@ pub mod type_ {
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3132,6 +3861,7 @@ pub mod type_ {
                 order: object.field("order")?,
                 filter: object.field("filter")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3152,7 +3882,14 @@ pub mod type_ {
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
         /// `fields`: `array`, optional.
-        pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub fields: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call; every parameter is optional.
@@ -3160,6 +3897,7 @@ pub mod type_ {
             Self {
                 id: ::std::default::Default::default(),
                 fields: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -3170,13 +3908,18 @@ pub mod type_ {
         /// Sets `fields`.
         pub fn fields(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.fields = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.fields = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -3189,6 +3932,7 @@ pub mod type_ {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3201,6 +3945,7 @@ pub mod type_ {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3212,7 +3957,7 @@ pub mod type_ {
     pub mod add {
         /// Error codes of `rpa.type.add`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.type.add`: `array`.
+        /// The object `params.fields` of `rpa.type.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
         #[derive(Debug, Clone)]
@@ -3223,9 +3968,16 @@ pub mod type_ {
             /// `image`: `string`, optional.
             pub image: ::std::option::Option<::std::string::String>,
             /// `settings`: `array`, optional.
-            pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub settings: ::std::option::Option<::serde_json::Value>,
             /// `permissions`: `array`, optional.
-            pub permissions: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub permissions: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `title`.
@@ -3235,6 +3987,7 @@ pub mod type_ {
                     image: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
                     permissions: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `image`.
@@ -3248,25 +4001,26 @@ pub mod type_ {
             /// Sets `settings`.
             pub fn settings(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.settings = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.settings = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `permissions`.
             pub fn permissions(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.permissions = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.permissions = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3281,6 +4035,7 @@ pub mod type_ {
                 crate::support::opt_entry(&mut map, "image", &self.image)?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
                 crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3292,9 +4047,10 @@ pub mod type_ {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
-                    image: object.field("image")?,
+                    image: object.exact_str("image")?,
                     settings: object.field("settings")?,
                     permissions: object.field("permissions")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3430,12 +4186,20 @@ pub mod type_ {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3447,6 +4211,15 @@ pub mod type_ {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -3456,6 +4229,7 @@ pub mod type_ {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3467,6 +4241,7 @@ pub mod type_ {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3485,12 +4260,20 @@ pub mod type_ {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3502,6 +4285,15 @@ pub mod type_ {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -3511,6 +4303,7 @@ pub mod type_ {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3522,6 +4315,7 @@ pub mod type_ {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }

@@ -17,11 +17,30 @@ pub mod basketitem {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -32,6 +51,7 @@ pub mod basketitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -43,6 +63,7 @@ pub mod basketitem {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -62,13 +83,32 @@ pub mod basketitem {
     pub struct AddCatalogProduct {
         /// `fields`: `object`, required.
         pub fields: add_catalog_product::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AddCatalogProduct {
         /// The call with its required parameters: `fields`.
         pub fn new(
             fields: impl ::std::convert::Into<add_catalog_product::Fields>,
         ) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for AddCatalogProduct {
@@ -79,6 +119,7 @@ pub mod basketitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -90,6 +131,7 @@ pub mod basketitem {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -107,11 +149,30 @@ pub mod basketitem {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -122,6 +183,7 @@ pub mod basketitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -131,7 +193,10 @@ pub mod basketitem {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -148,11 +213,30 @@ pub mod basketitem {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -163,6 +247,7 @@ pub mod basketitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -172,7 +257,10 @@ pub mod basketitem {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -186,11 +274,30 @@ pub mod basketitem {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -199,7 +306,9 @@ pub mod basketitem {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -207,8 +316,8 @@ pub mod basketitem {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -222,11 +331,30 @@ pub mod basketitem {
     /// Result: `object` ([`get_fields_catalog_product::Output`]). Errors: `200040300010`, `0` ([`get_fields_catalog_product::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFieldsCatalogProduct {}
+    pub struct GetFieldsCatalogProduct {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFieldsCatalogProduct {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFieldsCatalogProduct {
@@ -235,7 +363,9 @@ pub mod basketitem {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -243,8 +373,8 @@ pub mod basketitem {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -273,6 +403,13 @@ pub mod basketitem {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -282,6 +419,7 @@ pub mod basketitem {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -311,6 +449,15 @@ pub mod basketitem {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -323,6 +470,7 @@ pub mod basketitem {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -337,6 +485,7 @@ pub mod basketitem {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -358,6 +507,13 @@ pub mod basketitem {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -368,7 +524,17 @@ pub mod basketitem {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -380,6 +546,7 @@ pub mod basketitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -392,6 +559,7 @@ pub mod basketitem {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -413,6 +581,13 @@ pub mod basketitem {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update_catalog_product::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl UpdateCatalogProduct {
         /// The call with its required parameters: `id`, `fields`.
@@ -423,7 +598,17 @@ pub mod basketitem {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for UpdateCatalogProduct {
@@ -435,6 +620,7 @@ pub mod basketitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -447,6 +633,7 @@ pub mod basketitem {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -496,11 +683,11 @@ pub mod basketitem {
             /// `productid`: `integer`, required.
             pub productid: i64,
             /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
+            pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `basePrice`: `double`, optional.
-            pub base_price: ::std::option::Option<f64>,
+            pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `discountPrice`: `double`, optional.
-            pub discount_price: ::std::option::Option<f64>,
+            pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `currency`: `string`, required.
             pub currency: ::std::string::String,
             /// `customPrice`: `boolean`, optional.
@@ -508,7 +695,7 @@ pub mod basketitem {
             /// Values: `Y`, `N`.
             pub custom_price: ::std::option::Option<bool>,
             /// `quantity`: `double`, required.
-            pub quantity: f64,
+            pub quantity: ::bitrix24_runtime::Decimal,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, required.
@@ -526,7 +713,7 @@ pub mod basketitem {
             /// Values: `Y`, `N`.
             pub can_buy: bool,
             /// `vatRate`: `double`, required.
-            pub vat_rate: f64,
+            pub vat_rate: ::bitrix24_runtime::Decimal,
             /// `vatIncluded`: `boolean`, required.
             ///
             /// Values: `Y`, `N`.
@@ -535,6 +722,13 @@ pub mod basketitem {
             pub catalog_xml_id: ::std::string::String,
             /// `productXmlId`: `string`, required.
             pub product_xml_id: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `orderId`, `productid`, `currency`, `quantity`, `name`, `weight`, `dimensions`, `measureCode`, `measureName`, `canBuy`, `vatRate`, `vatIncluded`, `catalogXmlId`, `productXmlId`.
@@ -543,14 +737,14 @@ pub mod basketitem {
                 order_id: impl ::std::convert::Into<i64>,
                 productid: impl ::std::convert::Into<i64>,
                 currency: impl ::std::convert::Into<::std::string::String>,
-                quantity: impl ::std::convert::Into<f64>,
+                quantity: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                 name: impl ::std::convert::Into<::std::string::String>,
                 weight: impl ::std::convert::Into<i64>,
                 dimensions: impl ::std::convert::Into<::std::string::String>,
                 measure_code: impl ::std::convert::Into<i64>,
                 measure_name: impl ::std::convert::Into<::std::string::String>,
                 can_buy: impl ::std::convert::Into<bool>,
-                vat_rate: impl ::std::convert::Into<f64>,
+                vat_rate: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                 vat_included: impl ::std::convert::Into<bool>,
                 catalog_xml_id: impl ::std::convert::Into<::std::string::String>,
                 product_xml_id: impl ::std::convert::Into<::std::string::String>,
@@ -576,6 +770,7 @@ pub mod basketitem {
                     vat_included: vat_included.into(),
                     catalog_xml_id: catalog_xml_id.into(),
                     product_xml_id: product_xml_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -584,19 +779,25 @@ pub mod basketitem {
                 self
             }
             /// Sets `price`.
-            pub fn price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `basePrice`.
-            pub fn base_price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn base_price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.base_price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `discountPrice`.
             pub fn discount_price(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.discount_price = ::std::option::Option::Some(value.into());
                 self
@@ -615,6 +816,15 @@ pub mod basketitem {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -656,6 +866,7 @@ pub mod basketitem {
                 )?;
                 map.serialize_entry("catalogXmlId", &self.catalog_xml_id)?;
                 map.serialize_entry("productXmlId", &self.product_xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -675,7 +886,7 @@ pub mod basketitem {
                     currency: object.field("currency")?,
                     custom_price: object.field("customPrice")?,
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     name: object.field("name")?,
                     weight: object.field("weight")?,
                     dimensions: object.field("dimensions")?,
@@ -686,6 +897,7 @@ pub mod basketitem {
                     vat_included: object.field("vatIncluded")?,
                     catalog_xml_id: object.field("catalogXmlId")?,
                     product_xml_id: object.field("productXmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -785,21 +997,28 @@ pub mod basketitem {
             /// `productid`: `integer`, required.
             pub productid: i64,
             /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
+            pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `basePrice`: `double`, optional.
-            pub base_price: ::std::option::Option<f64>,
+            pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `discountPrice`: `double`, optional.
-            pub discount_price: ::std::option::Option<f64>,
+            pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `currency`: `string`, required.
             pub currency: ::std::string::String,
             /// `customPrice`: `string`, optional.
             pub custom_price: ::std::option::Option<::std::string::String>,
             /// `quantity`: `double`, required.
-            pub quantity: f64,
+            pub quantity: ::bitrix24_runtime::Decimal,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, required.
             pub name: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `orderId`, `productid`, `currency`, `quantity`, `name`.
@@ -807,7 +1026,7 @@ pub mod basketitem {
                 order_id: impl ::std::convert::Into<i64>,
                 productid: impl ::std::convert::Into<i64>,
                 currency: impl ::std::convert::Into<::std::string::String>,
-                quantity: impl ::std::convert::Into<f64>,
+                quantity: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
                 name: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
@@ -822,6 +1041,7 @@ pub mod basketitem {
                     quantity: quantity.into(),
                     xml_id: ::std::default::Default::default(),
                     name: name.into(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -830,19 +1050,25 @@ pub mod basketitem {
                 self
             }
             /// Sets `price`.
-            pub fn price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `basePrice`.
-            pub fn base_price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn base_price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.base_price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `discountPrice`.
             pub fn discount_price(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.discount_price = ::std::option::Option::Some(value.into());
                 self
@@ -861,6 +1087,15 @@ pub mod basketitem {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -886,6 +1121,7 @@ pub mod basketitem {
                 map.serialize_entry("quantity", &self.quantity)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
                 map.serialize_entry("name", &self.name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -903,10 +1139,11 @@ pub mod basketitem {
                     base_price: object.field("basePrice")?,
                     discount_price: object.field("discountPrice")?,
                     currency: object.field("currency")?,
-                    custom_price: object.field("customPrice")?,
+                    custom_price: object.exact_str("customPrice")?,
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     name: object.field("name")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1226,12 +1463,20 @@ pub mod basketitem {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -1243,6 +1488,15 @@ pub mod basketitem {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -1252,6 +1506,7 @@ pub mod basketitem {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1263,6 +1518,7 @@ pub mod basketitem {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1281,12 +1537,20 @@ pub mod basketitem {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -1298,6 +1562,15 @@ pub mod basketitem {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -1307,6 +1580,7 @@ pub mod basketitem {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1318,6 +1592,7 @@ pub mod basketitem {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1419,13 +1694,13 @@ pub mod basketitem {
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
+            pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `basePrice`: `double`, optional.
-            pub base_price: ::std::option::Option<f64>,
+            pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `discountPrice`: `double`, optional.
-            pub discount_price: ::std::option::Option<f64>,
+            pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `quantity`: `double`, optional.
-            pub quantity: ::std::option::Option<f64>,
+            pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, optional.
@@ -1443,7 +1718,7 @@ pub mod basketitem {
             /// Values: `Y`, `N`.
             pub can_buy: ::std::option::Option<bool>,
             /// `vatRate`: `double`, optional.
-            pub vat_rate: ::std::option::Option<f64>,
+            pub vat_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `vatIncluded`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -1452,6 +1727,13 @@ pub mod basketitem {
             pub catalog_xml_id: ::std::option::Option<::std::string::String>,
             /// `productXmlId`: `string`, optional.
             pub product_xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -1473,6 +1755,7 @@ pub mod basketitem {
                     vat_included: ::std::default::Default::default(),
                     catalog_xml_id: ::std::default::Default::default(),
                     product_xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -1481,25 +1764,34 @@ pub mod basketitem {
                 self
             }
             /// Sets `price`.
-            pub fn price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `basePrice`.
-            pub fn base_price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn base_price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.base_price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `discountPrice`.
             pub fn discount_price(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.discount_price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `quantity`.
-            pub fn quantity(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn quantity(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.quantity = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1554,7 +1846,10 @@ pub mod basketitem {
                 self
             }
             /// Sets `vatRate`.
-            pub fn vat_rate(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn vat_rate(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.vat_rate = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1580,6 +1875,15 @@ pub mod basketitem {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.product_xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1626,6 +1930,7 @@ pub mod basketitem {
                     "productXmlId",
                     &self.product_xml_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1641,17 +1946,18 @@ pub mod basketitem {
                     base_price: object.field("basePrice")?,
                     discount_price: object.field("discountPrice")?,
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
-                    name: object.field("name")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    name: object.exact_str("name")?,
                     weight: object.field("weight")?,
-                    dimensions: object.field("dimensions")?,
+                    dimensions: object.exact_str("dimensions")?,
                     measure_code: object.field("measureCode")?,
-                    measure_name: object.field("measureName")?,
+                    measure_name: object.exact_str("measureName")?,
                     can_buy: object.field("canBuy")?,
                     vat_rate: object.field("vatRate")?,
                     vat_included: object.field("vatIncluded")?,
-                    catalog_xml_id: object.field("catalogXmlId")?,
-                    product_xml_id: object.field("productXmlId")?,
+                    catalog_xml_id: object.exact_str("catalogXmlId")?,
+                    product_xml_id: object.exact_str("productXmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1747,17 +2053,27 @@ pub mod basketitem {
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `quantity`: `double`, required.
-            pub quantity: f64,
+            pub quantity: ::bitrix24_runtime::Decimal,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `quantity`.
-            pub fn new(quantity: impl ::std::convert::Into<f64>) -> Self {
+            pub fn new(
+                quantity: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 Self {
                     sort: ::std::default::Default::default(),
                     quantity: quantity.into(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -1773,6 +2089,15 @@ pub mod basketitem {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -1784,6 +2109,7 @@ pub mod basketitem {
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 map.serialize_entry("quantity", &self.quantity)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1796,7 +2122,8 @@ pub mod basketitem {
                 ::std::result::Result::Ok(Self {
                     sort: object.field("sort")?,
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1865,11 +2192,30 @@ pub mod basketproperties {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -1880,6 +2226,7 @@ pub mod basketproperties {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1891,6 +2238,7 @@ pub mod basketproperties {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1908,11 +2256,30 @@ pub mod basketproperties {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -1923,6 +2290,7 @@ pub mod basketproperties {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1932,7 +2300,10 @@ pub mod basketproperties {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1949,11 +2320,30 @@ pub mod basketproperties {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1964,6 +2354,7 @@ pub mod basketproperties {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1973,7 +2364,10 @@ pub mod basketproperties {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1987,11 +2381,30 @@ pub mod basketproperties {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -2000,7 +2413,9 @@ pub mod basketproperties {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2008,8 +2423,8 @@ pub mod basketproperties {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2038,6 +2453,13 @@ pub mod basketproperties {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -2047,6 +2469,7 @@ pub mod basketproperties {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -2076,6 +2499,15 @@ pub mod basketproperties {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -2088,6 +2520,7 @@ pub mod basketproperties {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2102,6 +2535,7 @@ pub mod basketproperties {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2123,6 +2557,13 @@ pub mod basketproperties {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -2133,7 +2574,17 @@ pub mod basketproperties {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -2145,6 +2596,7 @@ pub mod basketproperties {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2157,6 +2609,7 @@ pub mod basketproperties {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2209,6 +2662,13 @@ pub mod basketproperties {
             pub sort: ::std::option::Option<i64>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `basketId`, `name`, `value`, `code`.
@@ -2225,6 +2685,7 @@ pub mod basketproperties {
                     code: code.into(),
                     sort: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -2238,6 +2699,15 @@ pub mod basketproperties {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2254,6 +2724,7 @@ pub mod basketproperties {
                 map.serialize_entry("code", &self.code)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2269,7 +2740,8 @@ pub mod basketproperties {
                     value: object.field("value")?,
                     code: object.field("code")?,
                     sort: object.field("sort")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2633,12 +3105,20 @@ pub mod basketproperties {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -2650,6 +3130,15 @@ pub mod basketproperties {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -2659,6 +3148,7 @@ pub mod basketproperties {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2670,6 +3160,7 @@ pub mod basketproperties {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2688,12 +3179,20 @@ pub mod basketproperties {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -2705,6 +3204,15 @@ pub mod basketproperties {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -2714,6 +3222,7 @@ pub mod basketproperties {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2725,6 +3234,7 @@ pub mod basketproperties {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2823,6 +3333,13 @@ pub mod basketproperties {
             pub sort: ::std::option::Option<i64>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -2833,6 +3350,7 @@ pub mod basketproperties {
                     code: ::std::default::Default::default(),
                     sort: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `name`.
@@ -2872,6 +3390,15 @@ pub mod basketproperties {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2885,6 +3412,7 @@ pub mod basketproperties {
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2895,11 +3423,12 @@ pub mod basketproperties {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    value: object.field("value")?,
-                    code: object.field("code")?,
+                    name: object.exact_str("name")?,
+                    value: object.exact_str("value")?,
+                    code: object.exact_str("code")?,
                     sort: object.field("sort")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2974,11 +3503,30 @@ pub mod business_value_person_domain {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -2989,6 +3537,7 @@ pub mod business_value_person_domain {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3000,6 +3549,7 @@ pub mod business_value_person_domain {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3017,11 +3567,30 @@ pub mod business_value_person_domain {
     pub struct DeleteByFilter {
         /// `fields`: `object`, required.
         pub fields: delete_by_filter::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteByFilter {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<delete_by_filter::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for DeleteByFilter {
@@ -3032,6 +3601,7 @@ pub mod business_value_person_domain {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3043,6 +3613,7 @@ pub mod business_value_person_domain {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3057,11 +3628,30 @@ pub mod business_value_person_domain {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -3070,7 +3660,9 @@ pub mod business_value_person_domain {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3078,8 +3670,8 @@ pub mod business_value_person_domain {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3110,6 +3702,13 @@ pub mod business_value_person_domain {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -3119,6 +3718,7 @@ pub mod business_value_person_domain {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -3148,6 +3748,15 @@ pub mod business_value_person_domain {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -3160,6 +3769,7 @@ pub mod business_value_person_domain {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3174,6 +3784,7 @@ pub mod business_value_person_domain {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3215,6 +3826,13 @@ pub mod business_value_person_domain {
             pub person_type_id: i64,
             /// `domain`: `string`, required.
             pub domain: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `personTypeId`, `domain`.
@@ -3225,7 +3843,17 @@ pub mod business_value_person_domain {
                 Self {
                     person_type_id: person_type_id.into(),
                     domain: domain.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -3237,6 +3865,7 @@ pub mod business_value_person_domain {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("personTypeId", &self.person_type_id)?;
                 map.serialize_entry("domain", &self.domain)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3249,6 +3878,7 @@ pub mod business_value_person_domain {
                 ::std::result::Result::Ok(Self {
                     person_type_id: object.field("personTypeId")?,
                     domain: object.field("domain")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3348,6 +3978,13 @@ pub mod business_value_person_domain {
             pub person_type_id: i64,
             /// `domain`: `string`, required.
             pub domain: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `personTypeId`, `domain`.
@@ -3358,7 +3995,17 @@ pub mod business_value_person_domain {
                 Self {
                     person_type_id: person_type_id.into(),
                     domain: domain.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -3370,6 +4017,7 @@ pub mod business_value_person_domain {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("personTypeId", &self.person_type_id)?;
                 map.serialize_entry("domain", &self.domain)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3382,6 +4030,7 @@ pub mod business_value_person_domain {
                 ::std::result::Result::Ok(Self {
                     person_type_id: object.field("personTypeId")?,
                     domain: object.field("domain")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3604,12 +4253,20 @@ pub mod business_value_person_domain {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3621,6 +4278,15 @@ pub mod business_value_person_domain {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -3630,6 +4296,7 @@ pub mod business_value_person_domain {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3641,6 +4308,7 @@ pub mod business_value_person_domain {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3659,12 +4327,20 @@ pub mod business_value_person_domain {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -3676,6 +4352,15 @@ pub mod business_value_person_domain {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -3685,6 +4370,7 @@ pub mod business_value_person_domain {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3696,6 +4382,7 @@ pub mod business_value_person_domain {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3794,6 +4481,13 @@ pub mod delivery {
         pub config: ::std::option::Option<::std::vec::Vec<add::Config>>,
         /// `LOGOTYPE`: `string`, optional.
         pub logotype: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `REST_CODE`, `NAME`, `CURRENCY`.
@@ -3811,6 +4505,7 @@ pub mod delivery {
                 active: ::std::default::Default::default(),
                 config: ::std::default::Default::default(),
                 logotype: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DESCRIPTION`.
@@ -3851,6 +4546,15 @@ pub mod delivery {
             self.logotype = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -3871,6 +4575,7 @@ pub mod delivery {
             )?;
             crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
             crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3884,11 +4589,12 @@ pub mod delivery {
                 rest_code: object.field("REST_CODE")?,
                 name: object.field("NAME")?,
                 currency: object.field("CURRENCY")?,
-                description: object.field("DESCRIPTION")?,
+                description: object.exact_str("DESCRIPTION")?,
                 sort: object.field("SORT")?,
                 active: object.field("ACTIVE")?,
                 config: object.field("CONFIG")?,
-                logotype: object.field("LOGOTYPE")?,
+                logotype: object.exact_str("LOGOTYPE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3906,11 +4612,30 @@ pub mod delivery {
     pub struct Delete {
         /// `ID`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `ID`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -3921,6 +4646,7 @@ pub mod delivery {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ID", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3930,7 +4656,10 @@ pub mod delivery {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("ID")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("ID")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3946,7 +4675,7 @@ pub mod delivery {
     #[non_exhaustive]
     pub struct Getlist {
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::serde_json::Value>,
         /// `FILTER`: `object`, optional.
         ///
         /// Values: `field`, `sale_delivery_service`.
@@ -3955,6 +4684,13 @@ pub mod delivery {
         ///
         /// Values: `field`, `sale_delivery_service`.
         pub order: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call; every parameter is optional.
@@ -3963,18 +4699,15 @@ pub mod delivery {
                 select: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `SELECT`.
         pub fn select(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.select = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `FILTER`.
@@ -3993,6 +4726,15 @@ pub mod delivery {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getlist {
         fn serialize<S: ::serde::Serializer>(
@@ -4004,6 +4746,7 @@ pub mod delivery {
             crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4017,6 +4760,7 @@ pub mod delivery {
                 select: object.field("SELECT")?,
                 filter: object.field("FILTER")?,
                 order: object.field("ORDER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4048,6 +4792,13 @@ pub mod delivery {
         pub active: ::std::option::Option<bool>,
         /// `LOGOTYPE`: `string`, optional.
         pub logotype: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `ID`.
@@ -4060,6 +4811,7 @@ pub mod delivery {
                 sort: ::std::default::Default::default(),
                 active: ::std::default::Default::default(),
                 logotype: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -4104,6 +4856,15 @@ pub mod delivery {
             self.logotype = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -4123,6 +4884,7 @@ pub mod delivery {
                 &self.active.map(crate::support::yes_no),
             )?;
             crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4134,12 +4896,13 @@ pub mod delivery {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
-                name: object.field("NAME")?,
-                currency: object.field("CURRENCY")?,
-                description: object.field("DESCRIPTION")?,
+                name: object.exact_str("NAME")?,
+                currency: object.exact_str("CURRENCY")?,
+                description: object.exact_str("DESCRIPTION")?,
                 sort: object.field("SORT")?,
                 active: object.field("ACTIVE")?,
-                logotype: object.field("LOGOTYPE")?,
+                logotype: object.exact_str("LOGOTYPE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4180,6 +4943,13 @@ pub mod delivery {
             pub code: ::std::string::String,
             /// `VALUE`: `any`, required.
             pub value: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Config {
             /// The object with its required parameters: `CODE`, `VALUE`.
@@ -4190,7 +4960,17 @@ pub mod delivery {
                 Self {
                     code: code.into(),
                     value: value.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Config {
@@ -4202,6 +4982,7 @@ pub mod delivery {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CODE", &self.code)?;
                 map.serialize_entry("VALUE", &self.value)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4214,6 +4995,7 @@ pub mod delivery {
                 ::std::result::Result::Ok(Self {
                     code: object.field("CODE")?,
                     value: object.field("VALUE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4285,11 +5067,30 @@ pub mod delivery {
         pub struct Get {
             /// `ID`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -4300,6 +5101,7 @@ pub mod delivery {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4309,7 +5111,10 @@ pub mod delivery {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -4328,6 +5133,13 @@ pub mod delivery {
             pub id: i64,
             /// `CONFIG`: `object[]`, optional.
             pub config: ::std::option::Option<::std::vec::Vec<update::Config>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ID`.
@@ -4335,6 +5147,7 @@ pub mod delivery {
                 Self {
                     id: id.into(),
                     config: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `CONFIG`.
@@ -4349,6 +5162,15 @@ pub mod delivery {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Update {
             fn serialize<S: ::serde::Serializer>(
@@ -4359,6 +5181,7 @@ pub mod delivery {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4371,6 +5194,7 @@ pub mod delivery {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     config: object.field("CONFIG")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4488,6 +5312,13 @@ pub mod delivery {
                 pub code: ::std::string::String,
                 /// `VALUE`: `any`, required.
                 pub value: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Config {
                 /// The object with its required parameters: `CODE`, `VALUE`.
@@ -4498,7 +5329,17 @@ pub mod delivery {
                     Self {
                         code: code.into(),
                         value: value.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Config {
@@ -4510,6 +5351,7 @@ pub mod delivery {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("CODE", &self.code)?;
                     map.serialize_entry("VALUE", &self.value)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4522,6 +5364,7 @@ pub mod delivery {
                     ::std::result::Result::Ok(Self {
                         code: object.field("CODE")?,
                         value: object.field("VALUE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4627,6 +5470,13 @@ pub mod delivery {
             pub settings: add::Settings,
             /// `PROFILES`: `object[]`, required.
             pub profiles: ::std::vec::Vec<add::Profiles>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `NAME`, `CODE`, `SETTINGS`, `PROFILES`.
@@ -4648,6 +5498,7 @@ pub mod delivery {
                         .into_iter()
                         .map(::std::convert::Into::into)
                         .collect(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SORT`.
@@ -4658,6 +5509,15 @@ pub mod delivery {
             /// Sets `DESCRIPTION`.
             pub fn description(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -4674,6 +5534,7 @@ pub mod delivery {
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 map.serialize_entry("SETTINGS", &self.settings)?;
                 map.serialize_entry("PROFILES", &self.profiles)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4690,6 +5551,7 @@ pub mod delivery {
                     description: object.field("DESCRIPTION")?,
                     settings: object.field("SETTINGS")?,
                     profiles: object.field("PROFILES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4707,11 +5569,30 @@ pub mod delivery {
         pub struct Delete {
             /// `ID`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -4722,6 +5603,7 @@ pub mod delivery {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4731,7 +5613,10 @@ pub mod delivery {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -4745,11 +5630,30 @@ pub mod delivery {
         /// Result: `sale_delivery_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct List {}
+        pub struct List {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl List {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for List {
@@ -4758,7 +5662,9 @@ pub mod delivery {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -4766,8 +5672,8 @@ pub mod delivery {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -4796,6 +5702,13 @@ pub mod delivery {
             pub settings: ::std::option::Option<update::Settings>,
             /// `PROFILES`: `object[]`, optional.
             pub profiles: ::std::option::Option<::std::vec::Vec<update::Profiles>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ID`.
@@ -4808,6 +5721,7 @@ pub mod delivery {
                     description: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
                     profiles: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `NAME`.
@@ -4859,6 +5773,15 @@ pub mod delivery {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Update {
             fn serialize<S: ::serde::Serializer>(
@@ -4874,6 +5797,7 @@ pub mod delivery {
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                 crate::support::opt_entry(&mut map, "PROFILES", &self.profiles)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4885,12 +5809,13 @@ pub mod delivery {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    code: object.field("CODE")?,
+                    name: object.exact_str("NAME")?,
+                    code: object.exact_str("CODE")?,
                     sort: object.field("SORT")?,
-                    description: object.field("DESCRIPTION")?,
+                    description: object.exact_str("DESCRIPTION")?,
                     settings: object.field("SETTINGS")?,
                     profiles: object.field("PROFILES")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4960,6 +5885,13 @@ pub mod delivery {
                 pub name: ::std::string::String,
                 /// `OPTIONS`: `object`, optional.
                 pub options: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl SettingsConfig {
                 /// The object with its required parameters: `TYPE`, `CODE`, `NAME`.
@@ -4973,6 +5905,7 @@ pub mod delivery {
                         code: code.into(),
                         name: name.into(),
                         options: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `OPTIONS`.
@@ -4981,6 +5914,15 @@ pub mod delivery {
                     value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.options = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -4995,6 +5937,7 @@ pub mod delivery {
                     map.serialize_entry("CODE", &self.code)?;
                     map.serialize_entry("NAME", &self.name)?;
                     crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5009,6 +5952,7 @@ pub mod delivery {
                         code: object.field("CODE")?,
                         name: object.field("NAME")?,
                         options: object.field("OPTIONS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5036,6 +5980,13 @@ pub mod delivery {
                 pub has_callback_tracking_support: ::std::option::Option<bool>,
                 /// `CONFIG`: `object[]`, optional.
                 pub config: ::std::option::Option<::std::vec::Vec<SettingsConfig>>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Settings {
                 /// The object with its required parameters: `CALCULATE_URL`.
@@ -5048,6 +5999,7 @@ pub mod delivery {
                         cancel_delivery_request_url: ::std::default::Default::default(),
                         has_callback_tracking_support: ::std::default::Default::default(),
                         config: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `CREATE_DELIVERY_REQUEST_URL`.
@@ -5092,6 +6044,15 @@ pub mod delivery {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Settings {
                 fn serialize<S: ::serde::Serializer>(
@@ -5117,6 +6078,7 @@ pub mod delivery {
                         &self.has_callback_tracking_support.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5129,12 +6091,13 @@ pub mod delivery {
                     ::std::result::Result::Ok(Self {
                         calculate_url: object.field("CALCULATE_URL")?,
                         create_delivery_request_url: object
-                            .field("CREATE_DELIVERY_REQUEST_URL")?,
+                            .exact_str("CREATE_DELIVERY_REQUEST_URL")?,
                         cancel_delivery_request_url: object
-                            .field("CANCEL_DELIVERY_REQUEST_URL")?,
+                            .exact_str("CANCEL_DELIVERY_REQUEST_URL")?,
                         has_callback_tracking_support: object
                             .field("HAS_CALLBACK_TRACKING_SUPPORT")?,
                         config: object.field("CONFIG")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5152,6 +6115,13 @@ pub mod delivery {
                 pub code: ::std::string::String,
                 /// `DESCRIPTION`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Profiles {
                 /// The object with its required parameters: `NAME`, `CODE`.
@@ -5163,6 +6133,7 @@ pub mod delivery {
                         name: name.into(),
                         code: code.into(),
                         description: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DESCRIPTION`.
@@ -5171,6 +6142,15 @@ pub mod delivery {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.description = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -5188,6 +6168,7 @@ pub mod delivery {
                         "DESCRIPTION",
                         &self.description,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5200,7 +6181,8 @@ pub mod delivery {
                     ::std::result::Result::Ok(Self {
                         name: object.field("NAME")?,
                         code: object.field("CODE")?,
-                        description: object.field("DESCRIPTION")?,
+                        description: object.exact_str("DESCRIPTION")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5343,6 +6325,13 @@ pub mod delivery {
                 pub name: ::std::string::String,
                 /// `OPTIONS`: `object`, optional.
                 pub options: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl SettingsConfig {
                 /// The object with its required parameters: `TYPE`, `CODE`, `NAME`.
@@ -5356,6 +6345,7 @@ pub mod delivery {
                         code: code.into(),
                         name: name.into(),
                         options: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `OPTIONS`.
@@ -5364,6 +6354,15 @@ pub mod delivery {
                     value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.options = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -5378,6 +6377,7 @@ pub mod delivery {
                     map.serialize_entry("CODE", &self.code)?;
                     map.serialize_entry("NAME", &self.name)?;
                     crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5392,6 +6392,7 @@ pub mod delivery {
                         code: object.field("CODE")?,
                         name: object.field("NAME")?,
                         options: object.field("OPTIONS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5419,6 +6420,13 @@ pub mod delivery {
                 pub has_callback_tracking_support: ::std::option::Option<bool>,
                 /// `CONFIG`: `object`, optional.
                 pub config: ::std::option::Option<SettingsConfig>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Settings {
                 /// The object with its required parameters: `CALCULATE_URL`.
@@ -5431,6 +6439,7 @@ pub mod delivery {
                         cancel_delivery_request_url: ::std::default::Default::default(),
                         has_callback_tracking_support: ::std::default::Default::default(),
                         config: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `CREATE_DELIVERY_REQUEST_URL`.
@@ -5471,6 +6480,15 @@ pub mod delivery {
                     self.config = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Settings {
                 fn serialize<S: ::serde::Serializer>(
@@ -5496,6 +6514,7 @@ pub mod delivery {
                         &self.has_callback_tracking_support.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5508,12 +6527,13 @@ pub mod delivery {
                     ::std::result::Result::Ok(Self {
                         calculate_url: object.field("CALCULATE_URL")?,
                         create_delivery_request_url: object
-                            .field("CREATE_DELIVERY_REQUEST_URL")?,
+                            .exact_str("CREATE_DELIVERY_REQUEST_URL")?,
                         cancel_delivery_request_url: object
-                            .field("CANCEL_DELIVERY_REQUEST_URL")?,
+                            .exact_str("CANCEL_DELIVERY_REQUEST_URL")?,
                         has_callback_tracking_support: object
                             .field("HAS_CALLBACK_TRACKING_SUPPORT")?,
                         config: object.field("CONFIG")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5531,6 +6551,13 @@ pub mod delivery {
                 pub code: ::std::string::String,
                 /// `DESCRIPTION`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Profiles {
                 /// The object with its required parameters: `NAME`, `CODE`.
@@ -5542,6 +6569,7 @@ pub mod delivery {
                         name: name.into(),
                         code: code.into(),
                         description: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DESCRIPTION`.
@@ -5550,6 +6578,15 @@ pub mod delivery {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.description = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -5567,6 +6604,7 @@ pub mod delivery {
                         "DESCRIPTION",
                         &self.description,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -5579,7 +6617,8 @@ pub mod delivery {
                     ::std::result::Result::Ok(Self {
                         name: object.field("NAME")?,
                         code: object.field("CODE")?,
-                        description: object.field("DESCRIPTION")?,
+                        description: object.exact_str("DESCRIPTION")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -5646,11 +6685,30 @@ pub mod order {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -5661,6 +6719,7 @@ pub mod order {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5672,6 +6731,7 @@ pub mod order {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5689,11 +6749,30 @@ pub mod order {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -5704,6 +6783,7 @@ pub mod order {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5713,7 +6793,10 @@ pub mod order {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5730,11 +6813,30 @@ pub mod order {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -5745,6 +6847,7 @@ pub mod order {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5754,7 +6857,10 @@ pub mod order {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5768,11 +6874,30 @@ pub mod order {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -5781,7 +6906,9 @@ pub mod order {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5789,8 +6916,8 @@ pub mod order {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5819,6 +6946,13 @@ pub mod order {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -5828,6 +6962,7 @@ pub mod order {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -5857,6 +6992,15 @@ pub mod order {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -5869,6 +7013,7 @@ pub mod order {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5883,6 +7028,7 @@ pub mod order {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5902,6 +7048,13 @@ pub mod order {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -5912,7 +7065,17 @@ pub mod order {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -5924,6 +7087,7 @@ pub mod order {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5936,6 +7100,7 @@ pub mod order {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5973,9 +7138,9 @@ pub mod order {
             /// `currency`: `string`, required.
             pub currency: ::std::string::String,
             /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
+            pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `discountValue`: `double`, optional.
-            pub discount_value: ::std::option::Option<f64>,
+            pub discount_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `statusId`: `string`, optional.
             pub status_id: ::std::option::Option<::std::string::String>,
             /// `empStatusId`: `user.id`, optional.
@@ -6034,6 +7199,13 @@ pub mod order {
             pub reason_canceled: ::std::option::Option<::std::string::String>,
             /// `userId`: `user.id`, optional.
             pub user_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `lid`, `personTypeId`, `currency`.
@@ -6072,17 +7244,21 @@ pub mod order {
                     emp_canceled_id: ::std::default::Default::default(),
                     reason_canceled: ::std::default::Default::default(),
                     user_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `price`.
-            pub fn price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `discountValue`.
             pub fn discount_value(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.discount_value = ::std::option::Option::Some(value.into());
                 self
@@ -6264,6 +7440,15 @@ pub mod order {
                 self.user_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -6349,6 +7534,7 @@ pub mod order {
                     &self.reason_canceled,
                 )?;
                 crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6364,30 +7550,31 @@ pub mod order {
                     currency: object.field("currency")?,
                     price: object.field("price")?,
                     discount_value: object.field("discountValue")?,
-                    status_id: object.field("statusId")?,
+                    status_id: object.exact_str("statusId")?,
                     emp_status_id: object.field("empStatusId")?,
                     date_insert: object.field("dateInsert")?,
                     marked: object.field("marked")?,
                     emp_marked_id: object.field("empMarkedId")?,
-                    reason_marked: object.field("reasonMarked")?,
-                    user_description: object.field("userDescription")?,
-                    additional_info: object.field("additionalInfo")?,
-                    comments: object.field("comments")?,
+                    reason_marked: object.exact_str("reasonMarked")?,
+                    user_description: object.exact_str("userDescription")?,
+                    additional_info: object.exact_str("additionalInfo")?,
+                    comments: object.exact_str("comments")?,
                     responsible_id: object.field("responsibleId")?,
                     recurring_id: object.field("recurringId")?,
                     locked_by: object.field("lockedBy")?,
                     recount_flag: object.field("recountFlag")?,
                     affiliate_id: object.field("affiliateId")?,
                     updated1c: object.field("updated1c")?,
-                    order_topic: object.field("orderTopic")?,
-                    xml_id: object.field("xmlId")?,
-                    id1c: object.field("id1c")?,
-                    version1c: object.field("version1c")?,
+                    order_topic: object.exact_str("orderTopic")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    id1c: object.exact_str("id1c")?,
+                    version1c: object.exact_str("version1c")?,
                     external_order: object.field("externalOrder")?,
                     canceled: object.field("canceled")?,
                     emp_canceled_id: object.field("empCanceledId")?,
-                    reason_canceled: object.field("reasonCanceled")?,
+                    reason_canceled: object.exact_str("reasonCanceled")?,
                     user_id: object.field("userId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6738,12 +7925,20 @@ pub mod order {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -6755,6 +7950,15 @@ pub mod order {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -6764,6 +7968,7 @@ pub mod order {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6775,6 +7980,7 @@ pub mod order {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6793,12 +7999,20 @@ pub mod order {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -6810,6 +8024,15 @@ pub mod order {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -6819,6 +8042,7 @@ pub mod order {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6830,6 +8054,7 @@ pub mod order {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6922,9 +8147,9 @@ pub mod order {
         #[non_exhaustive]
         pub struct Fields {
             /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
+            pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `discountValue`: `double`, optional.
-            pub discount_value: ::std::option::Option<f64>,
+            pub discount_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `statusId`: `string`, optional.
             pub status_id: ::std::option::Option<::std::string::String>,
             /// `empStatusId`: `user.id`, optional.
@@ -6981,6 +8206,13 @@ pub mod order {
             pub emp_canceled_id: ::std::option::Option<i64>,
             /// `reasonCanceled`: `string`, optional.
             pub reason_canceled: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -7011,17 +8243,21 @@ pub mod order {
                     canceled: ::std::default::Default::default(),
                     emp_canceled_id: ::std::default::Default::default(),
                     reason_canceled: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `price`.
-            pub fn price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `discountValue`.
             pub fn discount_value(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.discount_value = ::std::option::Option::Some(value.into());
                 self
@@ -7198,6 +8434,15 @@ pub mod order {
                 self.reason_canceled = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -7279,6 +8524,7 @@ pub mod order {
                     "reasonCanceled",
                     &self.reason_canceled,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -7291,29 +8537,30 @@ pub mod order {
                 ::std::result::Result::Ok(Self {
                     price: object.field("price")?,
                     discount_value: object.field("discountValue")?,
-                    status_id: object.field("statusId")?,
+                    status_id: object.exact_str("statusId")?,
                     emp_status_id: object.field("empStatusId")?,
                     date_insert: object.field("dateInsert")?,
                     marked: object.field("marked")?,
                     emp_marked_id: object.field("empMarkedId")?,
-                    reason_marked: object.field("reasonMarked")?,
-                    user_description: object.field("userDescription")?,
-                    additional_info: object.field("additionalInfo")?,
-                    comments: object.field("comments")?,
+                    reason_marked: object.exact_str("reasonMarked")?,
+                    user_description: object.exact_str("userDescription")?,
+                    additional_info: object.exact_str("additionalInfo")?,
+                    comments: object.exact_str("comments")?,
                     responsible_id: object.field("responsibleId")?,
                     recurring_id: object.field("recurringId")?,
                     locked_by: object.field("lockedBy")?,
                     recount_flag: object.field("recountFlag")?,
                     affiliate_id: object.field("affiliateId")?,
                     updated1c: object.field("updated1c")?,
-                    order_topic: object.field("orderTopic")?,
-                    xml_id: object.field("xmlId")?,
-                    id1c: object.field("id1c")?,
-                    version1c: object.field("version1c")?,
+                    order_topic: object.exact_str("orderTopic")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    id1c: object.exact_str("id1c")?,
+                    version1c: object.exact_str("version1c")?,
                     external_order: object.field("externalOrder")?,
                     canceled: object.field("canceled")?,
                     emp_canceled_id: object.field("empCanceledId")?,
-                    reason_canceled: object.field("reasonCanceled")?,
+                    reason_canceled: object.exact_str("reasonCanceled")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -7382,11 +8629,30 @@ pub mod payment {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -7397,6 +8663,7 @@ pub mod payment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7408,6 +8675,7 @@ pub mod payment {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7425,11 +8693,30 @@ pub mod payment {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -7440,6 +8727,7 @@ pub mod payment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7449,7 +8737,10 @@ pub mod payment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -7466,11 +8757,30 @@ pub mod payment {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -7481,6 +8791,7 @@ pub mod payment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7490,7 +8801,10 @@ pub mod payment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -7504,11 +8818,30 @@ pub mod payment {
     /// Result: `object` ([`get_fields::Output`]). Errors: `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -7517,7 +8850,9 @@ pub mod payment {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -7525,8 +8860,8 @@ pub mod payment {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -7555,6 +8890,13 @@ pub mod payment {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -7564,6 +8906,7 @@ pub mod payment {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -7593,6 +8936,15 @@ pub mod payment {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -7605,6 +8957,7 @@ pub mod payment {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7619,6 +8972,7 @@ pub mod payment {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7638,6 +8992,13 @@ pub mod payment {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -7648,7 +9009,17 @@ pub mod payment {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -7660,6 +9031,7 @@ pub mod payment {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7672,6 +9044,7 @@ pub mod payment {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7723,7 +9096,7 @@ pub mod payment {
             /// `psStatusMessage`: `string`, optional.
             pub ps_status_message: ::std::option::Option<::std::string::String>,
             /// `psSum`: `double`, optional.
-            pub ps_sum: ::std::option::Option<f64>,
+            pub ps_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `psCurrency`: `string`, optional.
             pub ps_currency: ::std::option::Option<::std::string::String>,
             /// `psResponseDate`: `datetime`, optional.
@@ -7739,13 +9112,13 @@ pub mod payment {
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `sum`: `double`, optional.
-            pub sum: ::std::option::Option<f64>,
+            pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `companyId`: `integer`, optional.
             pub company_id: ::std::option::Option<i64>,
             /// `payReturnNum`: `string`, optional.
             pub pay_return_num: ::std::option::Option<::std::string::String>,
             /// `priceCod`: `double`, optional.
-            pub price_cod: ::std::option::Option<f64>,
+            pub price_cod: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `payReturnDate`: `date`, optional.
             pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `empReturnId`: `user.id`, optional.
@@ -7782,6 +9155,13 @@ pub mod payment {
             pub reason_marked: ::std::option::Option<::std::string::String>,
             /// `empMarkedId`: `user.id`, optional.
             pub emp_marked_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `orderId`, `paySystemId`.
@@ -7826,6 +9206,7 @@ pub mod payment {
                     marked: ::std::default::Default::default(),
                     reason_marked: ::std::default::Default::default(),
                     emp_marked_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `paid`.
@@ -7879,7 +9260,10 @@ pub mod payment {
                 self
             }
             /// Sets `psSum`.
-            pub fn ps_sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn ps_sum(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.ps_sum = ::std::option::Option::Some(value.into());
                 self
             }
@@ -7940,7 +9324,10 @@ pub mod payment {
                 self
             }
             /// Sets `sum`.
-            pub fn sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn sum(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.sum = ::std::option::Option::Some(value.into());
                 self
             }
@@ -7958,7 +9345,10 @@ pub mod payment {
                 self
             }
             /// Sets `priceCod`.
-            pub fn price_cod(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price_cod(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price_cod = ::std::option::Option::Some(value.into());
                 self
             }
@@ -8071,6 +9461,15 @@ pub mod payment {
                 value: impl ::std::convert::Into<i64>,
             ) -> Self {
                 self.emp_marked_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -8189,6 +9588,7 @@ pub mod payment {
                     &self.reason_marked,
                 )?;
                 crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8204,37 +9604,38 @@ pub mod payment {
                     paid: object.field("paid")?,
                     date_paid: object.field("datePaid")?,
                     emp_paid_id: object.field("empPaidId")?,
-                    ps_status: object.field("psStatus")?,
-                    ps_status_code: object.field("psStatusCode")?,
-                    ps_status_description: object.field("psStatusDescription")?,
-                    ps_status_message: object.field("psStatusMessage")?,
+                    ps_status: object.exact_str("psStatus")?,
+                    ps_status_code: object.exact_str("psStatusCode")?,
+                    ps_status_description: object.exact_str("psStatusDescription")?,
+                    ps_status_message: object.exact_str("psStatusMessage")?,
                     ps_sum: object.field("psSum")?,
-                    ps_currency: object.field("psCurrency")?,
+                    ps_currency: object.exact_str("psCurrency")?,
                     ps_response_date: object.field("psResponseDate")?,
-                    pay_voucher_num: object.field("payVoucherNum")?,
+                    pay_voucher_num: object.exact_str("payVoucherNum")?,
                     pay_voucher_date: object.field("payVoucherDate")?,
                     date_pay_before: object.field("datePayBefore")?,
                     date_bill: object.field("dateBill")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     sum: object.field("sum")?,
                     company_id: object.field("companyId")?,
-                    pay_return_num: object.field("payReturnNum")?,
+                    pay_return_num: object.exact_str("payReturnNum")?,
                     price_cod: object.field("priceCod")?,
                     pay_return_date: object.field("payReturnDate")?,
                     emp_return_id: object.field("empReturnId")?,
-                    pay_return_comment: object.field("payReturnComment")?,
+                    pay_return_comment: object.exact_str("payReturnComment")?,
                     responsible_id: object.field("responsibleId")?,
                     emp_responsible_id: object.field("empResponsibleId")?,
                     is_return: object.field("isReturn")?,
-                    comments: object.field("comments")?,
+                    comments: object.exact_str("comments")?,
                     updated1c: object.field("updated1c")?,
-                    id1c: object.field("id1c")?,
-                    version1c: object.field("version1c")?,
-                    external_payment: object.field("externalPayment")?,
-                    ps_invoice_id: object.field("psInvoiceId")?,
+                    id1c: object.exact_str("id1c")?,
+                    version1c: object.exact_str("version1c")?,
+                    external_payment: object.exact_str("externalPayment")?,
+                    ps_invoice_id: object.exact_str("psInvoiceId")?,
                     marked: object.field("marked")?,
-                    reason_marked: object.field("reasonMarked")?,
+                    reason_marked: object.exact_str("reasonMarked")?,
                     emp_marked_id: object.field("empMarkedId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8580,12 +9981,20 @@ pub mod payment {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -8597,6 +10006,15 @@ pub mod payment {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -8606,6 +10024,7 @@ pub mod payment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8617,6 +10036,7 @@ pub mod payment {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8635,12 +10055,20 @@ pub mod payment {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -8652,6 +10080,15 @@ pub mod payment {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -8661,6 +10098,7 @@ pub mod payment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8672,6 +10110,7 @@ pub mod payment {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8782,7 +10221,7 @@ pub mod payment {
             /// `psStatusMessage`: `string`, optional.
             pub ps_status_message: ::std::option::Option<::std::string::String>,
             /// `psSum`: `double`, optional.
-            pub ps_sum: ::std::option::Option<f64>,
+            pub ps_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `psCurrency`: `string`, optional.
             pub ps_currency: ::std::option::Option<::std::string::String>,
             /// `psResponseDate`: `datetime`, optional.
@@ -8798,13 +10237,13 @@ pub mod payment {
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `sum`: `double`, optional.
-            pub sum: ::std::option::Option<f64>,
+            pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `companyId`: `integer`, optional.
             pub company_id: ::std::option::Option<i64>,
             /// `payReturnNum`: `string`, optional.
             pub pay_return_num: ::std::option::Option<::std::string::String>,
             /// `priceCod`: `double`, optional.
-            pub price_cod: ::std::option::Option<f64>,
+            pub price_cod: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `payReturnDate`: `date`, optional.
             pub pay_return_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
             /// `empReturnId`: `user.id`, optional.
@@ -8841,6 +10280,13 @@ pub mod payment {
             pub reason_marked: ::std::option::Option<::std::string::String>,
             /// `empMarkedId`: `user.id`, optional.
             pub emp_marked_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `paySystemId`.
@@ -8883,6 +10329,7 @@ pub mod payment {
                     marked: ::std::default::Default::default(),
                     reason_marked: ::std::default::Default::default(),
                     emp_marked_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `paid`.
@@ -8936,7 +10383,10 @@ pub mod payment {
                 self
             }
             /// Sets `psSum`.
-            pub fn ps_sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn ps_sum(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.ps_sum = ::std::option::Option::Some(value.into());
                 self
             }
@@ -8997,7 +10447,10 @@ pub mod payment {
                 self
             }
             /// Sets `sum`.
-            pub fn sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn sum(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.sum = ::std::option::Option::Some(value.into());
                 self
             }
@@ -9015,7 +10468,10 @@ pub mod payment {
                 self
             }
             /// Sets `priceCod`.
-            pub fn price_cod(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn price_cod(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.price_cod = ::std::option::Option::Some(value.into());
                 self
             }
@@ -9128,6 +10584,15 @@ pub mod payment {
                 value: impl ::std::convert::Into<i64>,
             ) -> Self {
                 self.emp_marked_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9245,6 +10710,7 @@ pub mod payment {
                     &self.reason_marked,
                 )?;
                 crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9259,37 +10725,38 @@ pub mod payment {
                     paid: object.field("paid")?,
                     date_paid: object.field("datePaid")?,
                     emp_paid_id: object.field("empPaidId")?,
-                    ps_status: object.field("psStatus")?,
-                    ps_status_code: object.field("psStatusCode")?,
-                    ps_status_description: object.field("psStatusDescription")?,
-                    ps_status_message: object.field("psStatusMessage")?,
+                    ps_status: object.exact_str("psStatus")?,
+                    ps_status_code: object.exact_str("psStatusCode")?,
+                    ps_status_description: object.exact_str("psStatusDescription")?,
+                    ps_status_message: object.exact_str("psStatusMessage")?,
                     ps_sum: object.field("psSum")?,
-                    ps_currency: object.field("psCurrency")?,
+                    ps_currency: object.exact_str("psCurrency")?,
                     ps_response_date: object.field("psResponseDate")?,
-                    pay_voucher_num: object.field("payVoucherNum")?,
+                    pay_voucher_num: object.exact_str("payVoucherNum")?,
                     pay_voucher_date: object.field("payVoucherDate")?,
                     date_pay_before: object.field("datePayBefore")?,
                     date_bill: object.field("dateBill")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     sum: object.field("sum")?,
                     company_id: object.field("companyId")?,
-                    pay_return_num: object.field("payReturnNum")?,
+                    pay_return_num: object.exact_str("payReturnNum")?,
                     price_cod: object.field("priceCod")?,
                     pay_return_date: object.field("payReturnDate")?,
                     emp_return_id: object.field("empReturnId")?,
-                    pay_return_comment: object.field("payReturnComment")?,
+                    pay_return_comment: object.exact_str("payReturnComment")?,
                     responsible_id: object.field("responsibleId")?,
                     emp_responsible_id: object.field("empResponsibleId")?,
                     is_return: object.field("isReturn")?,
-                    comments: object.field("comments")?,
+                    comments: object.exact_str("comments")?,
                     updated1c: object.field("updated1c")?,
-                    id1c: object.field("id1c")?,
-                    version1c: object.field("version1c")?,
-                    external_payment: object.field("externalPayment")?,
-                    ps_invoice_id: object.field("psInvoiceId")?,
+                    id1c: object.exact_str("id1c")?,
+                    version1c: object.exact_str("version1c")?,
+                    external_payment: object.exact_str("externalPayment")?,
+                    ps_invoice_id: object.exact_str("psInvoiceId")?,
                     marked: object.field("marked")?,
-                    reason_marked: object.field("reasonMarked")?,
+                    reason_marked: object.exact_str("reasonMarked")?,
                     emp_marked_id: object.field("empMarkedId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -9358,11 +10825,30 @@ pub mod payment_item_shipment {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -9373,6 +10859,7 @@ pub mod payment_item_shipment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9384,6 +10871,7 @@ pub mod payment_item_shipment {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9401,11 +10889,30 @@ pub mod payment_item_shipment {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -9416,6 +10923,7 @@ pub mod payment_item_shipment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9425,7 +10933,10 @@ pub mod payment_item_shipment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -9442,11 +10953,30 @@ pub mod payment_item_shipment {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -9457,6 +10987,7 @@ pub mod payment_item_shipment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9466,7 +10997,10 @@ pub mod payment_item_shipment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -9480,11 +11014,30 @@ pub mod payment_item_shipment {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -9493,7 +11046,9 @@ pub mod payment_item_shipment {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -9501,8 +11056,8 @@ pub mod payment_item_shipment {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -9531,6 +11086,13 @@ pub mod payment_item_shipment {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -9540,6 +11102,7 @@ pub mod payment_item_shipment {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -9569,6 +11132,15 @@ pub mod payment_item_shipment {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -9581,6 +11153,7 @@ pub mod payment_item_shipment {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9595,6 +11168,7 @@ pub mod payment_item_shipment {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9614,6 +11188,13 @@ pub mod payment_item_shipment {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -9624,7 +11205,17 @@ pub mod payment_item_shipment {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -9636,6 +11227,7 @@ pub mod payment_item_shipment {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -9648,6 +11240,7 @@ pub mod payment_item_shipment {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -9694,6 +11287,13 @@ pub mod payment_item_shipment {
             pub payment_id: i64,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `shipmentId`, `paymentId`.
@@ -9705,6 +11305,7 @@ pub mod payment_item_shipment {
                     shipment_id: shipment_id.into(),
                     payment_id: payment_id.into(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `xmlId`.
@@ -9713,6 +11314,15 @@ pub mod payment_item_shipment {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -9726,6 +11336,7 @@ pub mod payment_item_shipment {
                 map.serialize_entry("shipmentId", &self.shipment_id)?;
                 map.serialize_entry("paymentId", &self.payment_id)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -9738,7 +11349,8 @@ pub mod payment_item_shipment {
                 ::std::result::Result::Ok(Self {
                     shipment_id: object.field("shipmentId")?,
                     payment_id: object.field("paymentId")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -10102,12 +11714,20 @@ pub mod payment_item_shipment {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -10119,6 +11739,15 @@ pub mod payment_item_shipment {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -10128,6 +11757,7 @@ pub mod payment_item_shipment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10139,6 +11769,7 @@ pub mod payment_item_shipment {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -10157,12 +11788,20 @@ pub mod payment_item_shipment {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -10174,6 +11813,15 @@ pub mod payment_item_shipment {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -10183,6 +11831,7 @@ pub mod payment_item_shipment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10194,6 +11843,7 @@ pub mod payment_item_shipment {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -10292,12 +11942,20 @@ pub mod payment_item_shipment {
         pub struct Fields {
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `xmlId`.
@@ -10306,6 +11964,15 @@ pub mod payment_item_shipment {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -10317,6 +11984,7 @@ pub mod payment_item_shipment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10327,7 +11995,8 @@ pub mod payment_item_shipment {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -10402,11 +12071,30 @@ pub mod paymentitembasket {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -10417,6 +12105,7 @@ pub mod paymentitembasket {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10428,6 +12117,7 @@ pub mod paymentitembasket {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10445,11 +12135,30 @@ pub mod paymentitembasket {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -10460,6 +12169,7 @@ pub mod paymentitembasket {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10469,7 +12179,10 @@ pub mod paymentitembasket {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10486,11 +12199,30 @@ pub mod paymentitembasket {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -10501,6 +12233,7 @@ pub mod paymentitembasket {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10510,7 +12243,10 @@ pub mod paymentitembasket {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10524,11 +12260,30 @@ pub mod paymentitembasket {
     /// Result: `object` ([`getfields::Output`]). Errors: `200040300010`, `0` ([`getfields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getfields {}
+    pub struct Getfields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getfields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfields {
@@ -10537,7 +12292,9 @@ pub mod paymentitembasket {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10545,8 +12302,8 @@ pub mod paymentitembasket {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10575,6 +12332,13 @@ pub mod paymentitembasket {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -10584,6 +12348,7 @@ pub mod paymentitembasket {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -10613,6 +12378,15 @@ pub mod paymentitembasket {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -10625,6 +12399,7 @@ pub mod paymentitembasket {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10639,6 +12414,7 @@ pub mod paymentitembasket {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10658,6 +12434,13 @@ pub mod paymentitembasket {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -10668,7 +12451,17 @@ pub mod paymentitembasket {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -10680,6 +12473,7 @@ pub mod paymentitembasket {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10692,6 +12486,7 @@ pub mod paymentitembasket {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10737,9 +12532,16 @@ pub mod paymentitembasket {
             /// `basketId`: `integer`, required.
             pub basket_id: i64,
             /// `quantity`: `double`, optional.
-            pub quantity: ::std::option::Option<f64>,
+            pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `paymentId`, `basketId`.
@@ -10752,10 +12554,14 @@ pub mod paymentitembasket {
                     basket_id: basket_id.into(),
                     quantity: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `quantity`.
-            pub fn quantity(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            pub fn quantity(
+                mut self,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 self.quantity = ::std::option::Option::Some(value.into());
                 self
             }
@@ -10765,6 +12571,15 @@ pub mod paymentitembasket {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -10779,6 +12594,7 @@ pub mod paymentitembasket {
                 map.serialize_entry("basketId", &self.basket_id)?;
                 crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10792,7 +12608,8 @@ pub mod paymentitembasket {
                     payment_id: object.field("paymentId")?,
                     basket_id: object.field("basketId")?,
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11156,12 +12973,20 @@ pub mod paymentitembasket {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -11173,6 +12998,15 @@ pub mod paymentitembasket {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -11182,6 +13016,7 @@ pub mod paymentitembasket {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11193,6 +13028,7 @@ pub mod paymentitembasket {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11211,12 +13047,20 @@ pub mod paymentitembasket {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -11228,6 +13072,15 @@ pub mod paymentitembasket {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -11237,6 +13090,7 @@ pub mod paymentitembasket {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11248,11 +13102,82 @@ pub mod paymentitembasket {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
+        /// The object `result.paymentItemsBasket` of `sale.paymentitembasket.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPaymentItemsBasket {
+            /// `basketId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub basket_id: ::std::option::Option<i64>,
+            /// `dateInsert`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_insert: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `paymentId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub payment_id: ::std::option::Option<i64>,
+            /// `quantity`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub quantity: ::std::option::Option<i64>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPaymentItemsBasket {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    basket_id: object.soft("basketId"),
+                    date_insert: object.soft("dateInsert"),
+                    id: object.soft("id"),
+                    payment_id: object.soft("paymentId"),
+                    quantity: object.soft("quantity"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPaymentItemsBasket {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
+                crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "paymentId", &self.payment_id)?;
+                crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.paymentitembasket.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
@@ -11263,6 +13188,10 @@ pub mod paymentitembasket {
             pub payment_item_basket: ::std::vec::Vec<
                 crate::entities::SalePaymentItemBasket,
             >,
+            /// `paymentItemsBasket`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub payment_items_basket: ::std::vec::Vec<OutputPaymentItemsBasket>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11275,9 +13204,10 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["paymentItemBasket"], &[])?;
+                object.fits(&["paymentItemBasket", "paymentItemsBasket"], &[])?;
                 ::std::result::Result::Ok(Self {
                     payment_item_basket: object.field("paymentItemBasket")?,
+                    payment_items_basket: object.soft("paymentItemsBasket"),
                     extra: object.rest()?,
                 })
             }
@@ -11290,6 +13220,7 @@ pub mod paymentitembasket {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("paymentItemBasket", &self.payment_item_basket)?;
+                map.serialize_entry("paymentItemsBasket", &self.payment_items_basket)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -11300,14 +13231,6 @@ pub mod paymentitembasket {
             const IDEMPOTENT: bool = true;
             type Output = Output;
             type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::List {
-            type Item = crate::entities::SalePaymentItemBasket;
-            fn into_items(
-                output: Output,
-            ) -> ::std::vec::Vec<crate::entities::SalePaymentItemBasket> {
-                output.payment_item_basket
-            }
         }
         deserialize_via_from_value!(Output);
     }
@@ -11342,16 +13265,26 @@ pub mod paymentitembasket {
         #[non_exhaustive]
         pub struct Fields {
             /// `quantity`: `double`, required.
-            pub quantity: f64,
+            pub quantity: ::bitrix24_runtime::Decimal,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `quantity`.
-            pub fn new(quantity: impl ::std::convert::Into<f64>) -> Self {
+            pub fn new(
+                quantity: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 Self {
                     quantity: quantity.into(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `xmlId`.
@@ -11360,6 +13293,15 @@ pub mod paymentitembasket {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -11372,6 +13314,7 @@ pub mod paymentitembasket {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("quantity", &self.quantity)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11383,7 +13326,8 @@ pub mod paymentitembasket {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11458,11 +13402,30 @@ pub mod persontype {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -11473,6 +13436,7 @@ pub mod persontype {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -11484,6 +13448,7 @@ pub mod persontype {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -11501,11 +13466,30 @@ pub mod persontype {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -11516,6 +13500,7 @@ pub mod persontype {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -11525,7 +13510,10 @@ pub mod persontype {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -11542,11 +13530,30 @@ pub mod persontype {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -11557,6 +13564,7 @@ pub mod persontype {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -11566,7 +13574,10 @@ pub mod persontype {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -11580,11 +13591,30 @@ pub mod persontype {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -11593,7 +13623,9 @@ pub mod persontype {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -11601,8 +13633,8 @@ pub mod persontype {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -11631,6 +13663,13 @@ pub mod persontype {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -11640,6 +13679,7 @@ pub mod persontype {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -11669,6 +13709,15 @@ pub mod persontype {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -11681,6 +13730,7 @@ pub mod persontype {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -11695,6 +13745,7 @@ pub mod persontype {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -11714,6 +13765,13 @@ pub mod persontype {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -11724,7 +13782,17 @@ pub mod persontype {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -11736,6 +13804,7 @@ pub mod persontype {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -11748,6 +13817,7 @@ pub mod persontype {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -11797,6 +13867,13 @@ pub mod persontype {
             pub active: ::std::option::Option<bool>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`.
@@ -11807,6 +13884,7 @@ pub mod persontype {
                     sort: ::std::default::Default::default(),
                     active: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -11838,6 +13916,15 @@ pub mod persontype {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -11855,6 +13942,7 @@ pub mod persontype {
                     &self.active.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -11866,10 +13954,11 @@ pub mod persontype {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
-                    code: object.field("code")?,
-                    sort: object.field("sort")?,
+                    code: object.exact_str("code")?,
+                    sort: object.exact_str("sort")?,
                     active: object.field("active")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12222,12 +14311,20 @@ pub mod persontype {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -12239,6 +14336,15 @@ pub mod persontype {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -12248,6 +14354,7 @@ pub mod persontype {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12259,6 +14366,7 @@ pub mod persontype {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12277,12 +14385,20 @@ pub mod persontype {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -12294,6 +14410,15 @@ pub mod persontype {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -12303,6 +14428,7 @@ pub mod persontype {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12314,6 +14440,7 @@ pub mod persontype {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12419,6 +14546,13 @@ pub mod persontype {
             pub active: ::std::option::Option<bool>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`.
@@ -12429,6 +14563,7 @@ pub mod persontype {
                     sort: ::std::default::Default::default(),
                     active: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -12460,6 +14595,15 @@ pub mod persontype {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -12477,6 +14621,7 @@ pub mod persontype {
                     &self.active.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -12488,10 +14633,11 @@ pub mod persontype {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
-                    code: object.field("code")?,
-                    sort: object.field("sort")?,
+                    code: object.exact_str("code")?,
+                    sort: object.exact_str("sort")?,
                     active: object.field("active")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -12560,11 +14706,30 @@ pub mod property {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -12575,6 +14740,7 @@ pub mod property {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12586,6 +14752,7 @@ pub mod property {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12603,11 +14770,30 @@ pub mod property {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -12618,6 +14804,7 @@ pub mod property {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12627,7 +14814,10 @@ pub mod property {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -12644,11 +14834,30 @@ pub mod property {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -12659,6 +14868,7 @@ pub mod property {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12668,7 +14878,10 @@ pub mod property {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -12687,11 +14900,30 @@ pub mod property {
         ///
         /// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `FILE`, `DATE`, `LOCATION`, `ADDRESS`.
         pub type_: getfieldsbytype::Type,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getfieldsbytype {
         /// The call with its required parameters: `type`.
         pub fn new(type_: impl ::std::convert::Into<getfieldsbytype::Type>) -> Self {
-            Self { type_: type_.into() }
+            Self {
+                type_: type_.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfieldsbytype {
@@ -12702,6 +14934,7 @@ pub mod property {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12713,6 +14946,7 @@ pub mod property {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 type_: object.field("type")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12742,6 +14976,13 @@ pub mod property {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -12751,6 +14992,7 @@ pub mod property {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -12780,6 +15022,15 @@ pub mod property {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -12792,6 +15043,7 @@ pub mod property {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12806,6 +15058,7 @@ pub mod property {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12825,6 +15078,13 @@ pub mod property {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -12835,7 +15095,17 @@ pub mod property {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -12847,6 +15117,7 @@ pub mod property {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -12859,6 +15130,7 @@ pub mod property {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -12959,6 +15231,13 @@ pub mod property {
             pub rows: ::std::option::Option<i64>,
             /// `size`: `integer`, optional.
             pub size: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsSettings {
             /// The object; every parameter is optional.
@@ -12971,6 +15250,7 @@ pub mod property {
                     cols: ::std::default::Default::default(),
                     rows: ::std::default::Default::default(),
                     size: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `minlength`.
@@ -13011,6 +15291,15 @@ pub mod property {
                 self.size = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsSettings {
             fn serialize<S: ::serde::Serializer>(
@@ -13030,6 +15319,7 @@ pub mod property {
                 crate::support::opt_entry(&mut map, "cols", &self.cols)?;
                 crate::support::opt_entry(&mut map, "rows", &self.rows)?;
                 crate::support::opt_entry(&mut map, "size", &self.size)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13042,11 +15332,12 @@ pub mod property {
                 ::std::result::Result::Ok(Self {
                     minlength: object.field("minlength")?,
                     maxlength: object.field("maxlength")?,
-                    pattern: object.field("pattern")?,
+                    pattern: object.exact_str("pattern")?,
                     multiline: object.field("multiline")?,
                     cols: object.field("cols")?,
                     rows: object.field("rows")?,
                     size: object.field("size")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -13104,6 +15395,13 @@ pub mod property {
             pub default_value: ::std::option::Option<::serde_json::Value>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<FieldsSettings>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `personTypeId`, `propsGroupId`, `name`, `type`.
@@ -13130,6 +15428,7 @@ pub mod property {
                     xml_id: ::std::default::Default::default(),
                     default_value: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -13210,6 +15509,15 @@ pub mod property {
                 self.settings = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -13262,6 +15570,7 @@ pub mod property {
                     &self.default_value,
                 )?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -13276,18 +15585,19 @@ pub mod property {
                     props_group_id: object.field("propsGroupId")?,
                     name: object.field("name")?,
                     type_: object.field("type")?,
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
                     active: object.field("active")?,
                     util: object.field("util")?,
                     user_props: object.field("userProps")?,
                     is_filtered: object.field("isFiltered")?,
                     sort: object.field("sort")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     required: object.field("required")?,
                     multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     default_value: object.field("defaultValue")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14738,12 +17048,20 @@ pub mod property {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -14755,6 +17073,15 @@ pub mod property {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -14764,6 +17091,7 @@ pub mod property {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -14775,6 +17103,7 @@ pub mod property {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14793,12 +17122,20 @@ pub mod property {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -14810,6 +17147,15 @@ pub mod property {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -14819,6 +17165,7 @@ pub mod property {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -14830,6 +17177,7 @@ pub mod property {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -14981,6 +17329,13 @@ pub mod property {
             pub default_value: ::std::option::Option<::serde_json::Value>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`.
@@ -14999,6 +17354,7 @@ pub mod property {
                     xml_id: ::std::default::Default::default(),
                     default_value: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -15079,6 +17435,15 @@ pub mod property {
                 self.settings = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -15128,6 +17493,7 @@ pub mod property {
                     &self.default_value,
                 )?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15139,18 +17505,19 @@ pub mod property {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
                     active: object.field("active")?,
                     util: object.field("util")?,
                     user_props: object.field("userProps")?,
                     is_filtered: object.field("isFiltered")?,
                     sort: object.field("sort")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     required: object.field("required")?,
                     multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     default_value: object.field("defaultValue")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15219,11 +17586,30 @@ pub mod property_relation {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -15234,6 +17620,7 @@ pub mod property_relation {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15245,6 +17632,7 @@ pub mod property_relation {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15262,11 +17650,30 @@ pub mod property_relation {
     pub struct DeleteByFilter {
         /// `fields`: `object`, required.
         pub fields: delete_by_filter::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteByFilter {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<delete_by_filter::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for DeleteByFilter {
@@ -15277,6 +17684,7 @@ pub mod property_relation {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15288,6 +17696,7 @@ pub mod property_relation {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15302,11 +17711,30 @@ pub mod property_relation {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -15315,7 +17743,9 @@ pub mod property_relation {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -15323,8 +17753,8 @@ pub mod property_relation {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -15353,6 +17783,13 @@ pub mod property_relation {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -15362,6 +17799,7 @@ pub mod property_relation {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -15391,6 +17829,15 @@ pub mod property_relation {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -15403,6 +17850,7 @@ pub mod property_relation {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -15417,6 +17865,7 @@ pub mod property_relation {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -15460,6 +17909,13 @@ pub mod property_relation {
             pub entity_type: ::std::string::String,
             /// `propertyId`: `integer`, required.
             pub property_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `entityId`, `entityType`, `propertyId`.
@@ -15472,7 +17928,17 @@ pub mod property_relation {
                     entity_id: entity_id.into(),
                     entity_type: entity_type.into(),
                     property_id: property_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -15485,6 +17951,7 @@ pub mod property_relation {
                 map.serialize_entry("entityId", &self.entity_id)?;
                 map.serialize_entry("entityType", &self.entity_type)?;
                 map.serialize_entry("propertyId", &self.property_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15498,6 +17965,7 @@ pub mod property_relation {
                     entity_id: object.field("entityId")?,
                     entity_type: object.field("entityType")?,
                     property_id: object.field("propertyId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15593,6 +18061,13 @@ pub mod property_relation {
             pub entity_type: ::std::string::String,
             /// `propertyId`: `integer`, required.
             pub property_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `entityId`, `entityType`, `propertyId`.
@@ -15605,7 +18080,17 @@ pub mod property_relation {
                     entity_id: entity_id.into(),
                     entity_type: entity_type.into(),
                     property_id: property_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -15618,6 +18103,7 @@ pub mod property_relation {
                 map.serialize_entry("entityId", &self.entity_id)?;
                 map.serialize_entry("entityType", &self.entity_type)?;
                 map.serialize_entry("propertyId", &self.property_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15631,6 +18117,7 @@ pub mod property_relation {
                     entity_id: object.field("entityId")?,
                     entity_type: object.field("entityType")?,
                     property_id: object.field("propertyId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15838,12 +18325,20 @@ pub mod property_relation {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -15855,6 +18350,15 @@ pub mod property_relation {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -15864,6 +18368,7 @@ pub mod property_relation {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15875,6 +18380,7 @@ pub mod property_relation {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -15893,12 +18399,20 @@ pub mod property_relation {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -15910,6 +18424,15 @@ pub mod property_relation {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -15919,6 +18442,7 @@ pub mod property_relation {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -15930,6 +18454,7 @@ pub mod property_relation {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16004,11 +18529,30 @@ pub mod propertygroup {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -16019,6 +18563,7 @@ pub mod propertygroup {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -16030,6 +18575,7 @@ pub mod propertygroup {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -16047,11 +18593,30 @@ pub mod propertygroup {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -16062,6 +18627,7 @@ pub mod propertygroup {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -16071,7 +18637,10 @@ pub mod propertygroup {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -16088,11 +18657,30 @@ pub mod propertygroup {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -16103,6 +18691,7 @@ pub mod propertygroup {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -16112,7 +18701,10 @@ pub mod propertygroup {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -16126,11 +18718,30 @@ pub mod propertygroup {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -16139,7 +18750,9 @@ pub mod propertygroup {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -16147,8 +18760,8 @@ pub mod propertygroup {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -16175,6 +18788,13 @@ pub mod propertygroup {
         ///
         /// Values: `field`.
         pub order: ::std::option::Option<list::Order>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -16183,6 +18803,7 @@ pub mod propertygroup {
                 select: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -16207,6 +18828,15 @@ pub mod propertygroup {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -16218,6 +18848,7 @@ pub mod propertygroup {
             crate::support::opt_entry(&mut map, "select", &self.select)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -16231,6 +18862,7 @@ pub mod propertygroup {
                 select: object.field("select")?,
                 filter: object.field("filter")?,
                 order: object.field("order")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -16250,6 +18882,13 @@ pub mod propertygroup {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -16260,7 +18899,17 @@ pub mod propertygroup {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -16272,6 +18921,7 @@ pub mod propertygroup {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -16284,6 +18934,7 @@ pub mod propertygroup {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -16325,6 +18976,13 @@ pub mod propertygroup {
             pub name: ::std::string::String,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `personTypeId`, `name`.
@@ -16336,11 +18994,21 @@ pub mod propertygroup {
                     person_type_id: person_type_id.into(),
                     name: name.into(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
             pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -16354,6 +19022,7 @@ pub mod propertygroup {
                 map.serialize_entry("personTypeId", &self.person_type_id)?;
                 map.serialize_entry("name", &self.name)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16367,6 +19036,7 @@ pub mod propertygroup {
                     person_type_id: object.field("personTypeId")?,
                     name: object.field("name")?,
                     sort: object.field("sort")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16730,12 +19400,20 @@ pub mod propertygroup {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -16747,6 +19425,15 @@ pub mod propertygroup {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -16756,6 +19443,7 @@ pub mod propertygroup {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16767,6 +19455,7 @@ pub mod propertygroup {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16785,12 +19474,20 @@ pub mod propertygroup {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -16802,6 +19499,15 @@ pub mod propertygroup {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -16811,6 +19517,7 @@ pub mod propertygroup {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16822,6 +19529,7 @@ pub mod propertygroup {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -16923,6 +19631,13 @@ pub mod propertygroup {
             pub name: ::std::string::String,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `personTypeId`, `name`.
@@ -16934,11 +19649,21 @@ pub mod propertygroup {
                     person_type_id: person_type_id.into(),
                     name: name.into(),
                     sort: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
             pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -16952,6 +19677,7 @@ pub mod propertygroup {
                 map.serialize_entry("personTypeId", &self.person_type_id)?;
                 map.serialize_entry("name", &self.name)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -16965,6 +19691,7 @@ pub mod propertygroup {
                     person_type_id: object.field("personTypeId")?,
                     name: object.field("name")?,
                     sort: object.field("sort")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17039,11 +19766,30 @@ pub mod propertyvalue {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -17054,6 +19800,7 @@ pub mod propertyvalue {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17063,7 +19810,10 @@ pub mod propertyvalue {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17080,11 +19830,30 @@ pub mod propertyvalue {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -17095,6 +19864,7 @@ pub mod propertyvalue {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17104,7 +19874,10 @@ pub mod propertyvalue {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17118,11 +19891,30 @@ pub mod propertyvalue {
     /// Result: `object` ([`getfields::Output`]). Errors: `200040300020`, `0` ([`getfields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getfields {}
+    pub struct Getfields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getfields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfields {
@@ -17131,7 +19923,9 @@ pub mod propertyvalue {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17139,8 +19933,8 @@ pub mod propertyvalue {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -17169,6 +19963,13 @@ pub mod propertyvalue {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -17178,6 +19979,7 @@ pub mod propertyvalue {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -17207,6 +20009,15 @@ pub mod propertyvalue {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -17219,6 +20030,7 @@ pub mod propertyvalue {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17233,6 +20045,7 @@ pub mod propertyvalue {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17250,11 +20063,30 @@ pub mod propertyvalue {
     pub struct Modify {
         /// `fields`: `object`, required.
         pub fields: modify::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Modify {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<modify::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Modify {
@@ -17265,6 +20097,7 @@ pub mod propertyvalue {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17276,6 +20109,7 @@ pub mod propertyvalue {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -17585,12 +20419,20 @@ pub mod propertyvalue {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -17602,6 +20444,15 @@ pub mod propertyvalue {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -17611,6 +20462,7 @@ pub mod propertyvalue {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17622,6 +20474,7 @@ pub mod propertyvalue {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17640,12 +20493,20 @@ pub mod propertyvalue {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -17657,6 +20518,15 @@ pub mod propertyvalue {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -17666,6 +20536,7 @@ pub mod propertyvalue {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17677,6 +20548,7 @@ pub mod propertyvalue {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17769,6 +20641,13 @@ pub mod propertyvalue {
             pub order_props_id: i64,
             /// `value`: `any`, required.
             pub value: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsOrderPropertyValues {
             /// The object with its required parameters: `orderPropsId`, `value`.
@@ -17779,7 +20658,17 @@ pub mod propertyvalue {
                 Self {
                     order_props_id: order_props_id.into(),
                     value: value.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for FieldsOrderPropertyValues {
@@ -17791,6 +20680,7 @@ pub mod propertyvalue {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("orderPropsId", &self.order_props_id)?;
                 map.serialize_entry("value", &self.value)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17803,6 +20693,7 @@ pub mod propertyvalue {
                 ::std::result::Result::Ok(Self {
                     order_props_id: object.field("orderPropsId")?,
                     value: object.field("value")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17818,6 +20709,13 @@ pub mod propertyvalue {
             pub id: i64,
             /// `propertyValues`: `object[]`, required.
             pub property_values: ::std::vec::Vec<FieldsOrderPropertyValues>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsOrder {
             /// The object with its required parameters: `id`, `propertyValues`.
@@ -17833,7 +20731,17 @@ pub mod propertyvalue {
                         .into_iter()
                         .map(::std::convert::Into::into)
                         .collect(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for FieldsOrder {
@@ -17845,6 +20753,7 @@ pub mod propertyvalue {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("propertyValues", &self.property_values)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17857,6 +20766,7 @@ pub mod propertyvalue {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     property_values: object.field("propertyValues")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17870,11 +20780,30 @@ pub mod propertyvalue {
         pub struct Fields {
             /// `order`: `object`, required.
             pub order: FieldsOrder,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `order`.
             pub fn new(order: impl ::std::convert::Into<FieldsOrder>) -> Self {
-                Self { order: order.into() }
+                Self {
+                    order: order.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -17885,6 +20814,7 @@ pub mod propertyvalue {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("order", &self.order)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -17896,6 +20826,7 @@ pub mod propertyvalue {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     order: object.field("order")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -17966,11 +20897,30 @@ pub mod propertyvariant {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -17981,6 +20931,7 @@ pub mod propertyvariant {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -17992,6 +20943,7 @@ pub mod propertyvariant {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18009,11 +20961,30 @@ pub mod propertyvariant {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -18024,6 +20995,7 @@ pub mod propertyvariant {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18033,7 +21005,10 @@ pub mod propertyvariant {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -18050,11 +21025,30 @@ pub mod propertyvariant {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -18065,6 +21059,7 @@ pub mod propertyvariant {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18074,7 +21069,10 @@ pub mod propertyvariant {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -18088,11 +21086,30 @@ pub mod propertyvariant {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -18101,7 +21118,9 @@ pub mod propertyvariant {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -18109,8 +21128,8 @@ pub mod propertyvariant {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -18137,6 +21156,13 @@ pub mod propertyvariant {
         ///
         /// Values: `field`.
         pub order: ::std::option::Option<list::Order>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -18145,6 +21171,7 @@ pub mod propertyvariant {
                 select: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -18169,6 +21196,15 @@ pub mod propertyvariant {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -18180,6 +21216,7 @@ pub mod propertyvariant {
             crate::support::opt_entry(&mut map, "select", &self.select)?;
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18193,6 +21230,7 @@ pub mod propertyvariant {
                 select: object.field("select")?,
                 filter: object.field("filter")?,
                 order: object.field("order")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18212,6 +21250,13 @@ pub mod propertyvariant {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -18222,7 +21267,17 @@ pub mod propertyvariant {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -18234,6 +21289,7 @@ pub mod propertyvariant {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -18246,6 +21302,7 @@ pub mod propertyvariant {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -18296,6 +21353,13 @@ pub mod propertyvariant {
             pub sort: ::std::option::Option<i64>,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `orderPropsId`, `name`, `value`.
@@ -18310,6 +21374,7 @@ pub mod propertyvariant {
                     value: value.into(),
                     sort: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -18325,6 +21390,15 @@ pub mod propertyvariant {
                 self.description = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -18338,6 +21412,7 @@ pub mod propertyvariant {
                 map.serialize_entry("value", &self.value)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18352,7 +21427,8 @@ pub mod propertyvariant {
                     name: object.field("name")?,
                     value: object.field("value")?,
                     sort: object.field("sort")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18716,12 +21792,20 @@ pub mod propertyvariant {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -18733,6 +21817,15 @@ pub mod propertyvariant {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -18742,6 +21835,7 @@ pub mod propertyvariant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18753,6 +21847,7 @@ pub mod propertyvariant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18771,12 +21866,20 @@ pub mod propertyvariant {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -18788,6 +21891,15 @@ pub mod propertyvariant {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -18797,6 +21909,7 @@ pub mod propertyvariant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18808,6 +21921,7 @@ pub mod propertyvariant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18914,6 +22028,13 @@ pub mod propertyvariant {
             pub sort: ::std::option::Option<i64>,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`, `value`.
@@ -18926,6 +22047,7 @@ pub mod propertyvariant {
                     value: value.into(),
                     sort: ::std::default::Default::default(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `sort`.
@@ -18941,6 +22063,15 @@ pub mod propertyvariant {
                 self.description = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -18953,6 +22084,7 @@ pub mod propertyvariant {
                 map.serialize_entry("value", &self.value)?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18966,7 +22098,8 @@ pub mod propertyvariant {
                     name: object.field("name")?,
                     value: object.field("value")?,
                     sort: object.field("sort")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19041,11 +22174,30 @@ pub mod shipment {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -19056,6 +22208,7 @@ pub mod shipment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19067,6 +22220,7 @@ pub mod shipment {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19084,11 +22238,30 @@ pub mod shipment {
     pub struct Delete {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -19099,6 +22272,7 @@ pub mod shipment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19108,7 +22282,10 @@ pub mod shipment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -19125,11 +22302,30 @@ pub mod shipment {
     pub struct Get {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -19140,6 +22336,7 @@ pub mod shipment {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19149,7 +22346,10 @@ pub mod shipment {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -19163,11 +22363,30 @@ pub mod shipment {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -19176,7 +22395,9 @@ pub mod shipment {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -19184,8 +22405,8 @@ pub mod shipment {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -19214,6 +22435,13 @@ pub mod shipment {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -19223,6 +22451,7 @@ pub mod shipment {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -19252,6 +22481,15 @@ pub mod shipment {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -19264,6 +22502,7 @@ pub mod shipment {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19278,6 +22517,7 @@ pub mod shipment {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19297,6 +22537,13 @@ pub mod shipment {
         pub id: ::std::string::String,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -19307,7 +22554,17 @@ pub mod shipment {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -19319,6 +22576,7 @@ pub mod shipment {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -19331,6 +22589,7 @@ pub mod shipment {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -19390,7 +22649,7 @@ pub mod shipment {
             /// `trackingNumber`: `string`, optional.
             pub tracking_number: ::std::option::Option<::std::string::String>,
             /// `basePriceDelivery`: `double`, optional.
-            pub base_price_delivery: ::std::option::Option<f64>,
+            pub base_price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `comments`: `string`, optional.
             pub comments: ::std::option::Option<::std::string::String>,
             /// `companyId`: `integer`, optional.
@@ -19399,6 +22658,13 @@ pub mod shipment {
             pub responsible_id: ::std::option::Option<i64>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `orderId`, `allowDelivery`, `deducted`, `deliveryId`.
@@ -19422,6 +22688,7 @@ pub mod shipment {
                     company_id: ::std::default::Default::default(),
                     responsible_id: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `statusId`.
@@ -19459,7 +22726,7 @@ pub mod shipment {
             /// Sets `basePriceDelivery`.
             pub fn base_price_delivery(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.base_price_delivery = ::std::option::Option::Some(value.into());
                 self
@@ -19491,6 +22758,15 @@ pub mod shipment {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -19537,6 +22813,7 @@ pub mod shipment {
                     &self.responsible_id,
                 )?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19553,13 +22830,14 @@ pub mod shipment {
                     delivery_id: object.field("deliveryId")?,
                     status_id: object.field("statusId")?,
                     delivery_doc_date: object.field("deliveryDocDate")?,
-                    delivery_doc_num: object.field("deliveryDocNum")?,
-                    tracking_number: object.field("trackingNumber")?,
+                    delivery_doc_num: object.exact_str("deliveryDocNum")?,
+                    tracking_number: object.exact_str("trackingNumber")?,
                     base_price_delivery: object.field("basePriceDelivery")?,
-                    comments: object.field("comments")?,
+                    comments: object.exact_str("comments")?,
                     company_id: object.field("companyId")?,
                     responsible_id: object.field("responsibleId")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19674,6 +22952,472 @@ pub mod shipment {
             = "100", N0 = "0" }
         );
         error_code!(Error);
+        /// The object `result.shipment.shipmentItems` of `sale.shipment.get`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputShipmentShipmentItems {
+            /// `basketId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub basket_id: ::std::option::Option<i64>,
+            /// `dateInsert`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_insert: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `orderDeliveryId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub order_delivery_id: ::std::option::Option<i64>,
+            /// `quantity`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub quantity: ::std::option::Option<i64>,
+            /// `reservedQuantity`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reserved_quantity: ::std::option::Option<i64>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputShipmentShipmentItems {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    basket_id: object.soft("basketId"),
+                    date_insert: object.soft("dateInsert"),
+                    id: object.soft("id"),
+                    order_delivery_id: object.soft("orderDeliveryId"),
+                    quantity: object.soft("quantity"),
+                    reserved_quantity: object.soft("reservedQuantity"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputShipmentShipmentItems {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
+                crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "orderDeliveryId",
+                    &self.order_delivery_id,
+                )?;
+                crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "reservedQuantity",
+                    &self.reserved_quantity,
+                )?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.shipment` of `sale.shipment.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputShipment {
+            /// `accountNumber`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub account_number: ::std::option::Option<::std::string::String>,
+            /// `allowDelivery`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allow_delivery: ::std::option::Option<::std::string::String>,
+            /// `basePriceDelivery`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub base_price_delivery: ::std::option::Option<i64>,
+            /// `canceled`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub canceled: ::std::option::Option<::std::string::String>,
+            /// `comments`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub comments: ::std::option::Option<::std::string::String>,
+            /// `companyId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub company_id: ::std::option::Option<i64>,
+            /// `currency`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub currency: ::std::option::Option<::std::string::String>,
+            /// `customPriceDelivery`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub custom_price_delivery: ::std::option::Option<::std::string::String>,
+            /// `dateAllowDelivery`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_allow_delivery: ::serde_json::Value,
+            /// `dateCanceled`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_canceled: ::serde_json::Value,
+            /// `dateDeducted`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_deducted: ::serde_json::Value,
+            /// `dateInsert`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_insert: ::std::option::Option<::std::string::String>,
+            /// `dateMarked`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_marked: ::serde_json::Value,
+            /// `dateResponsibleId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_responsible_id: ::std::option::Option<::std::string::String>,
+            /// `deducted`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub deducted: ::std::option::Option<::std::string::String>,
+            /// `deliveryDocDate`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delivery_doc_date: ::serde_json::Value,
+            /// `deliveryDocNum`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delivery_doc_num: ::std::option::Option<::std::string::String>,
+            /// `deliveryId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delivery_id: ::std::option::Option<i64>,
+            /// `deliveryName`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delivery_name: ::std::option::Option<::std::string::String>,
+            /// `deliveryXmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub delivery_xml_id: ::std::option::Option<::std::string::String>,
+            /// `discountPrice`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub discount_price: ::std::option::Option<i64>,
+            /// `empAllowDeliveryId`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub emp_allow_delivery_id: ::serde_json::Value,
+            /// `empCanceledId`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub emp_canceled_id: ::serde_json::Value,
+            /// `empDeductedId`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub emp_deducted_id: ::serde_json::Value,
+            /// `empMarkedId`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub emp_marked_id: ::serde_json::Value,
+            /// `empResponsibleId`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub emp_responsible_id: ::serde_json::Value,
+            /// `externalDelivery`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub external_delivery: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `id1c`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id1c: ::std::option::Option<::std::string::String>,
+            /// `marked`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub marked: ::std::option::Option<::std::string::String>,
+            /// `orderId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub order_id: ::std::option::Option<i64>,
+            /// `priceDelivery`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub price_delivery: ::std::option::Option<i64>,
+            /// `reasonMarked`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reason_marked: ::std::option::Option<::std::string::String>,
+            /// `reasonUndoDeducted`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reason_undo_deducted: ::std::option::Option<::std::string::String>,
+            /// `responsibleId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub responsible_id: ::std::option::Option<i64>,
+            /// `shipmentItems`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub shipment_items: ::std::vec::Vec<OutputShipmentShipmentItems>,
+            /// `statusId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub status_id: ::std::option::Option<::std::string::String>,
+            /// `statusXmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub status_xml_id: ::std::option::Option<::std::string::String>,
+            /// `system`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub system: ::std::option::Option<::std::string::String>,
+            /// `trackingDescription`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tracking_description: ::std::option::Option<::std::string::String>,
+            /// `trackingLastCheck`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tracking_last_check: ::std::option::Option<::std::string::String>,
+            /// `trackingNumber`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tracking_number: ::std::option::Option<::std::string::String>,
+            /// `trackingStatus`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tracking_status: ::std::option::Option<::std::string::String>,
+            /// `updated1c`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub updated1c: ::std::option::Option<::std::string::String>,
+            /// `version1c`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub version1c: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputShipment {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    account_number: object.soft("accountNumber"),
+                    allow_delivery: object.soft("allowDelivery"),
+                    base_price_delivery: object.soft("basePriceDelivery"),
+                    canceled: object.soft("canceled"),
+                    comments: object.soft("comments"),
+                    company_id: object.soft("companyId"),
+                    currency: object.soft("currency"),
+                    custom_price_delivery: object.soft("customPriceDelivery"),
+                    date_allow_delivery: object.soft("dateAllowDelivery"),
+                    date_canceled: object.soft("dateCanceled"),
+                    date_deducted: object.soft("dateDeducted"),
+                    date_insert: object.soft("dateInsert"),
+                    date_marked: object.soft("dateMarked"),
+                    date_responsible_id: object.soft("dateResponsibleId"),
+                    deducted: object.soft("deducted"),
+                    delivery_doc_date: object.soft("deliveryDocDate"),
+                    delivery_doc_num: object.soft("deliveryDocNum"),
+                    delivery_id: object.soft("deliveryId"),
+                    delivery_name: object.soft("deliveryName"),
+                    delivery_xml_id: object.soft("deliveryXmlId"),
+                    discount_price: object.soft("discountPrice"),
+                    emp_allow_delivery_id: object.soft("empAllowDeliveryId"),
+                    emp_canceled_id: object.soft("empCanceledId"),
+                    emp_deducted_id: object.soft("empDeductedId"),
+                    emp_marked_id: object.soft("empMarkedId"),
+                    emp_responsible_id: object.soft("empResponsibleId"),
+                    external_delivery: object.soft("externalDelivery"),
+                    id: object.soft("id"),
+                    id1c: object.soft("id1c"),
+                    marked: object.soft("marked"),
+                    order_id: object.soft("orderId"),
+                    price_delivery: object.soft("priceDelivery"),
+                    reason_marked: object.soft("reasonMarked"),
+                    reason_undo_deducted: object.soft("reasonUndoDeducted"),
+                    responsible_id: object.soft("responsibleId"),
+                    shipment_items: object.soft("shipmentItems"),
+                    status_id: object.soft("statusId"),
+                    status_xml_id: object.soft("statusXmlId"),
+                    system: object.soft("system"),
+                    tracking_description: object.soft("trackingDescription"),
+                    tracking_last_check: object.soft("trackingLastCheck"),
+                    tracking_number: object.soft("trackingNumber"),
+                    tracking_status: object.soft("trackingStatus"),
+                    updated1c: object.soft("updated1c"),
+                    version1c: object.soft("version1c"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputShipment {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "accountNumber",
+                    &self.account_number,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "allowDelivery",
+                    &self.allow_delivery,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "basePriceDelivery",
+                    &self.base_price_delivery,
+                )?;
+                crate::support::opt_entry(&mut map, "canceled", &self.canceled)?;
+                crate::support::opt_entry(&mut map, "comments", &self.comments)?;
+                crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
+                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "customPriceDelivery",
+                    &self.custom_price_delivery,
+                )?;
+                map.serialize_entry("dateAllowDelivery", &self.date_allow_delivery)?;
+                map.serialize_entry("dateCanceled", &self.date_canceled)?;
+                map.serialize_entry("dateDeducted", &self.date_deducted)?;
+                crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
+                map.serialize_entry("dateMarked", &self.date_marked)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "dateResponsibleId",
+                    &self.date_responsible_id,
+                )?;
+                crate::support::opt_entry(&mut map, "deducted", &self.deducted)?;
+                map.serialize_entry("deliveryDocDate", &self.delivery_doc_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "deliveryDocNum",
+                    &self.delivery_doc_num,
+                )?;
+                crate::support::opt_entry(&mut map, "deliveryId", &self.delivery_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "deliveryName",
+                    &self.delivery_name,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "deliveryXmlId",
+                    &self.delivery_xml_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "discountPrice",
+                    &self.discount_price,
+                )?;
+                map.serialize_entry("empAllowDeliveryId", &self.emp_allow_delivery_id)?;
+                map.serialize_entry("empCanceledId", &self.emp_canceled_id)?;
+                map.serialize_entry("empDeductedId", &self.emp_deducted_id)?;
+                map.serialize_entry("empMarkedId", &self.emp_marked_id)?;
+                map.serialize_entry("empResponsibleId", &self.emp_responsible_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "externalDelivery",
+                    &self.external_delivery,
+                )?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
+                crate::support::opt_entry(&mut map, "marked", &self.marked)?;
+                crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "priceDelivery",
+                    &self.price_delivery,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "reasonMarked",
+                    &self.reason_marked,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "reasonUndoDeducted",
+                    &self.reason_undo_deducted,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "responsibleId",
+                    &self.responsible_id,
+                )?;
+                map.serialize_entry("shipmentItems", &self.shipment_items)?;
+                crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
+                crate::support::opt_entry(&mut map, "statusXmlId", &self.status_xml_id)?;
+                crate::support::opt_entry(&mut map, "system", &self.system)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "trackingDescription",
+                    &self.tracking_description,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "trackingLastCheck",
+                    &self.tracking_last_check,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "trackingNumber",
+                    &self.tracking_number,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "trackingStatus",
+                    &self.tracking_status,
+                )?;
+                crate::support::opt_entry(&mut map, "updated1c", &self.updated1c)?;
+                crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipment.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
@@ -19682,6 +23426,10 @@ pub mod shipment {
         pub struct Output {
             /// `property`: `sale_order_shipment`, optional.
             pub property: ::std::option::Option<crate::entities::SaleOrderShipment>,
+            /// `shipment`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub shipment: ::std::option::Option<OutputShipment>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -19694,9 +23442,10 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["property"], &[])?;
+                object.fits(&["property", "shipment"], &[])?;
                 ::std::result::Result::Ok(Self {
                     property: object.field("property")?,
+                    shipment: object.soft("shipment"),
                     extra: object.rest()?,
                 })
             }
@@ -19709,6 +23458,7 @@ pub mod shipment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "property", &self.property)?;
+                crate::support::opt_entry(&mut map, "shipment", &self.shipment)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -19910,12 +23660,20 @@ pub mod shipment {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -19927,6 +23685,15 @@ pub mod shipment {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -19936,6 +23703,7 @@ pub mod shipment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19947,6 +23715,7 @@ pub mod shipment {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19965,12 +23734,20 @@ pub mod shipment {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -19982,6 +23759,15 @@ pub mod shipment {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -19991,6 +23777,7 @@ pub mod shipment {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -20002,6 +23789,7 @@ pub mod shipment {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -20114,9 +23902,9 @@ pub mod shipment {
             /// `trackingNumber`: `string`, optional.
             pub tracking_number: ::std::option::Option<::std::string::String>,
             /// `basePriceDelivery`: `double`, optional.
-            pub base_price_delivery: ::std::option::Option<f64>,
+            pub base_price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `priceDelivery`: `double`, optional.
-            pub price_delivery: ::std::option::Option<f64>,
+            pub price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `comments`: `string`, optional.
             pub comments: ::std::option::Option<::std::string::String>,
             /// `companyId`: `integer`, optional.
@@ -20125,6 +23913,13 @@ pub mod shipment {
             pub responsible_id: ::std::option::Option<i64>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `allowDelivery`, `deducted`, `deliveryId`.
@@ -20147,6 +23942,7 @@ pub mod shipment {
                     company_id: ::std::default::Default::default(),
                     responsible_id: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `statusId`.
@@ -20184,7 +23980,7 @@ pub mod shipment {
             /// Sets `basePriceDelivery`.
             pub fn base_price_delivery(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.base_price_delivery = ::std::option::Option::Some(value.into());
                 self
@@ -20192,7 +23988,7 @@ pub mod shipment {
             /// Sets `priceDelivery`.
             pub fn price_delivery(
                 mut self,
-                value: impl ::std::convert::Into<f64>,
+                value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 self.price_delivery = ::std::option::Option::Some(value.into());
                 self
@@ -20224,6 +24020,15 @@ pub mod shipment {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -20274,6 +24079,7 @@ pub mod shipment {
                     &self.responsible_id,
                 )?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -20289,14 +24095,15 @@ pub mod shipment {
                     delivery_id: object.field("deliveryId")?,
                     status_id: object.field("statusId")?,
                     delivery_doc_date: object.field("deliveryDocDate")?,
-                    delivery_doc_num: object.field("deliveryDocNum")?,
-                    tracking_number: object.field("trackingNumber")?,
+                    delivery_doc_num: object.exact_str("deliveryDocNum")?,
+                    tracking_number: object.exact_str("trackingNumber")?,
                     base_price_delivery: object.field("basePriceDelivery")?,
                     price_delivery: object.field("priceDelivery")?,
-                    comments: object.field("comments")?,
+                    comments: object.exact_str("comments")?,
                     company_id: object.field("companyId")?,
                     responsible_id: object.field("responsibleId")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -20365,11 +24172,30 @@ pub mod shipmentitem {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -20380,6 +24206,7 @@ pub mod shipmentitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -20391,6 +24218,7 @@ pub mod shipmentitem {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -20408,11 +24236,30 @@ pub mod shipmentitem {
     pub struct Delete {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -20423,6 +24270,7 @@ pub mod shipmentitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -20432,7 +24280,10 @@ pub mod shipmentitem {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -20449,11 +24300,30 @@ pub mod shipmentitem {
     pub struct Get {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -20464,6 +24334,7 @@ pub mod shipmentitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -20473,7 +24344,10 @@ pub mod shipmentitem {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -20487,11 +24361,30 @@ pub mod shipmentitem {
     /// Result: `object` ([`getfields::Output`]). Errors: `200040300010`, `0` ([`getfields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getfields {}
+    pub struct Getfields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getfields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfields {
@@ -20500,7 +24393,9 @@ pub mod shipmentitem {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -20508,8 +24403,8 @@ pub mod shipmentitem {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -20538,6 +24433,13 @@ pub mod shipmentitem {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -20547,6 +24449,7 @@ pub mod shipmentitem {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -20576,6 +24479,15 @@ pub mod shipmentitem {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -20588,6 +24500,7 @@ pub mod shipmentitem {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -20602,6 +24515,7 @@ pub mod shipmentitem {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -20621,6 +24535,13 @@ pub mod shipmentitem {
         pub id: ::std::string::String,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -20631,7 +24552,17 @@ pub mod shipmentitem {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -20643,6 +24574,7 @@ pub mod shipmentitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -20655,6 +24587,7 @@ pub mod shipmentitem {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -20700,22 +24633,30 @@ pub mod shipmentitem {
             /// `basketId`: `integer`, required.
             pub basket_id: i64,
             /// `quantity`: `double`, required.
-            pub quantity: f64,
+            pub quantity: ::bitrix24_runtime::Decimal,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `orderDeliveryId`, `basketId`, `quantity`.
             pub fn new(
                 order_delivery_id: impl ::std::convert::Into<::std::string::String>,
                 basket_id: impl ::std::convert::Into<i64>,
-                quantity: impl ::std::convert::Into<f64>,
+                quantity: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
             ) -> Self {
                 Self {
                     order_delivery_id: order_delivery_id.into(),
                     basket_id: basket_id.into(),
                     quantity: quantity.into(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `xmlId`.
@@ -20724,6 +24665,15 @@ pub mod shipmentitem {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -20738,6 +24688,7 @@ pub mod shipmentitem {
                 map.serialize_entry("basketId", &self.basket_id)?;
                 map.serialize_entry("quantity", &self.quantity)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -20751,7 +24702,8 @@ pub mod shipmentitem {
                     order_delivery_id: object.field("orderDeliveryId")?,
                     basket_id: object.field("basketId")?,
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21115,12 +25067,20 @@ pub mod shipmentitem {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -21132,6 +25092,15 @@ pub mod shipmentitem {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -21141,6 +25110,7 @@ pub mod shipmentitem {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21152,6 +25122,7 @@ pub mod shipmentitem {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21170,12 +25141,20 @@ pub mod shipmentitem {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -21187,6 +25166,15 @@ pub mod shipmentitem {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -21196,6 +25184,7 @@ pub mod shipmentitem {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21207,6 +25196,7 @@ pub mod shipmentitem {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21299,16 +25289,26 @@ pub mod shipmentitem {
         #[non_exhaustive]
         pub struct Fields {
             /// `quantity`: `double`, required.
-            pub quantity: f64,
+            pub quantity: ::bitrix24_runtime::Decimal,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `quantity`.
-            pub fn new(quantity: impl ::std::convert::Into<f64>) -> Self {
+            pub fn new(
+                quantity: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+            ) -> Self {
                 Self {
                     quantity: quantity.into(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `xmlId`.
@@ -21317,6 +25317,15 @@ pub mod shipmentitem {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -21329,6 +25338,7 @@ pub mod shipmentitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("quantity", &self.quantity)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21340,7 +25350,8 @@ pub mod shipmentitem {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     quantity: object.field("quantity")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21415,11 +25426,30 @@ pub mod shipmentproperty {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -21430,6 +25460,7 @@ pub mod shipmentproperty {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -21441,6 +25472,7 @@ pub mod shipmentproperty {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -21458,11 +25490,30 @@ pub mod shipmentproperty {
     pub struct Delete {
         /// `id`: `sale_shipment_property.id`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -21473,6 +25524,7 @@ pub mod shipmentproperty {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -21482,7 +25534,10 @@ pub mod shipmentproperty {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -21499,11 +25554,30 @@ pub mod shipmentproperty {
     pub struct Get {
         /// `id`: `sale_shipment_property.id`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -21514,6 +25588,7 @@ pub mod shipmentproperty {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -21523,7 +25598,10 @@ pub mod shipmentproperty {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -21542,11 +25620,30 @@ pub mod shipmentproperty {
         ///
         /// Values: `STRING`, `Y/N`, `NUMBER`, `ENUM`, `FILE`, `DATE`, `LOCATION`, `ADDRESS`.
         pub type_: getfieldsbytype::Type,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getfieldsbytype {
         /// The call with its required parameters: `type`.
         pub fn new(type_: impl ::std::convert::Into<getfieldsbytype::Type>) -> Self {
-            Self { type_: type_.into() }
+            Self {
+                type_: type_.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfieldsbytype {
@@ -21557,6 +25654,7 @@ pub mod shipmentproperty {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("type", &self.type_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -21568,6 +25666,7 @@ pub mod shipmentproperty {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 type_: object.field("type")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -21597,6 +25696,13 @@ pub mod shipmentproperty {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -21606,6 +25712,7 @@ pub mod shipmentproperty {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -21635,6 +25742,15 @@ pub mod shipmentproperty {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -21647,6 +25763,7 @@ pub mod shipmentproperty {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -21661,6 +25778,7 @@ pub mod shipmentproperty {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -21680,6 +25798,13 @@ pub mod shipmentproperty {
         pub id: i64,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -21690,7 +25815,17 @@ pub mod shipmentproperty {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -21702,6 +25837,7 @@ pub mod shipmentproperty {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -21714,6 +25850,7 @@ pub mod shipmentproperty {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -21814,6 +25951,13 @@ pub mod shipmentproperty {
             pub rows: ::std::option::Option<i64>,
             /// `size`: `integer`, optional.
             pub size: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsSettings {
             /// The object; every parameter is optional.
@@ -21826,6 +25970,7 @@ pub mod shipmentproperty {
                     cols: ::std::default::Default::default(),
                     rows: ::std::default::Default::default(),
                     size: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `minlength`.
@@ -21866,6 +26011,15 @@ pub mod shipmentproperty {
                 self.size = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for FieldsSettings {
             fn serialize<S: ::serde::Serializer>(
@@ -21885,6 +26039,7 @@ pub mod shipmentproperty {
                 crate::support::opt_entry(&mut map, "cols", &self.cols)?;
                 crate::support::opt_entry(&mut map, "rows", &self.rows)?;
                 crate::support::opt_entry(&mut map, "size", &self.size)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -21897,11 +26052,12 @@ pub mod shipmentproperty {
                 ::std::result::Result::Ok(Self {
                     minlength: object.field("minlength")?,
                     maxlength: object.field("maxlength")?,
-                    pattern: object.field("pattern")?,
+                    pattern: object.exact_str("pattern")?,
                     multiline: object.field("multiline")?,
                     cols: object.field("cols")?,
                     rows: object.field("rows")?,
                     size: object.field("size")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -21959,6 +26115,13 @@ pub mod shipmentproperty {
             pub default_value: ::std::option::Option<::serde_json::Value>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<FieldsSettings>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `personTypeId`, `propsGroupId`, `name`, `type`.
@@ -21985,6 +26148,7 @@ pub mod shipmentproperty {
                     xml_id: ::std::default::Default::default(),
                     default_value: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -22065,6 +26229,15 @@ pub mod shipmentproperty {
                 self.settings = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -22117,6 +26290,7 @@ pub mod shipmentproperty {
                     &self.default_value,
                 )?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -22131,23 +26305,300 @@ pub mod shipmentproperty {
                     props_group_id: object.field("propsGroupId")?,
                     name: object.field("name")?,
                     type_: object.field("type")?,
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
                     active: object.field("active")?,
                     util: object.field("util")?,
                     user_props: object.field("userProps")?,
                     is_filtered: object.field("isFiltered")?,
                     sort: object.field("sort")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     required: object.field("required")?,
                     multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     default_value: object.field("defaultValue")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
+        /// The object `result.property.settings` of `sale.shipmentproperty.add`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertySettings {
+            /// `maxlength`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub maxlength: ::std::option::Option<::std::string::String>,
+            /// `multiline`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiline: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertySettings {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    maxlength: object.soft("maxlength"),
+                    multiline: object.soft("multiline"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertySettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
+                crate::support::opt_entry(&mut map, "multiline", &self.multiline)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.property` of `sale.shipmentproperty.add`: `sale_shipment_property`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProperty {
+            /// `active`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `defaultValue`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub default_value: ::std::option::Option<::std::string::String>,
+            /// `description`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `inputFieldLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub input_field_location: ::std::option::Option<::std::string::String>,
+            /// `isAddress`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address: ::std::option::Option<::std::string::String>,
+            /// `isAddressFrom`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_from: ::std::option::Option<::std::string::String>,
+            /// `isAddressTo`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_to: ::std::option::Option<::std::string::String>,
+            /// `isEmail`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_email: ::std::option::Option<::std::string::String>,
+            /// `isFiltered`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_filtered: ::std::option::Option<::std::string::String>,
+            /// `isLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location: ::std::option::Option<::std::string::String>,
+            /// `isLocation4tax`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location4tax: ::std::option::Option<::std::string::String>,
+            /// `isPayer`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_payer: ::std::option::Option<::std::string::String>,
+            /// `isPhone`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_phone: ::std::option::Option<::std::string::String>,
+            /// `isProfileName`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_profile_name: ::std::option::Option<::std::string::String>,
+            /// `isZip`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_zip: ::std::option::Option<::std::string::String>,
+            /// `multiple`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiple: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `personTypeId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub person_type_id: ::std::option::Option<i64>,
+            /// `propsGroupId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub props_group_id: ::std::option::Option<i64>,
+            /// `required`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `settings`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub settings: ::std::option::Option<OutputPropertySettings>,
+            /// `sort`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<i64>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `userProps`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_props: ::std::option::Option<::std::string::String>,
+            /// `util`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub util: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProperty {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    active: object.soft("active"),
+                    code: object.soft("code"),
+                    default_value: object.soft("defaultValue"),
+                    description: object.soft("description"),
+                    id: object.soft("id"),
+                    input_field_location: object.soft("inputFieldLocation"),
+                    is_address: object.soft("isAddress"),
+                    is_address_from: object.soft("isAddressFrom"),
+                    is_address_to: object.soft("isAddressTo"),
+                    is_email: object.soft("isEmail"),
+                    is_filtered: object.soft("isFiltered"),
+                    is_location: object.soft("isLocation"),
+                    is_location4tax: object.soft("isLocation4tax"),
+                    is_payer: object.soft("isPayer"),
+                    is_phone: object.soft("isPhone"),
+                    is_profile_name: object.soft("isProfileName"),
+                    is_zip: object.soft("isZip"),
+                    multiple: object.soft("multiple"),
+                    name: object.soft("name"),
+                    person_type_id: object.soft("personTypeId"),
+                    props_group_id: object.soft("propsGroupId"),
+                    required: object.soft("required"),
+                    settings: object.soft("settings"),
+                    sort: object.soft("sort"),
+                    type_: object.soft("type"),
+                    user_props: object.soft("userProps"),
+                    util: object.soft("util"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProperty {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "defaultValue",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "inputFieldLocation",
+                    &self.input_field_location,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isAddressFrom",
+                    &self.is_address_from,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
+                crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
+                crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
+                crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isLocation4tax",
+                    &self.is_location4tax,
+                )?;
+                crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
+                crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isProfileName",
+                    &self.is_profile_name,
+                )?;
+                crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
+                crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "personTypeId",
+                    &self.person_type_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propsGroupId",
+                    &self.props_group_id,
+                )?;
+                crate::support::opt_entry(&mut map, "required", &self.required)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
+                crate::support::opt_entry(&mut map, "util", &self.util)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipmentproperty.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
@@ -22155,7 +26606,7 @@ pub mod shipmentproperty {
         #[non_exhaustive]
         pub struct Output {
             /// `property`: `sale_shipment_property`, optional.
-            pub property: ::serde_json::Value,
+            pub property: ::std::option::Option<OutputProperty>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -22182,7 +26633,7 @@ pub mod shipmentproperty {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("property", &self.property)?;
+                crate::support::opt_entry(&mut map, "property", &self.property)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -22259,6 +26710,236 @@ pub mod shipmentproperty {
             = "100", N0 = "0" }
         );
         error_code!(Error);
+        /// The object `result.property` of `sale.shipmentproperty.get`: `sale_shipment_property`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProperty {
+            /// `active`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `defaultValue`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub default_value: ::std::option::Option<::std::string::String>,
+            /// `description`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `inputFieldLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub input_field_location: ::std::option::Option<::std::string::String>,
+            /// `isAddress`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address: ::std::option::Option<::std::string::String>,
+            /// `isAddressFrom`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_from: ::std::option::Option<::std::string::String>,
+            /// `isAddressTo`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_to: ::std::option::Option<::std::string::String>,
+            /// `isEmail`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_email: ::std::option::Option<::std::string::String>,
+            /// `isFiltered`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_filtered: ::std::option::Option<::std::string::String>,
+            /// `isLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location: ::std::option::Option<::std::string::String>,
+            /// `isLocation4tax`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location4tax: ::std::option::Option<::std::string::String>,
+            /// `isPayer`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_payer: ::std::option::Option<::std::string::String>,
+            /// `isPhone`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_phone: ::std::option::Option<::std::string::String>,
+            /// `isProfileName`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_profile_name: ::std::option::Option<::std::string::String>,
+            /// `isZip`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_zip: ::std::option::Option<::std::string::String>,
+            /// `multiple`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiple: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `personTypeId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub person_type_id: ::std::option::Option<i64>,
+            /// `propsGroupId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub props_group_id: ::std::option::Option<i64>,
+            /// `required`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `settings`: `array`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub settings: ::std::vec::Vec<::serde_json::Value>,
+            /// `sort`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<i64>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `userProps`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_props: ::std::option::Option<::std::string::String>,
+            /// `util`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub util: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProperty {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    active: object.soft("active"),
+                    code: object.soft("code"),
+                    default_value: object.soft("defaultValue"),
+                    description: object.soft("description"),
+                    id: object.soft("id"),
+                    input_field_location: object.soft("inputFieldLocation"),
+                    is_address: object.soft("isAddress"),
+                    is_address_from: object.soft("isAddressFrom"),
+                    is_address_to: object.soft("isAddressTo"),
+                    is_email: object.soft("isEmail"),
+                    is_filtered: object.soft("isFiltered"),
+                    is_location: object.soft("isLocation"),
+                    is_location4tax: object.soft("isLocation4tax"),
+                    is_payer: object.soft("isPayer"),
+                    is_phone: object.soft("isPhone"),
+                    is_profile_name: object.soft("isProfileName"),
+                    is_zip: object.soft("isZip"),
+                    multiple: object.soft("multiple"),
+                    name: object.soft("name"),
+                    person_type_id: object.soft("personTypeId"),
+                    props_group_id: object.soft("propsGroupId"),
+                    required: object.soft("required"),
+                    settings: object.soft("settings"),
+                    sort: object.soft("sort"),
+                    type_: object.soft("type"),
+                    user_props: object.soft("userProps"),
+                    util: object.soft("util"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProperty {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "defaultValue",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "inputFieldLocation",
+                    &self.input_field_location,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isAddressFrom",
+                    &self.is_address_from,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
+                crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
+                crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
+                crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isLocation4tax",
+                    &self.is_location4tax,
+                )?;
+                crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
+                crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isProfileName",
+                    &self.is_profile_name,
+                )?;
+                crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
+                crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "personTypeId",
+                    &self.person_type_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propsGroupId",
+                    &self.props_group_id,
+                )?;
+                crate::support::opt_entry(&mut map, "required", &self.required)?;
+                map.serialize_entry("settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
+                crate::support::opt_entry(&mut map, "util", &self.util)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipmentproperty.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
@@ -22266,7 +26947,7 @@ pub mod shipmentproperty {
         #[non_exhaustive]
         pub struct Output {
             /// `property`: `sale_shipment_property`, optional.
-            pub property: ::serde_json::Value,
+            pub property: ::std::option::Option<OutputProperty>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -22293,7 +26974,7 @@ pub mod shipmentproperty {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("property", &self.property)?;
+                crate::support::opt_entry(&mut map, "property", &self.property)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -23593,12 +28274,20 @@ pub mod shipmentproperty {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -23610,6 +28299,15 @@ pub mod shipmentproperty {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -23619,6 +28317,7 @@ pub mod shipmentproperty {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -23630,6 +28329,7 @@ pub mod shipmentproperty {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -23648,12 +28348,20 @@ pub mod shipmentproperty {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -23665,6 +28373,15 @@ pub mod shipmentproperty {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -23674,6 +28391,7 @@ pub mod shipmentproperty {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -23685,11 +28403,272 @@ pub mod shipmentproperty {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
+        /// The object `result.properties.settings` of `sale.shipmentproperty.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertiesSettings {
+            /// `size`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertiesSettings {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    size: object.soft("size"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertiesSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "size", &self.size)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.properties` of `sale.shipmentproperty.list`: `sale_shipment_property[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProperties {
+            /// `active`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `defaultValue`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub default_value: ::std::option::Option<::std::string::String>,
+            /// `description`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `inputFieldLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub input_field_location: ::std::option::Option<::std::string::String>,
+            /// `isAddress`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address: ::std::option::Option<::std::string::String>,
+            /// `isAddressFrom`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_from: ::std::option::Option<::std::string::String>,
+            /// `isAddressTo`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_to: ::std::option::Option<::std::string::String>,
+            /// `isEmail`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_email: ::std::option::Option<::std::string::String>,
+            /// `isFiltered`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_filtered: ::std::option::Option<::std::string::String>,
+            /// `isLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location: ::std::option::Option<::std::string::String>,
+            /// `isPayer`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_payer: ::std::option::Option<::std::string::String>,
+            /// `isPhone`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_phone: ::std::option::Option<::std::string::String>,
+            /// `isProfileName`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_profile_name: ::std::option::Option<::std::string::String>,
+            /// `isZip`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_zip: ::std::option::Option<::std::string::String>,
+            /// `multiple`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiple: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `personTypeId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub person_type_id: ::std::option::Option<i64>,
+            /// `propsGroupId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub props_group_id: ::std::option::Option<i64>,
+            /// `required`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `settings`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub settings: ::std::option::Option<OutputPropertiesSettings>,
+            /// `sort`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<i64>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `userProps`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_props: ::std::option::Option<::std::string::String>,
+            /// `util`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub util: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProperties {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    active: object.soft("active"),
+                    code: object.soft("code"),
+                    default_value: object.soft("defaultValue"),
+                    description: object.soft("description"),
+                    id: object.soft("id"),
+                    input_field_location: object.soft("inputFieldLocation"),
+                    is_address: object.soft("isAddress"),
+                    is_address_from: object.soft("isAddressFrom"),
+                    is_address_to: object.soft("isAddressTo"),
+                    is_email: object.soft("isEmail"),
+                    is_filtered: object.soft("isFiltered"),
+                    is_location: object.soft("isLocation"),
+                    is_payer: object.soft("isPayer"),
+                    is_phone: object.soft("isPhone"),
+                    is_profile_name: object.soft("isProfileName"),
+                    is_zip: object.soft("isZip"),
+                    multiple: object.soft("multiple"),
+                    name: object.soft("name"),
+                    person_type_id: object.soft("personTypeId"),
+                    props_group_id: object.soft("propsGroupId"),
+                    required: object.soft("required"),
+                    settings: object.soft("settings"),
+                    sort: object.soft("sort"),
+                    type_: object.soft("type"),
+                    user_props: object.soft("userProps"),
+                    util: object.soft("util"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProperties {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "defaultValue",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "inputFieldLocation",
+                    &self.input_field_location,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isAddressFrom",
+                    &self.is_address_from,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
+                crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
+                crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
+                crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
+                crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
+                crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isProfileName",
+                    &self.is_profile_name,
+                )?;
+                crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
+                crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "personTypeId",
+                    &self.person_type_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propsGroupId",
+                    &self.props_group_id,
+                )?;
+                crate::support::opt_entry(&mut map, "required", &self.required)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
+                crate::support::opt_entry(&mut map, "util", &self.util)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipmentproperty.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -23697,7 +28676,7 @@ pub mod shipmentproperty {
         #[non_exhaustive]
         pub struct Output {
             /// `properties`: `sale_shipment_property[]`, optional.
-            pub properties: ::std::vec::Vec<::serde_json::Value>,
+            pub properties: ::std::vec::Vec<OutputProperties>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -23737,12 +28716,13 @@ pub mod shipmentproperty {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = OutputProperties;
+            fn into_items(output: Output) -> ::std::vec::Vec<OutputProperties> {
                 output.properties
             }
         }
         deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProperties);
     }
     /// Types of `sale.shipmentproperty.update`.
     ///
@@ -23834,6 +28814,13 @@ pub mod shipmentproperty {
             pub default_value: ::std::option::Option<::serde_json::Value>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `name`.
@@ -23852,6 +28839,7 @@ pub mod shipmentproperty {
                     xml_id: ::std::default::Default::default(),
                     default_value: ::std::default::Default::default(),
                     settings: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `code`.
@@ -23932,6 +28920,15 @@ pub mod shipmentproperty {
                 self.settings = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -23981,6 +28978,7 @@ pub mod shipmentproperty {
                     &self.default_value,
                 )?;
                 crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -23992,23 +28990,300 @@ pub mod shipmentproperty {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
-                    code: object.field("code")?,
+                    code: object.exact_str("code")?,
                     active: object.field("active")?,
                     util: object.field("util")?,
                     user_props: object.field("userProps")?,
                     is_filtered: object.field("isFiltered")?,
                     sort: object.field("sort")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
                     required: object.field("required")?,
                     multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
+                    xml_id: object.exact_str("xmlId")?,
                     default_value: object.field("defaultValue")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
+        /// The object `result.property.settings` of `sale.shipmentproperty.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputPropertySettings {
+            /// `maxlength`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub maxlength: ::std::option::Option<::std::string::String>,
+            /// `multiline`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiline: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputPropertySettings {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    maxlength: object.soft("maxlength"),
+                    multiline: object.soft("multiline"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputPropertySettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
+                crate::support::opt_entry(&mut map, "multiline", &self.multiline)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.property` of `sale.shipmentproperty.update`: `sale_shipment_property`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputProperty {
+            /// `active`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `defaultValue`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub default_value: ::std::option::Option<::std::string::String>,
+            /// `description`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<i64>,
+            /// `inputFieldLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub input_field_location: ::std::option::Option<::std::string::String>,
+            /// `isAddress`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address: ::std::option::Option<::std::string::String>,
+            /// `isAddressFrom`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_from: ::std::option::Option<::std::string::String>,
+            /// `isAddressTo`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_address_to: ::std::option::Option<::std::string::String>,
+            /// `isEmail`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_email: ::std::option::Option<::std::string::String>,
+            /// `isFiltered`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_filtered: ::std::option::Option<::std::string::String>,
+            /// `isLocation`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location: ::std::option::Option<::std::string::String>,
+            /// `isLocation4tax`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_location4tax: ::std::option::Option<::std::string::String>,
+            /// `isPayer`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_payer: ::std::option::Option<::std::string::String>,
+            /// `isPhone`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_phone: ::std::option::Option<::std::string::String>,
+            /// `isProfileName`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_profile_name: ::std::option::Option<::std::string::String>,
+            /// `isZip`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub is_zip: ::std::option::Option<::std::string::String>,
+            /// `multiple`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub multiple: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `personTypeId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub person_type_id: ::std::option::Option<i64>,
+            /// `propsGroupId`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub props_group_id: ::std::option::Option<i64>,
+            /// `required`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `settings`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub settings: ::std::option::Option<OutputPropertySettings>,
+            /// `sort`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<i64>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `userProps`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_props: ::std::option::Option<::std::string::String>,
+            /// `util`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub util: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputProperty {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    active: object.soft("active"),
+                    code: object.soft("code"),
+                    default_value: object.soft("defaultValue"),
+                    description: object.soft("description"),
+                    id: object.soft("id"),
+                    input_field_location: object.soft("inputFieldLocation"),
+                    is_address: object.soft("isAddress"),
+                    is_address_from: object.soft("isAddressFrom"),
+                    is_address_to: object.soft("isAddressTo"),
+                    is_email: object.soft("isEmail"),
+                    is_filtered: object.soft("isFiltered"),
+                    is_location: object.soft("isLocation"),
+                    is_location4tax: object.soft("isLocation4tax"),
+                    is_payer: object.soft("isPayer"),
+                    is_phone: object.soft("isPhone"),
+                    is_profile_name: object.soft("isProfileName"),
+                    is_zip: object.soft("isZip"),
+                    multiple: object.soft("multiple"),
+                    name: object.soft("name"),
+                    person_type_id: object.soft("personTypeId"),
+                    props_group_id: object.soft("propsGroupId"),
+                    required: object.soft("required"),
+                    settings: object.soft("settings"),
+                    sort: object.soft("sort"),
+                    type_: object.soft("type"),
+                    user_props: object.soft("userProps"),
+                    util: object.soft("util"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputProperty {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "defaultValue",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "inputFieldLocation",
+                    &self.input_field_location,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isAddressFrom",
+                    &self.is_address_from,
+                )?;
+                crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
+                crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
+                crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
+                crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isLocation4tax",
+                    &self.is_location4tax,
+                )?;
+                crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
+                crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isProfileName",
+                    &self.is_profile_name,
+                )?;
+                crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
+                crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "personTypeId",
+                    &self.person_type_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "propsGroupId",
+                    &self.props_group_id,
+                )?;
+                crate::support::opt_entry(&mut map, "required", &self.required)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
+                crate::support::opt_entry(&mut map, "util", &self.util)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.shipmentproperty.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
@@ -24016,7 +29291,7 @@ pub mod shipmentproperty {
         #[non_exhaustive]
         pub struct Output {
             /// `property`: `sale_shipment_property`, optional.
-            pub property: ::serde_json::Value,
+            pub property: ::std::option::Option<OutputProperty>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -24043,7 +29318,7 @@ pub mod shipmentproperty {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("property", &self.property)?;
+                crate::support::opt_entry(&mut map, "property", &self.property)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -24072,11 +29347,30 @@ pub mod shipmentpropertyvalue {
     pub struct Delete {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -24087,6 +29381,7 @@ pub mod shipmentpropertyvalue {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -24096,7 +29391,10 @@ pub mod shipmentpropertyvalue {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -24113,11 +29411,30 @@ pub mod shipmentpropertyvalue {
     pub struct Get {
         /// `id`: `integer`, required.
         pub id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -24128,6 +29445,7 @@ pub mod shipmentpropertyvalue {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -24137,7 +29455,10 @@ pub mod shipmentpropertyvalue {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -24151,11 +29472,30 @@ pub mod shipmentpropertyvalue {
     /// Result: `object` ([`getfields::Output`]). Errors: `200040300020`, `0` ([`getfields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getfields {}
+    pub struct Getfields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getfields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getfields {
@@ -24164,7 +29504,9 @@ pub mod shipmentpropertyvalue {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -24172,8 +29514,8 @@ pub mod shipmentpropertyvalue {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -24202,6 +29544,13 @@ pub mod shipmentpropertyvalue {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -24211,6 +29560,7 @@ pub mod shipmentpropertyvalue {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -24240,6 +29590,15 @@ pub mod shipmentpropertyvalue {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -24252,6 +29611,7 @@ pub mod shipmentpropertyvalue {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -24266,6 +29626,7 @@ pub mod shipmentpropertyvalue {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -24283,11 +29644,30 @@ pub mod shipmentpropertyvalue {
     pub struct Modify {
         /// `fields`: `object`, required.
         pub fields: modify::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Modify {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<modify::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Modify {
@@ -24298,6 +29678,7 @@ pub mod shipmentpropertyvalue {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -24309,6 +29690,7 @@ pub mod shipmentpropertyvalue {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -24616,12 +29998,20 @@ pub mod shipmentpropertyvalue {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -24633,6 +30023,15 @@ pub mod shipmentpropertyvalue {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -24642,6 +30041,7 @@ pub mod shipmentpropertyvalue {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24653,6 +30053,7 @@ pub mod shipmentpropertyvalue {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24671,12 +30072,20 @@ pub mod shipmentpropertyvalue {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -24688,6 +30097,15 @@ pub mod shipmentpropertyvalue {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -24697,6 +30115,7 @@ pub mod shipmentpropertyvalue {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24708,6 +30127,7 @@ pub mod shipmentpropertyvalue {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24810,6 +30230,13 @@ pub mod shipmentpropertyvalue {
             pub shipment_props_id: i64,
             /// `value`: `string`, required.
             pub value: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsShipmentPropertyValues {
             /// The object with its required parameters: `shipmentPropsId`, `value`.
@@ -24820,7 +30247,17 @@ pub mod shipmentpropertyvalue {
                 Self {
                     shipment_props_id: shipment_props_id.into(),
                     value: value.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for FieldsShipmentPropertyValues {
@@ -24832,6 +30269,7 @@ pub mod shipmentpropertyvalue {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("shipmentPropsId", &self.shipment_props_id)?;
                 map.serialize_entry("value", &self.value)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24844,6 +30282,7 @@ pub mod shipmentpropertyvalue {
                 ::std::result::Result::Ok(Self {
                     shipment_props_id: object.field("shipmentPropsId")?,
                     value: object.field("value")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24859,6 +30298,13 @@ pub mod shipmentpropertyvalue {
             pub id: ::std::string::String,
             /// `propertyValues`: `object[]`, required.
             pub property_values: ::std::vec::Vec<FieldsShipmentPropertyValues>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl FieldsShipment {
             /// The object with its required parameters: `id`, `propertyValues`.
@@ -24874,7 +30320,17 @@ pub mod shipmentpropertyvalue {
                         .into_iter()
                         .map(::std::convert::Into::into)
                         .collect(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for FieldsShipment {
@@ -24886,6 +30342,7 @@ pub mod shipmentpropertyvalue {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("propertyValues", &self.property_values)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24898,6 +30355,7 @@ pub mod shipmentpropertyvalue {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     property_values: object.field("propertyValues")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -24911,11 +30369,30 @@ pub mod shipmentpropertyvalue {
         pub struct Fields {
             /// `shipment`: `object`, required.
             pub shipment: FieldsShipment,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `shipment`.
             pub fn new(shipment: impl ::std::convert::Into<FieldsShipment>) -> Self {
-                Self { shipment: shipment.into() }
+                Self {
+                    shipment: shipment.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -24926,6 +30403,7 @@ pub mod shipmentpropertyvalue {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("shipment", &self.shipment)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -24937,6 +30415,7 @@ pub mod shipmentpropertyvalue {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     shipment: object.field("shipment")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -25007,11 +30486,30 @@ pub mod status {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -25022,6 +30520,7 @@ pub mod status {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -25033,6 +30532,7 @@ pub mod status {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -25050,11 +30550,30 @@ pub mod status {
     pub struct Delete {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -25065,6 +30584,7 @@ pub mod status {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -25074,7 +30594,10 @@ pub mod status {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -25091,11 +30614,30 @@ pub mod status {
     pub struct Get {
         /// `id`: `string`, required.
         pub id: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `id`.
         pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -25106,6 +30648,7 @@ pub mod status {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -25115,7 +30658,10 @@ pub mod status {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -25129,11 +30675,30 @@ pub mod status {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -25142,7 +30707,9 @@ pub mod status {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -25150,8 +30717,8 @@ pub mod status {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -25180,6 +30747,13 @@ pub mod status {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -25189,6 +30763,7 @@ pub mod status {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -25218,6 +30793,15 @@ pub mod status {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -25230,6 +30814,7 @@ pub mod status {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -25244,6 +30829,7 @@ pub mod status {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -25263,6 +30849,13 @@ pub mod status {
         pub id: ::std::string::String,
         /// `fields`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
@@ -25273,7 +30866,17 @@ pub mod status {
             Self {
                 id: id.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -25285,6 +30888,7 @@ pub mod status {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -25297,6 +30901,7 @@ pub mod status {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -25353,6 +30958,13 @@ pub mod status {
             pub color: ::std::option::Option<::std::string::String>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `id`, `type`.
@@ -25367,6 +30979,7 @@ pub mod status {
                     sort: ::std::default::Default::default(),
                     color: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `notify`.
@@ -25395,6 +31008,15 @@ pub mod status {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -25413,6 +31035,7 @@ pub mod status {
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "color", &self.color)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -25427,8 +31050,9 @@ pub mod status {
                     type_: object.field("type")?,
                     notify: object.field("notify")?,
                     sort: object.field("sort")?,
-                    color: object.field("color")?,
-                    xml_id: object.field("xmlId")?,
+                    color: object.exact_str("color")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -25778,12 +31402,20 @@ pub mod status {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -25795,6 +31427,15 @@ pub mod status {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -25804,6 +31445,7 @@ pub mod status {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -25815,6 +31457,7 @@ pub mod status {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -25833,12 +31476,20 @@ pub mod status {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -25850,6 +31501,15 @@ pub mod status {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -25859,6 +31519,7 @@ pub mod status {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -25870,11 +31531,82 @@ pub mod status {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
+        /// The object `result.statuses` of `sale.status.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputStatuses {
+            /// `color`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `id`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `notify`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub notify: ::std::option::Option<::std::string::String>,
+            /// `sort`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub sort: ::std::option::Option<i64>,
+            /// `type`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub xml_id: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputStatuses {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    color: object.soft("color"),
+                    id: object.soft("id"),
+                    notify: object.soft("notify"),
+                    sort: object.soft("sort"),
+                    type_: object.soft("type"),
+                    xml_id: object.soft("xmlId"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputStatuses {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "color", &self.color)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "notify", &self.notify)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `sale.status.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
@@ -25883,6 +31615,10 @@ pub mod status {
         pub struct Output {
             /// `status`: `sale_status[]`, optional.
             pub status: ::std::vec::Vec<crate::entities::SaleStatus>,
+            /// `statuses`: `object[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub statuses: ::std::vec::Vec<OutputStatuses>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -25895,9 +31631,10 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["status"], &[])?;
+                object.fits(&["status", "statuses"], &[])?;
                 ::std::result::Result::Ok(Self {
                     status: object.field("status")?,
+                    statuses: object.soft("statuses"),
                     extra: object.rest()?,
                 })
             }
@@ -25910,6 +31647,7 @@ pub mod status {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("status", &self.status)?;
+                map.serialize_entry("statuses", &self.statuses)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -25920,14 +31658,6 @@ pub mod status {
             const IDEMPOTENT: bool = true;
             type Output = Output;
             type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::List {
-            type Item = crate::entities::SaleStatus;
-            fn into_items(
-                output: Output,
-            ) -> ::std::vec::Vec<crate::entities::SaleStatus> {
-                output.status
-            }
         }
         deserialize_via_from_value!(Output);
     }
@@ -25982,6 +31712,13 @@ pub mod status {
             pub color: ::std::option::Option<::std::string::String>,
             /// `xmlId`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `type`.
@@ -25992,6 +31729,7 @@ pub mod status {
                     sort: ::std::default::Default::default(),
                     color: ::std::default::Default::default(),
                     xml_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `notify`.
@@ -26020,6 +31758,15 @@ pub mod status {
                 self.xml_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -26037,6 +31784,7 @@ pub mod status {
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "color", &self.color)?;
                 crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -26050,8 +31798,9 @@ pub mod status {
                     type_: object.field("type")?,
                     notify: object.field("notify")?,
                     sort: object.field("sort")?,
-                    color: object.field("color")?,
-                    xml_id: object.field("xmlId")?,
+                    color: object.exact_str("color")?,
+                    xml_id: object.exact_str("xmlId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -26120,11 +31869,30 @@ pub mod status_lang {
     pub struct Add {
         /// `fields`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -26135,6 +31903,7 @@ pub mod status_lang {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -26146,6 +31915,7 @@ pub mod status_lang {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -26163,11 +31933,30 @@ pub mod status_lang {
     pub struct DeleteByFilter {
         /// `fields`: `object`, required.
         pub fields: delete_by_filter::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteByFilter {
         /// The call with its required parameters: `fields`.
         pub fn new(fields: impl ::std::convert::Into<delete_by_filter::Fields>) -> Self {
-            Self { fields: fields.into() }
+            Self {
+                fields: fields.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for DeleteByFilter {
@@ -26178,6 +31967,7 @@ pub mod status_lang {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -26189,6 +31979,7 @@ pub mod status_lang {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -26203,11 +31994,30 @@ pub mod status_lang {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -26216,7 +32026,9 @@ pub mod status_lang {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -26224,8 +32036,8 @@ pub mod status_lang {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -26241,11 +32053,30 @@ pub mod status_lang {
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetListLangs {}
+    pub struct GetListLangs {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetListLangs {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetListLangs {
@@ -26254,7 +32085,9 @@ pub mod status_lang {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -26262,8 +32095,8 @@ pub mod status_lang {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -26292,6 +32125,13 @@ pub mod status_lang {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -26301,6 +32141,7 @@ pub mod status_lang {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -26330,6 +32171,15 @@ pub mod status_lang {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -26342,6 +32192,7 @@ pub mod status_lang {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -26356,6 +32207,7 @@ pub mod status_lang {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -26401,6 +32253,13 @@ pub mod status_lang {
             pub name: ::std::string::String,
             /// `description`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `statusId`, `lid`, `name`.
@@ -26414,6 +32273,7 @@ pub mod status_lang {
                     lid: lid.into(),
                     name: name.into(),
                     description: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `description`.
@@ -26422,6 +32282,15 @@ pub mod status_lang {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -26436,6 +32305,7 @@ pub mod status_lang {
                 map.serialize_entry("lid", &self.lid)?;
                 map.serialize_entry("name", &self.name)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -26449,7 +32319,8 @@ pub mod status_lang {
                     status_id: object.field("statusId")?,
                     lid: object.field("lid")?,
                     name: object.field("name")?,
-                    description: object.field("description")?,
+                    description: object.exact_str("description")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -26541,6 +32412,13 @@ pub mod status_lang {
             pub lid: ::std::string::String,
             /// `name`: `string`, required.
             pub name: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `statusId`, `lid`, `name`.
@@ -26553,7 +32431,17 @@ pub mod status_lang {
                     status_id: status_id.into(),
                     lid: lid.into(),
                     name: name.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -26566,6 +32454,7 @@ pub mod status_lang {
                 map.serialize_entry("statusId", &self.status_id)?;
                 map.serialize_entry("lid", &self.lid)?;
                 map.serialize_entry("name", &self.name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -26579,6 +32468,7 @@ pub mod status_lang {
                     status_id: object.field("statusId")?,
                     lid: object.field("lid")?,
                     name: object.field("name")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -26853,12 +32743,20 @@ pub mod status_lang {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -26870,6 +32768,15 @@ pub mod status_lang {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -26879,6 +32786,7 @@ pub mod status_lang {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -26890,6 +32798,7 @@ pub mod status_lang {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -26908,12 +32817,20 @@ pub mod status_lang {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -26925,6 +32842,15 @@ pub mod status_lang {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -26934,6 +32860,7 @@ pub mod status_lang {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -26945,6 +32872,7 @@ pub mod status_lang {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -27018,11 +32946,30 @@ pub mod trade_binding {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010`, `0` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -27031,7 +32978,9 @@ pub mod trade_binding {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -27039,8 +32988,8 @@ pub mod trade_binding {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -27069,6 +33018,13 @@ pub mod trade_binding {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -27078,6 +33034,7 @@ pub mod trade_binding {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -27107,6 +33064,15 @@ pub mod trade_binding {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -27119,6 +33085,7 @@ pub mod trade_binding {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -27133,6 +33100,7 @@ pub mod trade_binding {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -27233,12 +33201,20 @@ pub mod trade_binding {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -27250,6 +33226,15 @@ pub mod trade_binding {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -27259,6 +33244,7 @@ pub mod trade_binding {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -27270,6 +33256,7 @@ pub mod trade_binding {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -27288,12 +33275,20 @@ pub mod trade_binding {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -27305,6 +33300,15 @@ pub mod trade_binding {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -27314,6 +33318,7 @@ pub mod trade_binding {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -27325,6 +33330,7 @@ pub mod trade_binding {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -27398,11 +33404,30 @@ pub mod trade_platform {
     /// Result: `object` ([`get_fields::Output`]). Errors: `200040300010` ([`get_fields::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct GetFields {}
+    pub struct GetFields {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl GetFields {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetFields {
@@ -27411,7 +33436,9 @@ pub mod trade_platform {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -27419,8 +33446,8 @@ pub mod trade_platform {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -27445,6 +33472,13 @@ pub mod trade_platform {
         pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -27454,6 +33488,7 @@ pub mod trade_platform {
                 filter: ::std::default::Default::default(),
                 order: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `select`.
@@ -27483,6 +33518,15 @@ pub mod trade_platform {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for List {
         fn serialize<S: ::serde::Serializer>(
@@ -27495,6 +33539,7 @@ pub mod trade_platform {
             crate::support::opt_entry(&mut map, "filter", &self.filter)?;
             crate::support::opt_entry(&mut map, "order", &self.order)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -27509,6 +33554,7 @@ pub mod trade_platform {
                 filter: object.field("filter")?,
                 order: object.field("order")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -27605,12 +33651,20 @@ pub mod trade_platform {
                 ::std::string::String,
                 ::serde_json::Value,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -27622,6 +33676,15 @@ pub mod trade_platform {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -27631,6 +33694,7 @@ pub mod trade_platform {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -27642,6 +33706,7 @@ pub mod trade_platform {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -27660,12 +33725,20 @@ pub mod trade_platform {
                 ::std::string::String,
                 ::std::string::String,
             >,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
             pub fn new() -> Self {
                 Self {
                     field: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Adds an entry for `<field>` under `key`.
@@ -27677,6 +33750,15 @@ pub mod trade_platform {
                 self.field.insert(key.into(), value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -27686,6 +33768,7 @@ pub mod trade_platform {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::rest_entries(&mut map, &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -27697,6 +33780,7 @@ pub mod trade_platform {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     field: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
             }
         }

@@ -15,7 +15,7 @@ pub mod sign {
                 ///
                 /// Required: `companyUuid`, `companyCrmId`. Optional: `language`, `limit`, `offset`.
                 ///
-                /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; one error without a code ([`list::Error`]).
+                /// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; one error without a code ([`list::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct List {
@@ -29,6 +29,13 @@ pub mod sign {
                     pub limit: ::std::option::Option<i64>,
                     /// `offset`: `integer`, optional.
                     pub offset: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call with its required parameters: `companyUuid`, `companyCrmId`.
@@ -42,6 +49,7 @@ pub mod sign {
                             language: ::std::default::Default::default(),
                             limit: ::std::default::Default::default(),
                             offset: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `language`.
@@ -68,6 +76,15 @@ pub mod sign {
                         self.offset = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -82,6 +99,7 @@ pub mod sign {
                         crate::support::opt_entry(&mut map, "language", &self.language)?;
                         crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                         crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -94,9 +112,10 @@ pub mod sign {
                         ::std::result::Result::Ok(Self {
                             company_uuid: object.field("companyUuid")?,
                             company_crm_id: object.field("companyCrmId")?,
-                            language: object.field("language")?,
+                            language: object.exact_str("language")?,
                             limit: object.field("limit")?,
                             offset: object.field("offset")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -126,8 +145,77 @@ pub mod sign {
                         "WRONG_AUTH_TYPE", N510 = "510" }
                     );
                     error_code!(Error);
-                    /// The `result` of the call: `array`.
-                    pub type Output = crate::List<::serde_json::Value>;
+                    /// The object `result` of `sign.b2e.company.provider.list`: `object[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct Item {
+                        /// `code`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub code: ::std::option::Option<::std::string::String>,
+                        /// `uid`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub uid: ::std::option::Option<::std::string::String>,
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `date`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub date: ::std::option::Option<::std::string::String>,
+                        /// `expires`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub expires: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for Item {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                code: object.soft("code"),
+                                uid: object.soft("uid"),
+                                name: object.soft("name"),
+                                date: object.soft("date"),
+                                expires: object.soft("expires"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for Item {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "code", &self.code)?;
+                            crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "date", &self.date)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "expires",
+                                &self.expires,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
+                    /// The `result` of the call: `object[]`.
+                    pub type Output = crate::List<Item>;
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "sign.b2e.company.provider.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -135,6 +223,7 @@ pub mod sign {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Item);
                 }
             }
         }
@@ -154,6 +243,13 @@ pub mod sign {
                 pub uid: ::std::option::Option<::std::string::String>,
                 /// `language`: `string`, optional.
                 pub language: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call; every parameter is optional.
@@ -161,6 +257,7 @@ pub mod sign {
                     Self {
                         uid: ::std::default::Default::default(),
                         language: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `uid`.
@@ -179,6 +276,15 @@ pub mod sign {
                     self.language = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -189,6 +295,7 @@ pub mod sign {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "uid", &self.uid)?;
                     crate::support::opt_entry(&mut map, "language", &self.language)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -199,8 +306,9 @@ pub mod sign {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        uid: object.field("uid")?,
-                        language: object.field("language")?,
+                        uid: object.exact_str("uid")?,
+                        language: object.exact_str("language")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -220,6 +328,13 @@ pub mod sign {
                 pub fields: send::Fields,
                 /// `language`: `string`, optional.
                 pub language: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Send {
                 /// The call with its required parameters: `fields`.
@@ -227,6 +342,7 @@ pub mod sign {
                     Self {
                         fields: fields.into(),
                         language: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `language`.
@@ -235,6 +351,15 @@ pub mod sign {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.language = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -247,6 +372,7 @@ pub mod sign {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("fields", &self.fields)?;
                     crate::support::opt_entry(&mut map, "language", &self.language)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -258,7 +384,8 @@ pub mod sign {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         fields: object.field("fields")?,
-                        language: object.field("language")?,
+                        language: object.exact_str("language")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -288,6 +415,226 @@ pub mod sign {
                     "WRONG_AUTH_TYPE", InternalError = "INTERNAL_ERROR" }
                 );
                 error_code!(Error);
+                /// The object `result.state` of `sign.b2e.document.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputState {
+                    /// `code`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputState {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            code: object.soft("code"),
+                            name: object.soft("name"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputState {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.members.user` of `sign.b2e.document.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputMembersUser {
+                    /// `employeeCode`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub employee_code: ::std::option::Option<::std::string::String>,
+                    /// `employeeId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub employee_id: ::std::option::Option<i64>,
+                    /// `userId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub user_id: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputMembersUser {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            employee_code: object.soft("employeeCode"),
+                            employee_id: object.soft("employeeId"),
+                            user_id: object.soft("userId"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputMembersUser {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "employeeCode",
+                            &self.employee_code,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "employeeId",
+                            &self.employee_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.members.state` of `sign.b2e.document.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputMembersState {
+                    /// `code`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputMembersState {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            code: object.soft("code"),
+                            name: object.soft("name"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputMembersState {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.members` of `sign.b2e.document.get`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputMembers {
+                    /// `uid`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub uid: ::std::option::Option<::std::string::String>,
+                    /// `role`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub role: ::std::option::Option<::std::string::String>,
+                    /// `party`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub party: ::std::option::Option<i64>,
+                    /// `user`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub user: ::std::option::Option<OutputMembersUser>,
+                    /// `state`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub state: ::std::option::Option<OutputMembersState>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            uid: object.soft("uid"),
+                            role: object.soft("role"),
+                            party: object.soft("party"),
+                            user: object.soft("user"),
+                            state: object.soft("state"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputMembers {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+                        crate::support::opt_entry(&mut map, "role", &self.role)?;
+                        crate::support::opt_entry(&mut map, "party", &self.party)?;
+                        crate::support::opt_entry(&mut map, "user", &self.user)?;
+                        crate::support::opt_entry(&mut map, "state", &self.state)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `sign.b2e.document.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
@@ -297,9 +644,9 @@ pub mod sign {
                     /// `uid`: `string`, optional.
                     pub uid: ::std::option::Option<::std::string::String>,
                     /// `state`: `object`, optional.
-                    pub state: ::serde_json::Value,
-                    /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub state: ::std::option::Option<OutputState>,
+                    /// `members`: `object[]`, optional.
+                    pub members: ::std::vec::Vec<OutputMembers>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -330,7 +677,7 @@ pub mod sign {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                        map.serialize_entry("state", &self.state)?;
+                        crate::support::opt_entry(&mut map, "state", &self.state)?;
                         map.serialize_entry("members", &self.members)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
@@ -382,6 +729,13 @@ pub mod sign {
                     pub uuid: ::std::string::String,
                     /// `crmId`: `integer`, required.
                     pub crm_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsCompany {
                     /// The object with its required parameters: `uuid`, `crmId`.
@@ -392,7 +746,17 @@ pub mod sign {
                         Self {
                             uuid: uuid.into(),
                             crm_id: crm_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for FieldsCompany {
@@ -405,6 +769,7 @@ pub mod sign {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("uuid", &self.uuid)?;
                         map.serialize_entry("crmId", &self.crm_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -417,6 +782,7 @@ pub mod sign {
                         ::std::result::Result::Ok(Self {
                             uuid: object.field("uuid")?,
                             crm_id: object.field("crmId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -457,6 +823,13 @@ pub mod sign {
                     ///
                     /// Values: `signer`, `assignee`, `reviewer`, `editor`.
                     pub role: FieldsMembersRole,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsMembers {
                     /// The object with its required parameters: `employeeCode`, `employeeId`, `userId`, `role`.
@@ -471,7 +844,17 @@ pub mod sign {
                             employee_id: employee_id.into(),
                             user_id: user_id.into(),
                             role: role.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for FieldsMembers {
@@ -486,6 +869,7 @@ pub mod sign {
                         map.serialize_entry("employeeId", &self.employee_id)?;
                         map.serialize_entry("userId", &self.user_id)?;
                         map.serialize_entry("role", &self.role)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -500,6 +884,7 @@ pub mod sign {
                             employee_id: object.field("employeeId")?,
                             user_id: object.field("userId")?,
                             role: object.field("role")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -540,6 +925,13 @@ pub mod sign {
                     ///
                     /// Values: `signer`, `assignee`, `reviewer`, `editor`.
                     pub role: ::std::option::Option<FieldsResponsibleRole>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsResponsible {
                     /// The object with its required parameters: `employeeCode`, `employeeId`, `userId`.
@@ -553,6 +945,7 @@ pub mod sign {
                             employee_id: employee_id.into(),
                             user_id: user_id.into(),
                             role: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `role`.
@@ -561,6 +954,15 @@ pub mod sign {
                         value: impl ::std::convert::Into<FieldsResponsibleRole>,
                     ) -> Self {
                         self.role = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -576,6 +978,7 @@ pub mod sign {
                         map.serialize_entry("employeeId", &self.employee_id)?;
                         map.serialize_entry("userId", &self.user_id)?;
                         crate::support::opt_entry(&mut map, "role", &self.role)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -590,6 +993,7 @@ pub mod sign {
                             employee_id: object.field("employeeId")?,
                             user_id: object.field("userId")?,
                             role: object.field("role")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -607,6 +1011,13 @@ pub mod sign {
                     pub file_type: ::std::string::String,
                     /// `fileContent`: `string`, required.
                     pub file_content: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsFiles {
                     /// The object with its required parameters: `fileName`, `fileType`, `fileContent`.
@@ -619,7 +1030,17 @@ pub mod sign {
                             file_name: file_name.into(),
                             file_type: file_type.into(),
                             file_content: file_content.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for FieldsFiles {
@@ -633,6 +1054,7 @@ pub mod sign {
                         map.serialize_entry("fileName", &self.file_name)?;
                         map.serialize_entry("fileType", &self.file_type)?;
                         map.serialize_entry("fileContent", &self.file_content)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -646,6 +1068,7 @@ pub mod sign {
                             file_name: object.field("fileName")?,
                             file_type: object.field("fileType")?,
                             file_content: object.field("fileContent")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -661,6 +1084,13 @@ pub mod sign {
                     pub external_id: ::std::string::String,
                     /// `externalDateCreate`: `string`, required.
                     pub external_date_create: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsExternalSettings {
                     /// The object with its required parameters: `externalId`, `externalDateCreate`.
@@ -673,7 +1103,17 @@ pub mod sign {
                         Self {
                             external_id: external_id.into(),
                             external_date_create: external_date_create.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for FieldsExternalSettings {
@@ -689,6 +1129,7 @@ pub mod sign {
                             "externalDateCreate",
                             &self.external_date_create,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -701,6 +1142,7 @@ pub mod sign {
                         ::std::result::Result::Ok(Self {
                             external_id: object.field("externalId")?,
                             external_date_create: object.field("externalDateCreate")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -728,6 +1170,13 @@ pub mod sign {
                     pub external_settings: FieldsExternalSettings,
                     /// `language`: `string`, optional.
                     pub language: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `company`, `members`, `responsible`, `companyProviderUid`, `files`, `regionDocumentType`, `externalSettings`.
@@ -765,6 +1214,7 @@ pub mod sign {
                             region_document_type: region_document_type.into(),
                             external_settings: external_settings.into(),
                             language: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `language`.
@@ -773,6 +1223,15 @@ pub mod sign {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.language = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -801,6 +1260,7 @@ pub mod sign {
                             &self.external_settings,
                         )?;
                         crate::support::opt_entry(&mut map, "language", &self.language)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -818,12 +1278,233 @@ pub mod sign {
                             files: object.field("files")?,
                             region_document_type: object.field("regionDocumentType")?,
                             external_settings: object.field("externalSettings")?,
-                            language: object.field("language")?,
+                            language: object.exact_str("language")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
+                /// The object `result.state` of `sign.b2e.document.send`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputState {
+                    /// `code`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputState {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            code: object.soft("code"),
+                            name: object.soft("name"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputState {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.members.user` of `sign.b2e.document.send`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputMembersUser {
+                    /// `employeeCode`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub employee_code: ::std::option::Option<::std::string::String>,
+                    /// `employeeId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub employee_id: ::std::option::Option<i64>,
+                    /// `userId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub user_id: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputMembersUser {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            employee_code: object.soft("employeeCode"),
+                            employee_id: object.soft("employeeId"),
+                            user_id: object.soft("userId"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputMembersUser {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "employeeCode",
+                            &self.employee_code,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "employeeId",
+                            &self.employee_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.members.state` of `sign.b2e.document.send`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputMembersState {
+                    /// `code`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputMembersState {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            code: object.soft("code"),
+                            name: object.soft("name"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputMembersState {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.members` of `sign.b2e.document.send`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputMembers {
+                    /// `uid`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub uid: ::std::option::Option<::std::string::String>,
+                    /// `role`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub role: ::std::option::Option<::std::string::String>,
+                    /// `party`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub party: ::std::option::Option<i64>,
+                    /// `user`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub user: ::std::option::Option<OutputMembersUser>,
+                    /// `state`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub state: ::std::option::Option<OutputMembersState>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            uid: object.soft("uid"),
+                            role: object.soft("role"),
+                            party: object.soft("party"),
+                            user: object.soft("user"),
+                            state: object.soft("state"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputMembers {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+                        crate::support::opt_entry(&mut map, "role", &self.role)?;
+                        crate::support::opt_entry(&mut map, "party", &self.party)?;
+                        crate::support::opt_entry(&mut map, "user", &self.user)?;
+                        crate::support::opt_entry(&mut map, "state", &self.state)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `sign.b2e.document.send`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -833,9 +1514,9 @@ pub mod sign {
                     /// `uid`: `string`, optional.
                     pub uid: ::std::option::Option<::std::string::String>,
                     /// `state`: `object`, optional.
-                    pub state: ::serde_json::Value,
-                    /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub state: ::std::option::Option<OutputState>,
+                    /// `members`: `object[]`, optional.
+                    pub members: ::std::vec::Vec<OutputMembers>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -866,7 +1547,7 @@ pub mod sign {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                        map.serialize_entry("state", &self.state)?;
+                        crate::support::opt_entry(&mut map, "state", &self.state)?;
                         map.serialize_entry("members", &self.members)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
@@ -898,11 +1579,30 @@ pub mod sign {
                 pub struct Get {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -914,6 +1614,7 @@ pub mod sign {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -923,7 +1624,10 @@ pub mod sign {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -1109,7 +1813,7 @@ pub mod sign {
             ///
             /// Required: none. Optional: `limit`, `offset`.
             ///
-            /// Result: `array` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
+            /// Result: `object[]` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct Tail {
@@ -1117,6 +1821,13 @@ pub mod sign {
                 pub limit: ::std::option::Option<i64>,
                 /// `offset`: `integer`, optional.
                 pub offset: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Tail {
                 /// The call; every parameter is optional.
@@ -1124,6 +1835,7 @@ pub mod sign {
                     Self {
                         limit: ::std::default::Default::default(),
                         offset: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `limit`.
@@ -1136,6 +1848,15 @@ pub mod sign {
                     self.offset = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Tail {
                 fn serialize<S: ::serde::Serializer>(
@@ -1146,6 +1867,7 @@ pub mod sign {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                     crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1158,6 +1880,7 @@ pub mod sign {
                     ::std::result::Result::Ok(Self {
                         limit: object.field("limit")?,
                         offset: object.field("offset")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1169,8 +1892,107 @@ pub mod sign {
             pub mod tail {
                 /// Error codes of `sign.b2e.mysafe.tail`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<::serde_json::Value>;
+                /// The object `result` of `sign.b2e.mysafe.tail`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `create_date`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub create_date: ::std::option::Option<::std::string::String>,
+                    /// `signed_date`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub signed_date: ::std::option::Option<::std::string::String>,
+                    /// `creator_id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub creator_id: ::std::option::Option<i64>,
+                    /// `member_id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub member_id: ::std::option::Option<i64>,
+                    /// `role`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub role: ::std::option::Option<::std::string::String>,
+                    /// `file_url`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub file_url: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            title: object.soft("title"),
+                            create_date: object.soft("create_date"),
+                            signed_date: object.soft("signed_date"),
+                            creator_id: object.soft("creator_id"),
+                            member_id: object.soft("member_id"),
+                            role: object.soft("role"),
+                            file_url: object.soft("file_url"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "create_date",
+                            &self.create_date,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "signed_date",
+                            &self.signed_date,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "creator_id",
+                            &self.creator_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "member_id",
+                            &self.member_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "role", &self.role)?;
+                        crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The `result` of the call: `object[]`.
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Tail {
                     const NAME: &'static str = "sign.b2e.mysafe.tail";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1178,6 +2000,7 @@ pub mod sign {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
         }
         /// Methods under `sign::b2e::personal`.
@@ -1188,7 +2011,7 @@ pub mod sign {
             ///
             /// Required: none. Optional: `limit`, `offset`.
             ///
-            /// Result: `array` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
+            /// Result: `object[]` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct Tail {
@@ -1196,6 +2019,13 @@ pub mod sign {
                 pub limit: ::std::option::Option<i64>,
                 /// `offset`: `integer`, optional.
                 pub offset: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Tail {
                 /// The call; every parameter is optional.
@@ -1203,6 +2033,7 @@ pub mod sign {
                     Self {
                         limit: ::std::default::Default::default(),
                         offset: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `limit`.
@@ -1215,6 +2046,15 @@ pub mod sign {
                     self.offset = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Tail {
                 fn serialize<S: ::serde::Serializer>(
@@ -1225,6 +2065,7 @@ pub mod sign {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "limit", &self.limit)?;
                     crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1237,6 +2078,7 @@ pub mod sign {
                     ::std::result::Result::Ok(Self {
                         limit: object.field("limit")?,
                         offset: object.field("offset")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1248,8 +2090,71 @@ pub mod sign {
             pub mod tail {
                 /// Error codes of `sign.b2e.personal.tail`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<::serde_json::Value>;
+                /// The object `result` of `sign.b2e.personal.tail`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `signed_date`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub signed_date: ::std::option::Option<::std::string::String>,
+                    /// `file_url`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub file_url: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            title: object.soft("title"),
+                            signed_date: object.soft("signed_date"),
+                            file_url: object.soft("file_url"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "signed_date",
+                            &self.signed_date,
+                        )?;
+                        crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The `result` of the call: `object[]`.
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Tail {
                     const NAME: &'static str = "sign.b2e.personal.tail";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1257,6 +2162,7 @@ pub mod sign {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
         }
     }

@@ -17,11 +17,30 @@ pub mod api {
         pub struct Get {
             /// `params`: `object`, required.
             pub params: get::Params,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `params`.
             pub fn new(params: impl ::std::convert::Into<get::Params>) -> Self {
-                Self { params: params.into() }
+                Self {
+                    params: params.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -32,6 +51,7 @@ pub mod api {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("params", &self.params)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -43,6 +63,7 @@ pub mod api {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     params: object.field("params")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -72,6 +93,13 @@ pub mod api {
             pub params: ::std::option::Option<list::Params>,
             /// `start`: `integer`, optional.
             pub start: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -82,6 +110,7 @@ pub mod api {
                     order: ::std::default::Default::default(),
                     params: ::std::default::Default::default(),
                     start: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `filter`.
@@ -125,6 +154,15 @@ pub mod api {
                 self.start = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -138,6 +176,7 @@ pub mod api {
                 crate::support::opt_entry(&mut map, "order", &self.order)?;
                 crate::support::opt_entry(&mut map, "params", &self.params)?;
                 crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -153,6 +192,7 @@ pub mod api {
                     order: object.field("order")?,
                     params: object.field("params")?,
                     start: object.field("start")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -223,6 +263,13 @@ pub mod api {
                 pub tags: ::std::option::Option<::std::string::String>,
                 /// `USER_DATA`: `string`, optional.
                 pub user_data: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsSelect {
                 /// The object; every parameter is optional.
@@ -246,6 +293,7 @@ pub mod api {
                         subject_data: ::std::default::Default::default(),
                         tags: ::std::default::Default::default(),
                         user_data: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ACTIONS`.
@@ -394,6 +442,15 @@ pub mod api {
                     self.user_data = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsSelect {
                 fn serialize<S: ::serde::Serializer>(
@@ -456,6 +513,7 @@ pub mod api {
                     )?;
                     crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
                     crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -466,25 +524,26 @@ pub mod api {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        actions: object.field("ACTIONS")?,
-                        avatar: object.field("AVATAR")?,
-                        avatar_data: object.field("AVATAR_DATA")?,
-                        avatar_types: object.field("AVATAR_TYPES")?,
-                        counters: object.field("COUNTERS")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        departments: object.field("DEPARTMENTS")?,
-                        efficiency: object.field("EFFICIENCY")?,
-                        features: object.field("FEATURES")?,
-                        group_members_list: object.field("GROUP_MEMBERS_LIST")?,
-                        list_of_members: object.field("LIST_OF_MEMBERS")?,
+                        actions: object.exact_str("ACTIONS")?,
+                        avatar: object.exact_str("AVATAR")?,
+                        avatar_data: object.exact_str("AVATAR_DATA")?,
+                        avatar_types: object.exact_str("AVATAR_TYPES")?,
+                        counters: object.exact_str("COUNTERS")?,
+                        date_create: object.exact_str("DATE_CREATE")?,
+                        departments: object.exact_str("DEPARTMENTS")?,
+                        efficiency: object.exact_str("EFFICIENCY")?,
+                        features: object.exact_str("FEATURES")?,
+                        group_members_list: object.exact_str("GROUP_MEMBERS_LIST")?,
+                        list_of_members: object.exact_str("LIST_OF_MEMBERS")?,
                         list_of_members_awaiting_invite: object
-                            .field("LIST_OF_MEMBERS_AWAITING_INVITE")?,
-                        owner_data: object.field("OWNER_DATA")?,
-                        pin: object.field("PIN")?,
-                        privacy_type: object.field("PRIVACY_TYPE")?,
-                        subject_data: object.field("SUBJECT_DATA")?,
-                        tags: object.field("TAGS")?,
-                        user_data: object.field("USER_DATA")?,
+                            .exact_str("LIST_OF_MEMBERS_AWAITING_INVITE")?,
+                        owner_data: object.exact_str("OWNER_DATA")?,
+                        pin: object.exact_str("PIN")?,
+                        privacy_type: object.exact_str("PRIVACY_TYPE")?,
+                        subject_data: object.exact_str("SUBJECT_DATA")?,
+                        tags: object.exact_str("TAGS")?,
+                        user_data: object.exact_str("USER_DATA")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -502,6 +561,13 @@ pub mod api {
                 pub select: ::std::option::Option<::std::vec::Vec<ParamsSelect>>,
                 /// `mode`: `string`, optional.
                 pub mode: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Params {
                 /// The object with its required parameters: `groupId`.
@@ -510,6 +576,7 @@ pub mod api {
                         group_id: group_id.into(),
                         select: ::std::default::Default::default(),
                         mode: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -532,6 +599,15 @@ pub mod api {
                     self.mode = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Params {
                 fn serialize<S: ::serde::Serializer>(
@@ -543,6 +619,7 @@ pub mod api {
                     map.serialize_entry("groupId", &self.group_id)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
                     crate::support::opt_entry(&mut map, "mode", &self.mode)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -555,7 +632,8 @@ pub mod api {
                     ::std::result::Result::Ok(Self {
                         group_id: object.field("groupId")?,
                         select: object.field("select")?,
-                        mode: object.field("mode")?,
+                        mode: object.exact_str("mode")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1339,6 +1417,14 @@ pub mod api {
                 pub efficiency: ::std::option::Option<i64>,
                 /// `ADDITIONAL_DATA`: `object`, optional.
                 pub additional_data: ::std::option::Option<OutputAdditionalData>,
+                /// `SCRUM_OWNER_ID`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub scrum_owner_id: ::std::option::Option<i64>,
+                /// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub number_of_members_plural: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1407,6 +1493,8 @@ pub mod api {
                                 "COUNTERS",
                                 "EFFICIENCY",
                                 "ADDITIONAL_DATA",
+                                "SCRUM_OWNER_ID",
+                                "NUMBER_OF_MEMBERS_PLURAL",
                             ],
                             &[],
                         )?;
@@ -1465,6 +1553,9 @@ pub mod api {
                         counters: object.field("COUNTERS")?,
                         efficiency: object.field("EFFICIENCY")?,
                         additional_data: object.field("ADDITIONAL_DATA")?,
+                        scrum_owner_id: object.soft("SCRUM_OWNER_ID"),
+                        number_of_members_plural: object
+                            .soft("NUMBER_OF_MEMBERS_PLURAL"),
                         extra: object.rest()?,
                     })
                 }
@@ -1636,6 +1727,16 @@ pub mod api {
                         "ADDITIONAL_DATA",
                         &self.additional_data,
                     )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_OWNER_ID",
+                        &self.scrum_owner_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NUMBER_OF_MEMBERS_PLURAL",
+                        &self.number_of_members_plural,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1697,6 +1798,13 @@ pub mod api {
                 pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_ACTIVITY`: `datetime`, optional.
                 pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -1715,6 +1823,7 @@ pub mod api {
                         date_create: ::std::default::Default::default(),
                         date_update: ::std::default::Default::default(),
                         date_activity: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -1809,6 +1918,15 @@ pub mod api {
                     self.date_activity = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -1862,6 +1980,7 @@ pub mod api {
                         "DATE_ACTIVITY",
                         &self.date_activity,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1873,7 +1992,7 @@ pub mod api {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
-                        name: object.field("NAME")?,
+                        name: object.exact_str("NAME")?,
                         owner_id: object.field("OWNER_ID")?,
                         active: object.field("ACTIVE")?,
                         visible: object.field("VISIBLE")?,
@@ -1881,10 +2000,11 @@ pub mod api {
                         closed: object.field("CLOSED")?,
                         project: object.field("PROJECT")?,
                         subject_id: object.field("SUBJECT_ID")?,
-                        site_id: object.field("SITE_ID")?,
+                        site_id: object.exact_str("SITE_ID")?,
                         date_create: object.field("DATE_CREATE")?,
                         date_update: object.field("DATE_UPDATE")?,
                         date_activity: object.field("DATE_ACTIVITY")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1956,6 +2076,13 @@ pub mod api {
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `AVATAR`: `string`, optional.
                 pub avatar: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Select {
                 /// The object; every parameter is optional.
@@ -1989,6 +2116,7 @@ pub mod api {
                         scrum_task_responsible: ::std::default::Default::default(),
                         type_: ::std::default::Default::default(),
                         avatar: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -2218,6 +2346,15 @@ pub mod api {
                     self.avatar = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Select {
                 fn serialize<S: ::serde::Serializer>(
@@ -2310,6 +2447,7 @@ pub mod api {
                     )?;
                     crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                     crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2321,33 +2459,35 @@ pub mod api {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
-                        active: object.field("ACTIVE")?,
+                        active: object.exact_str("ACTIVE")?,
                         subject_id: object.field("SUBJECT_ID")?,
-                        name: object.field("NAME")?,
-                        description: object.field("DESCRIPTION")?,
-                        keywords: object.field("KEYWORDS")?,
-                        closed: object.field("CLOSED")?,
-                        visible: object.field("VISIBLE")?,
-                        opened: object.field("OPENED")?,
-                        project: object.field("PROJECT")?,
-                        landing: object.field("LANDING")?,
+                        name: object.exact_str("NAME")?,
+                        description: object.exact_str("DESCRIPTION")?,
+                        keywords: object.exact_str("KEYWORDS")?,
+                        closed: object.exact_str("CLOSED")?,
+                        visible: object.exact_str("VISIBLE")?,
+                        opened: object.exact_str("OPENED")?,
+                        project: object.exact_str("PROJECT")?,
+                        landing: object.exact_str("LANDING")?,
                         date_create: object.field("DATE_CREATE")?,
                         date_update: object.field("DATE_UPDATE")?,
                         date_activity: object.field("DATE_ACTIVITY")?,
                         image_id: object.field("IMAGE_ID")?,
-                        avatar_type: object.field("AVATAR_TYPE")?,
+                        avatar_type: object.exact_str("AVATAR_TYPE")?,
                         owner_id: object.field("OWNER_ID")?,
                         number_of_members: object.field("NUMBER_OF_MEMBERS")?,
                         number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
-                        initiate_perms: object.field("INITIATE_PERMS")?,
+                        initiate_perms: object.exact_str("INITIATE_PERMS")?,
                         project_date_start: object.field("PROJECT_DATE_START")?,
                         project_date_finish: object.field("PROJECT_DATE_FINISH")?,
                         scrum_owner_id: object.field("SCRUM_OWNER_ID")?,
                         scrum_master_id: object.field("SCRUM_MASTER_ID")?,
                         scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
-                        scrum_task_responsible: object.field("SCRUM_TASK_RESPONSIBLE")?,
-                        type_: object.field("TYPE")?,
-                        avatar: object.field("AVATAR")?,
+                        scrum_task_responsible: object
+                            .exact_str("SCRUM_TASK_RESPONSIBLE")?,
+                        type_: object.exact_str("TYPE")?,
+                        avatar: object.exact_str("AVATAR")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2395,6 +2535,13 @@ pub mod api {
                 pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
                 /// `DATE_ACTIVITY`: `datetime`, optional.
                 pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
@@ -2413,6 +2560,7 @@ pub mod api {
                         date_create: ::std::default::Default::default(),
                         date_update: ::std::default::Default::default(),
                         date_activity: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -2507,6 +2655,15 @@ pub mod api {
                     self.date_activity = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -2560,6 +2717,7 @@ pub mod api {
                         "DATE_ACTIVITY",
                         &self.date_activity,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2571,7 +2729,7 @@ pub mod api {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
-                        name: object.field("NAME")?,
+                        name: object.exact_str("NAME")?,
                         owner_id: object.field("OWNER_ID")?,
                         active: object.field("ACTIVE")?,
                         visible: object.field("VISIBLE")?,
@@ -2579,10 +2737,11 @@ pub mod api {
                         closed: object.field("CLOSED")?,
                         project: object.field("PROJECT")?,
                         subject_id: object.field("SUBJECT_ID")?,
-                        site_id: object.field("SITE_ID")?,
+                        site_id: object.exact_str("SITE_ID")?,
                         date_create: object.field("DATE_CREATE")?,
                         date_update: object.field("DATE_UPDATE")?,
                         date_activity: object.field("DATE_ACTIVITY")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2613,17 +2772,20 @@ pub mod api {
                 /// `mode`: `string`, optional.
                 pub mode: ::std::option::Option<::std::string::String>,
                 /// `features`: `array`, optional.
-                pub features: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub features: ::std::option::Option<::serde_json::Value>,
                 /// `mandatoryFeatures`: `array`, optional.
-                pub mandatory_features: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub mandatory_features: ::std::option::Option<::serde_json::Value>,
                 /// `shouldSelectDialogId`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
                 pub should_select_dialog_id: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Params {
                 /// The object; every parameter is optional.
@@ -2635,6 +2797,7 @@ pub mod api {
                         features: ::std::default::Default::default(),
                         mandatory_features: ::std::default::Default::default(),
                         should_select_dialog_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `IS_ADMIN`.
@@ -2664,25 +2827,17 @@ pub mod api {
                 /// Sets `features`.
                 pub fn features(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.features = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.features = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `mandatoryFeatures`.
                 pub fn mandatory_features(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.mandatory_features = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.mandatory_features = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `shouldSelectDialogId`.
@@ -2693,6 +2848,15 @@ pub mod api {
                     self.should_select_dialog_id = ::std::option::Option::Some(
                         value.into(),
                     );
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -2717,6 +2881,7 @@ pub mod api {
                         "shouldSelectDialogId",
                         &self.should_select_dialog_id.map(crate::support::yes_no),
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2728,16 +2893,155 @@ pub mod api {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         is_admin: object.field("IS_ADMIN")?,
-                        site_id: object.field("siteId")?,
-                        mode: object.field("mode")?,
+                        site_id: object.exact_str("siteId")?,
+                        mode: object.exact_str("mode")?,
                         features: object.field("features")?,
                         mandatory_features: object.field("mandatoryFeatures")?,
                         should_select_dialog_id: object.field("shouldSelectDialogId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Params);
+            /// The object `result.workgroups.additionalData` of `socialnetwork.api.workgroup.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputWorkgroupsAdditionalData {
+                /// `role`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// `initiatedByType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub initiated_by_type: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputWorkgroupsAdditionalData {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        role: object.soft("role"),
+                        initiated_by_type: object.soft("initiatedByType"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputWorkgroupsAdditionalData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "initiatedByType",
+                        &self.initiated_by_type,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputWorkgroups {
+                /// `id`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `imageId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub image_id: ::std::option::Option<::std::string::String>,
+                /// `avatarType`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar_type: ::serde_json::Value,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `additionalData`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub additional_data: ::std::option::Option<
+                    OutputWorkgroupsAdditionalData,
+                >,
+                /// `dialogId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub dialog_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputWorkgroups {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        name: object.soft("name"),
+                        type_: object.soft("type"),
+                        image_id: object.soft("imageId"),
+                        avatar_type: object.soft("avatarType"),
+                        avatar: object.soft("avatar"),
+                        additional_data: object.soft("additionalData"),
+                        dialog_id: object.soft("dialogId"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputWorkgroups {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
+                    map.serialize_entry("avatarType", &self.avatar_type)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "additionalData",
+                        &self.additional_data,
+                    )?;
+                    crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -2745,7 +3049,7 @@ pub mod api {
             #[non_exhaustive]
             pub struct Output {
                 /// `workgroups`: `object[]`, optional.
-                pub workgroups: ::std::vec::Vec<::serde_json::Value>,
+                pub workgroups: ::std::vec::Vec<OutputWorkgroups>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2785,12 +3089,13 @@ pub mod api {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = OutputWorkgroups;
+                fn into_items(output: Output) -> ::std::vec::Vec<OutputWorkgroups> {
                     output.workgroups
                 }
             }
             deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputWorkgroups);
         }
     }
 }

@@ -52,9 +52,16 @@ pub mod sonet_group {
         /// `IMAGE_FILE_ID`: `integer`, optional.
         pub image_file_id: ::std::option::Option<i64>,
         /// `SITE_ID`: `array`, optional.
-        pub site_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub site_id: ::std::option::Option<::serde_json::Value>,
         /// `SUBJECT_ID`: `integer`, optional.
         pub subject_id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Create {
         /// The call with its required parameters: `NAME`.
@@ -76,6 +83,7 @@ pub mod sonet_group {
                 image_file_id: ::std::default::Default::default(),
                 site_id: ::std::default::Default::default(),
                 subject_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DESCRIPTION`.
@@ -164,18 +172,23 @@ pub mod sonet_group {
         /// Sets `SITE_ID`.
         pub fn site_id(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.site_id = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.site_id = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `SUBJECT_ID`.
         pub fn subject_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.subject_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -230,6 +243,7 @@ pub mod sonet_group {
             crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
             crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
             crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -241,11 +255,11 @@ pub mod sonet_group {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
+                description: object.exact_str("DESCRIPTION")?,
                 visible: object.field("VISIBLE")?,
                 opened: object.field("OPENED")?,
                 closed: object.field("CLOSED")?,
-                keywords: object.field("KEYWORDS")?,
+                keywords: object.exact_str("KEYWORDS")?,
                 initiate_perms: object.field("INITIATE_PERMS")?,
                 project: object.field("PROJECT")?,
                 project_date_start: object.field("PROJECT_DATE_START")?,
@@ -256,6 +270,7 @@ pub mod sonet_group {
                 image_file_id: object.field("IMAGE_FILE_ID")?,
                 site_id: object.field("SITE_ID")?,
                 subject_id: object.field("SUBJECT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -273,11 +288,30 @@ pub mod sonet_group {
     pub struct Delete {
         /// `GROUP_ID`: `integer`, required.
         pub group_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `GROUP_ID`.
         pub fn new(group_id: impl ::std::convert::Into<i64>) -> Self {
-            Self { group_id: group_id.into() }
+            Self {
+                group_id: group_id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -288,6 +322,7 @@ pub mod sonet_group {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("GROUP_ID", &self.group_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -299,6 +334,7 @@ pub mod sonet_group {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 group_id: object.field("GROUP_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -330,6 +366,13 @@ pub mod sonet_group {
         pub is_admin: ::std::option::Option<get::IsAdmin>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
@@ -340,6 +383,7 @@ pub mod sonet_group {
                 group_id: ::std::default::Default::default(),
                 is_admin: ::std::default::Default::default(),
                 start: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ORDER`.
@@ -373,6 +417,15 @@ pub mod sonet_group {
             self.start = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Get {
         fn serialize<S: ::serde::Serializer>(
@@ -386,6 +439,7 @@ pub mod sonet_group {
             crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
             crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
             crate::support::opt_entry(&mut map, "start", &self.start)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -401,6 +455,7 @@ pub mod sonet_group {
                 group_id: object.field("GROUP_ID")?,
                 is_admin: object.field("IS_ADMIN")?,
                 start: object.field("start")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -420,6 +475,13 @@ pub mod sonet_group {
         pub group_id: i64,
         /// `USER_ID`: `integer`, required.
         pub user_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Setowner {
         /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -430,7 +492,17 @@ pub mod sonet_group {
             Self {
                 group_id: group_id.into(),
                 user_id: user_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Setowner {
@@ -442,6 +514,7 @@ pub mod sonet_group {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("GROUP_ID", &self.group_id)?;
             map.serialize_entry("USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -454,6 +527,7 @@ pub mod sonet_group {
             ::std::result::Result::Ok(Self {
                 group_id: object.field("GROUP_ID")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -504,7 +578,14 @@ pub mod sonet_group {
         /// `IMAGE_FILE_ID`: `integer`, optional.
         pub image_file_id: ::std::option::Option<i64>,
         /// `SITE_ID`: `array`, optional.
-        pub site_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub site_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `GROUP_ID`.
@@ -524,6 +605,7 @@ pub mod sonet_group {
                 image: ::std::default::Default::default(),
                 image_file_id: ::std::default::Default::default(),
                 site_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -610,13 +692,18 @@ pub mod sonet_group {
         /// Sets `SITE_ID`.
         pub fn site_id(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.site_id = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.site_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -661,6 +748,7 @@ pub mod sonet_group {
             crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
             crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
             crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -672,12 +760,12 @@ pub mod sonet_group {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 group_id: object.field("GROUP_ID")?,
-                name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
+                name: object.exact_str("NAME")?,
+                description: object.exact_str("DESCRIPTION")?,
                 visible: object.field("VISIBLE")?,
                 opened: object.field("OPENED")?,
                 closed: object.field("CLOSED")?,
-                keywords: object.field("KEYWORDS")?,
+                keywords: object.exact_str("KEYWORDS")?,
                 initiate_perms: object.field("INITIATE_PERMS")?,
                 project_date_start: object.field("PROJECT_DATE_START")?,
                 project_date_finish: object.field("PROJECT_DATE_FINISH")?,
@@ -685,6 +773,7 @@ pub mod sonet_group {
                 image: object.field("IMAGE")?,
                 image_file_id: object.field("IMAGE_FILE_ID")?,
                 site_id: object.field("SITE_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -769,6 +858,13 @@ pub mod sonet_group {
             ///
             /// Values: `FEATURE`.
             pub operation: access::Operation,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Access {
             /// The call with its required parameters: `GROUP_ID`, `FEATURE`, `OPERATION`.
@@ -781,7 +877,17 @@ pub mod sonet_group {
                     group_id: group_id.into(),
                     feature: feature.into(),
                     operation: operation.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Access {
@@ -794,6 +900,7 @@ pub mod sonet_group {
                 map.serialize_entry("GROUP_ID", &self.group_id)?;
                 map.serialize_entry("FEATURE", &self.feature)?;
                 map.serialize_entry("OPERATION", &self.operation)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -807,6 +914,7 @@ pub mod sonet_group {
                     group_id: object.field("GROUP_ID")?,
                     feature: object.field("FEATURE")?,
                     operation: object.field("OPERATION")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -885,6 +993,13 @@ pub mod sonet_group {
             ///
             /// Values: `Y`, `N`.
             pub is_extranet: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -901,6 +1016,7 @@ pub mod sonet_group {
                     date_update: ::std::default::Default::default(),
                     date_activity: ::std::default::Default::default(),
                     is_extranet: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -973,6 +1089,15 @@ pub mod sonet_group {
                 self.is_extranet = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -1016,6 +1141,7 @@ pub mod sonet_group {
                     "IS_EXTRANET",
                     &self.is_extranet.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1027,7 +1153,7 @@ pub mod sonet_group {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
-                    name: object.field("NAME")?,
+                    name: object.exact_str("NAME")?,
                     owner_id: object.field("OWNER_ID")?,
                     active: object.field("ACTIVE")?,
                     visible: object.field("VISIBLE")?,
@@ -1037,6 +1163,7 @@ pub mod sonet_group {
                     date_update: object.field("DATE_UPDATE")?,
                     date_activity: object.field("DATE_ACTIVITY")?,
                     is_extranet: object.field("IS_EXTRANET")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1094,6 +1221,10 @@ pub mod sonet_group {
             pub image: ::std::option::Option<::std::string::String>,
             /// `IS_EXTRANET`: `string`, optional.
             pub is_extranet: ::std::option::Option<::std::string::String>,
+            /// `PROJECT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub project: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1127,6 +1258,7 @@ pub mod sonet_group {
                             "SUBJECT_NAME",
                             "IMAGE",
                             "IS_EXTRANET",
+                            "PROJECT",
                         ],
                         &[],
                     )?;
@@ -1149,6 +1281,7 @@ pub mod sonet_group {
                     subject_name: object.field("SUBJECT_NAME")?,
                     image: object.field("IMAGE")?,
                     is_extranet: object.field("IS_EXTRANET")?,
+                    project: object.soft("PROJECT"),
                     extra: object.rest()?,
                 })
             }
@@ -1186,6 +1319,7 @@ pub mod sonet_group {
                 crate::support::opt_entry(&mut map, "SUBJECT_NAME", &self.subject_name)?;
                 crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
                 crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
+                crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1282,6 +1416,13 @@ pub mod sonet_group {
             pub group_id: i64,
             /// `USER_ID`: `integer | integer[]`, required.
             pub user_id: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -1292,7 +1433,17 @@ pub mod sonet_group {
                 Self {
                     group_id: group_id.into(),
                     user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -1304,6 +1455,7 @@ pub mod sonet_group {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("GROUP_ID", &self.group_id)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1316,6 +1468,7 @@ pub mod sonet_group {
                 ::std::result::Result::Ok(Self {
                     group_id: object.field("GROUP_ID")?,
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1335,6 +1488,13 @@ pub mod sonet_group {
             pub group_id: i64,
             /// `USER_ID`: `integer | integer[]`, required.
             pub user_id: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -1345,7 +1505,17 @@ pub mod sonet_group {
                 Self {
                     group_id: group_id.into(),
                     user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -1357,6 +1527,7 @@ pub mod sonet_group {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("GROUP_ID", &self.group_id)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1369,6 +1540,7 @@ pub mod sonet_group {
                 ::std::result::Result::Ok(Self {
                     group_id: object.field("GROUP_ID")?,
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1380,17 +1552,36 @@ pub mod sonet_group {
         ///
         /// Required: `ID`. Optional: none.
         ///
-        /// Result: `array` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
+        /// Result: `object[]` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
             /// `ID`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -1401,6 +1592,7 @@ pub mod sonet_group {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1410,7 +1602,10 @@ pub mod sonet_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1421,14 +1616,33 @@ pub mod sonet_group {
         ///
         /// No parameters.
         ///
-        /// Result: `array` ([`groups::Output`]). Errors: none documented ([`groups::Error`]).
+        /// Result: `object[]` ([`groups::Output`]). Errors: none documented ([`groups::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Groups {}
+        pub struct Groups {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Groups {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Groups {
@@ -1437,7 +1651,9 @@ pub mod sonet_group {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1445,8 +1661,8 @@ pub mod sonet_group {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1467,6 +1683,13 @@ pub mod sonet_group {
             pub user_id: ::serde_json::Value,
             /// `MESSAGE`: `string`, optional.
             pub message: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Invite {
             /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
@@ -1478,6 +1701,7 @@ pub mod sonet_group {
                     group_id: group_id.into(),
                     user_id: user_id.into(),
                     message: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MESSAGE`.
@@ -1486,6 +1710,15 @@ pub mod sonet_group {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1499,6 +1732,7 @@ pub mod sonet_group {
                 map.serialize_entry("GROUP_ID", &self.group_id)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
                 crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1511,7 +1745,8 @@ pub mod sonet_group {
                 ::std::result::Result::Ok(Self {
                     group_id: object.field("GROUP_ID")?,
                     user_id: object.field("USER_ID")?,
-                    message: object.field("MESSAGE")?,
+                    message: object.exact_str("MESSAGE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1531,6 +1766,13 @@ pub mod sonet_group {
             pub group_id: i64,
             /// `MESSAGE`: `string`, optional.
             pub message: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Request {
             /// The call with its required parameters: `GROUP_ID`.
@@ -1538,6 +1780,7 @@ pub mod sonet_group {
                 Self {
                     group_id: group_id.into(),
                     message: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `MESSAGE`.
@@ -1546,6 +1789,15 @@ pub mod sonet_group {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1558,6 +1810,7 @@ pub mod sonet_group {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("GROUP_ID", &self.group_id)?;
                 crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1569,7 +1822,8 @@ pub mod sonet_group {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     group_id: object.field("GROUP_ID")?,
-                    message: object.field("MESSAGE")?,
+                    message: object.exact_str("MESSAGE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1593,6 +1847,13 @@ pub mod sonet_group {
             ///
             /// Values: `E`, `K`.
             pub role: update::Role,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `GROUP_ID`, `USER_ID`, `ROLE`.
@@ -1605,7 +1866,17 @@ pub mod sonet_group {
                     group_id: group_id.into(),
                     user_id: user_id.into(),
                     role: role.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -1618,6 +1889,7 @@ pub mod sonet_group {
                 map.serialize_entry("GROUP_ID", &self.group_id)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
                 map.serialize_entry("ROLE", &self.role)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1631,6 +1903,7 @@ pub mod sonet_group {
                     group_id: object.field("GROUP_ID")?,
                     user_id: object.field("USER_ID")?,
                     role: object.field("ROLE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1680,8 +1953,54 @@ pub mod sonet_group {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
+            /// The object `result` of `sonet_group.user.get`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `USER_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub user_id: ::std::option::Option<::std::string::String>,
+                /// `ROLE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.soft("USER_ID"),
+                        role: object.soft("ROLE"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The `result` of the call: `object[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "sonet_group.user.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1689,6 +2008,7 @@ pub mod sonet_group {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `sonet_group.user.groups`.
         ///
@@ -1696,8 +2016,76 @@ pub mod sonet_group {
         pub mod groups {
             /// Error codes of `sonet_group.user.groups`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
+            /// The object `result` of `sonet_group.user.groups`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `GROUP_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub group_id: ::std::option::Option<::std::string::String>,
+                /// `GROUP_NAME`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub group_name: ::std::option::Option<::std::string::String>,
+                /// `ROLE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// `GROUP_IMAGE_ID`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub group_image_id: ::serde_json::Value,
+                /// `GROUP_IMAGE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub group_image: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        group_id: object.soft("GROUP_ID"),
+                        group_name: object.soft("GROUP_NAME"),
+                        role: object.soft("ROLE"),
+                        group_image_id: object.soft("GROUP_IMAGE_ID"),
+                        group_image: object.soft("GROUP_IMAGE"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
+                    crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
+                    crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
+                    map.serialize_entry("GROUP_IMAGE_ID", &self.group_image_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "GROUP_IMAGE",
+                        &self.group_image,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The `result` of the call: `object[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Groups {
                 const NAME: &'static str = "sonet_group.user.groups";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1705,6 +2093,7 @@ pub mod sonet_group {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `sonet_group.user.invite`.
         ///

@@ -50,9 +50,46 @@ impl FromValue for bitrix24_runtime::DateTime {
         }
     }
 }
+impl FromValue for bitrix24_runtime::Decimal {
+    /// A number, or a string holding one, kept digit for digit.
+    fn from_value(v: Value) -> Result<Self, serde_json::Error> {
+        serde::Deserialize::deserialize(v)
+    }
+}
 impl FromValue for Value {
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
+        #[cfg(feature = "deserialize-params")] coverage::untyped(coverage::keys(&v));
         Ok(v)
+    }
+}
+/// Test-only (feature `deserialize-params`): how many object keys of a
+/// decoded value were not read into a typed field, for the contract test's
+/// typed-coverage figure.
+#[cfg(feature = "deserialize-params")]
+pub mod coverage {
+    use std::cell::Cell;
+    use serde_json::Value;
+    thread_local! {
+        static UNTYPED : Cell < usize > = const { Cell::new(0) };
+    }
+    /// Runs `f` and returns its value with the number of object keys
+    /// (at any depth) that went into `extra` or into a `serde_json::Value`.
+    pub fn measure<R>(f: impl FnOnce() -> R) -> (R, usize) {
+        let before = UNTYPED.with(|c| c.replace(0));
+        let r = f();
+        let n = UNTYPED.with(|c| c.replace(before));
+        (r, n)
+    }
+    pub(crate) fn untyped(n: usize) {
+        UNTYPED.with(|c| c.set(c.get() + n));
+    }
+    /// Object keys in `v`, at any depth.
+    pub fn keys(v: &Value) -> usize {
+        match v {
+            Value::Object(m) => m.len() + m.values().map(keys).sum::<usize>(),
+            Value::Array(a) => a.iter().map(keys).sum(),
+            _ => 0,
+        }
     }
 }
 impl<T: FromValue> FromValue for Option<T> {
@@ -90,10 +127,11 @@ impl<T: FromValue> FromValue for BTreeMap<String, T> {
 /// The fields of a JSON object, taken out one by one by generated decoders.
 pub(crate) struct Object(BTreeMap<String, Value>);
 impl Object {
-    /// An object from a value; `[]`, `null` and `""` are empty objects.
+    /// An object from a value; `[]`, `null`, `""` and `false` are empty objects.
     pub(crate) fn new(v: Value) -> Result<Self, serde_json::Error> {
         match v {
             Value::Object(m) => Ok(Object(m.into_iter().collect())),
+            Value::Bool(false) => Ok(Object(BTreeMap::new())),
             other => lenient::map(other).map(Object),
         }
     }
@@ -116,7 +154,7 @@ impl Object {
         let keys: Vec<String> = self
             .0
             .keys()
-            .filter(|k| glob_match(glob, k))
+            .filter(|k| lenient::key_matches(glob, k))
             .cloned()
             .collect();
         keys.into_iter()
@@ -129,6 +167,62 @@ impl Object {
             })
             .collect()
     }
+    /// An optional string exactly as sent: `""` is `Some("")` (a request
+    /// may send it to clear a value); absent or `null` is `None`.
+    pub(crate) fn exact_str(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<String>, serde_json::Error> {
+        match self.0.remove(key) {
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => {
+                <Option<String> as FromValue>::from_value(v)
+                    .map_err(|e| serde::de::Error::custom(format_args!("`{key}`: {e}")))
+            }
+            None => Ok(None),
+        }
+    }
+    /// Takes out and decodes a field that the docs show only in an example
+    /// response: a value that does not decode as its type goes back into
+    /// the object (and so into `extra`), and the field is left empty.
+    pub(crate) fn soft<T: FromValue + Default>(&mut self, key: &str) -> T {
+        let Some(v) = self.0.remove(key) else {
+            return T::default();
+        };
+        match T::from_value(v.clone()) {
+            Ok(t) => t,
+            Err(_) => {
+                self.0.insert(key.to_string(), v);
+                T::default()
+            }
+        }
+    }
+    /// [`Object::pattern`] for a pattern the docs show only in an example:
+    /// values that do not decode stay in the object.
+    pub(crate) fn soft_pattern<T: FromValue>(
+        &mut self,
+        glob: &str,
+    ) -> BTreeMap<String, T> {
+        let keys: Vec<String> = self
+            .0
+            .keys()
+            .filter(|k| lenient::key_matches(glob, k))
+            .cloned()
+            .collect();
+        let mut out = BTreeMap::new();
+        for k in keys {
+            let v = self.0.remove(&k).unwrap_or(Value::Null);
+            match T::from_value(v.clone()) {
+                Ok(t) => {
+                    out.insert(k, t);
+                }
+                Err(_) => {
+                    self.0.insert(k, v);
+                }
+            }
+        }
+        out
+    }
     /// An object with keys of which none is documented (no `keys`, no key
     /// matching `globs`) is not the documented object: an error listing
     /// what came instead of a value whose fields are all `None`.
@@ -138,7 +232,7 @@ impl Object {
         globs: &[&str],
     ) -> Result<(), serde_json::Error> {
         let fits = self.0.is_empty() || keys.iter().any(|k| self.0.contains_key(*k))
-            || self.0.keys().any(|k| globs.iter().any(|g| glob_match(g, k)));
+            || self.0.keys().any(|k| globs.iter().any(|g| lenient::key_matches(g, k)));
         if fits {
             return Ok(());
         }
@@ -157,6 +251,7 @@ impl Object {
     pub(crate) fn rest<T: FromValue>(
         &mut self,
     ) -> Result<BTreeMap<String, T>, serde_json::Error> {
+        #[cfg(feature = "deserialize-params")] coverage::untyped(self.0.len());
         std::mem::take(&mut self.0)
             .into_iter()
             .map(|(k, v)| match T::from_value(v) {
@@ -189,26 +284,6 @@ where
         Some(v) => map.serialize_entry(key, v),
         None => Ok(()),
     }
-}
-/// Whether `key` matches `glob`, in which `*` is any run of characters
-/// (also none) and everything else is literal.
-fn glob_match(glob: &str, key: &str) -> bool {
-    let mut parts = glob.split('*');
-    let first = parts.next().unwrap_or_default();
-    let Some(mut tail) = key.strip_prefix(first) else {
-        return false;
-    };
-    let rest: Vec<&str> = parts.collect();
-    let Some((last, middle)) = rest.split_last() else {
-        return tail.is_empty();
-    };
-    for part in middle {
-        match tail.find(part) {
-            Some(i) => tail = &tail[i + part.len()..],
-            None => return false,
-        }
-    }
-    tail.len() >= last.len() && tail.ends_with(last)
 }
 /// The wire spelling of a boolean that the docs list as `Y`/`N`.
 pub(crate) fn yes_no(value: bool) -> &'static str {
@@ -256,20 +331,5 @@ impl<T: serde::Serialize> serde::Serialize for List<T> {
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for List<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         lenient::vec(d).map(List)
-    }
-}
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-    /// The key patterns the generator writes (`naming::key_pattern`).
-    #[test]
-    fn key_patterns_match() {
-        assert!(glob_match("UF_CRM_*", "UF_CRM_12"));
-        assert!(glob_match("*", "anything"));
-        assert!(glob_match("chat*", "chat5"));
-        assert!(! glob_match("chat*", "cha"));
-        assert!(glob_match("*@*", "a@b"));
-        assert!(! glob_match("*@*", "ab"));
-        assert!(! glob_match("UF_CRM_*", "UF_CR"));
     }
 }

@@ -17,6 +17,13 @@ pub mod checklistitem {
         pub taskid: i64,
         /// `FIELDS`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `TASKID`, `FIELDS`.
@@ -27,7 +34,17 @@ pub mod checklistitem {
             Self {
                 taskid: taskid.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -39,6 +56,7 @@ pub mod checklistitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -51,6 +69,7 @@ pub mod checklistitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -70,6 +89,13 @@ pub mod checklistitem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Complete {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -80,7 +106,17 @@ pub mod checklistitem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Complete {
@@ -92,6 +128,7 @@ pub mod checklistitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -104,6 +141,7 @@ pub mod checklistitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -123,6 +161,13 @@ pub mod checklistitem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -133,7 +178,17 @@ pub mod checklistitem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -145,6 +200,7 @@ pub mod checklistitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -157,6 +213,7 @@ pub mod checklistitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -176,6 +233,13 @@ pub mod checklistitem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -186,7 +250,17 @@ pub mod checklistitem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -198,6 +272,7 @@ pub mod checklistitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -210,6 +285,7 @@ pub mod checklistitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -229,6 +305,13 @@ pub mod checklistitem {
         pub taskid: i64,
         /// `ORDER`: `object`, optional.
         pub order: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call with its required parameters: `TASKID`.
@@ -236,6 +319,7 @@ pub mod checklistitem {
             Self {
                 taskid: taskid.into(),
                 order: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ORDER`.
@@ -244,6 +328,15 @@ pub mod checklistitem {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.order = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -256,6 +349,7 @@ pub mod checklistitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -268,6 +362,7 @@ pub mod checklistitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 order: object.field("ORDER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -282,11 +377,30 @@ pub mod checklistitem {
     /// Result: `object` ([`getmanifest::Output`]). Errors: none documented ([`getmanifest::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getmanifest {}
+    pub struct Getmanifest {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getmanifest {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getmanifest {
@@ -295,7 +409,9 @@ pub mod checklistitem {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -303,8 +419,8 @@ pub mod checklistitem {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -325,6 +441,13 @@ pub mod checklistitem {
         pub itemid: i64,
         /// `ACTIONID`: `integer`, required.
         pub actionid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Isactionallowed {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `ACTIONID`.
@@ -337,7 +460,17 @@ pub mod checklistitem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 actionid: actionid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Isactionallowed {
@@ -350,6 +483,7 @@ pub mod checklistitem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("ACTIONID", &self.actionid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -363,6 +497,7 @@ pub mod checklistitem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 actionid: object.field("ACTIONID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -384,6 +519,13 @@ pub mod checklistitem {
         pub itemid: i64,
         /// `AFTERITEMID`: `integer`, required.
         pub afteritemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Moveafteritem {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `AFTERITEMID`.
@@ -396,7 +538,17 @@ pub mod checklistitem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 afteritemid: afteritemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Moveafteritem {
@@ -409,6 +561,7 @@ pub mod checklistitem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("AFTERITEMID", &self.afteritemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -422,6 +575,7 @@ pub mod checklistitem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 afteritemid: object.field("AFTERITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -441,6 +595,13 @@ pub mod checklistitem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Renew {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -451,7 +612,17 @@ pub mod checklistitem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Renew {
@@ -463,6 +634,7 @@ pub mod checklistitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -475,6 +647,7 @@ pub mod checklistitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -496,6 +669,13 @@ pub mod checklistitem {
         pub itemid: i64,
         /// `FIELDS`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `FIELDS`.
@@ -508,7 +688,17 @@ pub mod checklistitem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -521,6 +711,7 @@ pub mod checklistitem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -534,6 +725,7 @@ pub mod checklistitem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -576,6 +768,13 @@ pub mod checklistitem {
             pub members: ::std::option::Option<::serde_json::Value>,
             /// `PARENT_ID`: `integer`, optional.
             pub parent_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `TITLE`.
@@ -587,6 +786,7 @@ pub mod checklistitem {
                     is_important: ::std::default::Default::default(),
                     members: ::std::default::Default::default(),
                     parent_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `SORT_INDEX`.
@@ -623,6 +823,15 @@ pub mod checklistitem {
                 self.parent_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -645,6 +854,7 @@ pub mod checklistitem {
                 )?;
                 crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
                 crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -661,6 +871,7 @@ pub mod checklistitem {
                     is_important: object.field("IS_IMPORTANT")?,
                     members: object.field("MEMBERS")?,
                     parent_id: object.field("PARENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1564,6 +1775,10 @@ pub mod checklistitem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1579,6 +1794,7 @@ pub mod checklistitem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -1592,6 +1808,7 @@ pub mod checklistitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1676,6 +1893,10 @@ pub mod checklistitem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1691,6 +1912,7 @@ pub mod checklistitem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -1704,6 +1926,7 @@ pub mod checklistitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1772,6 +1995,10 @@ pub mod checklistitem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1787,6 +2014,7 @@ pub mod checklistitem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -1800,6 +2028,7 @@ pub mod checklistitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2664,6 +2893,13 @@ pub mod checklistitem {
             pub members: ::std::option::Option<::serde_json::Value>,
             /// `PARENT_ID`: `integer`, optional.
             pub parent_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -2675,6 +2911,7 @@ pub mod checklistitem {
                     is_important: ::std::default::Default::default(),
                     members: ::std::default::Default::default(),
                     parent_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TITLE`.
@@ -2719,6 +2956,15 @@ pub mod checklistitem {
                 self.parent_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -2741,6 +2987,7 @@ pub mod checklistitem {
                 )?;
                 crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
                 crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2751,12 +2998,13 @@ pub mod checklistitem {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    title: object.field("TITLE")?,
+                    title: object.exact_str("TITLE")?,
                     sort_index: object.field("SORT_INDEX")?,
                     is_complete: object.field("IS_COMPLETE")?,
                     is_important: object.field("IS_IMPORTANT")?,
                     members: object.field("MEMBERS")?,
                     parent_id: object.field("PARENT_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2791,6 +3039,13 @@ pub mod comment {
         pub taskid: ::std::option::Option<::serde_json::Value>,
         /// `COMMENTTEXT`: `any`, optional.
         pub commenttext: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
@@ -2798,6 +3053,7 @@ pub mod comment {
             Self {
                 taskid: ::std::default::Default::default(),
                 commenttext: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -2816,6 +3072,15 @@ pub mod comment {
             self.commenttext = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -2826,6 +3091,7 @@ pub mod comment {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "COMMENTTEXT", &self.commenttext)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2838,6 +3104,7 @@ pub mod comment {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 commenttext: object.field("COMMENTTEXT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2878,6 +3145,13 @@ pub mod commentitem {
         pub taskid: i64,
         /// `FIELDS`: `object`, required.
         pub fields: add::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `TASKID`, `FIELDS`.
@@ -2888,7 +3162,17 @@ pub mod commentitem {
             Self {
                 taskid: taskid.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -2900,6 +3184,7 @@ pub mod commentitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2912,6 +3197,7 @@ pub mod commentitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2933,6 +3219,13 @@ pub mod commentitem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -2943,7 +3236,17 @@ pub mod commentitem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -2955,6 +3258,7 @@ pub mod commentitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2967,6 +3271,7 @@ pub mod commentitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2988,6 +3293,13 @@ pub mod commentitem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -2998,7 +3310,17 @@ pub mod commentitem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -3010,6 +3332,7 @@ pub mod commentitem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3022,6 +3345,7 @@ pub mod commentitem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3033,7 +3357,7 @@ pub mod commentitem {
     ///
     /// Required: `TASKID`. Optional: `ORDER`, `FILTER`.
     ///
-    /// Result: `array` ([`getlist::Output`]). Errors: `ERROR_CORE` ([`getlist::Error`]).
+    /// Result: `object[]` ([`getlist::Output`]). Errors: `ERROR_CORE` ([`getlist::Error`]).
     ///
     /// Deprecated in the docs.
     #[derive(Debug, Clone)]
@@ -3045,6 +3369,13 @@ pub mod commentitem {
         pub order: ::std::option::Option<::serde_json::Value>,
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call with its required parameters: `TASKID`.
@@ -3053,6 +3384,7 @@ pub mod commentitem {
                 taskid: taskid.into(),
                 order: ::std::default::Default::default(),
                 filter: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ORDER`.
@@ -3071,6 +3403,15 @@ pub mod commentitem {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getlist {
         fn serialize<S: ::serde::Serializer>(
@@ -3082,6 +3423,7 @@ pub mod commentitem {
             map.serialize_entry("TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3095,6 +3437,7 @@ pub mod commentitem {
                 taskid: object.field("TASKID")?,
                 order: object.field("ORDER")?,
                 filter: object.field("FILTER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3109,11 +3452,30 @@ pub mod commentitem {
     /// Result: `object` ([`getmanifest::Output`]). Errors: none documented ([`getmanifest::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getmanifest {}
+    pub struct Getmanifest {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getmanifest {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getmanifest {
@@ -3122,7 +3484,9 @@ pub mod commentitem {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3130,8 +3494,8 @@ pub mod commentitem {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -3152,6 +3516,13 @@ pub mod commentitem {
         pub itemid: i64,
         /// `ACTIONID`: `integer`, required.
         pub actionid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Isactionallowed {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `ACTIONID`.
@@ -3164,7 +3535,17 @@ pub mod commentitem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 actionid: actionid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Isactionallowed {
@@ -3177,6 +3558,7 @@ pub mod commentitem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("ACTIONID", &self.actionid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3190,6 +3572,7 @@ pub mod commentitem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 actionid: object.field("ACTIONID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3213,6 +3596,13 @@ pub mod commentitem {
         pub itemid: i64,
         /// `FIELDS`: `object`, required.
         pub fields: update::Fields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `FIELDS`.
@@ -3225,7 +3615,17 @@ pub mod commentitem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 fields: fields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -3238,6 +3638,7 @@ pub mod commentitem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("FIELDS", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -3251,6 +3652,7 @@ pub mod commentitem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 fields: object.field("FIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -3284,8 +3686,13 @@ pub mod commentitem {
             /// `POST_DATE`: `string`, optional.
             pub post_date: ::std::option::Option<::std::string::String>,
             /// `UF_FORUM_MESSAGE_DOC`: `array`, optional.
-            pub uf_forum_message_doc: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
+            pub uf_forum_message_doc: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl Fields {
@@ -3298,6 +3705,7 @@ pub mod commentitem {
                     author_id: ::std::default::Default::default(),
                     post_date: ::std::default::Default::default(),
                     uf_forum_message_doc: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `AUTHOR_ID`.
@@ -3316,13 +3724,18 @@ pub mod commentitem {
             /// Sets `UF_FORUM_MESSAGE_DOC`.
             pub fn uf_forum_message_doc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.uf_forum_message_doc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.uf_forum_message_doc = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3341,6 +3754,7 @@ pub mod commentitem {
                     "UF_FORUM_MESSAGE_DOC",
                     &self.uf_forum_message_doc,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3353,8 +3767,9 @@ pub mod commentitem {
                 ::std::result::Result::Ok(Self {
                     post_message: object.field("POST_MESSAGE")?,
                     author_id: object.field("AUTHOR_ID")?,
-                    post_date: object.field("POST_DATE")?,
+                    post_date: object.exact_str("POST_DATE")?,
                     uf_forum_message_doc: object.field("UF_FORUM_MESSAGE_DOC")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3627,8 +4042,213 @@ pub mod commentitem {
         }
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.ATTACHED_OBJECTS.<key>` of `task.commentitem.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemAttachedObjectsKey {
+            /// `ATTACHMENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub attachment_id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `VIEW_URL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub view_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemAttachedObjectsKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    attachment_id: object.soft("ATTACHMENT_ID"),
+                    name: object.soft("NAME"),
+                    size: object.soft("SIZE"),
+                    file_id: object.soft("FILE_ID"),
+                    download_url: object.soft("DOWNLOAD_URL"),
+                    view_url: object.soft("VIEW_URL"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemAttachedObjectsKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ATTACHMENT_ID",
+                    &self.attachment_id,
+                )?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ATTACHED_OBJECTS` of `task.commentitem.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemAttachedObjects {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ItemAttachedObjectsKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemAttachedObjects {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemAttachedObjects {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `task.commentitem.getlist`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `POST_MESSAGE_HTML`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub post_message_html: ::serde_json::Value,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `AUTHOR_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub author_id: ::std::option::Option<::std::string::String>,
+            /// `AUTHOR_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub author_name: ::std::option::Option<::std::string::String>,
+            /// `AUTHOR_EMAIL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub author_email: ::std::option::Option<::std::string::String>,
+            /// `POST_DATE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub post_date: ::std::option::Option<::std::string::String>,
+            /// `POST_MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub post_message: ::std::option::Option<::std::string::String>,
+            /// `ATTACHED_OBJECTS`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub attached_objects: ::std::option::Option<ItemAttachedObjects>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    post_message_html: object.soft("POST_MESSAGE_HTML"),
+                    id: object.soft("ID"),
+                    author_id: object.soft("AUTHOR_ID"),
+                    author_name: object.soft("AUTHOR_NAME"),
+                    author_email: object.soft("AUTHOR_EMAIL"),
+                    post_date: object.soft("POST_DATE"),
+                    post_message: object.soft("POST_MESSAGE"),
+                    attached_objects: object.soft("ATTACHED_OBJECTS"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("POST_MESSAGE_HTML", &self.post_message_html)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
+                crate::support::opt_entry(&mut map, "AUTHOR_NAME", &self.author_name)?;
+                crate::support::opt_entry(&mut map, "AUTHOR_EMAIL", &self.author_email)?;
+                crate::support::opt_entry(&mut map, "POST_DATE", &self.post_date)?;
+                crate::support::opt_entry(&mut map, "POST_MESSAGE", &self.post_message)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ATTACHED_OBJECTS",
+                    &self.attached_objects,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.commentitem.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3636,6 +4256,7 @@ pub mod commentitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `task.commentitem.getmanifest`.
     ///
@@ -3699,6 +4320,14 @@ pub mod commentitem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
+            /// `allowedKeyPrefixes`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_key_prefixes: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3714,6 +4343,8 @@ pub mod commentitem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
+                    allowed_key_prefixes: object.soft("allowedKeyPrefixes"),
                     extra: object.rest()?,
                 })
             }
@@ -3727,6 +4358,8 @@ pub mod commentitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
+                map.serialize_entry("allowedKeyPrefixes", &self.allowed_key_prefixes)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -3907,6 +4540,10 @@ pub mod commentitem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3922,6 +4559,7 @@ pub mod commentitem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -3935,6 +4573,7 @@ pub mod commentitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -4003,6 +4642,10 @@ pub mod commentitem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -4018,6 +4661,7 @@ pub mod commentitem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -4031,6 +4675,7 @@ pub mod commentitem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -4536,8 +5181,13 @@ pub mod commentitem {
             /// `POST_MESSAGE`: `string`, required.
             pub post_message: ::std::string::String,
             /// `UF_FORUM_MESSAGE_DOC`: `array`, optional.
-            pub uf_forum_message_doc: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
+            pub uf_forum_message_doc: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl Fields {
@@ -4548,18 +5198,24 @@ pub mod commentitem {
                 Self {
                     post_message: post_message.into(),
                     uf_forum_message_doc: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `UF_FORUM_MESSAGE_DOC`.
             pub fn uf_forum_message_doc(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.uf_forum_message_doc = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.uf_forum_message_doc = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -4576,6 +5232,7 @@ pub mod commentitem {
                     "UF_FORUM_MESSAGE_DOC",
                     &self.uf_forum_message_doc,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4588,6 +5245,7 @@ pub mod commentitem {
                 ::std::result::Result::Ok(Self {
                     post_message: object.field("POST_MESSAGE")?,
                     uf_forum_message_doc: object.field("UF_FORUM_MESSAGE_DOC")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4622,6 +5280,13 @@ pub mod dependence {
         pub task_id_to: i64,
         /// `linkType`: `integer`, required.
         pub link_type: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `taskIdFrom`, `taskIdTo`, `linkType`.
@@ -4634,7 +5299,17 @@ pub mod dependence {
                 task_id_from: task_id_from.into(),
                 task_id_to: task_id_to.into(),
                 link_type: link_type.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -4647,6 +5322,7 @@ pub mod dependence {
             map.serialize_entry("taskIdFrom", &self.task_id_from)?;
             map.serialize_entry("taskIdTo", &self.task_id_to)?;
             map.serialize_entry("linkType", &self.link_type)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4660,6 +5336,7 @@ pub mod dependence {
                 task_id_from: object.field("taskIdFrom")?,
                 task_id_to: object.field("taskIdTo")?,
                 link_type: object.field("linkType")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4679,6 +5356,13 @@ pub mod dependence {
         pub task_id_from: i64,
         /// `taskIdTo`: `integer`, required.
         pub task_id_to: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `taskIdFrom`, `taskIdTo`.
@@ -4689,7 +5373,17 @@ pub mod dependence {
             Self {
                 task_id_from: task_id_from.into(),
                 task_id_to: task_id_to.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -4701,6 +5395,7 @@ pub mod dependence {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("taskIdFrom", &self.task_id_from)?;
             map.serialize_entry("taskIdTo", &self.task_id_to)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4713,6 +5408,7 @@ pub mod dependence {
             ::std::result::Result::Ok(Self {
                 task_id_from: object.field("taskIdFrom")?,
                 task_id_to: object.field("taskIdTo")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4795,6 +5491,13 @@ pub mod elapseditem {
         pub taskid: i64,
         /// `ARFIELDS`: `object`, required.
         pub arfields: add::Arfields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `TASKID`, `ARFIELDS`.
@@ -4805,7 +5508,17 @@ pub mod elapseditem {
             Self {
                 taskid: taskid.into(),
                 arfields: arfields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Add {
@@ -4817,6 +5530,7 @@ pub mod elapseditem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ARFIELDS", &self.arfields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4829,6 +5543,7 @@ pub mod elapseditem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 arfields: object.field("ARFIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4848,6 +5563,13 @@ pub mod elapseditem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -4858,7 +5580,17 @@ pub mod elapseditem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -4870,6 +5602,7 @@ pub mod elapseditem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4882,6 +5615,7 @@ pub mod elapseditem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4901,6 +5635,13 @@ pub mod elapseditem {
         pub taskid: i64,
         /// `ITEMID`: `integer`, required.
         pub itemid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `TASKID`, `ITEMID`.
@@ -4911,7 +5652,17 @@ pub mod elapseditem {
             Self {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -4923,6 +5674,7 @@ pub mod elapseditem {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -4935,6 +5687,7 @@ pub mod elapseditem {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -4946,7 +5699,7 @@ pub mod elapseditem {
     ///
     /// Required: none. Optional: `TASKID`, `ORDER`, `FILTER`, `SELECT`, `PARAMS`.
     ///
-    /// Result: `array` ([`getlist::Output`]). Errors: `0x100002`, `0x000004`, `0x000040`, `0x000100` ([`getlist::Error`]).
+    /// Result: `object[]` ([`getlist::Output`]). Errors: `0x100002`, `0x000004`, `0x000040`, `0x000100` ([`getlist::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
@@ -4959,9 +5712,16 @@ pub mod elapseditem {
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<getlist::Filter>,
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::serde_json::Value>,
         /// `PARAMS`: `object`, optional.
         pub params: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call; every parameter is optional.
@@ -4972,6 +5732,7 @@ pub mod elapseditem {
                 filter: ::std::default::Default::default(),
                 select: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -4998,13 +5759,9 @@ pub mod elapseditem {
         /// Sets `SELECT`.
         pub fn select(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.select = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `PARAMS`.
@@ -5013,6 +5770,15 @@ pub mod elapseditem {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -5028,6 +5794,7 @@ pub mod elapseditem {
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
             crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5043,6 +5810,7 @@ pub mod elapseditem {
                 filter: object.field("FILTER")?,
                 select: object.field("SELECT")?,
                 params: object.field("PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5057,11 +5825,30 @@ pub mod elapseditem {
     /// Result: `object` ([`getmanifest::Output`]). Errors: none documented ([`getmanifest::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getmanifest {}
+    pub struct Getmanifest {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getmanifest {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getmanifest {
@@ -5070,7 +5857,9 @@ pub mod elapseditem {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5078,8 +5867,8 @@ pub mod elapseditem {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -5100,6 +5889,13 @@ pub mod elapseditem {
         pub itemid: i64,
         /// `ACTIONID`: `integer`, required.
         pub actionid: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl IsActionAllowed {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `ACTIONID`.
@@ -5112,7 +5908,17 @@ pub mod elapseditem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 actionid: actionid.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for IsActionAllowed {
@@ -5125,6 +5931,7 @@ pub mod elapseditem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("ACTIONID", &self.actionid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5138,6 +5945,7 @@ pub mod elapseditem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 actionid: object.field("ACTIONID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5159,6 +5967,13 @@ pub mod elapseditem {
         pub itemid: i64,
         /// `ARFIELDS`: `object`, required.
         pub arfields: update::Arfields,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `TASKID`, `ITEMID`, `ARFIELDS`.
@@ -5171,7 +5986,17 @@ pub mod elapseditem {
                 taskid: taskid.into(),
                 itemid: itemid.into(),
                 arfields: arfields.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Update {
@@ -5184,6 +6009,7 @@ pub mod elapseditem {
             map.serialize_entry("TASKID", &self.taskid)?;
             map.serialize_entry("ITEMID", &self.itemid)?;
             map.serialize_entry("ARFIELDS", &self.arfields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -5197,6 +6023,7 @@ pub mod elapseditem {
                 taskid: object.field("TASKID")?,
                 itemid: object.field("ITEMID")?,
                 arfields: object.field("ARFIELDS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -5238,6 +6065,13 @@ pub mod elapseditem {
             pub comment_text: ::std::string::String,
             /// `USER_ID`: `integer`, optional.
             pub user_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Arfields {
             /// The object with its required parameters: `SECONDS`, `COMMENT_TEXT`.
@@ -5249,11 +6083,21 @@ pub mod elapseditem {
                     seconds: seconds.into(),
                     comment_text: comment_text.into(),
                     user_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_ID`.
             pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.user_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -5267,6 +6111,7 @@ pub mod elapseditem {
                 map.serialize_entry("SECONDS", &self.seconds)?;
                 map.serialize_entry("COMMENT_TEXT", &self.comment_text)?;
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5280,6 +6125,7 @@ pub mod elapseditem {
                     seconds: object.field("SECONDS")?,
                     comment_text: object.field("COMMENT_TEXT")?,
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5596,6 +6442,13 @@ pub mod elapseditem {
             ///
             /// Values: `asc`, `desc`.
             pub date_stop: ::std::option::Option<OrderDateStop>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Order {
             /// The object; every parameter is optional.
@@ -5608,6 +6461,7 @@ pub mod elapseditem {
                     created_date: ::std::default::Default::default(),
                     date_start: ::std::default::Default::default(),
                     date_stop: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -5663,6 +6517,15 @@ pub mod elapseditem {
                 self.date_stop = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Order {
             fn serialize<S: ::serde::Serializer>(
@@ -5678,6 +6541,7 @@ pub mod elapseditem {
                 crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
                 crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
                 crate::support::opt_entry(&mut map, "DATE_STOP", &self.date_stop)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5695,6 +6559,7 @@ pub mod elapseditem {
                     created_date: object.field("CREATED_DATE")?,
                     date_start: object.field("DATE_START")?,
                     date_stop: object.field("DATE_STOP")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5712,6 +6577,13 @@ pub mod elapseditem {
             pub user_id: ::std::option::Option<i64>,
             /// `CREATED_DATE`: `datetime`, optional.
             pub created_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -5720,6 +6592,7 @@ pub mod elapseditem {
                     id: ::std::default::Default::default(),
                     user_id: ::std::default::Default::default(),
                     created_date: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ID`.
@@ -5740,6 +6613,15 @@ pub mod elapseditem {
                 self.created_date = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Filter {
             fn serialize<S: ::serde::Serializer>(
@@ -5751,6 +6633,7 @@ pub mod elapseditem {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
                 crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5764,13 +6647,108 @@ pub mod elapseditem {
                     id: object.field("ID")?,
                     user_id: object.field("USER_ID")?,
                     created_date: object.field("CREATED_DATE")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `task.elapseditem.getlist`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TASK_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub task_id: ::std::option::Option<::std::string::String>,
+            /// `USER_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_id: ::std::option::Option<::std::string::String>,
+            /// `COMMENT_TEXT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub comment_text: ::std::option::Option<::std::string::String>,
+            /// `SECONDS`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub seconds: ::std::option::Option<::std::string::String>,
+            /// `MINUTES`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub minutes: ::std::option::Option<::std::string::String>,
+            /// `SOURCE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub source: ::std::option::Option<::std::string::String>,
+            /// `CREATED_DATE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub created_date: ::std::option::Option<::std::string::String>,
+            /// `DATE_START`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_start: ::std::option::Option<::std::string::String>,
+            /// `DATE_STOP`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub date_stop: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    task_id: object.soft("TASK_ID"),
+                    user_id: object.soft("USER_ID"),
+                    comment_text: object.soft("COMMENT_TEXT"),
+                    seconds: object.soft("SECONDS"),
+                    minutes: object.soft("MINUTES"),
+                    source: object.soft("SOURCE"),
+                    created_date: object.soft("CREATED_DATE"),
+                    date_start: object.soft("DATE_START"),
+                    date_stop: object.soft("DATE_STOP"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
+                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::opt_entry(&mut map, "COMMENT_TEXT", &self.comment_text)?;
+                crate::support::opt_entry(&mut map, "SECONDS", &self.seconds)?;
+                crate::support::opt_entry(&mut map, "MINUTES", &self.minutes)?;
+                crate::support::opt_entry(&mut map, "SOURCE", &self.source)?;
+                crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
+                crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
+                crate::support::opt_entry(&mut map, "DATE_STOP", &self.date_stop)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.elapseditem.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5779,11 +6757,12 @@ pub mod elapseditem {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::Getlist {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output.0
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `task.elapseditem.getmanifest`.
     ///
@@ -5847,6 +6826,26 @@ pub mod elapseditem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
+            /// `allowedKeyPrefixes`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_key_prefixes: ::std::vec::Vec<::std::string::String>,
+            /// `allowedValues`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_values: ::std::vec::Vec<::std::string::String>,
+            /// `allowedAggregations`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_aggregations: ::std::vec::Vec<::std::string::String>,
+            /// `allowedValuesInAggregation`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_values_in_aggregation: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5862,6 +6861,12 @@ pub mod elapseditem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
+                    allowed_key_prefixes: object.soft("allowedKeyPrefixes"),
+                    allowed_values: object.soft("allowedValues"),
+                    allowed_aggregations: object.soft("allowedAggregations"),
+                    allowed_values_in_aggregation: object
+                        .soft("allowedValuesInAggregation"),
                     extra: object.rest()?,
                 })
             }
@@ -5875,6 +6880,14 @@ pub mod elapseditem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
+                map.serialize_entry("allowedKeyPrefixes", &self.allowed_key_prefixes)?;
+                map.serialize_entry("allowedValues", &self.allowed_values)?;
+                map.serialize_entry("allowedAggregations", &self.allowed_aggregations)?;
+                map.serialize_entry(
+                    "allowedValuesInAggregation",
+                    &self.allowed_values_in_aggregation,
+                )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -6051,6 +7064,10 @@ pub mod elapseditem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6066,6 +7083,7 @@ pub mod elapseditem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -6079,6 +7097,7 @@ pub mod elapseditem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -6147,6 +7166,10 @@ pub mod elapseditem {
             pub description: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// `allowedKeys`: `string[]`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub allowed_keys: ::std::vec::Vec<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6162,6 +7185,7 @@ pub mod elapseditem {
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
+                    allowed_keys: object.soft("allowedKeys"),
                     extra: object.rest()?,
                 })
             }
@@ -6175,6 +7199,7 @@ pub mod elapseditem {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "description", &self.description)?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("allowedKeys", &self.allowed_keys)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -6692,6 +7717,13 @@ pub mod elapseditem {
             pub comment_text: ::std::string::String,
             /// `USER_ID`: `integer`, optional.
             pub user_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Arfields {
             /// The object with its required parameters: `SECONDS`, `COMMENT_TEXT`.
@@ -6703,11 +7735,21 @@ pub mod elapseditem {
                     seconds: seconds.into(),
                     comment_text: comment_text.into(),
                     user_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_ID`.
             pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                 self.user_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -6721,6 +7763,7 @@ pub mod elapseditem {
                 map.serialize_entry("SECONDS", &self.seconds)?;
                 map.serialize_entry("COMMENT_TEXT", &self.comment_text)?;
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -6734,6 +7777,7 @@ pub mod elapseditem {
                     seconds: object.field("SECONDS")?,
                     comment_text: object.field("COMMENT_TEXT")?,
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -6765,25 +7809,38 @@ pub mod item {
     #[non_exhaustive]
     pub struct Add {
         /// `TASKDATA`: `array`, optional.
-        pub taskdata: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub taskdata: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskdata: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKDATA`.
         pub fn taskdata(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.taskdata = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.taskdata = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -6795,6 +7852,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKDATA", &self.taskdata)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -6806,6 +7864,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskdata: object.field("TASKDATA")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -6829,6 +7888,13 @@ pub mod item {
         pub name: ::std::option::Option<::std::string::String>,
         /// `CONTENT`: `any`, optional.
         pub content: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Addfile {
         /// The call; every parameter is optional.
@@ -6837,6 +7903,7 @@ pub mod item {
                 task_id: ::std::default::Default::default(),
                 name: ::std::default::Default::default(),
                 content: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASK_ID`.
@@ -6863,6 +7930,15 @@ pub mod item {
             self.content = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Addfile {
         fn serialize<S: ::serde::Serializer>(
@@ -6874,6 +7950,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
             crate::support::opt_entry(&mut map, "NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -6885,8 +7962,9 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 task_id: object.field("TASK_ID")?,
-                name: object.field("NAME")?,
+                name: object.exact_str("NAME")?,
                 content: object.field("CONTENT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -6910,6 +7988,13 @@ pub mod item {
         pub task_id: ::std::option::Option<::serde_json::Value>,
         /// `PARAMS`: `any`, optional.
         pub params: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Addtofavorite {
         /// The call; every parameter is optional.
@@ -6918,6 +8003,7 @@ pub mod item {
                 auth: ::std::default::Default::default(),
                 task_id: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `auth`.
@@ -6944,6 +8030,15 @@ pub mod item {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Addtofavorite {
         fn serialize<S: ::serde::Serializer>(
@@ -6955,6 +8050,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "auth", &self.auth)?;
             crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
             crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -6968,6 +8064,7 @@ pub mod item {
                 auth: object.field("auth")?,
                 task_id: object.field("TASK_ID")?,
                 params: object.field("PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -6987,12 +8084,20 @@ pub mod item {
     pub struct Approve {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Approve {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7001,6 +8106,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7012,6 +8126,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7023,6 +8138,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7042,12 +8158,20 @@ pub mod item {
     pub struct Complete {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Complete {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7056,6 +8180,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7067,6 +8200,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7078,6 +8212,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7097,12 +8232,20 @@ pub mod item {
     pub struct Defer {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Defer {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7111,6 +8254,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7122,6 +8274,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7133,6 +8286,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7154,6 +8308,13 @@ pub mod item {
         pub taskid: ::std::option::Option<::serde_json::Value>,
         /// `USERID`: `any`, optional.
         pub userid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delegate {
         /// The call; every parameter is optional.
@@ -7161,6 +8322,7 @@ pub mod item {
             Self {
                 taskid: ::std::default::Default::default(),
                 userid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7179,6 +8341,15 @@ pub mod item {
             self.userid = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Delegate {
         fn serialize<S: ::serde::Serializer>(
@@ -7189,6 +8360,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "USERID", &self.userid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7201,6 +8373,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 userid: object.field("USERID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7220,12 +8393,20 @@ pub mod item {
     pub struct Delete {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7234,6 +8415,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7245,6 +8435,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7256,6 +8447,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7279,6 +8471,13 @@ pub mod item {
         pub task_id: ::std::option::Option<::serde_json::Value>,
         /// `ATTACHMENT_ID`: `any`, optional.
         pub attachment_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Deletefile {
         /// The call; every parameter is optional.
@@ -7287,6 +8486,7 @@ pub mod item {
                 auth: ::std::default::Default::default(),
                 task_id: ::std::default::Default::default(),
                 attachment_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `auth`.
@@ -7313,6 +8513,15 @@ pub mod item {
             self.attachment_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Deletefile {
         fn serialize<S: ::serde::Serializer>(
@@ -7324,6 +8533,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "auth", &self.auth)?;
             crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
             crate::support::opt_entry(&mut map, "ATTACHMENT_ID", &self.attachment_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7337,6 +8547,7 @@ pub mod item {
                 auth: object.field("auth")?,
                 task_id: object.field("TASK_ID")?,
                 attachment_id: object.field("ATTACHMENT_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7360,6 +8571,13 @@ pub mod item {
         pub task_id: ::std::option::Option<::serde_json::Value>,
         /// `PARAMS`: `any`, optional.
         pub params: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Deletefromfavorite {
         /// The call; every parameter is optional.
@@ -7368,6 +8586,7 @@ pub mod item {
                 auth: ::std::default::Default::default(),
                 task_id: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `auth`.
@@ -7394,6 +8613,15 @@ pub mod item {
             self.params = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Deletefromfavorite {
         fn serialize<S: ::serde::Serializer>(
@@ -7405,6 +8633,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "auth", &self.auth)?;
             crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
             crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7418,6 +8647,7 @@ pub mod item {
                 auth: object.field("auth")?,
                 task_id: object.field("TASK_ID")?,
                 params: object.field("PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7437,12 +8667,20 @@ pub mod item {
     pub struct Disapprove {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Disapprove {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7451,6 +8689,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7462,6 +8709,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7473,6 +8721,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7492,12 +8741,20 @@ pub mod item {
     pub struct Getallowedactions {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getallowedactions {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7506,6 +8763,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7517,6 +8783,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7528,6 +8795,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7547,12 +8815,20 @@ pub mod item {
     pub struct Getallowedtaskactionsasstrings {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getallowedtaskactionsasstrings {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7561,6 +8837,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7572,6 +8857,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7583,6 +8869,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7602,12 +8889,20 @@ pub mod item {
     pub struct Getdata {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getdata {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7616,6 +8911,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7627,6 +8931,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7638,6 +8943,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7657,12 +8963,20 @@ pub mod item {
     pub struct Getdependson {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getdependson {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7671,6 +8985,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7682,6 +9005,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7693,6 +9017,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7716,6 +9041,13 @@ pub mod item {
         ///
         /// Values: `1`, `2`, `3`.
         pub format: ::std::option::Option<getdescription::Format>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getdescription {
         /// The call; every parameter is optional.
@@ -7723,6 +9055,7 @@ pub mod item {
             Self {
                 taskid: ::std::default::Default::default(),
                 format: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7741,6 +9074,15 @@ pub mod item {
             self.format = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Getdescription {
         fn serialize<S: ::serde::Serializer>(
@@ -7751,6 +9093,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "FORMAT", &self.format)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7763,6 +9106,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 format: object.field("FORMAT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7782,12 +9126,20 @@ pub mod item {
     pub struct Getfiles {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getfiles {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7796,6 +9148,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -7807,6 +9168,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7818,6 +9180,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7834,11 +9197,30 @@ pub mod item {
     /// Deprecated in the docs.
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getmanifest {}
+    pub struct Getmanifest {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getmanifest {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getmanifest {
@@ -7847,7 +9229,9 @@ pub mod item {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -7855,8 +9239,8 @@ pub mod item {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -7877,6 +9261,13 @@ pub mod item {
         pub taskid: ::std::option::Option<::serde_json::Value>,
         /// `ACTIONID`: `any`, optional.
         pub actionid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Isactionallowed {
         /// The call; every parameter is optional.
@@ -7884,6 +9275,7 @@ pub mod item {
             Self {
                 taskid: ::std::default::Default::default(),
                 actionid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -7902,6 +9294,15 @@ pub mod item {
             self.actionid = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Isactionallowed {
         fn serialize<S: ::serde::Serializer>(
@@ -7912,6 +9313,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "ACTIONID", &self.actionid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -7924,6 +9326,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 actionid: object.field("ACTIONID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -7946,9 +9349,16 @@ pub mod item {
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `PARAMS`: `array`, optional.
-        pub params: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub params: ::std::option::Option<::serde_json::Value>,
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call; every parameter is optional.
@@ -7958,6 +9368,7 @@ pub mod item {
                 filter: ::std::default::Default::default(),
                 params: ::std::default::Default::default(),
                 select: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ORDER`.
@@ -7979,25 +9390,26 @@ pub mod item {
         /// Sets `PARAMS`.
         pub fn params(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.params = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.params = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `SELECT`.
         pub fn select(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.select = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -8012,6 +9424,7 @@ pub mod item {
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
             crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8026,6 +9439,7 @@ pub mod item {
                 filter: object.field("FILTER")?,
                 params: object.field("PARAMS")?,
                 select: object.field("SELECT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8045,12 +9459,20 @@ pub mod item {
     pub struct Renew {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Renew {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -8059,6 +9481,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -8070,6 +9501,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8081,6 +9513,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8100,12 +9533,20 @@ pub mod item {
     pub struct Startexecution {
         /// `TASKID`: `any`, optional.
         pub taskid: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Startexecution {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 taskid: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -8114,6 +9555,15 @@ pub mod item {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.taskid = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -8125,6 +9575,7 @@ pub mod item {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8136,6 +9587,7 @@ pub mod item {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8157,6 +9609,13 @@ pub mod item {
         pub taskid: ::std::option::Option<::serde_json::Value>,
         /// `TASKDATA`: `any`, optional.
         pub taskdata: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call; every parameter is optional.
@@ -8164,6 +9623,7 @@ pub mod item {
             Self {
                 taskid: ::std::default::Default::default(),
                 taskdata: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `TASKID`.
@@ -8182,6 +9642,15 @@ pub mod item {
             self.taskdata = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -8192,6 +9661,7 @@ pub mod item {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
             crate::support::opt_entry(&mut map, "TASKDATA", &self.taskdata)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -8204,6 +9674,7 @@ pub mod item {
             ::std::result::Result::Ok(Self {
                 taskid: object.field("TASKID")?,
                 taskdata: object.field("TASKDATA")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -8605,11 +10076,30 @@ pub mod item {
         pub struct Add {
             /// `PARAMS`: `object`, required.
             pub params: add::Params,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `PARAMS`.
             pub fn new(params: impl ::std::convert::Into<add::Params>) -> Self {
-                Self { params: params.into() }
+                Self {
+                    params: params.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -8620,6 +10110,7 @@ pub mod item {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("PARAMS", &self.params)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8631,6 +10122,7 @@ pub mod item {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     params: object.field("PARAMS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8648,11 +10140,30 @@ pub mod item {
         pub struct Delete {
             /// `ID`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -8663,6 +10174,7 @@ pub mod item {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8672,7 +10184,10 @@ pub mod item {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -8691,11 +10206,30 @@ pub mod item {
         pub struct Get {
             /// `ID`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `ID`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -8706,6 +10240,7 @@ pub mod item {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8715,7 +10250,10 @@ pub mod item {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -8731,11 +10269,30 @@ pub mod item {
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Getfields {}
+        pub struct Getfields {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Getfields {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Getfields {
@@ -8744,7 +10301,9 @@ pub mod item {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -8752,8 +10311,8 @@ pub mod item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -8774,6 +10333,13 @@ pub mod item {
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `FILTER`: `object`, optional.
             pub filter: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Getlist {
             /// The call; every parameter is optional.
@@ -8781,6 +10347,7 @@ pub mod item {
                 Self {
                     order: ::std::default::Default::default(),
                     filter: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ORDER`.
@@ -8799,6 +10366,15 @@ pub mod item {
                 self.filter = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Getlist {
             fn serialize<S: ::serde::Serializer>(
@@ -8809,6 +10385,7 @@ pub mod item {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
                 crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8821,6 +10398,7 @@ pub mod item {
                 ::std::result::Result::Ok(Self {
                     order: object.field("ORDER")?,
                     filter: object.field("FILTER")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8837,11 +10415,30 @@ pub mod item {
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Gettypes {}
+        pub struct Gettypes {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Gettypes {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Gettypes {
@@ -8850,7 +10447,9 @@ pub mod item {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -8858,8 +10457,8 @@ pub mod item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -8878,6 +10477,13 @@ pub mod item {
             pub id: i64,
             /// `DATA`: `object`, required.
             pub data: update::DataParam,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `ID`, `DATA`.
@@ -8888,7 +10494,17 @@ pub mod item {
                 Self {
                     id: id.into(),
                     data: data.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -8900,6 +10516,7 @@ pub mod item {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("ID", &self.id)?;
                 map.serialize_entry("DATA", &self.data)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -8912,6 +10529,7 @@ pub mod item {
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     data: object.field("DATA")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -8961,6 +10579,13 @@ pub mod item {
                 pub de: ::std::option::Option<::std::string::String>,
                 /// `en`: `string`, optional.
                 pub en: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsEditFormLabel {
                 /// The object; every parameter is optional.
@@ -8968,6 +10593,7 @@ pub mod item {
                     Self {
                         de: ::std::default::Default::default(),
                         en: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `de`.
@@ -8986,6 +10612,15 @@ pub mod item {
                     self.en = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ParamsEditFormLabel {
                 fn serialize<S: ::serde::Serializer>(
@@ -8996,6 +10631,7 @@ pub mod item {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "de", &self.de)?;
                     crate::support::opt_entry(&mut map, "en", &self.en)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9006,8 +10642,9 @@ pub mod item {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        de: object.field("de")?,
-                        en: object.field("en")?,
+                        de: object.exact_str("de")?,
+                        en: object.exact_str("en")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9023,6 +10660,13 @@ pub mod item {
                 pub default_value: ::std::option::Option<::std::string::String>,
                 /// `ROWS`: `integer`, optional.
                 pub rows: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ParamsSettings {
                 /// The object; every parameter is optional.
@@ -9030,6 +10674,7 @@ pub mod item {
                     Self {
                         default_value: ::std::default::Default::default(),
                         rows: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DEFAULT_VALUE`.
@@ -9043,6 +10688,15 @@ pub mod item {
                 /// Sets `ROWS`.
                 pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.rows = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -9059,6 +10713,7 @@ pub mod item {
                         &self.default_value,
                     )?;
                     crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9069,8 +10724,9 @@ pub mod item {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        default_value: object.field("DEFAULT_VALUE")?,
+                        default_value: object.exact_str("DEFAULT_VALUE")?,
                         rows: object.field("ROWS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9106,6 +10762,13 @@ pub mod item {
                 pub mandatory: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, optional.
                 pub settings: ::std::option::Option<ParamsSettings>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Params {
                 /// The object with its required parameters: `USER_TYPE_ID`, `FIELD_NAME`.
@@ -9123,6 +10786,7 @@ pub mod item {
                         multiple: ::std::default::Default::default(),
                         mandatory: ::std::default::Default::default(),
                         settings: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `XML_ID`.
@@ -9178,6 +10842,15 @@ pub mod item {
                     self.settings = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Params {
                 fn serialize<S: ::serde::Serializer>(
@@ -9207,6 +10880,7 @@ pub mod item {
                         &self.mandatory.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9219,13 +10893,14 @@ pub mod item {
                     ::std::result::Result::Ok(Self {
                         user_type_id: object.field("USER_TYPE_ID")?,
                         field_name: object.field("FIELD_NAME")?,
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
                         edit_form_label: object.field("EDIT_FORM_LABEL")?,
-                        label: object.field("LABEL")?,
+                        label: object.exact_str("LABEL")?,
                         sort: object.field("SORT")?,
                         multiple: object.field("MULTIPLE")?,
                         mandatory: object.field("MANDATORY")?,
                         settings: object.field("SETTINGS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9540,6 +11215,14 @@ pub mod item {
                 pub title: ::std::option::Option<::std::string::String>,
                 /// `isReadOnly`: `boolean`, optional.
                 pub is_read_only: ::std::option::Option<bool>,
+                /// `isImmutable`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_immutable: ::std::option::Option<bool>,
+                /// `isMultiple`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_multiple: ::std::option::Option<bool>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -9556,6 +11239,8 @@ pub mod item {
                         type_: object.field("type")?,
                         title: object.field("title")?,
                         is_read_only: object.field("isReadOnly")?,
+                        is_immutable: object.soft("isImmutable"),
+                        is_multiple: object.soft("isMultiple"),
                         extra: object.rest()?,
                     })
                 }
@@ -9573,6 +11258,16 @@ pub mod item {
                         &mut map,
                         "isReadOnly",
                         &self.is_read_only,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isImmutable",
+                        &self.is_immutable,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMultiple",
+                        &self.is_multiple,
                     )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
@@ -9885,6 +11580,13 @@ pub mod item {
                 pub ru: ::std::option::Option<::std::string::String>,
                 /// `en`: `string`, optional.
                 pub en: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl DataParamEditFormLabel {
                 /// The object; every parameter is optional.
@@ -9892,6 +11594,7 @@ pub mod item {
                     Self {
                         ru: ::std::default::Default::default(),
                         en: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ru`.
@@ -9910,6 +11613,15 @@ pub mod item {
                     self.en = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for DataParamEditFormLabel {
                 fn serialize<S: ::serde::Serializer>(
@@ -9920,6 +11632,7 @@ pub mod item {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "ru", &self.ru)?;
                     crate::support::opt_entry(&mut map, "en", &self.en)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9930,8 +11643,9 @@ pub mod item {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        ru: object.field("ru")?,
-                        en: object.field("en")?,
+                        ru: object.exact_str("ru")?,
+                        en: object.exact_str("en")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -9947,6 +11661,13 @@ pub mod item {
                 pub default_value: ::std::option::Option<::std::string::String>,
                 /// `ROWS`: `integer`, optional.
                 pub rows: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl DataParamSettings {
                 /// The object; every parameter is optional.
@@ -9954,6 +11675,7 @@ pub mod item {
                     Self {
                         default_value: ::std::default::Default::default(),
                         rows: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DEFAULT_VALUE`.
@@ -9967,6 +11689,15 @@ pub mod item {
                 /// Sets `ROWS`.
                 pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.rows = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -9983,6 +11714,7 @@ pub mod item {
                         &self.default_value,
                     )?;
                     crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -9993,8 +11725,9 @@ pub mod item {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        default_value: object.field("DEFAULT_VALUE")?,
+                        default_value: object.exact_str("DEFAULT_VALUE")?,
                         rows: object.field("ROWS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -10024,6 +11757,13 @@ pub mod item {
                 pub mandatory: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, optional.
                 pub settings: ::std::option::Option<DataParamSettings>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl DataParam {
                 /// The object; every parameter is optional.
@@ -10036,6 +11776,7 @@ pub mod item {
                         multiple: ::std::default::Default::default(),
                         mandatory: ::std::default::Default::default(),
                         settings: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `XML_ID`.
@@ -10091,6 +11832,15 @@ pub mod item {
                     self.settings = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for DataParam {
                 fn serialize<S: ::serde::Serializer>(
@@ -10118,6 +11868,7 @@ pub mod item {
                         &self.mandatory.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -10128,13 +11879,14 @@ pub mod item {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
                         edit_form_label: object.field("EDIT_FORM_LABEL")?,
-                        label: object.field("LABEL")?,
+                        label: object.exact_str("LABEL")?,
                         sort: object.field("SORT")?,
                         multiple: object.field("MULTIPLE")?,
                         mandatory: object.field("MANDATORY")?,
                         settings: object.field("SETTINGS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -10173,9 +11925,16 @@ pub mod items {
         /// Values: `STATE_NEW`, `STATE_PENDING`, `STATE_IN_PROGRESS`, `STATE_SUPPOSEDLY_COMPLETED`, `STATE_COMPLETED`, `STATE_DEFERRED`, `STATE_DECLINED`, `STATUS`, `-2`, `-1`, `MARK`, `XML_ID`, `SITE_ID`, `ADD_IN_REPORT`, `DATE_START`, `DEADLINE`, `CREATED_DATE`, `CLOSED_DATE`, `CHANGED_DATE`, `ACCOMPLICE`, `AUDITOR`, `DEPENDS_ON`, `ONLY_ROOT_TASKS`, `SUBORDINATE_TASKS`, `OVERDUED`, `DEPARTMENT_ID`.
         pub filter: ::std::option::Option<::serde_json::Value>,
         /// `TASKDATA`: `array`, optional.
-        pub taskdata: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `NAV_PARAMS`: `array`, optional.
-        pub nav_params: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub taskdata: ::std::option::Option<::serde_json::Value>,
+        /// `NAV_PARAMS`: `object`, optional.
+        pub nav_params: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Getlist {
         /// The call; every parameter is optional.
@@ -10185,6 +11944,7 @@ pub mod items {
                 filter: ::std::default::Default::default(),
                 taskdata: ::std::default::Default::default(),
                 nav_params: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `ORDER`.
@@ -10206,25 +11966,26 @@ pub mod items {
         /// Sets `TASKDATA`.
         pub fn taskdata(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.taskdata = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.taskdata = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `NAV_PARAMS`.
         pub fn nav_params(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.nav_params = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.nav_params = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10239,6 +12000,7 @@ pub mod items {
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
             crate::support::opt_entry(&mut map, "TASKDATA", &self.taskdata)?;
             crate::support::opt_entry(&mut map, "NAV_PARAMS", &self.nav_params)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10253,6 +12015,7 @@ pub mod items {
                 filter: object.field("FILTER")?,
                 taskdata: object.field("TASKDATA")?,
                 nav_params: object.field("NAV_PARAMS")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10291,11 +12054,30 @@ pub mod logitem {
     pub struct List {
         /// `ID`: `any`, required.
         pub id: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl List {
         /// The call with its required parameters: `ID`.
         pub fn new(id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-            Self { id: id.into() }
+            Self {
+                id: id.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -10306,6 +12088,7 @@ pub mod logitem {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("ID", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10315,7 +12098,10 @@ pub mod logitem {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("ID")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("ID")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10348,11 +12134,30 @@ pub mod planner {
     /// Result: `array` ([`getlist::Output`]). Errors: none documented ([`getlist::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Getlist {}
+    pub struct Getlist {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Getlist {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Getlist {
@@ -10361,7 +12166,9 @@ pub mod planner {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10369,8 +12176,8 @@ pub mod planner {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -10408,6 +12215,13 @@ pub mod stages {
         pub fields: add::Fields,
         /// `isAdmin`: `boolean`, optional.
         pub is_admin: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
@@ -10415,11 +12229,21 @@ pub mod stages {
             Self {
                 fields: fields.into(),
                 is_admin: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `isAdmin`.
         pub fn is_admin(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_admin = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10432,6 +12256,7 @@ pub mod stages {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("fields", &self.fields)?;
             crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10444,6 +12269,7 @@ pub mod stages {
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
                 is_admin: object.field("isAdmin")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10463,6 +12289,13 @@ pub mod stages {
         pub entity_id: i64,
         /// `entityType`: `string`, required.
         pub entity_type: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Canmovetask {
         /// The call with its required parameters: `entityId`, `entityType`.
@@ -10473,7 +12306,17 @@ pub mod stages {
             Self {
                 entity_id: entity_id.into(),
                 entity_type: entity_type.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Canmovetask {
@@ -10485,6 +12328,7 @@ pub mod stages {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("entityId", &self.entity_id)?;
             map.serialize_entry("entityType", &self.entity_type)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10497,6 +12341,7 @@ pub mod stages {
             ::std::result::Result::Ok(Self {
                 entity_id: object.field("entityId")?,
                 entity_type: object.field("entityType")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10516,6 +12361,13 @@ pub mod stages {
         pub id: i64,
         /// `isAdmin`: `boolean`, optional.
         pub is_admin: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `id`.
@@ -10523,11 +12375,21 @@ pub mod stages {
             Self {
                 id: id.into(),
                 is_admin: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `isAdmin`.
         pub fn is_admin(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_admin = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10540,6 +12402,7 @@ pub mod stages {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10552,6 +12415,7 @@ pub mod stages {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 is_admin: object.field("isAdmin")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10573,6 +12437,13 @@ pub mod stages {
         pub entity_id: i64,
         /// `isAdmin`: `boolean`, optional.
         pub is_admin: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `entityId`.
@@ -10580,11 +12451,21 @@ pub mod stages {
             Self {
                 entity_id: entity_id.into(),
                 is_admin: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `isAdmin`.
         pub fn is_admin(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_admin = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10597,6 +12478,7 @@ pub mod stages {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("entityId", &self.entity_id)?;
             crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10609,6 +12491,7 @@ pub mod stages {
             ::std::result::Result::Ok(Self {
                 entity_id: object.field("entityId")?,
                 is_admin: object.field("isAdmin")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10632,6 +12515,13 @@ pub mod stages {
         pub before: ::std::option::Option<i64>,
         /// `after`: `integer`, optional.
         pub after: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Movetask {
         /// The call with its required parameters: `id`, `stageId`.
@@ -10644,6 +12534,7 @@ pub mod stages {
                 stage_id: stage_id.into(),
                 before: ::std::default::Default::default(),
                 after: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `before`.
@@ -10654,6 +12545,15 @@ pub mod stages {
         /// Sets `after`.
         pub fn after(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.after = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10668,6 +12568,7 @@ pub mod stages {
             map.serialize_entry("stageId", &self.stage_id)?;
             crate::support::opt_entry(&mut map, "before", &self.before)?;
             crate::support::opt_entry(&mut map, "after", &self.after)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10682,6 +12583,7 @@ pub mod stages {
                 stage_id: object.field("stageId")?,
                 before: object.field("before")?,
                 after: object.field("after")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10699,28 +12601,43 @@ pub mod stages {
     pub struct Update {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `fields`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        /// `fields`: `object`, required.
+        pub fields: ::serde_json::Value,
         /// `isAdmin`: `boolean`, optional.
         pub is_admin: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            fields: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 id: id.into(),
-                fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+                fields: fields.into(),
                 is_admin: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `isAdmin`.
         pub fn is_admin(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_admin = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -10734,6 +12651,7 @@ pub mod stages {
             map.serialize_entry("id", &self.id)?;
             map.serialize_entry("fields", &self.fields)?;
             crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -10747,6 +12665,7 @@ pub mod stages {
                 id: object.field("id")?,
                 fields: object.field("fields")?,
                 is_admin: object.field("isAdmin")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -10785,6 +12704,13 @@ pub mod stages {
             pub after_id: ::std::option::Option<i64>,
             /// `ENTITY_ID`: `integer`, optional.
             pub entity_id: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Fields {
             /// The object with its required parameters: `TITLE`.
@@ -10794,6 +12720,7 @@ pub mod stages {
                     color: ::std::default::Default::default(),
                     after_id: ::std::default::Default::default(),
                     entity_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `COLOR`.
@@ -10814,6 +12741,15 @@ pub mod stages {
                 self.entity_id = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Fields {
             fn serialize<S: ::serde::Serializer>(
@@ -10826,6 +12762,7 @@ pub mod stages {
                 crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
                 crate::support::opt_entry(&mut map, "AFTER_ID", &self.after_id)?;
                 crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -10837,9 +12774,10 @@ pub mod stages {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("TITLE")?,
-                    color: object.field("COLOR")?,
+                    color: object.exact_str("COLOR")?,
                     after_id: object.field("AFTER_ID")?,
                     entity_id: object.field("ENTITY_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -11146,11 +13084,30 @@ pub mod tasks {
                 pub struct Add {
                     /// `fields`: `object`, required.
                     pub fields: add::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Add {
                     /// The call with its required parameters: `fields`.
                     pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                        Self { fields: fields.into() }
+                        Self {
+                            fields: fields.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Add {
@@ -11162,6 +13119,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11173,6 +13131,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -11190,11 +13149,30 @@ pub mod tasks {
                 pub struct Delete {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Delete {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Delete {
@@ -11206,6 +13184,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11215,7 +13194,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -11232,11 +13214,30 @@ pub mod tasks {
                 pub struct Get {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -11248,6 +13249,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11257,7 +13259,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -11271,11 +13276,30 @@ pub mod tasks {
                 /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
-                pub struct GetFields {}
+                pub struct GetFields {
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
                 impl GetFields {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
-                        Self {}
+                        Self {
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for GetFields {
@@ -11284,7 +13308,10 @@ pub mod tasks {
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::serde::ser::SerializeMap as _;
-                        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -11292,8 +13319,8 @@ pub mod tasks {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let _ = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {})
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { extra: object.rest()? })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -11312,6 +13339,13 @@ pub mod tasks {
                     pub id: i64,
                     /// `fields`: `object`, required.
                     pub fields: update::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Update {
                     /// The call with its required parameters: `id`, `fields`.
@@ -11322,7 +13356,17 @@ pub mod tasks {
                         Self {
                             id: id.into(),
                             fields: fields.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Update {
@@ -11335,6 +13379,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11347,6 +13392,7 @@ pub mod tasks {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -11379,6 +13425,13 @@ pub mod tasks {
                         pub created_by: i64,
                         /// `modifiedBy`: `integer`, optional.
                         pub modified_by: ::std::option::Option<i64>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object with its required parameters: `groupId`, `createdBy`.
@@ -11390,6 +13443,7 @@ pub mod tasks {
                                 group_id: group_id.into(),
                                 created_by: created_by.into(),
                                 modified_by: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `modifiedBy`.
@@ -11398,6 +13452,15 @@ pub mod tasks {
                             value: impl ::std::convert::Into<i64>,
                         ) -> Self {
                             self.modified_by = ::std::option::Option::Some(value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -11416,6 +13479,7 @@ pub mod tasks {
                                 "modifiedBy",
                                 &self.modified_by,
                             )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -11429,6 +13493,7 @@ pub mod tasks {
                                 group_id: object.field("groupId")?,
                                 created_by: object.field("createdBy")?,
                                 modified_by: object.field("modifiedBy")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -11765,6 +13830,13 @@ pub mod tasks {
                         pub created_by: ::std::option::Option<i64>,
                         /// `modifiedBy`: `integer`, optional.
                         pub modified_by: ::std::option::Option<i64>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object; every parameter is optional.
@@ -11773,6 +13845,7 @@ pub mod tasks {
                                 group_id: ::std::default::Default::default(),
                                 created_by: ::std::default::Default::default(),
                                 modified_by: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `groupId`.
@@ -11799,6 +13872,15 @@ pub mod tasks {
                             self.modified_by = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Fields {
                         fn serialize<S: ::serde::Serializer>(
@@ -11823,6 +13905,7 @@ pub mod tasks {
                                 "modifiedBy",
                                 &self.modified_by,
                             )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -11836,6 +13919,7 @@ pub mod tasks {
                                 group_id: object.field("groupId")?,
                                 created_by: object.field("createdBy")?,
                                 modified_by: object.field("modifiedBy")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -11930,11 +14014,30 @@ pub mod tasks {
                 pub struct Add {
                     /// `fields`: `object`, required.
                     pub fields: add::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Add {
                     /// The call with its required parameters: `fields`.
                     pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                        Self { fields: fields.into() }
+                        Self {
+                            fields: fields.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Add {
@@ -11946,6 +14049,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11957,6 +14061,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -11974,11 +14079,30 @@ pub mod tasks {
                 pub struct Delete {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Delete {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Delete {
@@ -11990,6 +14114,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -11999,7 +14124,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -12016,11 +14144,30 @@ pub mod tasks {
                 pub struct Get {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -12032,6 +14179,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -12041,7 +14189,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -12055,11 +14206,30 @@ pub mod tasks {
                 /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
-                pub struct GetFields {}
+                pub struct GetFields {
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
                 impl GetFields {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
-                        Self {}
+                        Self {
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for GetFields {
@@ -12068,7 +14238,10 @@ pub mod tasks {
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::serde::ser::SerializeMap as _;
-                        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -12076,8 +14249,8 @@ pub mod tasks {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let _ = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {})
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { extra: object.rest()? })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -12104,6 +14277,13 @@ pub mod tasks {
                     >,
                     /// `start`: `integer`, optional.
                     pub start: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
@@ -12113,6 +14293,7 @@ pub mod tasks {
                             filter: ::std::default::Default::default(),
                             select: ::std::default::Default::default(),
                             start: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `order`.
@@ -12151,6 +14332,15 @@ pub mod tasks {
                         self.start = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -12164,6 +14354,7 @@ pub mod tasks {
                         crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
                         crate::support::opt_entry(&mut map, "start", &self.start)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -12178,6 +14369,7 @@ pub mod tasks {
                             filter: object.field("filter")?,
                             select: object.field("select")?,
                             start: object.field("start")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -12196,23 +14388,35 @@ pub mod tasks {
                     /// `id`: `integer`, required.
                     pub id: i64,
                     /// `fields`: `array`, required.
-                    pub fields: ::std::vec::Vec<::serde_json::Value>,
+                    pub fields: ::serde_json::Value,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Update {
                     /// The call with its required parameters: `id`, `fields`.
                     pub fn new(
                         id: impl ::std::convert::Into<i64>,
-                        fields: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        fields: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         Self {
                             id: id.into(),
-                            fields: fields
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
+                            fields: fields.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Update {
@@ -12225,6 +14429,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -12237,6 +14442,7 @@ pub mod tasks {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -12272,13 +14478,18 @@ pub mod tasks {
                         /// `color`: `string`, optional.
                         pub color: ::std::option::Option<::std::string::String>,
                         /// `files`: `array`, optional.
-                        pub files: ::std::option::Option<
-                            ::std::vec::Vec<::serde_json::Value>,
-                        >,
+                        pub files: ::std::option::Option<::serde_json::Value>,
                         /// `createdBy`: `integer`, optional.
                         pub created_by: ::std::option::Option<i64>,
                         /// `modifiedBy`: `integer`, optional.
                         pub modified_by: ::std::option::Option<i64>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object with its required parameters: `name`, `groupId`.
@@ -12294,6 +14505,7 @@ pub mod tasks {
                                 files: ::std::default::Default::default(),
                                 created_by: ::std::default::Default::default(),
                                 modified_by: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `description`.
@@ -12315,13 +14527,9 @@ pub mod tasks {
                         /// Sets `files`.
                         pub fn files(
                             mut self,
-                            value: impl ::std::iter::IntoIterator<
-                                Item = impl ::std::convert::Into<::serde_json::Value>,
-                            >,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
                         ) -> Self {
-                            self.files = ::std::option::Option::Some(
-                                value.into_iter().map(::std::convert::Into::into).collect(),
-                            );
+                            self.files = ::std::option::Option::Some(value.into());
                             self
                         }
                         /// Sets `createdBy`.
@@ -12338,6 +14546,15 @@ pub mod tasks {
                             value: impl ::std::convert::Into<i64>,
                         ) -> Self {
                             self.modified_by = ::std::option::Option::Some(value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -12368,6 +14585,7 @@ pub mod tasks {
                                 "modifiedBy",
                                 &self.modified_by,
                             )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -12379,12 +14597,13 @@ pub mod tasks {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
-                                description: object.field("description")?,
+                                description: object.exact_str("description")?,
                                 group_id: object.field("groupId")?,
-                                color: object.field("color")?,
+                                color: object.exact_str("color")?,
                                 files: object.field("files")?,
                                 created_by: object.field("createdBy")?,
                                 modified_by: object.field("modifiedBy")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -12776,12 +14995,20 @@ pub mod tasks {
                             ::std::string::String,
                             ::std::string::String,
                         >,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Order {
                         /// The object; every parameter is optional.
                         pub fn new() -> Self {
                             Self {
                                 field: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Adds an entry for `<field>` under `key`.
@@ -12791,6 +15018,15 @@ pub mod tasks {
                             value: impl ::std::convert::Into<::std::string::String>,
                         ) -> Self {
                             self.field.insert(key.into(), value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -12803,6 +15039,7 @@ pub mod tasks {
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
                             crate::support::rest_entries(&mut map, &self.field)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -12814,6 +15051,7 @@ pub mod tasks {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 field: object.pattern("*")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -12832,12 +15070,20 @@ pub mod tasks {
                             ::std::string::String,
                             ::serde_json::Value,
                         >,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Filter {
                         /// The object; every parameter is optional.
                         pub fn new() -> Self {
                             Self {
                                 field: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Adds an entry for `<field>` under `key`.
@@ -12847,6 +15093,15 @@ pub mod tasks {
                             value: impl ::std::convert::Into<::serde_json::Value>,
                         ) -> Self {
                             self.field.insert(key.into(), value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -12859,6 +15114,7 @@ pub mod tasks {
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
                             crate::support::rest_entries(&mut map, &self.field)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -12870,6 +15126,7 @@ pub mod tasks {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 field: object.pattern("*")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -13109,13 +15366,32 @@ pub mod tasks {
                 pub struct AddStage {
                     /// `fields`: `object`, required.
                     pub fields: add_stage::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl AddStage {
                     /// The call with its required parameters: `fields`.
                     pub fn new(
                         fields: impl ::std::convert::Into<add_stage::Fields>,
                     ) -> Self {
-                        Self { fields: fields.into() }
+                        Self {
+                            fields: fields.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for AddStage {
@@ -13127,6 +15403,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13138,6 +15415,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13159,6 +15437,13 @@ pub mod tasks {
                     pub task_id: i64,
                     /// `stageId`: `integer`, required.
                     pub stage_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl AddTask {
                     /// The call with its required parameters: `sprintId`, `taskId`, `stageId`.
@@ -13171,7 +15456,17 @@ pub mod tasks {
                             sprint_id: sprint_id.into(),
                             task_id: task_id.into(),
                             stage_id: stage_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for AddTask {
@@ -13185,6 +15480,7 @@ pub mod tasks {
                         map.serialize_entry("sprintId", &self.sprint_id)?;
                         map.serialize_entry("taskId", &self.task_id)?;
                         map.serialize_entry("stageId", &self.stage_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13198,6 +15494,7 @@ pub mod tasks {
                             sprint_id: object.field("sprintId")?,
                             task_id: object.field("taskId")?,
                             stage_id: object.field("stageId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13215,11 +15512,30 @@ pub mod tasks {
                 pub struct DeleteStage {
                     /// `stageId`: `integer`, required.
                     pub stage_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl DeleteStage {
                     /// The call with its required parameters: `stageId`.
                     pub fn new(stage_id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { stage_id: stage_id.into() }
+                        Self {
+                            stage_id: stage_id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for DeleteStage {
@@ -13231,6 +15547,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("stageId", &self.stage_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13242,6 +15559,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             stage_id: object.field("stageId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13261,6 +15579,13 @@ pub mod tasks {
                     pub sprint_id: i64,
                     /// `taskId`: `integer`, required.
                     pub task_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl DeleteTask {
                     /// The call with its required parameters: `sprintId`, `taskId`.
@@ -13271,7 +15596,17 @@ pub mod tasks {
                         Self {
                             sprint_id: sprint_id.into(),
                             task_id: task_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for DeleteTask {
@@ -13284,6 +15619,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("sprintId", &self.sprint_id)?;
                         map.serialize_entry("taskId", &self.task_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13296,6 +15632,7 @@ pub mod tasks {
                         ::std::result::Result::Ok(Self {
                             sprint_id: object.field("sprintId")?,
                             task_id: object.field("taskId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13310,11 +15647,30 @@ pub mod tasks {
                 /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
-                pub struct GetFields {}
+                pub struct GetFields {
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
                 impl GetFields {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
-                        Self {}
+                        Self {
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for GetFields {
@@ -13323,7 +15679,10 @@ pub mod tasks {
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::serde::ser::SerializeMap as _;
-                        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -13331,8 +15690,8 @@ pub mod tasks {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let _ = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {})
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { extra: object.rest()? })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -13349,13 +15708,30 @@ pub mod tasks {
                 pub struct GetStages {
                     /// `sprintId`: `integer`, required.
                     pub sprint_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl GetStages {
                     /// The call with its required parameters: `sprintId`.
                     pub fn new(sprint_id: impl ::std::convert::Into<i64>) -> Self {
                         Self {
                             sprint_id: sprint_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for GetStages {
@@ -13367,6 +15743,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("sprintId", &self.sprint_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13378,6 +15755,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             sprint_id: object.field("sprintId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13397,6 +15775,13 @@ pub mod tasks {
                     pub stage_id: i64,
                     /// `fields`: `object`, required.
                     pub fields: update_stage::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl UpdateStage {
                     /// The call with its required parameters: `stageId`, `fields`.
@@ -13407,7 +15792,17 @@ pub mod tasks {
                         Self {
                             stage_id: stage_id.into(),
                             fields: fields.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for UpdateStage {
@@ -13420,6 +15815,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("stageId", &self.stage_id)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -13432,6 +15828,7 @@ pub mod tasks {
                         ::std::result::Result::Ok(Self {
                             stage_id: object.field("stageId")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -13486,6 +15883,13 @@ pub mod tasks {
                         pub sort: ::std::option::Option<i64>,
                         /// `color`: `string`, optional.
                         pub color: ::std::option::Option<::std::string::String>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object with its required parameters: `sprintId`, `name`.
@@ -13499,6 +15903,7 @@ pub mod tasks {
                                 type_: ::std::default::Default::default(),
                                 sort: ::std::default::Default::default(),
                                 color: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `type`.
@@ -13525,6 +15930,15 @@ pub mod tasks {
                             self.color = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Fields {
                         fn serialize<S: ::serde::Serializer>(
@@ -13539,6 +15953,7 @@ pub mod tasks {
                             crate::support::opt_entry(&mut map, "type", &self.type_)?;
                             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                             crate::support::opt_entry(&mut map, "color", &self.color)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -13553,7 +15968,8 @@ pub mod tasks {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 sort: object.field("sort")?,
-                                color: object.field("color")?,
+                                color: object.exact_str("color")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -14002,6 +16418,10 @@ pub mod tasks {
                         pub sort: ::std::option::Option<i64>,
                         /// `color`: `string`, optional.
                         pub color: ::std::option::Option<::std::string::String>,
+                        /// `sprintId`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sprint_id: ::std::option::Option<::std::string::String>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -14014,13 +16434,18 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["id", "name", "type", "sort", "color"], &[])?;
+                            object
+                                .fits(
+                                    &["id", "name", "type", "sort", "color", "sprintId"],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 id: object.field("id")?,
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 sort: object.field("sort")?,
                                 color: object.field("color")?,
+                                sprint_id: object.soft("sprintId"),
                                 extra: object.rest()?,
                             })
                         }
@@ -14038,6 +16463,11 @@ pub mod tasks {
                             crate::support::opt_entry(&mut map, "type", &self.type_)?;
                             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                             crate::support::opt_entry(&mut map, "color", &self.color)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sprintId",
+                                &self.sprint_id,
+                            )?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -14102,6 +16532,13 @@ pub mod tasks {
                         pub sort: ::std::option::Option<i64>,
                         /// `color`: `string`, optional.
                         pub color: ::std::option::Option<::std::string::String>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object; every parameter is optional.
@@ -14112,6 +16549,7 @@ pub mod tasks {
                                 type_: ::std::default::Default::default(),
                                 sort: ::std::default::Default::default(),
                                 color: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `sprintId`.
@@ -14154,6 +16592,15 @@ pub mod tasks {
                             self.color = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Fields {
                         fn serialize<S: ::serde::Serializer>(
@@ -14172,6 +16619,7 @@ pub mod tasks {
                             crate::support::opt_entry(&mut map, "type", &self.type_)?;
                             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                             crate::support::opt_entry(&mut map, "color", &self.color)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -14183,10 +16631,11 @@ pub mod tasks {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 sprint_id: object.field("sprintId")?,
-                                name: object.field("name")?,
+                                name: object.exact_str("name")?,
                                 type_: object.field("type")?,
                                 sort: object.field("sort")?,
-                                color: object.field("color")?,
+                                color: object.exact_str("color")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -14217,11 +16666,30 @@ pub mod tasks {
                 pub struct Add {
                     /// `fields`: `object`, required.
                     pub fields: add::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Add {
                     /// The call with its required parameters: `fields`.
                     pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                        Self { fields: fields.into() }
+                        Self {
+                            fields: fields.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Add {
@@ -14233,6 +16701,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14244,6 +16713,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -14261,11 +16731,30 @@ pub mod tasks {
                 pub struct Complete {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Complete {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Complete {
@@ -14277,6 +16766,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14286,7 +16776,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -14303,11 +16796,30 @@ pub mod tasks {
                 pub struct Delete {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Delete {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Delete {
@@ -14319,6 +16831,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14328,7 +16841,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -14345,13 +16861,30 @@ pub mod tasks {
                 pub struct Get {
                     /// `sprintId`: `integer`, required.
                     pub sprint_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `sprintId`.
                     pub fn new(sprint_id: impl ::std::convert::Into<i64>) -> Self {
                         Self {
                             sprint_id: sprint_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -14363,6 +16896,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("sprintId", &self.sprint_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14374,6 +16908,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             sprint_id: object.field("sprintId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -14388,11 +16923,30 @@ pub mod tasks {
                 /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
-                pub struct GetFields {}
+                pub struct GetFields {
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
                 impl GetFields {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
-                        Self {}
+                        Self {
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for GetFields {
@@ -14401,7 +16955,10 @@ pub mod tasks {
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::serde::ser::SerializeMap as _;
-                        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -14409,8 +16966,8 @@ pub mod tasks {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let _ = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {})
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { extra: object.rest()? })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -14437,6 +16994,13 @@ pub mod tasks {
                     >,
                     /// `start`: `integer`, optional.
                     pub start: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
@@ -14446,6 +17010,7 @@ pub mod tasks {
                             filter: ::std::default::Default::default(),
                             select: ::std::default::Default::default(),
                             start: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `order`.
@@ -14484,6 +17049,15 @@ pub mod tasks {
                         self.start = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -14497,6 +17071,7 @@ pub mod tasks {
                         crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
                         crate::support::opt_entry(&mut map, "start", &self.start)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14511,6 +17086,7 @@ pub mod tasks {
                             filter: object.field("filter")?,
                             select: object.field("select")?,
                             start: object.field("start")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -14528,11 +17104,30 @@ pub mod tasks {
                 pub struct Start {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Start {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Start {
@@ -14544,6 +17139,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14553,7 +17149,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -14572,6 +17171,13 @@ pub mod tasks {
                     pub id: i64,
                     /// `fields`: `object`, required.
                     pub fields: update::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Update {
                     /// The call with its required parameters: `id`, `fields`.
@@ -14582,7 +17188,17 @@ pub mod tasks {
                         Self {
                             id: id.into(),
                             fields: fields.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Update {
@@ -14595,6 +17211,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -14607,6 +17224,7 @@ pub mod tasks {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -14666,6 +17284,13 @@ pub mod tasks {
                         ///
                         /// Values: `active`, `planned`, `completed`.
                         pub status: ::std::option::Option<FieldsStatus>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object with its required parameters: `groupId`, `name`.
@@ -14680,6 +17305,7 @@ pub mod tasks {
                                 date_start: ::std::default::Default::default(),
                                 date_end: ::std::default::Default::default(),
                                 status: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `sort`.
@@ -14714,6 +17340,15 @@ pub mod tasks {
                             self.status = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Fields {
                         fn serialize<S: ::serde::Serializer>(
@@ -14737,6 +17372,7 @@ pub mod tasks {
                                 &self.date_end,
                             )?;
                             crate::support::opt_entry(&mut map, "status", &self.status)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -14750,9 +17386,10 @@ pub mod tasks {
                                 group_id: object.field("groupId")?,
                                 name: object.field("name")?,
                                 sort: object.field("sort")?,
-                                date_start: object.field("dateStart")?,
-                                date_end: object.field("dateEnd")?,
+                                date_start: object.exact_str("dateStart")?,
+                                date_end: object.exact_str("dateEnd")?,
                                 status: object.field("status")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -15391,6 +18028,13 @@ pub mod tasks {
                         pub status: ::std::option::Option<::std::string::String>,
                         /// `INFO`: `object`, optional.
                         pub info: ::std::option::Option<::serde_json::Value>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Order {
                         /// The object; every parameter is optional.
@@ -15407,6 +18051,7 @@ pub mod tasks {
                                 date_end: ::std::default::Default::default(),
                                 status: ::std::default::Default::default(),
                                 info: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `ID`.
@@ -15495,6 +18140,15 @@ pub mod tasks {
                             value: impl ::std::convert::Into<::serde_json::Value>,
                         ) -> Self {
                             self.info = ::std::option::Option::Some(value.into());
+                            self
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
                             self
                         }
                     }
@@ -15541,6 +18195,7 @@ pub mod tasks {
                             )?;
                             crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
                             crate::support::opt_entry(&mut map, "INFO", &self.info)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -15553,15 +18208,16 @@ pub mod tasks {
                             ::std::result::Result::Ok(Self {
                                 id: object.field("ID")?,
                                 group_id: object.field("GROUP_ID")?,
-                                entity_type: object.field("ENTITY_TYPE")?,
-                                name: object.field("NAME")?,
+                                entity_type: object.exact_str("ENTITY_TYPE")?,
+                                name: object.exact_str("NAME")?,
                                 sort: object.field("SORT")?,
                                 created_by: object.field("CREATED_BY")?,
                                 modified_by: object.field("MODIFIED_BY")?,
-                                date_start: object.field("DATE_START")?,
-                                date_end: object.field("DATE_END")?,
-                                status: object.field("STATUS")?,
+                                date_start: object.exact_str("DATE_START")?,
+                                date_end: object.exact_str("DATE_END")?,
+                                status: object.exact_str("STATUS")?,
                                 info: object.field("INFO")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -15595,6 +18251,13 @@ pub mod tasks {
                         pub status: ::std::option::Option<::std::string::String>,
                         /// `INFO`: `object`, optional.
                         pub info: ::std::option::Option<::serde_json::Value>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Filter {
                         /// The object; every parameter is optional.
@@ -15611,6 +18274,7 @@ pub mod tasks {
                                 date_end: ::std::default::Default::default(),
                                 status: ::std::default::Default::default(),
                                 info: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `ID`.
@@ -15701,6 +18365,15 @@ pub mod tasks {
                             self.info = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Filter {
                         fn serialize<S: ::serde::Serializer>(
@@ -15745,6 +18418,7 @@ pub mod tasks {
                             )?;
                             crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
                             crate::support::opt_entry(&mut map, "INFO", &self.info)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -15757,15 +18431,16 @@ pub mod tasks {
                             ::std::result::Result::Ok(Self {
                                 id: object.field("ID")?,
                                 group_id: object.field("GROUP_ID")?,
-                                entity_type: object.field("ENTITY_TYPE")?,
-                                name: object.field("NAME")?,
+                                entity_type: object.exact_str("ENTITY_TYPE")?,
+                                name: object.exact_str("NAME")?,
                                 sort: object.field("SORT")?,
                                 created_by: object.field("CREATED_BY")?,
                                 modified_by: object.field("MODIFIED_BY")?,
-                                date_start: object.field("DATE_START")?,
-                                date_end: object.field("DATE_END")?,
-                                status: object.field("STATUS")?,
+                                date_start: object.exact_str("DATE_START")?,
+                                date_end: object.exact_str("DATE_END")?,
+                                status: object.exact_str("STATUS")?,
                                 info: object.field("INFO")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -16100,6 +18775,13 @@ pub mod tasks {
                         ///
                         /// Values: `active`, `planned`, `completed`.
                         pub status: ::std::option::Option<FieldsStatus>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object; every parameter is optional.
@@ -16111,6 +18793,7 @@ pub mod tasks {
                                 date_start: ::std::default::Default::default(),
                                 date_end: ::std::default::Default::default(),
                                 status: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `groupId`.
@@ -16161,6 +18844,15 @@ pub mod tasks {
                             self.status = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Fields {
                         fn serialize<S: ::serde::Serializer>(
@@ -16188,6 +18880,7 @@ pub mod tasks {
                                 &self.date_end,
                             )?;
                             crate::support::opt_entry(&mut map, "status", &self.status)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -16199,11 +18892,12 @@ pub mod tasks {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 group_id: object.field("groupId")?,
-                                name: object.field("name")?,
+                                name: object.exact_str("name")?,
                                 sort: object.field("sort")?,
-                                date_start: object.field("dateStart")?,
-                                date_end: object.field("dateEnd")?,
+                                date_start: object.exact_str("dateStart")?,
+                                date_end: object.exact_str("dateEnd")?,
                                 status: object.field("status")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -16353,11 +19047,30 @@ pub mod tasks {
                 pub struct Get {
                     /// `id`: `integer`, required.
                     pub id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `id`.
                     pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self { id: id.into() }
+                        Self {
+                            id: id.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Get {
@@ -16369,6 +19082,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -16378,7 +19092,10 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            extra: object.rest()?,
+                        })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -16392,11 +19109,30 @@ pub mod tasks {
                 /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
-                pub struct GetFields {}
+                pub struct GetFields {
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
                 impl GetFields {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
-                        Self {}
+                        Self {
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for GetFields {
@@ -16405,7 +19141,10 @@ pub mod tasks {
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::serde::ser::SerializeMap as _;
-                        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -16413,8 +19152,8 @@ pub mod tasks {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let _ = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {})
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { extra: object.rest()? })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
@@ -16433,6 +19172,13 @@ pub mod tasks {
                     pub id: i64,
                     /// `fields`: `object`, required.
                     pub fields: update::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Update {
                     /// The call with its required parameters: `id`, `fields`.
@@ -16443,7 +19189,17 @@ pub mod tasks {
                         Self {
                             id: id.into(),
                             fields: fields.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Update {
@@ -16456,6 +19212,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("id", &self.id)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -16468,6 +19225,7 @@ pub mod tasks {
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -16725,6 +19483,13 @@ pub mod tasks {
                         pub epic_id: ::std::option::Option<i64>,
                         /// `sort`: `integer`, optional.
                         pub sort: ::std::option::Option<i64>,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object; every parameter is optional.
@@ -16734,6 +19499,7 @@ pub mod tasks {
                                 story_points: ::std::default::Default::default(),
                                 epic_id: ::std::default::Default::default(),
                                 sort: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `entityId`.
@@ -16770,6 +19536,15 @@ pub mod tasks {
                             self.sort = ::std::option::Option::Some(value.into());
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Fields {
                         fn serialize<S: ::serde::Serializer>(
@@ -16795,6 +19570,7 @@ pub mod tasks {
                                 &self.epic_id,
                             )?;
                             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -16806,9 +19582,10 @@ pub mod tasks {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 entity_id: object.field("entityId")?,
-                                story_points: object.field("storyPoints")?,
+                                story_points: object.exact_str("storyPoints")?,
                                 epic_id: object.field("epicId")?,
                                 sort: object.field("sort")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -16904,11 +19681,30 @@ pub mod tasks {
             pub struct Activate {
                 /// `flowId`: `integer`, required.
                 pub flow_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Activate {
                 /// The call with its required parameters: `flowId`.
                 pub fn new(flow_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { flow_id: flow_id.into() }
+                    Self {
+                        flow_id: flow_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Activate {
@@ -16919,6 +19715,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("flowId", &self.flow_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16930,6 +19727,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         flow_id: object.field("flowId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -16947,6 +19745,13 @@ pub mod tasks {
             pub struct Create {
                 /// `flowData`: `object`, required.
                 pub flow_data: create::FlowData,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Create {
                 /// The call with its required parameters: `flowData`.
@@ -16955,7 +19760,17 @@ pub mod tasks {
                 ) -> Self {
                     Self {
                         flow_data: flow_data.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Create {
@@ -16966,6 +19781,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("flowData", &self.flow_data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -16977,6 +19793,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         flow_data: object.field("flowData")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -16996,6 +19813,13 @@ pub mod tasks {
                 pub flow_data: ::serde_json::Value,
                 /// `flowData.id`: `integer`, required.
                 pub flow_data_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `flowData`, `flowData.id`.
@@ -17006,7 +19830,17 @@ pub mod tasks {
                     Self {
                         flow_data: flow_data.into(),
                         flow_data_id: flow_data_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -17018,6 +19852,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("flowData", &self.flow_data)?;
                     map.serialize_entry("flowData.id", &self.flow_data_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -17030,6 +19865,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         flow_data: object.field("flowData")?,
                         flow_data_id: object.field("flowData.id")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -17047,11 +19883,30 @@ pub mod tasks {
             pub struct Get {
                 /// `flowId`: `integer`, required.
                 pub flow_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `flowId`.
                 pub fn new(flow_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { flow_id: flow_id.into() }
+                    Self {
+                        flow_id: flow_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -17062,6 +19917,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("flowId", &self.flow_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -17073,6 +19929,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         flow_id: object.field("flowId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -17094,6 +19951,13 @@ pub mod tasks {
                 pub name: ::std::string::String,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl IsExists {
                 /// The call with its required parameters: `flowData`, `name`.
@@ -17105,11 +19969,21 @@ pub mod tasks {
                         flow_data: flow_data.into(),
                         name: name.into(),
                         id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
                 pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -17123,6 +19997,7 @@ pub mod tasks {
                     map.serialize_entry("flowData", &self.flow_data)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -17136,6 +20011,7 @@ pub mod tasks {
                         flow_data: object.field("flowData")?,
                         name: object.field("name")?,
                         id: object.field("id")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -17153,11 +20029,30 @@ pub mod tasks {
             pub struct Pin {
                 /// `flowId`: `integer`, required.
                 pub flow_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Pin {
                 /// The call with its required parameters: `flowId`.
                 pub fn new(flow_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { flow_id: flow_id.into() }
+                    Self {
+                        flow_id: flow_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Pin {
@@ -17168,6 +20063,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("flowId", &self.flow_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -17179,6 +20075,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         flow_id: object.field("flowId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -17196,6 +20093,13 @@ pub mod tasks {
             pub struct Update {
                 /// `flowData`: `object`, required.
                 pub flow_data: update::FlowData,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `flowData`.
@@ -17204,7 +20108,17 @@ pub mod tasks {
                 ) -> Self {
                     Self {
                         flow_data: flow_data.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -17215,6 +20129,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("flowData", &self.flow_data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -17226,6 +20141,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         flow_data: object.field("flowData")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -17309,6 +20225,13 @@ pub mod tasks {
                     pub notify_on_tasks_in_progress_overflow: ::std::option::Option<i64>,
                     /// `notifyWhenEfficiencyDecreases`: `integer`, optional.
                     pub notify_when_efficiency_decreases: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FlowData {
                     /// The object with its required parameters: `name`, `plannedCompletionTime`, `distributionType`, `responsibleList`.
@@ -17337,6 +20260,7 @@ pub mod tasks {
                             notify_on_queue_overflow: ::std::default::Default::default(),
                             notify_on_tasks_in_progress_overflow: ::std::default::Default::default(),
                             notify_when_efficiency_decreases: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `description`.
@@ -17445,6 +20369,15 @@ pub mod tasks {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FlowData {
                     fn serialize<S: ::serde::Serializer>(
@@ -17516,6 +20449,7 @@ pub mod tasks {
                             "notifyWhenEfficiencyDecreases",
                             &self.notify_when_efficiency_decreases,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -17527,7 +20461,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
-                            description: object.field("description")?,
+                            description: object.exact_str("description")?,
                             group_id: object.field("groupId")?,
                             owner_id: object.field("ownerId")?,
                             template_id: object.field("templateId")?,
@@ -17547,6 +20481,7 @@ pub mod tasks {
                                 .field("notifyOnTasksInProgressOverflow")?,
                             notify_when_efficiency_decreases: object
                                 .field("notifyWhenEfficiencyDecreases")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -18220,7 +21155,7 @@ pub mod tasks {
                     /// `distributionType`: `string`, required.
                     pub distribution_type: ::std::string::String,
                     /// `responsibleList`: `array`, required.
-                    pub responsible_list: ::std::vec::Vec<::serde_json::Value>,
+                    pub responsible_list: ::serde_json::Value,
                     /// `taskCreators`: `object`, optional.
                     pub task_creators: ::std::option::Option<::serde_json::Value>,
                     /// `matchWorkTime`: `integer`, optional.
@@ -18237,6 +21172,13 @@ pub mod tasks {
                     pub notify_on_tasks_in_progress_overflow: ::std::option::Option<i64>,
                     /// `notifyWhenEfficiencyDecreases`: `integer`, optional.
                     pub notify_when_efficiency_decreases: ::std::option::Option<i64>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FlowData {
                     /// The object with its required parameters: `id`, `plannedCompletionTime`, `distributionType`, `responsibleList`.
@@ -18246,9 +21188,7 @@ pub mod tasks {
                         distribution_type: impl ::std::convert::Into<
                             ::std::string::String,
                         >,
-                        responsible_list: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
-                        >,
+                        responsible_list: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         Self {
                             id: id.into(),
@@ -18259,10 +21199,7 @@ pub mod tasks {
                             template_id: ::std::default::Default::default(),
                             planned_completion_time: planned_completion_time.into(),
                             distribution_type: distribution_type.into(),
-                            responsible_list: responsible_list
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
+                            responsible_list: responsible_list.into(),
                             task_creators: ::std::default::Default::default(),
                             match_work_time: ::std::default::Default::default(),
                             responsible_can_change_deadline: ::std::default::Default::default(),
@@ -18271,6 +21208,7 @@ pub mod tasks {
                             notify_on_queue_overflow: ::std::default::Default::default(),
                             notify_on_tasks_in_progress_overflow: ::std::default::Default::default(),
                             notify_when_efficiency_decreases: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `name`.
@@ -18387,6 +21325,15 @@ pub mod tasks {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FlowData {
                     fn serialize<S: ::serde::Serializer>(
@@ -18459,6 +21406,7 @@ pub mod tasks {
                             "notifyWhenEfficiencyDecreases",
                             &self.notify_when_efficiency_decreases,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -18470,8 +21418,8 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
-                            name: object.field("name")?,
-                            description: object.field("description")?,
+                            name: object.exact_str("name")?,
+                            description: object.exact_str("description")?,
                             group_id: object.field("groupId")?,
                             owner_id: object.field("ownerId")?,
                             template_id: object.field("templateId")?,
@@ -18491,6 +21439,7 @@ pub mod tasks {
                                 .field("notifyOnTasksInProgressOverflow")?,
                             notify_when_efficiency_decreases: object
                                 .field("notifyWhenEfficiencyDecreases")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -18745,11 +21694,30 @@ pub mod tasks {
             ///
             /// Values: `CODE`, `1`, `2`, `3`.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -18760,6 +21728,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18771,6 +21740,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18788,11 +21758,30 @@ pub mod tasks {
         pub struct Approve {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Approve {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Approve {
@@ -18803,6 +21792,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18814,6 +21804,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18831,11 +21822,30 @@ pub mod tasks {
         pub struct Complete {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Complete {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Complete {
@@ -18846,6 +21856,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18857,6 +21868,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18874,11 +21886,30 @@ pub mod tasks {
         pub struct Defer {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Defer {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Defer {
@@ -18889,6 +21920,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18900,6 +21932,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18919,6 +21952,13 @@ pub mod tasks {
             pub task_id: i64,
             /// `userId`: `integer`, required.
             pub user_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delegate {
             /// The call with its required parameters: `taskId`, `userId`.
@@ -18929,7 +21969,17 @@ pub mod tasks {
                 Self {
                     task_id: task_id.into(),
                     user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delegate {
@@ -18941,6 +21991,7 @@ pub mod tasks {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
                 map.serialize_entry("userId", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18953,6 +22004,7 @@ pub mod tasks {
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
                     user_id: object.field("userId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -18970,11 +22022,30 @@ pub mod tasks {
         pub struct Delete {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -18985,6 +22056,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -18996,6 +22068,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19013,11 +22086,30 @@ pub mod tasks {
         pub struct Disapprove {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Disapprove {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Disapprove {
@@ -19028,6 +22120,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19039,6 +22132,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19058,6 +22152,13 @@ pub mod tasks {
             pub task_id: ::std::option::Option<i64>,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -19065,6 +22166,7 @@ pub mod tasks {
                 Self {
                     task_id: ::std::default::Default::default(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `taskId`.
@@ -19084,6 +22186,15 @@ pub mod tasks {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -19094,6 +22205,7 @@ pub mod tasks {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19106,6 +22218,7 @@ pub mod tasks {
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19120,11 +22233,30 @@ pub mod tasks {
         /// Result: `object` ([`get_fields::Output`]). Errors: none documented ([`get_fields::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct GetFields {}
+        pub struct GetFields {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl GetFields {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for GetFields {
@@ -19133,7 +22265,9 @@ pub mod tasks {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19141,8 +22275,8 @@ pub mod tasks {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19160,7 +22294,14 @@ pub mod tasks {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
             /// `users`: `array`, optional.
-            pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub users: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Getaccess {
             /// The call with its required parameters: `taskId`.
@@ -19168,18 +22309,24 @@ pub mod tasks {
                 Self {
                     task_id: task_id.into(),
                     users: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `users`.
             pub fn users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.users = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -19192,6 +22339,7 @@ pub mod tasks {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19204,6 +22352,7 @@ pub mod tasks {
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
                     users: object.field("users")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19231,6 +22380,13 @@ pub mod tasks {
             pub params: ::std::option::Option<::serde_json::Value>,
             /// `start`: `integer`, optional.
             pub start: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -19241,6 +22397,7 @@ pub mod tasks {
                     select: ::std::default::Default::default(),
                     params: ::std::default::Default::default(),
                     start: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `order`.
@@ -19284,6 +22441,15 @@ pub mod tasks {
                 self.start = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -19297,6 +22463,7 @@ pub mod tasks {
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
                 crate::support::opt_entry(&mut map, "params", &self.params)?;
                 crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19312,6 +22479,7 @@ pub mod tasks {
                     select: object.field("select")?,
                     params: object.field("params")?,
                     start: object.field("start")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19329,11 +22497,30 @@ pub mod tasks {
         pub struct Mute {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Mute {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Mute {
@@ -19344,6 +22531,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19353,7 +22541,10 @@ pub mod tasks {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19370,11 +22561,30 @@ pub mod tasks {
         pub struct Pause {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Pause {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Pause {
@@ -19385,6 +22595,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19396,6 +22607,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19413,11 +22625,30 @@ pub mod tasks {
         pub struct Pin {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Pin {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Pin {
@@ -19428,6 +22659,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19437,7 +22669,10 @@ pub mod tasks {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19454,11 +22689,30 @@ pub mod tasks {
         pub struct Renew {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Renew {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Renew {
@@ -19469,6 +22723,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19480,6 +22735,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19497,11 +22753,30 @@ pub mod tasks {
         pub struct Start {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Start {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Start {
@@ -19512,6 +22787,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19523,6 +22799,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19540,11 +22817,30 @@ pub mod tasks {
         pub struct Startwatch {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Startwatch {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Startwatch {
@@ -19555,6 +22851,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19566,6 +22863,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19583,11 +22881,30 @@ pub mod tasks {
         pub struct Stopwatch {
             /// `taskId`: `integer`, required.
             pub task_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Stopwatch {
             /// The call with its required parameters: `taskId`.
             pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { task_id: task_id.into() }
+                Self {
+                    task_id: task_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Stopwatch {
@@ -19598,6 +22915,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19609,6 +22927,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19626,11 +22945,30 @@ pub mod tasks {
         pub struct Unmute {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Unmute {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Unmute {
@@ -19641,6 +22979,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19650,7 +22989,10 @@ pub mod tasks {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19667,11 +23009,30 @@ pub mod tasks {
         pub struct Unpin {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Unpin {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Unpin {
@@ -19682,6 +23043,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19691,7 +23053,10 @@ pub mod tasks {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -19712,6 +23077,13 @@ pub mod tasks {
             ///
             /// Values: `CODE`, `1`, `2`, `3`.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `taskId`, `fields`.
@@ -19722,7 +23094,17 @@ pub mod tasks {
                 Self {
                     task_id: task_id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -19734,6 +23116,7 @@ pub mod tasks {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("taskId", &self.task_id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -19746,6 +23129,7 @@ pub mod tasks {
                 ::std::result::Result::Ok(Self {
                     task_id: object.field("taskId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -19857,6 +23241,13 @@ pub mod tasks {
                 pub add: ::std::option::Option<bool>,
                 /// `addAccomplice`: `boolean`, optional.
                 pub add_accomplice: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsChecklistAction {
                 /// The object; every parameter is optional.
@@ -19867,6 +23258,7 @@ pub mod tasks {
                         toggle: ::std::default::Default::default(),
                         add: ::std::default::Default::default(),
                         add_accomplice: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `modify`.
@@ -19897,6 +23289,15 @@ pub mod tasks {
                     self.add_accomplice = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsChecklistAction {
                 fn serialize<S: ::serde::Serializer>(
@@ -19914,6 +23315,7 @@ pub mod tasks {
                         "addAccomplice",
                         &self.add_accomplice,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -19929,6 +23331,7 @@ pub mod tasks {
                         toggle: object.field("toggle")?,
                         add: object.field("add")?,
                         add_accomplice: object.field("addAccomplice")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -19967,15 +23370,20 @@ pub mod tasks {
                 /// `ufChecklistFiles`: `boolean`, optional.
                 pub uf_checklist_files: ::std::option::Option<bool>,
                 /// `members`: `array`, optional.
-                pub members: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub members: ::std::option::Option<::serde_json::Value>,
                 /// `attachments`: `array`, optional.
-                pub attachments: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub attachments: ::std::option::Option<::serde_json::Value>,
                 /// `entityId`: `string`, optional.
                 pub entity_id: ::std::option::Option<::std::string::String>,
                 /// `action`: `object`, optional.
                 pub action: ::std::option::Option<FieldsChecklistAction>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsChecklist {
                 /// The object; every parameter is optional.
@@ -19996,6 +23404,7 @@ pub mod tasks {
                         attachments: ::std::default::Default::default(),
                         entity_id: ::std::default::Default::default(),
                         action: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -20089,25 +23498,17 @@ pub mod tasks {
                 /// Sets `members`.
                 pub fn members(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.members = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.members = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `attachments`.
                 pub fn attachments(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.attachments = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.attachments = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `entityId`.
@@ -20124,6 +23525,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<FieldsChecklistAction>,
                 ) -> Self {
                     self.action = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -20169,6 +23579,7 @@ pub mod tasks {
                     )?;
                     crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
                     crate::support::opt_entry(&mut map, "action", &self.action)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -20179,21 +23590,22 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        task_id: object.field("taskId")?,
-                        created_by: object.field("createdBy")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        sort_index: object.field("sortIndex")?,
+                        id: object.exact_str("id")?,
+                        task_id: object.exact_str("taskId")?,
+                        created_by: object.exact_str("createdBy")?,
+                        parent_id: object.exact_str("parentId")?,
+                        title: object.exact_str("title")?,
+                        sort_index: object.exact_str("sortIndex")?,
                         is_complete: object.field("isComplete")?,
                         is_important: object.field("isImportant")?,
-                        toggled_by: object.field("toggledBy")?,
-                        toggled_date: object.field("toggledDate")?,
+                        toggled_by: object.exact_str("toggledBy")?,
+                        toggled_date: object.exact_str("toggledDate")?,
                         uf_checklist_files: object.field("ufChecklistFiles")?,
                         members: object.field("members")?,
                         attachments: object.field("attachments")?,
-                        entity_id: object.field("entityId")?,
+                        entity_id: object.exact_str("entityId")?,
                         action: object.field("action")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -20216,8 +23628,13 @@ pub mod tasks {
                 /// `image`: `string`, optional.
                 pub image: ::std::option::Option<::std::string::String>,
                 /// `additionalData`: `array`, optional.
-                pub additional_data: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                pub additional_data: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl FieldsGroup {
@@ -20230,6 +23647,7 @@ pub mod tasks {
                         members_count: ::std::default::Default::default(),
                         image: ::std::default::Default::default(),
                         additional_data: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -20272,13 +23690,18 @@ pub mod tasks {
                 /// Sets `additionalData`.
                 pub fn additional_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.additional_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.additional_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -20303,6 +23726,7 @@ pub mod tasks {
                         "additionalData",
                         &self.additional_data,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -20313,12 +23737,13 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
                         opened: object.field("opened")?,
                         members_count: object.field("membersCount")?,
-                        image: object.field("image")?,
+                        image: object.exact_str("image")?,
                         additional_data: object.field("additionalData")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -20340,6 +23765,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsCreator {
                 /// The object; every parameter is optional.
@@ -20350,6 +23782,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -20392,6 +23825,15 @@ pub mod tasks {
                     self.work_position = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsCreator {
                 fn serialize<S: ::serde::Serializer>(
@@ -20409,6 +23851,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -20419,11 +23862,12 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -20445,6 +23889,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsResponsible {
                 /// The object; every parameter is optional.
@@ -20455,6 +23906,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -20495,6 +23947,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.work_position = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -20514,6 +23975,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -20524,17 +23986,18 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsResponsible);
-            /// The object `params.fields.accomplicesData` of `tasks.task.add`: `array`.
+            /// The object `params.fields.accomplicesData` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
             #[derive(Debug, Clone, Default)]
@@ -20550,6 +24013,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsAccomplicesData {
                 /// The object; every parameter is optional.
@@ -20560,6 +24030,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -20602,6 +24073,15 @@ pub mod tasks {
                     self.work_position = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsAccomplicesData {
                 fn serialize<S: ::serde::Serializer>(
@@ -20619,6 +24099,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -20629,11 +24110,12 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -20655,6 +24137,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsAuditorsData {
                 /// The object; every parameter is optional.
@@ -20665,6 +24154,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -20707,6 +24197,15 @@ pub mod tasks {
                     self.work_position = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsAuditorsData {
                 fn serialize<S: ::serde::Serializer>(
@@ -20724,6 +24223,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -20734,11 +24234,12 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -20804,6 +24305,13 @@ pub mod tasks {
                 pub favorite_add: ::std::option::Option<bool>,
                 /// `favorite.delete`: `boolean`, optional.
                 pub favorite_delete: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsAction {
                 /// The object; every parameter is optional.
@@ -20836,6 +24344,7 @@ pub mod tasks {
                         checklist_add: ::std::default::Default::default(),
                         favorite_add: ::std::default::Default::default(),
                         favorite_delete: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `accept`.
@@ -21026,6 +24535,15 @@ pub mod tasks {
                     self.favorite_delete = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsAction {
                 fn serialize<S: ::serde::Serializer>(
@@ -21105,6 +24623,7 @@ pub mod tasks {
                         "favorite.delete",
                         &self.favorite_delete,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -21142,6 +24661,7 @@ pub mod tasks {
                         checklist_add: object.field("checklist.add")?,
                         favorite_add: object.field("favorite.add")?,
                         favorite_delete: object.field("favorite.delete")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -21178,13 +24698,18 @@ pub mod tasks {
                 /// `completedCount`: `integer`, optional.
                 pub completed_count: ::std::option::Option<i64>,
                 /// `members`: `array`, optional.
-                pub members: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub members: ::std::option::Option<::serde_json::Value>,
                 /// `attachments`: `array`, optional.
-                pub attachments: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub attachments: ::std::option::Option<::serde_json::Value>,
                 /// `nodeId`: `string`, optional.
                 pub node_id: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsCheckListTreeFields {
                 /// The object; every parameter is optional.
@@ -21205,6 +24730,7 @@ pub mod tasks {
                         members: ::std::default::Default::default(),
                         attachments: ::std::default::Default::default(),
                         node_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -21303,25 +24829,17 @@ pub mod tasks {
                 /// Sets `members`.
                 pub fn members(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.members = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.members = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `attachments`.
                 pub fn attachments(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.attachments = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.attachments = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `nodeId`.
@@ -21330,6 +24848,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.node_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -21375,6 +24902,7 @@ pub mod tasks {
                         &self.attachments,
                     )?;
                     crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -21385,21 +24913,22 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        copied_id: object.field("copiedId")?,
-                        entity_id: object.field("entityId")?,
+                        id: object.exact_str("id")?,
+                        copied_id: object.exact_str("copiedId")?,
+                        entity_id: object.exact_str("entityId")?,
                         user_id: object.field("userId")?,
-                        created_by: object.field("createdBy")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        sort_index: object.field("sortIndex")?,
-                        display_sort_index: object.field("displaySortIndex")?,
+                        created_by: object.exact_str("createdBy")?,
+                        parent_id: object.exact_str("parentId")?,
+                        title: object.exact_str("title")?,
+                        sort_index: object.exact_str("sortIndex")?,
+                        display_sort_index: object.exact_str("displaySortIndex")?,
                         is_complete: object.field("isComplete")?,
                         is_important: object.field("isImportant")?,
                         completed_count: object.field("completedCount")?,
                         members: object.field("members")?,
                         attachments: object.field("attachments")?,
-                        node_id: object.field("nodeId")?,
+                        node_id: object.exact_str("nodeId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -21416,10 +24945,15 @@ pub mod tasks {
                 /// `fields`: `object`, optional.
                 pub fields: ::std::option::Option<FieldsCheckListTreeFields>,
                 /// `action`: `array`, optional.
-                pub action: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub action: ::std::option::Option<::serde_json::Value>,
                 /// `descendants`: `array`, optional.
-                pub descendants: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                pub descendants: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl FieldsCheckListTree {
@@ -21430,6 +24964,7 @@ pub mod tasks {
                         fields: ::std::default::Default::default(),
                         action: ::std::default::Default::default(),
                         descendants: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `nodeId`.
@@ -21448,25 +24983,26 @@ pub mod tasks {
                 /// Sets `action`.
                 pub fn action(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.action = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.action = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `descendants`.
                 pub fn descendants(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.descendants = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.descendants = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -21485,6 +25021,7 @@ pub mod tasks {
                         "descendants",
                         &self.descendants,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -21499,6 +25036,7 @@ pub mod tasks {
                         fields: object.field("fields")?,
                         action: object.field("action")?,
                         descendants: object.field("descendants")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -21665,13 +25203,9 @@ pub mod tasks {
                 /// `groupId`: `string`, optional.
                 pub group_id: ::std::option::Option<::std::string::String>,
                 /// `auditors`: `array`, optional.
-                pub auditors: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub auditors: ::std::option::Option<::serde_json::Value>,
                 /// `accomplices`: `array`, optional.
-                pub accomplices: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub accomplices: ::std::option::Option<::serde_json::Value>,
                 /// `checklist`: `object`, optional.
                 pub checklist: ::std::option::Option<FieldsChecklist>,
                 /// `group`: `object`, optional.
@@ -21680,10 +25214,8 @@ pub mod tasks {
                 pub creator: ::std::option::Option<FieldsCreator>,
                 /// `responsible`: `object`, optional.
                 pub responsible: ::std::option::Option<FieldsResponsible>,
-                /// `accomplicesData`: `array`, optional.
-                pub accomplices_data: ::std::option::Option<
-                    ::std::vec::Vec<FieldsAccomplicesData>,
-                >,
+                /// `accomplicesData`: `object`, optional.
+                pub accomplices_data: ::std::option::Option<FieldsAccomplicesData>,
                 /// `auditorsData`: `object`, optional.
                 pub auditors_data: ::std::option::Option<FieldsAuditorsData>,
                 /// `newCommentsCount`: `integer`, optional.
@@ -21695,19 +25227,22 @@ pub mod tasks {
                 /// `checkListCanAdd`: `boolean`, optional.
                 pub check_list_can_add: ::std::option::Option<bool>,
                 /// `ufCrmTask`: `array`, optional.
-                pub uf_crm_task: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub uf_crm_task: ::std::option::Option<::serde_json::Value>,
                 /// `ufTaskWebdavFiles`: `array`, optional.
-                pub uf_task_webdav_files: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub uf_task_webdav_files: ::std::option::Option<::serde_json::Value>,
                 /// `ufMailMessage`: `string`, optional.
                 pub uf_mail_message: ::std::option::Option<::std::string::String>,
                 /// `UF_`: `any`, required.
                 ///
                 /// Stands for every key matching `UF_*`: one entry per key.
                 pub uf: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
@@ -21791,6 +25326,7 @@ pub mod tasks {
                         uf_task_webdav_files: ::std::default::Default::default(),
                         uf_mail_message: ::std::default::Default::default(),
                         uf: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -22273,25 +25809,17 @@ pub mod tasks {
                 /// Sets `auditors`.
                 pub fn auditors(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.auditors = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.auditors = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `accomplices`.
                 pub fn accomplices(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.accomplices = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.accomplices = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `checklist`.
@@ -22329,13 +25857,9 @@ pub mod tasks {
                 /// Sets `accomplicesData`.
                 pub fn accomplices_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<FieldsAccomplicesData>,
-                    >,
+                    value: impl ::std::convert::Into<FieldsAccomplicesData>,
                 ) -> Self {
-                    self.accomplices_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.accomplices_data = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `auditorsData`.
@@ -22381,24 +25905,18 @@ pub mod tasks {
                 /// Sets `ufCrmTask`.
                 pub fn uf_crm_task(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.uf_crm_task = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.uf_crm_task = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `ufTaskWebdavFiles`.
                 pub fn uf_task_webdav_files(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.uf_task_webdav_files = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -22417,6 +25935,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.uf.insert(key.into(), value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -22686,6 +26213,7 @@ pub mod tasks {
                         &self.uf_mail_message,
                     )?;
                     crate::support::rest_entries(&mut map, &self.uf)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -22696,65 +26224,66 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        description: object.field("description")?,
+                        id: object.exact_str("id")?,
+                        parent_id: object.exact_str("parentId")?,
+                        title: object.exact_str("title")?,
+                        description: object.exact_str("description")?,
                         chat_id: object.field("chatId")?,
                         mark: object.field("mark")?,
                         priority: object.field("priority")?,
                         multitask: object.field("multitask")?,
                         not_viewed: object.field("notViewed")?,
                         replicate: object.field("replicate")?,
-                        stage_id: object.field("stageId")?,
-                        sprint_id: object.field("sprintId")?,
-                        backlog_id: object.field("backlogId")?,
-                        created_by: object.field("createdBy")?,
-                        created_date: object.field("createdDate")?,
-                        responsible_id: object.field("responsibleId")?,
-                        changed_by: object.field("changedBy")?,
-                        changed_date: object.field("changedDate")?,
-                        status_changed_by: object.field("statusChangedBy")?,
-                        closed_by: object.field("closedBy")?,
-                        closed_date: object.field("closedDate")?,
-                        activity_date: object.field("activityDate")?,
-                        date_start: object.field("dateStart")?,
-                        deadline: object.field("deadline")?,
-                        start_date_plan: object.field("startDatePlan")?,
-                        end_date_plan: object.field("endDatePlan")?,
-                        guid: object.field("guid")?,
-                        xml_id: object.field("xmlId")?,
-                        comments_count: object.field("commentsCount")?,
-                        service_comments_count: object.field("serviceCommentsCount")?,
+                        stage_id: object.exact_str("stageId")?,
+                        sprint_id: object.exact_str("sprintId")?,
+                        backlog_id: object.exact_str("backlogId")?,
+                        created_by: object.exact_str("createdBy")?,
+                        created_date: object.exact_str("createdDate")?,
+                        responsible_id: object.exact_str("responsibleId")?,
+                        changed_by: object.exact_str("changedBy")?,
+                        changed_date: object.exact_str("changedDate")?,
+                        status_changed_by: object.exact_str("statusChangedBy")?,
+                        closed_by: object.exact_str("closedBy")?,
+                        closed_date: object.exact_str("closedDate")?,
+                        activity_date: object.exact_str("activityDate")?,
+                        date_start: object.exact_str("dateStart")?,
+                        deadline: object.exact_str("deadline")?,
+                        start_date_plan: object.exact_str("startDatePlan")?,
+                        end_date_plan: object.exact_str("endDatePlan")?,
+                        guid: object.exact_str("guid")?,
+                        xml_id: object.exact_str("xmlId")?,
+                        comments_count: object.exact_str("commentsCount")?,
+                        service_comments_count: object
+                            .exact_str("serviceCommentsCount")?,
                         allow_change_deadline: object.field("allowChangeDeadline")?,
                         allow_time_tracking: object.field("allowTimeTracking")?,
                         task_control: object.field("taskControl")?,
                         add_in_report: object.field("addInReport")?,
-                        forked_by_template_id: object.field("forkedByTemplateId")?,
-                        time_estimate: object.field("timeEstimate")?,
-                        time_spent_in_logs: object.field("timeSpentInLogs")?,
+                        forked_by_template_id: object.exact_str("forkedByTemplateId")?,
+                        time_estimate: object.exact_str("timeEstimate")?,
+                        time_spent_in_logs: object.exact_str("timeSpentInLogs")?,
                         match_work_time: object.field("matchWorkTime")?,
-                        forum_topic_id: object.field("forumTopicId")?,
-                        forum_id: object.field("forumId")?,
-                        site_id: object.field("siteId")?,
+                        forum_topic_id: object.exact_str("forumTopicId")?,
+                        forum_id: object.exact_str("forumId")?,
+                        site_id: object.exact_str("siteId")?,
                         subordinate: object.field("subordinate")?,
-                        exchange_modified: object.field("exchangeModified")?,
-                        exchange_id: object.field("exchangeId")?,
-                        outlook_version: object.field("outlookVersion")?,
-                        viewed_date: object.field("viewedDate")?,
-                        sorting: object.field("sorting")?,
-                        duration_fact: object.field("durationFact")?,
+                        exchange_modified: object.exact_str("exchangeModified")?,
+                        exchange_id: object.exact_str("exchangeId")?,
+                        outlook_version: object.exact_str("outlookVersion")?,
+                        viewed_date: object.exact_str("viewedDate")?,
+                        sorting: object.exact_str("sorting")?,
+                        duration_fact: object.exact_str("durationFact")?,
                         is_muted: object.field("isMuted")?,
                         is_pinned: object.field("isPinned")?,
                         is_pinned_in_group: object.field("isPinnedInGroup")?,
-                        flow_id: object.field("flowId")?,
+                        flow_id: object.exact_str("flowId")?,
                         description_in_bbcode: object.field("descriptionInBbcode")?,
                         status: object.field("status")?,
-                        status_changed_date: object.field("statusChangedDate")?,
-                        duration_plan: object.field("durationPlan")?,
+                        status_changed_date: object.exact_str("statusChangedDate")?,
+                        duration_plan: object.exact_str("durationPlan")?,
                         duration_type: object.field("durationType")?,
                         favorite: object.field("favorite")?,
-                        group_id: object.field("groupId")?,
+                        group_id: object.exact_str("groupId")?,
                         auditors: object.field("auditors")?,
                         accomplices: object.field("accomplices")?,
                         checklist: object.field("checklist")?,
@@ -22769,8 +26298,9 @@ pub mod tasks {
                         check_list_can_add: object.field("checkListCanAdd")?,
                         uf_crm_task: object.field("ufCrmTask")?,
                         uf_task_webdav_files: object.field("ufTaskWebdavFiles")?,
-                        uf_mail_message: object.field("ufMailMessage")?,
+                        uf_mail_message: object.exact_str("ufMailMessage")?,
                         uf: object.pattern("UF_*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -22843,6 +26373,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048582 = "1048582", N100 = "100" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.approve`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -22851,6 +26471,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -22863,9 +26487,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -22878,6 +26503,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -22974,6 +26600,13 @@ pub mod tasks {
                 pub group_id: ::std::option::Option<i64>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call; every parameter is optional.
@@ -22982,6 +26615,7 @@ pub mod tasks {
                         user_id: ::std::default::Default::default(),
                         group_id: ::std::default::Default::default(),
                         type_: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `userId`.
@@ -23005,6 +26639,15 @@ pub mod tasks {
                     self.type_ = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -23016,6 +26659,7 @@ pub mod tasks {
                     crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
                     crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -23028,7 +26672,8 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         group_id: object.field("groupId")?,
-                        type_: object.field("type")?,
+                        type_: object.exact_str("type")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -23163,6 +26808,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048582 = "1048582" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.defer`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -23171,6 +26906,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -23183,9 +26922,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -23198,6 +26938,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -23228,6 +26969,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N100 = "100" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.delegate`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -23236,6 +27067,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -23248,9 +27083,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -23263,6 +27099,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -23324,6 +27161,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048582 = "1048582", N100 = "100" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.disapprove`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -23332,6 +27259,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -23344,9 +27275,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -23359,6 +27291,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -23386,11 +27319,30 @@ pub mod tasks {
             pub struct Add {
                 /// `taskId`: `integer`, required.
                 pub task_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `taskId`.
                 pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { task_id: task_id.into() }
+                    Self {
+                        task_id: task_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Add {
@@ -23401,6 +27353,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("taskId", &self.task_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -23412,6 +27365,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         task_id: object.field("taskId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -23429,11 +27383,30 @@ pub mod tasks {
             pub struct Remove {
                 /// `taskId`: `integer`, required.
                 pub task_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Remove {
                 /// The call with its required parameters: `taskId`.
                 pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { task_id: task_id.into() }
+                    Self {
+                        task_id: task_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Remove {
@@ -23444,6 +27417,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("taskId", &self.task_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -23455,6 +27429,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         task_id: object.field("taskId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -23535,6 +27510,13 @@ pub mod tasks {
                 pub task_id: i64,
                 /// `fileId`: `integer`, required.
                 pub file_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Attach {
                 /// The call with its required parameters: `taskId`, `fileId`.
@@ -23545,7 +27527,17 @@ pub mod tasks {
                     Self {
                         task_id: task_id.into(),
                         file_id: file_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Attach {
@@ -23557,6 +27549,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("taskId", &self.task_id)?;
                     map.serialize_entry("fileId", &self.file_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -23569,6 +27562,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         task_id: object.field("taskId")?,
                         file_id: object.field("fileId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -23817,6 +27811,13 @@ pub mod tasks {
                 pub filter: ::std::option::Option<list::Filter>,
                 /// `order`: `object`, optional.
                 pub order: ::std::option::Option<list::Order>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `taskId`.
@@ -23825,6 +27826,7 @@ pub mod tasks {
                         task_id: task_id.into(),
                         filter: ::std::default::Default::default(),
                         order: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `filter`.
@@ -23843,6 +27845,15 @@ pub mod tasks {
                     self.order = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -23854,6 +27865,7 @@ pub mod tasks {
                     map.serialize_entry("taskId", &self.task_id)?;
                     crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                     crate::support::opt_entry(&mut map, "order", &self.order)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -23867,6 +27879,7 @@ pub mod tasks {
                         task_id: object.field("taskId")?,
                         filter: object.field("filter")?,
                         order: object.field("order")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -24019,6 +28032,13 @@ pub mod tasks {
                     pub second_name: ::std::option::Option<::std::string::String>,
                     /// `login`: `string`, optional.
                     pub login: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FilterUser {
                     /// The object; every parameter is optional.
@@ -24029,6 +28049,7 @@ pub mod tasks {
                             last_name: ::std::default::Default::default(),
                             second_name: ::std::default::Default::default(),
                             login: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
@@ -24068,6 +28089,15 @@ pub mod tasks {
                         self.login = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FilterUser {
                     fn serialize<S: ::serde::Serializer>(
@@ -24090,6 +28120,7 @@ pub mod tasks {
                             &self.second_name,
                         )?;
                         crate::support::opt_entry(&mut map, "login", &self.login)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -24101,10 +28132,11 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
-                            name: object.field("name")?,
-                            last_name: object.field("lastName")?,
-                            second_name: object.field("secondName")?,
-                            login: object.field("login")?,
+                            name: object.exact_str("name")?,
+                            last_name: object.exact_str("lastName")?,
+                            second_name: object.exact_str("secondName")?,
+                            login: object.exact_str("login")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -24128,6 +28160,13 @@ pub mod tasks {
                     pub value: ::std::option::Option<::serde_json::Value>,
                     /// `user`: `object`, optional.
                     pub user: ::std::option::Option<FilterUser>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Filter {
                     /// The object; every parameter is optional.
@@ -24138,6 +28177,7 @@ pub mod tasks {
                             field: ::std::default::Default::default(),
                             value: ::std::default::Default::default(),
                             user: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
@@ -24177,6 +28217,15 @@ pub mod tasks {
                         self.user = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Filter {
                     fn serialize<S: ::serde::Serializer>(
@@ -24195,6 +28244,7 @@ pub mod tasks {
                         crate::support::opt_entry(&mut map, "field", &self.field)?;
                         crate::support::opt_entry(&mut map, "value", &self.value)?;
                         crate::support::opt_entry(&mut map, "user", &self.user)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -24206,10 +28256,11 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
-                            created_date: object.field("createdDate")?,
+                            created_date: object.exact_str("createdDate")?,
                             field: object.field("field")?,
                             value: object.field("value")?,
                             user: object.field("user")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -24228,12 +28279,20 @@ pub mod tasks {
                         ::std::string::String,
                         ::std::string::String,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Order {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             field: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Adds an entry for `<field>` under `key`.
@@ -24243,6 +28302,15 @@ pub mod tasks {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.field.insert(key.into(), value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -24255,6 +28323,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::rest_entries(&mut map, &self.field)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -24266,6 +28335,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             field: object.pattern("*")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -24552,12 +28622,20 @@ pub mod tasks {
                     ::std::string::String,
                     ::std::string::String,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -24569,6 +28647,15 @@ pub mod tasks {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -24578,6 +28665,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -24589,6 +28677,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -24607,12 +28696,20 @@ pub mod tasks {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -24624,6 +28721,15 @@ pub mod tasks {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -24633,6 +28739,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -24644,6 +28751,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -24655,8 +28763,8 @@ pub mod tasks {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `tasks`: `object`, optional.
-                pub tasks: ::std::option::Option<crate::entities::TasksFields>,
+                /// `tasks`: `object[]`, optional.
+                pub tasks: ::std::vec::Vec<crate::entities::TasksFields>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -24683,7 +28791,7 @@ pub mod tasks {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "tasks", &self.tasks)?;
+                    map.serialize_entry("tasks", &self.tasks)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -24694,6 +28802,14 @@ pub mod tasks {
                 const IDEMPOTENT: bool = true;
                 type Output = Output;
                 type ErrorCode = Error;
+            }
+            impl ::bitrix24_runtime::Paged for super::List {
+                type Item = crate::entities::TasksFields;
+                fn into_items(
+                    output: Output,
+                ) -> ::std::vec::Vec<crate::entities::TasksFields> {
+                    output.tasks
+                }
             }
             deserialize_via_from_value!(Output);
         }
@@ -24712,6 +28828,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.mute`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -24720,6 +28926,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -24732,9 +28942,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -24747,6 +28958,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -24777,6 +28989,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048582 = "1048582" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.pause`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -24785,6 +29087,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -24797,9 +29103,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -24812,6 +29119,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -24907,6 +29215,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048582 = "1048582" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.renew`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -24915,6 +29313,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -24927,9 +29329,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -24942,6 +29345,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -24969,13 +29373,30 @@ pub mod tasks {
             pub struct AddFromComment {
                 /// `commentId`: `integer`, required.
                 pub comment_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl AddFromComment {
                 /// The call with its required parameters: `commentId`.
                 pub fn new(comment_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         comment_id: comment_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for AddFromComment {
@@ -24986,6 +29407,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("commentId", &self.comment_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -24997,6 +29419,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         comment_id: object.field("commentId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -25014,13 +29437,30 @@ pub mod tasks {
             pub struct DeleteFromComment {
                 /// `commentId`: `integer`, required.
                 pub comment_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl DeleteFromComment {
                 /// The call with its required parameters: `commentId`.
                 pub fn new(comment_id: impl ::std::convert::Into<i64>) -> Self {
                     Self {
                         comment_id: comment_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for DeleteFromComment {
@@ -25031,6 +29471,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("commentId", &self.comment_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -25042,6 +29483,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         comment_id: object.field("commentId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -25053,17 +29495,36 @@ pub mod tasks {
             ///
             /// Required: `taskId`. Optional: none.
             ///
-            /// Result: `array` ([`list::Output`]). Errors: `0`, `100` ([`list::Error`]).
+            /// Result: `object[]` ([`list::Output`]). Errors: `0`, `100` ([`list::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct List {
                 /// `taskId`: `integer`, required.
                 pub task_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `taskId`.
                 pub fn new(task_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { task_id: task_id.into() }
+                    Self {
+                        task_id: task_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for List {
@@ -25074,6 +29535,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("taskId", &self.task_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -25085,6 +29547,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         task_id: object.field("taskId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -25273,8 +29736,123 @@ pub mod tasks {
                 }
                 string_enum!(Error { N0 = "0", N100 = "100" });
                 error_code!(Error);
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<::serde_json::Value>;
+                /// The object `result` of `tasks.task.result.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `taskId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub task_id: ::std::option::Option<i64>,
+                    /// `commentId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub comment_id: ::std::option::Option<i64>,
+                    /// `createdBy`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub created_by: ::std::option::Option<i64>,
+                    /// `createdAt`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                    /// `updatedAt`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub updated_at: ::std::option::Option<::std::string::String>,
+                    /// `status`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub status: ::std::option::Option<i64>,
+                    /// `text`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub text: ::std::option::Option<::std::string::String>,
+                    /// `formattedText`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub formatted_text: ::std::option::Option<::std::string::String>,
+                    /// `files`: `integer[]`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub files: ::std::vec::Vec<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            task_id: object.soft("taskId"),
+                            comment_id: object.soft("commentId"),
+                            created_by: object.soft("createdBy"),
+                            created_at: object.soft("createdAt"),
+                            updated_at: object.soft("updatedAt"),
+                            status: object.soft("status"),
+                            text: object.soft("text"),
+                            formatted_text: object.soft("formattedText"),
+                            files: object.soft("files"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "commentId",
+                            &self.comment_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdBy",
+                            &self.created_by,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "updatedAt",
+                            &self.updated_at,
+                        )?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "formattedText",
+                            &self.formatted_text,
+                        )?;
+                        map.serialize_entry("files", &self.files)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The `result` of the call: `object[]`.
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "tasks.task.result.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25282,6 +29860,7 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
         }
         /// Types of `tasks.task.start`.
@@ -25299,6 +29878,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.start`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -25307,6 +29976,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -25319,9 +29992,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -25334,6 +30008,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -25364,6 +30039,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048584 = "1048584" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.startwatch`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -25372,6 +30137,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -25384,9 +30153,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -25399,6 +30169,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -25429,6 +30200,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0", N1048584 = "1048584" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.stopwatch`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -25437,6 +30298,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -25449,9 +30314,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -25464,6 +30330,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -25492,6 +30359,96 @@ pub mod tasks {
             }
             string_enum!(Error { N0 = "0" });
             error_code!(Error);
+            /// The object `result.time` of `tasks.task.unmute`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTime {
+                /// `start`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `finish`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `duration`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `processing`: `double`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
+                /// `date_start`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `operating_reset_at`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating_reset_at: ::std::option::Option<i64>,
+                /// `operating`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub operating: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        start: object.soft("start"),
+                        finish: object.soft("finish"),
+                        duration: object.soft("duration"),
+                        processing: object.soft("processing"),
+                        date_start: object.soft("date_start"),
+                        date_finish: object.soft("date_finish"),
+                        operating_reset_at: object.soft("operating_reset_at"),
+                        operating: object.soft("operating"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "operating_reset_at",
+                        &self.operating_reset_at,
+                    )?;
+                    crate::support::opt_entry(&mut map, "operating", &self.operating)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -25500,6 +30457,10 @@ pub mod tasks {
             pub struct Output {
                 /// `task`: `object`, optional.
                 pub task: ::std::option::Option<crate::entities::TasksFields>,
+                /// `time`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time: ::std::option::Option<OutputTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -25512,9 +30473,10 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["task"], &[])?;
+                    object.fits(&["task", "time"], &[])?;
                     ::std::result::Result::Ok(Self {
                         task: object.field("task")?,
+                        time: object.soft("time"),
                         extra: object.rest()?,
                     })
                 }
@@ -25527,6 +30489,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "task", &self.task)?;
+                    crate::support::opt_entry(&mut map, "time", &self.time)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -25711,6 +30674,13 @@ pub mod tasks {
                 pub add: ::std::option::Option<bool>,
                 /// `addAccomplice`: `boolean`, optional.
                 pub add_accomplice: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsChecklistAction {
                 /// The object; every parameter is optional.
@@ -25721,6 +30691,7 @@ pub mod tasks {
                         toggle: ::std::default::Default::default(),
                         add: ::std::default::Default::default(),
                         add_accomplice: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `modify`.
@@ -25751,6 +30722,15 @@ pub mod tasks {
                     self.add_accomplice = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsChecklistAction {
                 fn serialize<S: ::serde::Serializer>(
@@ -25768,6 +30748,7 @@ pub mod tasks {
                         "addAccomplice",
                         &self.add_accomplice,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -25783,6 +30764,7 @@ pub mod tasks {
                         toggle: object.field("toggle")?,
                         add: object.field("add")?,
                         add_accomplice: object.field("addAccomplice")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -25821,15 +30803,20 @@ pub mod tasks {
                 /// `ufChecklistFiles`: `boolean`, optional.
                 pub uf_checklist_files: ::std::option::Option<bool>,
                 /// `members`: `array`, optional.
-                pub members: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub members: ::std::option::Option<::serde_json::Value>,
                 /// `attachments`: `array`, optional.
-                pub attachments: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub attachments: ::std::option::Option<::serde_json::Value>,
                 /// `entityId`: `string`, optional.
                 pub entity_id: ::std::option::Option<::std::string::String>,
                 /// `action`: `object`, optional.
                 pub action: ::std::option::Option<FieldsChecklistAction>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsChecklist {
                 /// The object; every parameter is optional.
@@ -25850,6 +30837,7 @@ pub mod tasks {
                         attachments: ::std::default::Default::default(),
                         entity_id: ::std::default::Default::default(),
                         action: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -25943,25 +30931,17 @@ pub mod tasks {
                 /// Sets `members`.
                 pub fn members(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.members = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.members = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `attachments`.
                 pub fn attachments(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.attachments = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.attachments = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `entityId`.
@@ -25978,6 +30958,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<FieldsChecklistAction>,
                 ) -> Self {
                     self.action = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -26023,6 +31012,7 @@ pub mod tasks {
                     )?;
                     crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
                     crate::support::opt_entry(&mut map, "action", &self.action)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26033,21 +31023,22 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        task_id: object.field("taskId")?,
-                        created_by: object.field("createdBy")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        sort_index: object.field("sortIndex")?,
+                        id: object.exact_str("id")?,
+                        task_id: object.exact_str("taskId")?,
+                        created_by: object.exact_str("createdBy")?,
+                        parent_id: object.exact_str("parentId")?,
+                        title: object.exact_str("title")?,
+                        sort_index: object.exact_str("sortIndex")?,
                         is_complete: object.field("isComplete")?,
                         is_important: object.field("isImportant")?,
-                        toggled_by: object.field("toggledBy")?,
-                        toggled_date: object.field("toggledDate")?,
+                        toggled_by: object.exact_str("toggledBy")?,
+                        toggled_date: object.exact_str("toggledDate")?,
                         uf_checklist_files: object.field("ufChecklistFiles")?,
                         members: object.field("members")?,
                         attachments: object.field("attachments")?,
-                        entity_id: object.field("entityId")?,
+                        entity_id: object.exact_str("entityId")?,
                         action: object.field("action")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -26070,8 +31061,13 @@ pub mod tasks {
                 /// `image`: `string`, optional.
                 pub image: ::std::option::Option<::std::string::String>,
                 /// `additionalData`: `array`, optional.
-                pub additional_data: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                pub additional_data: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl FieldsGroup {
@@ -26084,6 +31080,7 @@ pub mod tasks {
                         members_count: ::std::default::Default::default(),
                         image: ::std::default::Default::default(),
                         additional_data: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -26126,13 +31123,18 @@ pub mod tasks {
                 /// Sets `additionalData`.
                 pub fn additional_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.additional_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.additional_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -26157,6 +31159,7 @@ pub mod tasks {
                         "additionalData",
                         &self.additional_data,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26167,12 +31170,13 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
                         opened: object.field("opened")?,
                         members_count: object.field("membersCount")?,
-                        image: object.field("image")?,
+                        image: object.exact_str("image")?,
                         additional_data: object.field("additionalData")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -26194,6 +31198,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsCreator {
                 /// The object; every parameter is optional.
@@ -26204,6 +31215,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -26246,6 +31258,15 @@ pub mod tasks {
                     self.work_position = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsCreator {
                 fn serialize<S: ::serde::Serializer>(
@@ -26263,6 +31284,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26273,11 +31295,12 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -26299,6 +31322,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsResponsible {
                 /// The object; every parameter is optional.
@@ -26309,6 +31339,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -26349,6 +31380,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.work_position = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -26368,6 +31408,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26378,17 +31419,18 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsResponsible);
-            /// The object `params.fields.accomplicesData` of `tasks.task.update`: `array`.
+            /// The object `params.fields.accomplicesData` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
             #[derive(Debug, Clone, Default)]
@@ -26404,6 +31446,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsAccomplicesData {
                 /// The object; every parameter is optional.
@@ -26414,6 +31463,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -26456,6 +31506,15 @@ pub mod tasks {
                     self.work_position = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsAccomplicesData {
                 fn serialize<S: ::serde::Serializer>(
@@ -26473,6 +31532,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26483,11 +31543,12 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -26509,6 +31570,13 @@ pub mod tasks {
                 pub icon: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsAuditorsData {
                 /// The object; every parameter is optional.
@@ -26519,6 +31587,7 @@ pub mod tasks {
                         link: ::std::default::Default::default(),
                         icon: ::std::default::Default::default(),
                         work_position: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -26561,6 +31630,15 @@ pub mod tasks {
                     self.work_position = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsAuditorsData {
                 fn serialize<S: ::serde::Serializer>(
@@ -26578,6 +31656,7 @@ pub mod tasks {
                         "workPosition",
                         &self.work_position,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26588,11 +31667,12 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        link: object.field("link")?,
-                        icon: object.field("icon")?,
-                        work_position: object.field("workPosition")?,
+                        id: object.exact_str("id")?,
+                        name: object.exact_str("name")?,
+                        link: object.exact_str("link")?,
+                        icon: object.exact_str("icon")?,
+                        work_position: object.exact_str("workPosition")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -26658,6 +31738,13 @@ pub mod tasks {
                 pub favorite_add: ::std::option::Option<bool>,
                 /// `favorite.delete`: `boolean`, optional.
                 pub favorite_delete: ::std::option::Option<bool>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsAction {
                 /// The object; every parameter is optional.
@@ -26690,6 +31777,7 @@ pub mod tasks {
                         checklist_add: ::std::default::Default::default(),
                         favorite_add: ::std::default::Default::default(),
                         favorite_delete: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `accept`.
@@ -26880,6 +31968,15 @@ pub mod tasks {
                     self.favorite_delete = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for FieldsAction {
                 fn serialize<S: ::serde::Serializer>(
@@ -26959,6 +32056,7 @@ pub mod tasks {
                         "favorite.delete",
                         &self.favorite_delete,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -26996,6 +32094,7 @@ pub mod tasks {
                         checklist_add: object.field("checklist.add")?,
                         favorite_add: object.field("favorite.add")?,
                         favorite_delete: object.field("favorite.delete")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -27032,13 +32131,18 @@ pub mod tasks {
                 /// `completedCount`: `integer`, optional.
                 pub completed_count: ::std::option::Option<i64>,
                 /// `members`: `array`, optional.
-                pub members: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub members: ::std::option::Option<::serde_json::Value>,
                 /// `attachments`: `array`, optional.
-                pub attachments: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub attachments: ::std::option::Option<::serde_json::Value>,
                 /// `nodeId`: `string`, optional.
                 pub node_id: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsCheckListTreeFields {
                 /// The object; every parameter is optional.
@@ -27059,6 +32163,7 @@ pub mod tasks {
                         members: ::std::default::Default::default(),
                         attachments: ::std::default::Default::default(),
                         node_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -27157,25 +32262,17 @@ pub mod tasks {
                 /// Sets `members`.
                 pub fn members(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.members = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.members = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `attachments`.
                 pub fn attachments(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.attachments = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.attachments = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `nodeId`.
@@ -27184,6 +32281,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.node_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -27229,6 +32335,7 @@ pub mod tasks {
                         &self.attachments,
                     )?;
                     crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -27239,21 +32346,22 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        copied_id: object.field("copiedId")?,
-                        entity_id: object.field("entityId")?,
+                        id: object.exact_str("id")?,
+                        copied_id: object.exact_str("copiedId")?,
+                        entity_id: object.exact_str("entityId")?,
                         user_id: object.field("userId")?,
-                        created_by: object.field("createdBy")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        sort_index: object.field("sortIndex")?,
-                        display_sort_index: object.field("displaySortIndex")?,
+                        created_by: object.exact_str("createdBy")?,
+                        parent_id: object.exact_str("parentId")?,
+                        title: object.exact_str("title")?,
+                        sort_index: object.exact_str("sortIndex")?,
+                        display_sort_index: object.exact_str("displaySortIndex")?,
                         is_complete: object.field("isComplete")?,
                         is_important: object.field("isImportant")?,
                         completed_count: object.field("completedCount")?,
                         members: object.field("members")?,
                         attachments: object.field("attachments")?,
-                        node_id: object.field("nodeId")?,
+                        node_id: object.exact_str("nodeId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -27270,10 +32378,15 @@ pub mod tasks {
                 /// `fields`: `object`, optional.
                 pub fields: ::std::option::Option<FieldsCheckListTreeFields>,
                 /// `action`: `array`, optional.
-                pub action: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub action: ::std::option::Option<::serde_json::Value>,
                 /// `descendants`: `array`, optional.
-                pub descendants: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                pub descendants: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl FieldsCheckListTree {
@@ -27284,6 +32397,7 @@ pub mod tasks {
                         fields: ::std::default::Default::default(),
                         action: ::std::default::Default::default(),
                         descendants: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `nodeId`.
@@ -27302,25 +32416,26 @@ pub mod tasks {
                 /// Sets `action`.
                 pub fn action(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.action = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.action = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `descendants`.
                 pub fn descendants(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.descendants = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.descendants = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -27339,6 +32454,7 @@ pub mod tasks {
                         "descendants",
                         &self.descendants,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -27353,6 +32469,7 @@ pub mod tasks {
                         fields: object.field("fields")?,
                         action: object.field("action")?,
                         descendants: object.field("descendants")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -27519,13 +32636,9 @@ pub mod tasks {
                 /// `groupId`: `string`, optional.
                 pub group_id: ::std::option::Option<::std::string::String>,
                 /// `auditors`: `array`, optional.
-                pub auditors: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub auditors: ::std::option::Option<::serde_json::Value>,
                 /// `accomplices`: `array`, optional.
-                pub accomplices: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub accomplices: ::std::option::Option<::serde_json::Value>,
                 /// `checklist`: `object`, optional.
                 pub checklist: ::std::option::Option<FieldsChecklist>,
                 /// `group`: `object`, optional.
@@ -27534,10 +32647,8 @@ pub mod tasks {
                 pub creator: ::std::option::Option<FieldsCreator>,
                 /// `responsible`: `object`, optional.
                 pub responsible: ::std::option::Option<FieldsResponsible>,
-                /// `accomplicesData`: `array`, optional.
-                pub accomplices_data: ::std::option::Option<
-                    ::std::vec::Vec<FieldsAccomplicesData>,
-                >,
+                /// `accomplicesData`: `object`, optional.
+                pub accomplices_data: ::std::option::Option<FieldsAccomplicesData>,
                 /// `auditorsData`: `object`, optional.
                 pub auditors_data: ::std::option::Option<FieldsAuditorsData>,
                 /// `newCommentsCount`: `integer`, optional.
@@ -27549,19 +32660,22 @@ pub mod tasks {
                 /// `checkListCanAdd`: `boolean`, optional.
                 pub check_list_can_add: ::std::option::Option<bool>,
                 /// `ufCrmTask`: `array`, optional.
-                pub uf_crm_task: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub uf_crm_task: ::std::option::Option<::serde_json::Value>,
                 /// `ufTaskWebdavFiles`: `array`, optional.
-                pub uf_task_webdav_files: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub uf_task_webdav_files: ::std::option::Option<::serde_json::Value>,
                 /// `ufMailMessage`: `string`, optional.
                 pub uf_mail_message: ::std::option::Option<::std::string::String>,
                 /// `UF_`: `any`, required.
                 ///
                 /// Stands for every key matching `UF_*`: one entry per key.
                 pub uf: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
@@ -27645,6 +32759,7 @@ pub mod tasks {
                         uf_task_webdav_files: ::std::default::Default::default(),
                         uf_mail_message: ::std::default::Default::default(),
                         uf: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `id`.
@@ -28127,25 +33242,17 @@ pub mod tasks {
                 /// Sets `auditors`.
                 pub fn auditors(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.auditors = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.auditors = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `accomplices`.
                 pub fn accomplices(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.accomplices = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.accomplices = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `checklist`.
@@ -28183,13 +33290,9 @@ pub mod tasks {
                 /// Sets `accomplicesData`.
                 pub fn accomplices_data(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<FieldsAccomplicesData>,
-                    >,
+                    value: impl ::std::convert::Into<FieldsAccomplicesData>,
                 ) -> Self {
-                    self.accomplices_data = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.accomplices_data = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `auditorsData`.
@@ -28235,24 +33338,18 @@ pub mod tasks {
                 /// Sets `ufCrmTask`.
                 pub fn uf_crm_task(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.uf_crm_task = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.uf_crm_task = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `ufTaskWebdavFiles`.
                 pub fn uf_task_webdav_files(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.uf_task_webdav_files = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
+                        value.into(),
                     );
                     self
                 }
@@ -28271,6 +33368,15 @@ pub mod tasks {
                     value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     self.uf.insert(key.into(), value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -28540,6 +33646,7 @@ pub mod tasks {
                         &self.uf_mail_message,
                     )?;
                     crate::support::rest_entries(&mut map, &self.uf)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -28550,65 +33657,66 @@ pub mod tasks {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        description: object.field("description")?,
+                        id: object.exact_str("id")?,
+                        parent_id: object.exact_str("parentId")?,
+                        title: object.exact_str("title")?,
+                        description: object.exact_str("description")?,
                         chat_id: object.field("chatId")?,
                         mark: object.field("mark")?,
                         priority: object.field("priority")?,
                         multitask: object.field("multitask")?,
                         not_viewed: object.field("notViewed")?,
                         replicate: object.field("replicate")?,
-                        stage_id: object.field("stageId")?,
-                        sprint_id: object.field("sprintId")?,
-                        backlog_id: object.field("backlogId")?,
-                        created_by: object.field("createdBy")?,
-                        created_date: object.field("createdDate")?,
-                        responsible_id: object.field("responsibleId")?,
-                        changed_by: object.field("changedBy")?,
-                        changed_date: object.field("changedDate")?,
-                        status_changed_by: object.field("statusChangedBy")?,
-                        closed_by: object.field("closedBy")?,
-                        closed_date: object.field("closedDate")?,
-                        activity_date: object.field("activityDate")?,
-                        date_start: object.field("dateStart")?,
-                        deadline: object.field("deadline")?,
-                        start_date_plan: object.field("startDatePlan")?,
-                        end_date_plan: object.field("endDatePlan")?,
-                        guid: object.field("guid")?,
-                        xml_id: object.field("xmlId")?,
-                        comments_count: object.field("commentsCount")?,
-                        service_comments_count: object.field("serviceCommentsCount")?,
+                        stage_id: object.exact_str("stageId")?,
+                        sprint_id: object.exact_str("sprintId")?,
+                        backlog_id: object.exact_str("backlogId")?,
+                        created_by: object.exact_str("createdBy")?,
+                        created_date: object.exact_str("createdDate")?,
+                        responsible_id: object.exact_str("responsibleId")?,
+                        changed_by: object.exact_str("changedBy")?,
+                        changed_date: object.exact_str("changedDate")?,
+                        status_changed_by: object.exact_str("statusChangedBy")?,
+                        closed_by: object.exact_str("closedBy")?,
+                        closed_date: object.exact_str("closedDate")?,
+                        activity_date: object.exact_str("activityDate")?,
+                        date_start: object.exact_str("dateStart")?,
+                        deadline: object.exact_str("deadline")?,
+                        start_date_plan: object.exact_str("startDatePlan")?,
+                        end_date_plan: object.exact_str("endDatePlan")?,
+                        guid: object.exact_str("guid")?,
+                        xml_id: object.exact_str("xmlId")?,
+                        comments_count: object.exact_str("commentsCount")?,
+                        service_comments_count: object
+                            .exact_str("serviceCommentsCount")?,
                         allow_change_deadline: object.field("allowChangeDeadline")?,
                         allow_time_tracking: object.field("allowTimeTracking")?,
                         task_control: object.field("taskControl")?,
                         add_in_report: object.field("addInReport")?,
-                        forked_by_template_id: object.field("forkedByTemplateId")?,
-                        time_estimate: object.field("timeEstimate")?,
-                        time_spent_in_logs: object.field("timeSpentInLogs")?,
+                        forked_by_template_id: object.exact_str("forkedByTemplateId")?,
+                        time_estimate: object.exact_str("timeEstimate")?,
+                        time_spent_in_logs: object.exact_str("timeSpentInLogs")?,
                         match_work_time: object.field("matchWorkTime")?,
-                        forum_topic_id: object.field("forumTopicId")?,
-                        forum_id: object.field("forumId")?,
-                        site_id: object.field("siteId")?,
+                        forum_topic_id: object.exact_str("forumTopicId")?,
+                        forum_id: object.exact_str("forumId")?,
+                        site_id: object.exact_str("siteId")?,
                         subordinate: object.field("subordinate")?,
-                        exchange_modified: object.field("exchangeModified")?,
-                        exchange_id: object.field("exchangeId")?,
-                        outlook_version: object.field("outlookVersion")?,
-                        viewed_date: object.field("viewedDate")?,
-                        sorting: object.field("sorting")?,
-                        duration_fact: object.field("durationFact")?,
+                        exchange_modified: object.exact_str("exchangeModified")?,
+                        exchange_id: object.exact_str("exchangeId")?,
+                        outlook_version: object.exact_str("outlookVersion")?,
+                        viewed_date: object.exact_str("viewedDate")?,
+                        sorting: object.exact_str("sorting")?,
+                        duration_fact: object.exact_str("durationFact")?,
                         is_muted: object.field("isMuted")?,
                         is_pinned: object.field("isPinned")?,
                         is_pinned_in_group: object.field("isPinnedInGroup")?,
-                        flow_id: object.field("flowId")?,
+                        flow_id: object.exact_str("flowId")?,
                         description_in_bbcode: object.field("descriptionInBbcode")?,
                         status: object.field("status")?,
-                        status_changed_date: object.field("statusChangedDate")?,
-                        duration_plan: object.field("durationPlan")?,
+                        status_changed_date: object.exact_str("statusChangedDate")?,
+                        duration_plan: object.exact_str("durationPlan")?,
                         duration_type: object.field("durationType")?,
                         favorite: object.field("favorite")?,
-                        group_id: object.field("groupId")?,
+                        group_id: object.exact_str("groupId")?,
                         auditors: object.field("auditors")?,
                         accomplices: object.field("accomplices")?,
                         checklist: object.field("checklist")?,
@@ -28623,8 +33731,9 @@ pub mod tasks {
                         check_list_can_add: object.field("checkListCanAdd")?,
                         uf_crm_task: object.field("ufCrmTask")?,
                         uf_task_webdav_files: object.field("ufTaskWebdavFiles")?,
-                        uf_mail_message: object.field("ufMailMessage")?,
+                        uf_mail_message: object.exact_str("ufMailMessage")?,
                         uf: object.pattern("UF_*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -28693,11 +33802,30 @@ pub mod tasks {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -28708,6 +33836,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -28719,6 +33848,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -28736,13 +33866,30 @@ pub mod tasks {
         pub struct Delete {
             /// `templateId`: `integer`, required.
             pub template_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `templateId`.
             pub fn new(template_id: impl ::std::convert::Into<i64>) -> Self {
                 Self {
                     template_id: template_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -28753,6 +33900,7 @@ pub mod tasks {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("templateId", &self.template_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -28764,6 +33912,7 @@ pub mod tasks {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     template_id: object.field("templateId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -28778,11 +33927,30 @@ pub mod tasks {
         /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Fields {}
+        pub struct Fields {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Fields {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Fields {
@@ -28791,7 +33959,9 @@ pub mod tasks {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -28799,8 +33969,8 @@ pub mod tasks {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -28819,6 +33989,13 @@ pub mod tasks {
             pub template_id: i64,
             /// `params`: `object`, optional.
             pub params: ::std::option::Option<get::Params>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `templateId`.
@@ -28826,6 +34003,7 @@ pub mod tasks {
                 Self {
                     template_id: template_id.into(),
                     params: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `params`.
@@ -28834,6 +34012,15 @@ pub mod tasks {
                 value: impl ::std::convert::Into<get::Params>,
             ) -> Self {
                 self.params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -28846,6 +34033,7 @@ pub mod tasks {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("templateId", &self.template_id)?;
                 crate::support::opt_entry(&mut map, "params", &self.params)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -28858,6 +34046,7 @@ pub mod tasks {
                 ::std::result::Result::Ok(Self {
                     template_id: object.field("templateId")?,
                     params: object.field("params")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -28877,6 +34066,13 @@ pub mod tasks {
             pub template_id: i64,
             /// `fields`: `object`, required.
             pub fields: update::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `templateId`, `fields`.
@@ -28887,7 +34083,17 @@ pub mod tasks {
                 Self {
                     template_id: template_id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -28899,6 +34105,7 @@ pub mod tasks {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("templateId", &self.template_id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -28911,6 +34118,7 @@ pub mod tasks {
                 ::std::result::Result::Ok(Self {
                     template_id: object.field("templateId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -28958,21 +34166,13 @@ pub mod tasks {
                 /// `RESPONSIBLE_ID`: `integer`, optional.
                 pub responsible_id: ::std::option::Option<i64>,
                 /// `DEPENDS_ON`: `array`, optional.
-                pub depends_on: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub depends_on: ::std::option::Option<::serde_json::Value>,
                 /// `RESPONSIBLES`: `array`, optional.
-                pub responsibles: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub responsibles: ::std::option::Option<::serde_json::Value>,
                 /// `ACCOMPLICES`: `array`, optional.
-                pub accomplices: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub accomplices: ::std::option::Option<::serde_json::Value>,
                 /// `AUDITORS`: `array`, optional.
-                pub auditors: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub auditors: ::std::option::Option<::serde_json::Value>,
                 /// `STATUS`: `enum`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `MULTITASK`: `boolean`, optional.
@@ -29022,6 +34222,13 @@ pub mod tasks {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -29056,6 +34263,7 @@ pub mod tasks {
                         base_template_id: ::std::default::Default::default(),
                         template_children_count: ::std::default::Default::default(),
                         uf: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -29130,49 +34338,33 @@ pub mod tasks {
                 /// Sets `DEPENDS_ON`.
                 pub fn depends_on(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.depends_on = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.depends_on = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `RESPONSIBLES`.
                 pub fn responsibles(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.responsibles = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.responsibles = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `ACCOMPLICES`.
                 pub fn accomplices(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.accomplices = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.accomplices = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `AUDITORS`.
                 pub fn auditors(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.auditors = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.auditors = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `STATUS`.
@@ -29310,6 +34502,15 @@ pub mod tasks {
                     self.uf.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -29411,6 +34612,7 @@ pub mod tasks {
                         &self.template_children_count,
                     )?;
                     crate::support::rest_entries(&mut map, &self.uf)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29423,9 +34625,9 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         parent_id: object.field("PARENT_ID")?,
-                        title: object.field("TITLE")?,
-                        description: object.field("DESCRIPTION")?,
-                        priority: object.field("PRIORITY")?,
+                        title: object.exact_str("TITLE")?,
+                        description: object.exact_str("DESCRIPTION")?,
+                        priority: object.exact_str("PRIORITY")?,
                         group_id: object.field("GROUP_ID")?,
                         stage_id: object.field("STAGE_ID")?,
                         created_by: object.field("CREATED_BY")?,
@@ -29434,17 +34636,17 @@ pub mod tasks {
                         responsibles: object.field("RESPONSIBLES")?,
                         accomplices: object.field("ACCOMPLICES")?,
                         auditors: object.field("AUDITORS")?,
-                        status: object.field("STATUS")?,
+                        status: object.exact_str("STATUS")?,
                         multitask: object.field("MULTITASK")?,
                         replicate: object.field("REPLICATE")?,
-                        site_id: object.field("SITE_ID")?,
+                        site_id: object.exact_str("SITE_ID")?,
                         task_control: object.field("TASK_CONTROL")?,
                         add_in_report: object.field("ADD_IN_REPORT")?,
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
                         deadline_after: object.field("DEADLINE_AFTER")?,
                         start_date_plan_after: object.field("START_DATE_PLAN_AFTER")?,
                         end_date_plan_after: object.field("END_DATE_PLAN_AFTER")?,
-                        tparam_type: object.field("TPARAM_TYPE")?,
+                        tparam_type: object.exact_str("TPARAM_TYPE")?,
                         tparam_replication_count: object
                             .field("TPARAM_REPLICATION_COUNT")?,
                         replicate_params: object.field("REPLICATE_PARAMS")?,
@@ -29452,6 +34654,7 @@ pub mod tasks {
                         template_children_count: object
                             .field("TEMPLATE_CHILDREN_COUNT")?,
                         uf: object.pattern("UF_*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29483,6 +34686,13 @@ pub mod tasks {
                 pub template_id: i64,
                 /// `fields`: `object`, required.
                 pub fields: add::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `templateId`, `fields`.
@@ -29493,7 +34703,17 @@ pub mod tasks {
                     Self {
                         template_id: template_id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Add {
@@ -29505,6 +34725,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29517,6 +34738,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         template_id: object.field("templateId")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29538,6 +34760,13 @@ pub mod tasks {
                 pub check_list_item_id: i64,
                 /// `attachmentParameters`: `object`, required.
                 pub attachment_parameters: add_attachment_by_content::AttachmentParameters,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl AddAttachmentByContent {
                 /// The call with its required parameters: `templateId`, `checkListItemId`, `attachmentParameters`.
@@ -29552,7 +34781,17 @@ pub mod tasks {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
                         attachment_parameters: attachment_parameters.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for AddAttachmentByContent {
@@ -29568,6 +34807,7 @@ pub mod tasks {
                         "attachmentParameters",
                         &self.attachment_parameters,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29581,6 +34821,7 @@ pub mod tasks {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
                         attachment_parameters: object.field("attachmentParameters")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29601,25 +34842,37 @@ pub mod tasks {
                 /// `checkListItemId`: `integer`, required.
                 pub check_list_item_id: i64,
                 /// `filesIds`: `array`, required.
-                pub files_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub files_ids: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl AddAttachmentsFromDisk {
                 /// The call with its required parameters: `templateId`, `checkListItemId`, `filesIds`.
                 pub fn new(
                     template_id: impl ::std::convert::Into<i64>,
                     check_list_item_id: impl ::std::convert::Into<i64>,
-                    files_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    files_ids: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     Self {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
-                        files_ids: files_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        files_ids: files_ids.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for AddAttachmentsFromDisk {
@@ -29632,6 +34885,7 @@ pub mod tasks {
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
                     map.serialize_entry("filesIds", &self.files_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29645,6 +34899,7 @@ pub mod tasks {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
                         files_ids: object.field("filesIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29664,6 +34919,13 @@ pub mod tasks {
                 pub template_id: i64,
                 /// `checkListItemId`: `integer`, required.
                 pub check_list_item_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Complete {
                 /// The call with its required parameters: `templateId`, `checkListItemId`.
@@ -29674,7 +34936,17 @@ pub mod tasks {
                     Self {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Complete {
@@ -29686,6 +34958,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29698,6 +34971,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29717,6 +34991,13 @@ pub mod tasks {
                 pub template_id: i64,
                 /// `checkListItemId`: `integer`, required.
                 pub check_list_item_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `templateId`, `checkListItemId`.
@@ -29727,7 +35008,17 @@ pub mod tasks {
                     Self {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -29739,6 +35030,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29751,6 +35043,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29770,6 +35063,13 @@ pub mod tasks {
                 pub template_id: i64,
                 /// `checkListItemId`: `integer`, required.
                 pub check_list_item_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `templateId`, `checkListItemId`.
@@ -29780,7 +35080,17 @@ pub mod tasks {
                     Self {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -29792,6 +35102,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29804,6 +35115,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29829,6 +35141,13 @@ pub mod tasks {
                 >,
                 /// `order`: `object`, optional.
                 pub order: ::std::option::Option<list::Order>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `templateId`.
@@ -29838,6 +35157,7 @@ pub mod tasks {
                         filter: ::std::default::Default::default(),
                         select: ::std::default::Default::default(),
                         order: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `filter`.
@@ -29868,6 +35188,15 @@ pub mod tasks {
                     self.order = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -29880,6 +35209,7 @@ pub mod tasks {
                     crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
                     crate::support::opt_entry(&mut map, "order", &self.order)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29894,6 +35224,7 @@ pub mod tasks {
                         filter: object.field("filter")?,
                         select: object.field("select")?,
                         order: object.field("order")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29915,6 +35246,13 @@ pub mod tasks {
                 pub check_list_item_id: i64,
                 /// `afterItemId`: `integer`, required.
                 pub after_item_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MoveAfter {
                 /// The call with its required parameters: `templateId`, `checkListItemId`, `afterItemId`.
@@ -29927,7 +35265,17 @@ pub mod tasks {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
                         after_item_id: after_item_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for MoveAfter {
@@ -29940,6 +35288,7 @@ pub mod tasks {
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
                     map.serialize_entry("afterItemId", &self.after_item_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -29953,6 +35302,7 @@ pub mod tasks {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
                         after_item_id: object.field("afterItemId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -29974,6 +35324,13 @@ pub mod tasks {
                 pub check_list_item_id: i64,
                 /// `beforeItemId`: `integer`, required.
                 pub before_item_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl MoveBefore {
                 /// The call with its required parameters: `templateId`, `checkListItemId`, `beforeItemId`.
@@ -29986,7 +35343,17 @@ pub mod tasks {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
                         before_item_id: before_item_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for MoveBefore {
@@ -29999,6 +35366,7 @@ pub mod tasks {
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
                     map.serialize_entry("beforeItemId", &self.before_item_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -30012,6 +35380,7 @@ pub mod tasks {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
                         before_item_id: object.field("beforeItemId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -30032,25 +35401,37 @@ pub mod tasks {
                 /// `checkListItemId`: `integer`, required.
                 pub check_list_item_id: i64,
                 /// `attachmentsIds`: `array`, required.
-                pub attachments_ids: ::std::vec::Vec<::serde_json::Value>,
+                pub attachments_ids: ::serde_json::Value,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl RemoveAttachments {
                 /// The call with its required parameters: `templateId`, `checkListItemId`, `attachmentsIds`.
                 pub fn new(
                     template_id: impl ::std::convert::Into<i64>,
                     check_list_item_id: impl ::std::convert::Into<i64>,
-                    attachments_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    attachments_ids: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
                     Self {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
-                        attachments_ids: attachments_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        attachments_ids: attachments_ids.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for RemoveAttachments {
@@ -30063,6 +35444,7 @@ pub mod tasks {
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
                     map.serialize_entry("attachmentsIds", &self.attachments_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -30076,6 +35458,7 @@ pub mod tasks {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
                         attachments_ids: object.field("attachmentsIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -30095,6 +35478,13 @@ pub mod tasks {
                 pub template_id: i64,
                 /// `checkListItemId`: `integer`, required.
                 pub check_list_item_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Renew {
                 /// The call with its required parameters: `templateId`, `checkListItemId`.
@@ -30105,7 +35495,17 @@ pub mod tasks {
                     Self {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Renew {
@@ -30117,6 +35517,7 @@ pub mod tasks {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -30129,6 +35530,7 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -30150,6 +35552,13 @@ pub mod tasks {
                 pub check_list_item_id: i64,
                 /// `fields`: `object`, required.
                 pub fields: update::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `templateId`, `checkListItemId`, `fields`.
@@ -30162,7 +35571,17 @@ pub mod tasks {
                         template_id: template_id.into(),
                         check_list_item_id: check_list_item_id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -30175,6 +35594,7 @@ pub mod tasks {
                     map.serialize_entry("templateId", &self.template_id)?;
                     map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -30188,6 +35608,7 @@ pub mod tasks {
                         template_id: object.field("templateId")?,
                         check_list_item_id: object.field("checkListItemId")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -30260,6 +35681,13 @@ pub mod tasks {
                     pub image: ::std::option::Option<::std::string::String>,
                     /// `isCollaber`: `boolean`, optional.
                     pub is_collaber: ::std::option::Option<bool>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsMembers {
                     /// The object; every parameter is optional.
@@ -30272,6 +35700,7 @@ pub mod tasks {
                             personal_gender: ::std::default::Default::default(),
                             image: ::std::default::Default::default(),
                             is_collaber: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
@@ -30330,6 +35759,15 @@ pub mod tasks {
                         self.is_collaber = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FieldsMembers {
                     fn serialize<S: ::serde::Serializer>(
@@ -30358,6 +35796,7 @@ pub mod tasks {
                             "isCollaber",
                             &self.is_collaber,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -30368,13 +35807,14 @@ pub mod tasks {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
+                            id: object.exact_str("id")?,
                             type_: object.field("type")?,
-                            name: object.field("name")?,
-                            personal_photo: object.field("personalPhoto")?,
+                            name: object.exact_str("name")?,
+                            personal_photo: object.exact_str("personalPhoto")?,
                             personal_gender: object.field("personalGender")?,
-                            image: object.field("image")?,
+                            image: object.exact_str("image")?,
                             is_collaber: object.field("isCollaber")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -30402,6 +35842,13 @@ pub mod tasks {
                     pub is_important: ::std::option::Option<bool>,
                     /// `MEMBERS`: `object`, optional.
                     pub members: ::std::option::Option<FieldsMembers>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `TITLE`, `PARENT_ID`.
@@ -30416,6 +35863,7 @@ pub mod tasks {
                             is_complete: ::std::default::Default::default(),
                             is_important: ::std::default::Default::default(),
                             members: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `SORT_INDEX`.
@@ -30450,6 +35898,15 @@ pub mod tasks {
                         self.members = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Fields {
                     fn serialize<S: ::serde::Serializer>(
@@ -30477,6 +35934,7 @@ pub mod tasks {
                             &self.is_important.map(crate::support::yes_no),
                         )?;
                         crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -30493,6 +35951,7 @@ pub mod tasks {
                             is_complete: object.field("IS_COMPLETE")?,
                             is_important: object.field("IS_IMPORTANT")?,
                             members: object.field("MEMBERS")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -30865,6 +36324,13 @@ pub mod tasks {
                     pub name: ::std::option::Option<::std::string::String>,
                     /// `CONTENT`: `string`, optional.
                     pub content: ::std::option::Option<::std::string::String>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl AttachmentParameters {
                     /// The object; every parameter is optional.
@@ -30872,6 +36338,7 @@ pub mod tasks {
                         Self {
                             name: ::std::default::Default::default(),
                             content: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `NAME`.
@@ -30890,6 +36357,15 @@ pub mod tasks {
                         self.content = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for AttachmentParameters {
                     fn serialize<S: ::serde::Serializer>(
@@ -30901,6 +36377,7 @@ pub mod tasks {
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                         crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -30911,8 +36388,9 @@ pub mod tasks {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            name: object.field("NAME")?,
-                            content: object.field("CONTENT")?,
+                            name: object.exact_str("NAME")?,
+                            content: object.exact_str("CONTENT")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -31390,6 +36868,15 @@ pub mod tasks {
                 pub struct OutputCheckListItemAttachments {
                     /// `attachmentId`: `string`, optional.
                     pub attachment_id: ::std::option::Option<::std::string::String>,
+                    /// `<key>`: `string`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub key: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -31404,6 +36891,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
+                            key: object.soft_pattern("*"),
                             extra: object.rest()?,
                         })
                     }
@@ -31421,6 +36909,7 @@ pub mod tasks {
                             "attachmentId",
                             &self.attachment_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.key)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -32131,6 +37620,15 @@ pub mod tasks {
                 pub struct OutputCheckListItemAttachments {
                     /// `attachmentId`: `string`, optional.
                     pub attachment_id: ::std::option::Option<::std::string::String>,
+                    /// `<key>`: `string`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub key: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -32145,6 +37643,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
+                            key: object.soft_pattern("*"),
                             extra: object.rest()?,
                         })
                     }
@@ -32162,6 +37661,7 @@ pub mod tasks {
                             "attachmentId",
                             &self.attachment_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.key)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -32386,12 +37886,20 @@ pub mod tasks {
                         ::std::string::String,
                         ::serde_json::Value,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Filter {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             field: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Adds an entry for `<field>` under `key`.
@@ -32401,6 +37909,15 @@ pub mod tasks {
                         value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.field.insert(key.into(), value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -32413,6 +37930,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::rest_entries(&mut map, &self.field)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -32424,6 +37942,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             field: object.pattern("*")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -32442,12 +37961,20 @@ pub mod tasks {
                         ::std::string::String,
                         ::std::string::String,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Order {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             field: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Adds an entry for `<field>` under `key`.
@@ -32457,6 +37984,15 @@ pub mod tasks {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.field.insert(key.into(), value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -32469,6 +38005,7 @@ pub mod tasks {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::rest_entries(&mut map, &self.field)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -32480,6 +38017,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             field: object.pattern("*")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -33358,6 +38896,15 @@ pub mod tasks {
                 pub struct OutputCheckListItemAttachments {
                     /// `attachmentId`: `string`, optional.
                     pub attachment_id: ::std::option::Option<::std::string::String>,
+                    /// `<key>`: `string`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub key: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -33372,6 +38919,7 @@ pub mod tasks {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
+                            key: object.soft_pattern("*"),
                             extra: object.rest()?,
                         })
                     }
@@ -33389,6 +38937,7 @@ pub mod tasks {
                             "attachmentId",
                             &self.attachment_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.key)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -34364,6 +39913,13 @@ pub mod tasks {
                     pub image: ::std::option::Option<::std::string::String>,
                     /// `isCollaber`: `boolean`, optional.
                     pub is_collaber: ::std::option::Option<bool>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl FieldsMembers {
                     /// The object; every parameter is optional.
@@ -34376,6 +39932,7 @@ pub mod tasks {
                             personal_gender: ::std::default::Default::default(),
                             image: ::std::default::Default::default(),
                             is_collaber: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `id`.
@@ -34434,6 +39991,15 @@ pub mod tasks {
                         self.is_collaber = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for FieldsMembers {
                     fn serialize<S: ::serde::Serializer>(
@@ -34462,6 +40028,7 @@ pub mod tasks {
                             "isCollaber",
                             &self.is_collaber,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -34472,13 +40039,14 @@ pub mod tasks {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
+                            id: object.exact_str("id")?,
                             type_: object.field("type")?,
-                            name: object.field("name")?,
-                            personal_photo: object.field("personalPhoto")?,
+                            name: object.exact_str("name")?,
+                            personal_photo: object.exact_str("personalPhoto")?,
                             personal_gender: object.field("personalGender")?,
-                            image: object.field("image")?,
+                            image: object.exact_str("image")?,
                             is_collaber: object.field("isCollaber")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -34506,6 +40074,13 @@ pub mod tasks {
                     pub is_important: ::std::option::Option<bool>,
                     /// `MEMBERS`: `object`, optional.
                     pub members: ::std::option::Option<FieldsMembers>,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object; every parameter is optional.
@@ -34517,6 +40092,7 @@ pub mod tasks {
                             is_complete: ::std::default::Default::default(),
                             is_important: ::std::default::Default::default(),
                             members: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `TITLE`.
@@ -34567,6 +40143,15 @@ pub mod tasks {
                         self.members = ::std::option::Option::Some(value.into());
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Fields {
                     fn serialize<S: ::serde::Serializer>(
@@ -34598,6 +40183,7 @@ pub mod tasks {
                             &self.is_important.map(crate::support::yes_no),
                         )?;
                         crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -34608,12 +40194,13 @@ pub mod tasks {
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
-                            title: object.field("TITLE")?,
+                            title: object.exact_str("TITLE")?,
                             parent_id: object.field("PARENT_ID")?,
                             sort_index: object.field("SORT_INDEX")?,
                             is_complete: object.field("IS_COMPLETE")?,
                             is_important: object.field("IS_IMPORTANT")?,
                             members: object.field("MEMBERS")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -34991,6 +40578,51 @@ pub mod tasks {
         pub mod fields {
             /// Error codes of `tasks.template.fields`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `result.<key>.values` of `tasks.template.fields`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputKeyValues {
+                /// `<key>`: `string`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub key: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputKeyValues {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        key: object.soft_pattern("*"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputKeyValues {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result.<key>` of `tasks.template.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
@@ -35008,7 +40640,7 @@ pub mod tasks {
                 /// `values`: `object`, optional.
                 ///
                 /// Values: `enum`.
-                pub values: ::serde_json::Value,
+                pub values: ::std::option::Option<OutputKeyValues>,
                 /// `primary`: `boolean`, optional.
                 pub primary: ::std::option::Option<bool>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -35045,7 +40677,7 @@ pub mod tasks {
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::opt_entry(&mut map, "required", &self.required)?;
                     crate::support::opt_entry(&mut map, "default", &self.default)?;
-                    map.serialize_entry("values", &self.values)?;
+                    crate::support::opt_entry(&mut map, "values", &self.values)?;
                     crate::support::opt_entry(&mut map, "primary", &self.primary)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
@@ -35122,25 +40754,38 @@ pub mod tasks {
             #[non_exhaustive]
             pub struct Params {
                 /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub select: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Params {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
                 pub fn select(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.select = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -35152,6 +40797,7 @@ pub mod tasks {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -35163,6 +40809,7 @@ pub mod tasks {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -35641,21 +41288,13 @@ pub mod tasks {
                 /// `RESPONSIBLE_ID`: `integer`, optional.
                 pub responsible_id: ::std::option::Option<i64>,
                 /// `DEPENDS_ON`: `array`, optional.
-                pub depends_on: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub depends_on: ::std::option::Option<::serde_json::Value>,
                 /// `RESPONSIBLES`: `array`, optional.
-                pub responsibles: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub responsibles: ::std::option::Option<::serde_json::Value>,
                 /// `ACCOMPLICES`: `array`, optional.
-                pub accomplices: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub accomplices: ::std::option::Option<::serde_json::Value>,
                 /// `AUDITORS`: `array`, optional.
-                pub auditors: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
-                >,
+                pub auditors: ::std::option::Option<::serde_json::Value>,
                 /// `STATUS`: `enum`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `MULTITASK`: `boolean`, optional.
@@ -35705,6 +41344,13 @@ pub mod tasks {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -35739,6 +41385,7 @@ pub mod tasks {
                         base_template_id: ::std::default::Default::default(),
                         template_children_count: ::std::default::Default::default(),
                         uf: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -35813,49 +41460,33 @@ pub mod tasks {
                 /// Sets `DEPENDS_ON`.
                 pub fn depends_on(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.depends_on = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.depends_on = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `RESPONSIBLES`.
                 pub fn responsibles(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.responsibles = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.responsibles = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `ACCOMPLICES`.
                 pub fn accomplices(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.accomplices = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.accomplices = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `AUDITORS`.
                 pub fn auditors(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
                 ) -> Self {
-                    self.auditors = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.auditors = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `STATUS`.
@@ -35993,6 +41624,15 @@ pub mod tasks {
                     self.uf.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -36094,6 +41734,7 @@ pub mod tasks {
                         &self.template_children_count,
                     )?;
                     crate::support::rest_entries(&mut map, &self.uf)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -36106,9 +41747,9 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         parent_id: object.field("PARENT_ID")?,
-                        title: object.field("TITLE")?,
-                        description: object.field("DESCRIPTION")?,
-                        priority: object.field("PRIORITY")?,
+                        title: object.exact_str("TITLE")?,
+                        description: object.exact_str("DESCRIPTION")?,
+                        priority: object.exact_str("PRIORITY")?,
                         group_id: object.field("GROUP_ID")?,
                         stage_id: object.field("STAGE_ID")?,
                         created_by: object.field("CREATED_BY")?,
@@ -36117,17 +41758,17 @@ pub mod tasks {
                         responsibles: object.field("RESPONSIBLES")?,
                         accomplices: object.field("ACCOMPLICES")?,
                         auditors: object.field("AUDITORS")?,
-                        status: object.field("STATUS")?,
+                        status: object.exact_str("STATUS")?,
                         multitask: object.field("MULTITASK")?,
                         replicate: object.field("REPLICATE")?,
-                        site_id: object.field("SITE_ID")?,
+                        site_id: object.exact_str("SITE_ID")?,
                         task_control: object.field("TASK_CONTROL")?,
                         add_in_report: object.field("ADD_IN_REPORT")?,
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
                         deadline_after: object.field("DEADLINE_AFTER")?,
                         start_date_plan_after: object.field("START_DATE_PLAN_AFTER")?,
                         end_date_plan_after: object.field("END_DATE_PLAN_AFTER")?,
-                        tparam_type: object.field("TPARAM_TYPE")?,
+                        tparam_type: object.exact_str("TPARAM_TYPE")?,
                         tparam_replication_count: object
                             .field("TPARAM_REPLICATION_COUNT")?,
                         replicate_params: object.field("REPLICATE_PARAMS")?,
@@ -36135,6 +41776,7 @@ pub mod tasks {
                         template_children_count: object
                             .field("TEMPLATE_CHILDREN_COUNT")?,
                         uf: object.pattern("UF_*")?,
+                        extra: object.rest()?,
                     })
                 }
             }

@@ -17,11 +17,30 @@ pub mod v3 {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -32,6 +51,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -43,6 +63,7 @@ pub mod v3 {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -60,11 +81,30 @@ pub mod v3 {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -75,6 +115,7 @@ pub mod v3 {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -84,7 +125,10 @@ pub mod v3 {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -103,6 +147,13 @@ pub mod v3 {
             pub id: i64,
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -110,6 +161,7 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     select: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -124,6 +176,15 @@ pub mod v3 {
                 );
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -134,6 +195,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -146,6 +208,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     select: object.field("select")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -171,6 +234,13 @@ pub mod v3 {
             pub order: ::std::option::Option<list::Order>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -180,6 +250,7 @@ pub mod v3 {
                     filter: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -218,6 +289,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -230,6 +310,7 @@ pub mod v3 {
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
                 crate::support::opt_entry(&mut map, "order", &self.order)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -244,6 +325,7 @@ pub mod v3 {
                     filter: object.field("filter")?,
                     order: object.field("order")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -263,6 +345,13 @@ pub mod v3 {
             pub id: i64,
             /// `fields`: `object`, required.
             pub fields: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -273,7 +362,17 @@ pub mod v3 {
                 Self {
                     id: id.into(),
                     fields: fields.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Update {
@@ -285,6 +384,7 @@ pub mod v3 {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -297,6 +397,7 @@ pub mod v3 {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -316,11 +417,30 @@ pub mod v3 {
             pub struct Get {
                 /// `id`: `integer`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `id`.
                 pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -331,6 +451,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -340,7 +461,10 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -363,6 +487,13 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `name`.
@@ -372,6 +503,7 @@ pub mod v3 {
                         Self {
                             name: name.into(),
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -386,6 +518,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Get {
                     fn serialize<S: ::serde::Serializer>(
@@ -397,6 +538,7 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("name", &self.name)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -409,6 +551,7 @@ pub mod v3 {
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -428,12 +571,20 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -448,6 +599,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -458,6 +618,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -469,6 +630,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -508,6 +670,133 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.item` of `tasks.task.access.field.get`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItem {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `description`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub description: ::std::option::Option<::std::string::String>,
+                        /// `validationRules`: `array`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                        /// `requiredGroups`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub required_groups: ::serde_json::Value,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// `editable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub editable: ::std::option::Option<bool>,
+                        /// `multiple`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub multiple: ::std::option::Option<bool>,
+                        /// `elementType`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub element_type: ::serde_json::Value,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItem {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                description: object.soft("description"),
+                                validation_rules: object.soft("validationRules"),
+                                required_groups: object.soft("requiredGroups"),
+                                filterable: object.soft("filterable"),
+                                sortable: object.soft("sortable"),
+                                editable: object.soft("editable"),
+                                multiple: object.soft("multiple"),
+                                element_type: object.soft("elementType"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "description",
+                                &self.description,
+                            )?;
+                            map.serialize_entry(
+                                "validationRules",
+                                &self.validation_rules,
+                            )?;
+                            map.serialize_entry(
+                                "requiredGroups",
+                                &self.required_groups,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "editable",
+                                &self.editable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            map.serialize_entry("elementType", &self.element_type)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `tasks.task.access.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
@@ -515,7 +804,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::serde_json::Value,
+                        pub item: ::std::option::Option<OutputItem>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -543,7 +832,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("item", &self.item)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -583,14 +872,141 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.items` of `tasks.task.access.field.list`: `object[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItems {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `description`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub description: ::std::option::Option<::std::string::String>,
+                        /// `validationRules`: `array`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                        /// `requiredGroups`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub required_groups: ::serde_json::Value,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// `editable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub editable: ::std::option::Option<bool>,
+                        /// `multiple`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub multiple: ::std::option::Option<bool>,
+                        /// `elementType`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub element_type: ::serde_json::Value,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItems {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                description: object.soft("description"),
+                                validation_rules: object.soft("validationRules"),
+                                required_groups: object.soft("requiredGroups"),
+                                filterable: object.soft("filterable"),
+                                sortable: object.soft("sortable"),
+                                editable: object.soft("editable"),
+                                multiple: object.soft("multiple"),
+                                element_type: object.soft("elementType"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "description",
+                                &self.description,
+                            )?;
+                            map.serialize_entry(
+                                "validationRules",
+                                &self.validation_rules,
+                            )?;
+                            map.serialize_entry(
+                                "requiredGroups",
+                                &self.required_groups,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "editable",
+                                &self.editable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            map.serialize_entry("elementType", &self.element_type)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `tasks.task.access.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `array`, optional.
-                        pub items: ::std::vec::Vec<::serde_json::Value>,
+                        /// `items`: `object[]`, optional.
+                        pub items: ::std::vec::Vec<OutputItems>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -1054,6 +1470,13 @@ pub mod v3 {
                 pub creator_id: i64,
                 /// `responsibleId`: `integer`, required.
                 pub responsible_id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `title`, `creatorId`, `responsibleId`.
@@ -1066,7 +1489,17 @@ pub mod v3 {
                         title: title.into(),
                         creator_id: creator_id.into(),
                         responsible_id: responsible_id.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Fields {
@@ -1079,6 +1512,7 @@ pub mod v3 {
                     map.serialize_entry("title", &self.title)?;
                     map.serialize_entry("creatorId", &self.creator_id)?;
                     map.serialize_entry("responsibleId", &self.responsible_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1092,11 +1526,925 @@ pub mod v3 {
                         title: object.field("title")?,
                         creator_id: object.field("creatorId")?,
                         responsible_id: object.field("responsibleId")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
+            /// The object `result.item.rights` of `tasks.task.add`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemRights {
+                /// `read`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub read: ::std::option::Option<bool>,
+                /// `watch`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub watch: ::std::option::Option<bool>,
+                /// `mute`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mute: ::std::option::Option<bool>,
+                /// `createResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub create_result: ::std::option::Option<bool>,
+                /// `edit`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub edit: ::std::option::Option<bool>,
+                /// `remove`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub remove: ::std::option::Option<bool>,
+                /// `complete`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub complete: ::std::option::Option<bool>,
+                /// `approve`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub approve: ::std::option::Option<bool>,
+                /// `disapprove`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub disapprove: ::std::option::Option<bool>,
+                /// `start`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<bool>,
+                /// `take`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub take: ::std::option::Option<bool>,
+                /// `delegate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub delegate: ::std::option::Option<bool>,
+                /// `defer`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub defer: ::std::option::Option<bool>,
+                /// `renew`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub renew: ::std::option::Option<bool>,
+                /// `deadline`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline: ::std::option::Option<bool>,
+                /// `datePlan`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_plan: ::std::option::Option<bool>,
+                /// `changeDirector`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_director: ::std::option::Option<bool>,
+                /// `changeResponsible`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_responsible: ::std::option::Option<bool>,
+                /// `changeAccomplices`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_accomplices: ::std::option::Option<bool>,
+                /// `pause`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub pause: ::std::option::Option<bool>,
+                /// `timeTracking`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time_tracking: ::std::option::Option<bool>,
+                /// `mark`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mark: ::std::option::Option<bool>,
+                /// `changeStatus`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_status: ::std::option::Option<bool>,
+                /// `reminder`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub reminder: ::std::option::Option<bool>,
+                /// `addAuditors`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub add_auditors: ::std::option::Option<bool>,
+                /// `elapsedTime`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub elapsed_time: ::std::option::Option<bool>,
+                /// `favorite`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub favorite: ::std::option::Option<bool>,
+                /// `checklistAdd`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_add: ::std::option::Option<bool>,
+                /// `checklistEdit`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_edit: ::std::option::Option<bool>,
+                /// `checklistSave`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_save: ::std::option::Option<bool>,
+                /// `checklistToggle`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_toggle: ::std::option::Option<bool>,
+                /// `automate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub automate: ::std::option::Option<bool>,
+                /// `resultEdit`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub result_edit: ::std::option::Option<bool>,
+                /// `completeResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub complete_result: ::std::option::Option<bool>,
+                /// `removeResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub remove_result: ::std::option::Option<bool>,
+                /// `resultRead`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub result_read: ::std::option::Option<bool>,
+                /// `admin`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub admin: ::std::option::Option<bool>,
+                /// `createSubtask`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub create_subtask: ::std::option::Option<bool>,
+                /// `copy`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub copy: ::std::option::Option<bool>,
+                /// `saveAsTemplate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub save_as_template: ::std::option::Option<bool>,
+                /// `attachFile`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub attach_file: ::std::option::Option<bool>,
+                /// `detachFile`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub detach_file: ::std::option::Option<bool>,
+                /// `detachParent`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub detach_parent: ::std::option::Option<bool>,
+                /// `createGanttDependence`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub create_gantt_dependence: ::std::option::Option<bool>,
+                /// `sort`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sort: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemRights {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        read: object.soft("read"),
+                        watch: object.soft("watch"),
+                        mute: object.soft("mute"),
+                        create_result: object.soft("createResult"),
+                        edit: object.soft("edit"),
+                        remove: object.soft("remove"),
+                        complete: object.soft("complete"),
+                        approve: object.soft("approve"),
+                        disapprove: object.soft("disapprove"),
+                        start: object.soft("start"),
+                        take: object.soft("take"),
+                        delegate: object.soft("delegate"),
+                        defer: object.soft("defer"),
+                        renew: object.soft("renew"),
+                        deadline: object.soft("deadline"),
+                        date_plan: object.soft("datePlan"),
+                        change_director: object.soft("changeDirector"),
+                        change_responsible: object.soft("changeResponsible"),
+                        change_accomplices: object.soft("changeAccomplices"),
+                        pause: object.soft("pause"),
+                        time_tracking: object.soft("timeTracking"),
+                        mark: object.soft("mark"),
+                        change_status: object.soft("changeStatus"),
+                        reminder: object.soft("reminder"),
+                        add_auditors: object.soft("addAuditors"),
+                        elapsed_time: object.soft("elapsedTime"),
+                        favorite: object.soft("favorite"),
+                        checklist_add: object.soft("checklistAdd"),
+                        checklist_edit: object.soft("checklistEdit"),
+                        checklist_save: object.soft("checklistSave"),
+                        checklist_toggle: object.soft("checklistToggle"),
+                        automate: object.soft("automate"),
+                        result_edit: object.soft("resultEdit"),
+                        complete_result: object.soft("completeResult"),
+                        remove_result: object.soft("removeResult"),
+                        result_read: object.soft("resultRead"),
+                        admin: object.soft("admin"),
+                        create_subtask: object.soft("createSubtask"),
+                        copy: object.soft("copy"),
+                        save_as_template: object.soft("saveAsTemplate"),
+                        attach_file: object.soft("attachFile"),
+                        detach_file: object.soft("detachFile"),
+                        detach_parent: object.soft("detachParent"),
+                        create_gantt_dependence: object.soft("createGanttDependence"),
+                        sort: object.soft("sort"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemRights {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "read", &self.read)?;
+                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createResult",
+                        &self.create_result,
+                    )?;
+                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "take", &self.take)?;
+                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeDirector",
+                        &self.change_director,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeResponsible",
+                        &self.change_responsible,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeAccomplices",
+                        &self.change_accomplices,
+                    )?;
+                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timeTracking",
+                        &self.time_tracking,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeStatus",
+                        &self.change_status,
+                    )?;
+                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "addAuditors",
+                        &self.add_auditors,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "elapsedTime",
+                        &self.elapsed_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistAdd",
+                        &self.checklist_add,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistEdit",
+                        &self.checklist_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistSave",
+                        &self.checklist_save,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistToggle",
+                        &self.checklist_toggle,
+                    )?;
+                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultEdit",
+                        &self.result_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "completeResult",
+                        &self.complete_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "removeResult",
+                        &self.remove_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultRead",
+                        &self.result_read,
+                    )?;
+                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createSubtask",
+                        &self.create_subtask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "saveAsTemplate",
+                        &self.save_as_template,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "attachFile",
+                        &self.attach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachFile",
+                        &self.detach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachParent",
+                        &self.detach_parent,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createGanttDependence",
+                        &self.create_gantt_dependence,
+                    )?;
+                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.item` of `tasks.task.add`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `deadline`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline: ::std::option::Option<::std::string::String>,
+                /// `needsControl`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub needs_control: ::std::option::Option<bool>,
+                /// `startPlan`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start_plan: ::serde_json::Value,
+                /// `endPlan`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub end_plan: ::serde_json::Value,
+                /// `fileIds`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub file_ids: ::serde_json::Value,
+                /// `checklist`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist: ::std::vec::Vec<::serde_json::Value>,
+                /// `epicId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub epic_id: ::serde_json::Value,
+                /// `storyPoints`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub story_points: ::serde_json::Value,
+                /// `priority`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub priority: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `statusChanged`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status_changed: ::serde_json::Value,
+                /// `parentId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::serde_json::Value,
+                /// `containsChecklist`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_checklist: ::std::option::Option<bool>,
+                /// `containsSubTasks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_sub_tasks: ::std::option::Option<bool>,
+                /// `containsRelatedTasks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_related_tasks: ::std::option::Option<bool>,
+                /// `containsGanttLinks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_gantt_links: ::std::option::Option<bool>,
+                /// `containsPlacements`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_placements: ::std::option::Option<bool>,
+                /// `containsResults`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_results: ::std::option::Option<bool>,
+                /// `numberOfReminders`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub number_of_reminders: ::std::option::Option<i64>,
+                /// `chatId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `plannedDuration`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub planned_duration: ::std::option::Option<i64>,
+                /// `actualDuration`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub actual_duration: ::std::option::Option<i64>,
+                /// `durationType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration_type: ::std::option::Option<::std::string::String>,
+                /// `started`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub started: ::serde_json::Value,
+                /// `estimatedTime`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub estimated_time: ::std::option::Option<i64>,
+                /// `replicate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub replicate: ::std::option::Option<bool>,
+                /// `changed`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub changed: ::std::option::Option<::std::string::String>,
+                /// `closed`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub closed: ::serde_json::Value,
+                /// `activity`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub activity: ::std::option::Option<::std::string::String>,
+                /// `guid`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub guid: ::std::option::Option<::std::string::String>,
+                /// `xmlId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub xml_id: ::serde_json::Value,
+                /// `exchangeId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub exchange_id: ::serde_json::Value,
+                /// `exchangeModified`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub exchange_modified: ::serde_json::Value,
+                /// `outlookVersion`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub outlook_version: ::std::option::Option<i64>,
+                /// `mark`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mark: ::std::option::Option<::std::string::String>,
+                /// `allowsChangeDeadline`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub allows_change_deadline: ::std::option::Option<bool>,
+                /// `allowsTimeTracking`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub allows_time_tracking: ::std::option::Option<bool>,
+                /// `matchesWorkTime`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub matches_work_time: ::std::option::Option<bool>,
+                /// `addInReport`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub add_in_report: ::serde_json::Value,
+                /// `isMultitask`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_multitask: ::std::option::Option<bool>,
+                /// `siteId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub site_id: ::std::option::Option<::std::string::String>,
+                /// `deadlineCount`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline_count: ::serde_json::Value,
+                /// `declineReason`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub decline_reason: ::serde_json::Value,
+                /// `forumTopicId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub forum_topic_id: ::serde_json::Value,
+                /// `link`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub link: ::std::option::Option<::std::string::String>,
+                /// `rights`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub rights: ::std::option::Option<OutputItemRights>,
+                /// `archiveLink`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub archive_link: ::std::option::Option<::std::string::String>,
+                /// `crmItemIds`: `string[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub crm_item_ids: ::std::vec::Vec<::std::string::String>,
+                /// `requireResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub require_result: ::std::option::Option<bool>,
+                /// `matchesSubTasksTime`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub matches_sub_tasks_time: ::std::option::Option<bool>,
+                /// `autocompleteSubTasks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub autocomplete_sub_tasks: ::std::option::Option<bool>,
+                /// `allowsChangeDatePlan`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub allows_change_date_plan: ::std::option::Option<bool>,
+                /// `maxDeadlineChangeDate`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub max_deadline_change_date: ::serde_json::Value,
+                /// `maxDeadlineChanges`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub max_deadline_changes: ::serde_json::Value,
+                /// `requireDeadlineChangeReason`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub require_deadline_change_reason: ::std::option::Option<bool>,
+                /// `inFavorite`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_favorite: ::std::vec::Vec<::serde_json::Value>,
+                /// `inPin`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_pin: ::std::vec::Vec<::serde_json::Value>,
+                /// `inGroupPin`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_group_pin: ::std::vec::Vec<::serde_json::Value>,
+                /// `inMute`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_mute: ::std::vec::Vec<::serde_json::Value>,
+                /// `dependsOn`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub depends_on: ::std::vec::Vec<::serde_json::Value>,
+                /// `scenarios`: `string[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub scenarios: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        title: object.soft("title"),
+                        description: object.soft("description"),
+                        deadline: object.soft("deadline"),
+                        needs_control: object.soft("needsControl"),
+                        start_plan: object.soft("startPlan"),
+                        end_plan: object.soft("endPlan"),
+                        file_ids: object.soft("fileIds"),
+                        checklist: object.soft("checklist"),
+                        epic_id: object.soft("epicId"),
+                        story_points: object.soft("storyPoints"),
+                        priority: object.soft("priority"),
+                        status: object.soft("status"),
+                        status_changed: object.soft("statusChanged"),
+                        parent_id: object.soft("parentId"),
+                        contains_checklist: object.soft("containsChecklist"),
+                        contains_sub_tasks: object.soft("containsSubTasks"),
+                        contains_related_tasks: object.soft("containsRelatedTasks"),
+                        contains_gantt_links: object.soft("containsGanttLinks"),
+                        contains_placements: object.soft("containsPlacements"),
+                        contains_results: object.soft("containsResults"),
+                        number_of_reminders: object.soft("numberOfReminders"),
+                        chat_id: object.soft("chatId"),
+                        planned_duration: object.soft("plannedDuration"),
+                        actual_duration: object.soft("actualDuration"),
+                        duration_type: object.soft("durationType"),
+                        started: object.soft("started"),
+                        estimated_time: object.soft("estimatedTime"),
+                        replicate: object.soft("replicate"),
+                        changed: object.soft("changed"),
+                        closed: object.soft("closed"),
+                        activity: object.soft("activity"),
+                        guid: object.soft("guid"),
+                        xml_id: object.soft("xmlId"),
+                        exchange_id: object.soft("exchangeId"),
+                        exchange_modified: object.soft("exchangeModified"),
+                        outlook_version: object.soft("outlookVersion"),
+                        mark: object.soft("mark"),
+                        allows_change_deadline: object.soft("allowsChangeDeadline"),
+                        allows_time_tracking: object.soft("allowsTimeTracking"),
+                        matches_work_time: object.soft("matchesWorkTime"),
+                        add_in_report: object.soft("addInReport"),
+                        is_multitask: object.soft("isMultitask"),
+                        site_id: object.soft("siteId"),
+                        deadline_count: object.soft("deadlineCount"),
+                        decline_reason: object.soft("declineReason"),
+                        forum_topic_id: object.soft("forumTopicId"),
+                        link: object.soft("link"),
+                        rights: object.soft("rights"),
+                        archive_link: object.soft("archiveLink"),
+                        crm_item_ids: object.soft("crmItemIds"),
+                        require_result: object.soft("requireResult"),
+                        matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
+                        autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
+                        allows_change_date_plan: object.soft("allowsChangeDatePlan"),
+                        max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
+                        max_deadline_changes: object.soft("maxDeadlineChanges"),
+                        require_deadline_change_reason: object
+                            .soft("requireDeadlineChangeReason"),
+                        in_favorite: object.soft("inFavorite"),
+                        in_pin: object.soft("inPin"),
+                        in_group_pin: object.soft("inGroupPin"),
+                        in_mute: object.soft("inMute"),
+                        depends_on: object.soft("dependsOn"),
+                        scenarios: object.soft("scenarios"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "needsControl",
+                        &self.needs_control,
+                    )?;
+                    map.serialize_entry("startPlan", &self.start_plan)?;
+                    map.serialize_entry("endPlan", &self.end_plan)?;
+                    map.serialize_entry("fileIds", &self.file_ids)?;
+                    map.serialize_entry("checklist", &self.checklist)?;
+                    map.serialize_entry("epicId", &self.epic_id)?;
+                    map.serialize_entry("storyPoints", &self.story_points)?;
+                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    map.serialize_entry("statusChanged", &self.status_changed)?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsChecklist",
+                        &self.contains_checklist,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsSubTasks",
+                        &self.contains_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsRelatedTasks",
+                        &self.contains_related_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsGanttLinks",
+                        &self.contains_gantt_links,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsPlacements",
+                        &self.contains_placements,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsResults",
+                        &self.contains_results,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "numberOfReminders",
+                        &self.number_of_reminders,
+                    )?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "plannedDuration",
+                        &self.planned_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "actualDuration",
+                        &self.actual_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "durationType",
+                        &self.duration_type,
+                    )?;
+                    map.serialize_entry("started", &self.started)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "estimatedTime",
+                        &self.estimated_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
+                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
+                    map.serialize_entry("closed", &self.closed)?;
+                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
+                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    map.serialize_entry("exchangeId", &self.exchange_id)?;
+                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "outlookVersion",
+                        &self.outlook_version,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDeadline",
+                        &self.allows_change_deadline,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsTimeTracking",
+                        &self.allows_time_tracking,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesWorkTime",
+                        &self.matches_work_time,
+                    )?;
+                    map.serialize_entry("addInReport", &self.add_in_report)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMultitask",
+                        &self.is_multitask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
+                    map.serialize_entry("declineReason", &self.decline_reason)?;
+                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
+                    crate::support::opt_entry(&mut map, "link", &self.link)?;
+                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "archiveLink",
+                        &self.archive_link,
+                    )?;
+                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireResult",
+                        &self.require_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesSubTasksTime",
+                        &self.matches_sub_tasks_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "autocompleteSubTasks",
+                        &self.autocomplete_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDatePlan",
+                        &self.allows_change_date_plan,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChangeDate",
+                        &self.max_deadline_change_date,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChanges",
+                        &self.max_deadline_changes,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireDeadlineChangeReason",
+                        &self.require_deadline_change_reason,
+                    )?;
+                    map.serialize_entry("inFavorite", &self.in_favorite)?;
+                    map.serialize_entry("inPin", &self.in_pin)?;
+                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
+                    map.serialize_entry("inMute", &self.in_mute)?;
+                    map.serialize_entry("dependsOn", &self.depends_on)?;
+                    map.serialize_entry("scenarios", &self.scenarios)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -1104,7 +2452,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1131,7 +2479,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1161,11 +2509,30 @@ pub mod v3 {
                 pub struct Send {
                     /// `fields`: `object`, required.
                     pub fields: send::Fields,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Send {
                     /// The call with its required parameters: `fields`.
                     pub fn new(fields: impl ::std::convert::Into<send::Fields>) -> Self {
-                        Self { fields: fields.into() }
+                        Self {
+                            fields: fields.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Send {
@@ -1177,6 +2544,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("fields", &self.fields)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -1188,6 +2556,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             fields: object.field("fields")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -1211,6 +2580,13 @@ pub mod v3 {
                         pub select: ::std::option::Option<
                             ::std::vec::Vec<::std::string::String>,
                         >,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Get {
                         /// The call with its required parameters: `name`.
@@ -1220,6 +2596,7 @@ pub mod v3 {
                             Self {
                                 name: name.into(),
                                 select: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `select`.
@@ -1234,6 +2611,15 @@ pub mod v3 {
                             );
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for Get {
                         fn serialize<S: ::serde::Serializer>(
@@ -1245,6 +2631,7 @@ pub mod v3 {
                                 .serialize_map(::std::option::Option::None)?;
                             map.serialize_entry("name", &self.name)?;
                             crate::support::opt_entry(&mut map, "select", &self.select)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -1257,6 +2644,7 @@ pub mod v3 {
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 select: object.field("select")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -1276,12 +2664,20 @@ pub mod v3 {
                         pub select: ::std::option::Option<
                             ::std::vec::Vec<::std::string::String>,
                         >,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl List {
                         /// The call; every parameter is optional.
                         pub fn new() -> Self {
                             Self {
                                 select: ::std::default::Default::default(),
+                                extra: ::std::default::Default::default(),
                             }
                         }
                         /// Sets `select`.
@@ -1296,6 +2692,15 @@ pub mod v3 {
                             );
                             self
                         }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
+                        }
                     }
                     impl ::serde::Serialize for List {
                         fn serialize<S: ::serde::Serializer>(
@@ -1306,6 +2711,7 @@ pub mod v3 {
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
                             crate::support::opt_entry(&mut map, "select", &self.select)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -1317,6 +2723,7 @@ pub mod v3 {
                             let mut object = crate::support::Object::new(value)?;
                             ::std::result::Result::Ok(Self {
                                 select: object.field("select")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -1356,6 +2763,95 @@ pub mod v3 {
                             "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                         );
                         error_code!(Error);
+                        /// The object `result.item` of `tasks.task.chat.message.field.get`: `object`.
+                        ///
+                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+                        #[derive(Debug, Clone)]
+                        #[non_exhaustive]
+                        pub struct OutputItem {
+                            /// `name`: `string`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub name: ::std::option::Option<::std::string::String>,
+                            /// `type`: `string`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub type_: ::std::option::Option<::std::string::String>,
+                            /// `title`: `string`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub title: ::std::option::Option<::std::string::String>,
+                            /// `description`: `any`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub description: ::serde_json::Value,
+                            /// `filterable`: `boolean`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub filterable: ::std::option::Option<bool>,
+                            /// `sortable`: `boolean`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub sortable: ::std::option::Option<bool>,
+                            /// `multiple`: `boolean`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub multiple: ::std::option::Option<bool>,
+                            /// The keys of the object that the docs do not describe, as sent:
+                            /// nothing the server sends is dropped.
+                            pub extra: ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            >,
+                        }
+                        impl crate::support::FromValue for OutputItem {
+                            fn from_value(
+                                value: ::serde_json::Value,
+                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                                let mut object = crate::support::Object::new(value)?;
+                                ::std::result::Result::Ok(Self {
+                                    name: object.soft("name"),
+                                    type_: object.soft("type"),
+                                    title: object.soft("title"),
+                                    description: object.soft("description"),
+                                    filterable: object.soft("filterable"),
+                                    sortable: object.soft("sortable"),
+                                    multiple: object.soft("multiple"),
+                                    extra: object.rest()?,
+                                })
+                            }
+                        }
+                        impl ::serde::Serialize for OutputItem {
+                            fn serialize<S: ::serde::Serializer>(
+                                &self,
+                                serializer: S,
+                            ) -> ::std::result::Result<S::Ok, S::Error> {
+                                use ::serde::ser::SerializeMap as _;
+                                let mut map = serializer
+                                    .serialize_map(::std::option::Option::None)?;
+                                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                                map.serialize_entry("description", &self.description)?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "filterable",
+                                    &self.filterable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "sortable",
+                                    &self.sortable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "multiple",
+                                    &self.multiple,
+                                )?;
+                                crate::support::rest_entries(&mut map, &self.extra)?;
+                                map.end()
+                            }
+                        }
                         /// The object `result` of `tasks.task.chat.message.field.get`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
@@ -1363,7 +2859,7 @@ pub mod v3 {
                         #[non_exhaustive]
                         pub struct Output {
                             /// `item`: `object`, optional.
-                            pub item: ::serde_json::Value,
+                            pub item: ::std::option::Option<OutputItem>,
                             /// The keys of the object that the docs do not describe, as sent:
                             /// nothing the server sends is dropped.
                             pub extra: ::std::collections::BTreeMap<
@@ -1391,7 +2887,7 @@ pub mod v3 {
                                 use ::serde::ser::SerializeMap as _;
                                 let mut map = serializer
                                     .serialize_map(::std::option::Option::None)?;
-                                map.serialize_entry("item", &self.item)?;
+                                crate::support::opt_entry(&mut map, "item", &self.item)?;
                                 crate::support::rest_entries(&mut map, &self.extra)?;
                                 map.end()
                             }
@@ -1431,14 +2927,103 @@ pub mod v3 {
                             "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                         );
                         error_code!(Error);
+                        /// The object `result.items` of `tasks.task.chat.message.field.list`: `object[]`.
+                        ///
+                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+                        #[derive(Debug, Clone)]
+                        #[non_exhaustive]
+                        pub struct OutputItems {
+                            /// `name`: `string`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub name: ::std::option::Option<::std::string::String>,
+                            /// `type`: `string`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub type_: ::std::option::Option<::std::string::String>,
+                            /// `title`: `string`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub title: ::std::option::Option<::std::string::String>,
+                            /// `description`: `any`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub description: ::serde_json::Value,
+                            /// `filterable`: `boolean`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub filterable: ::std::option::Option<bool>,
+                            /// `sortable`: `boolean`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub sortable: ::std::option::Option<bool>,
+                            /// `multiple`: `boolean`, optional.
+                            ///
+                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                            pub multiple: ::std::option::Option<bool>,
+                            /// The keys of the object that the docs do not describe, as sent:
+                            /// nothing the server sends is dropped.
+                            pub extra: ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            >,
+                        }
+                        impl crate::support::FromValue for OutputItems {
+                            fn from_value(
+                                value: ::serde_json::Value,
+                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                                let mut object = crate::support::Object::new(value)?;
+                                ::std::result::Result::Ok(Self {
+                                    name: object.soft("name"),
+                                    type_: object.soft("type"),
+                                    title: object.soft("title"),
+                                    description: object.soft("description"),
+                                    filterable: object.soft("filterable"),
+                                    sortable: object.soft("sortable"),
+                                    multiple: object.soft("multiple"),
+                                    extra: object.rest()?,
+                                })
+                            }
+                        }
+                        impl ::serde::Serialize for OutputItems {
+                            fn serialize<S: ::serde::Serializer>(
+                                &self,
+                                serializer: S,
+                            ) -> ::std::result::Result<S::Ok, S::Error> {
+                                use ::serde::ser::SerializeMap as _;
+                                let mut map = serializer
+                                    .serialize_map(::std::option::Option::None)?;
+                                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                                map.serialize_entry("description", &self.description)?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "filterable",
+                                    &self.filterable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "sortable",
+                                    &self.sortable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "multiple",
+                                    &self.multiple,
+                                )?;
+                                crate::support::rest_entries(&mut map, &self.extra)?;
+                                map.end()
+                            }
+                        }
                         /// The object `result` of `tasks.task.chat.message.field.list`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
                         #[derive(Debug, Clone)]
                         #[non_exhaustive]
                         pub struct Output {
-                            /// `items`: `array`, optional.
-                            pub items: ::std::vec::Vec<::serde_json::Value>,
+                            /// `items`: `object[]`, optional.
+                            pub items: ::std::vec::Vec<OutputItems>,
                             /// The keys of the object that the docs do not describe, as sent:
                             /// nothing the server sends is dropped.
                             pub extra: ::std::collections::BTreeMap<
@@ -1514,6 +3099,13 @@ pub mod v3 {
                         pub task_id: i64,
                         /// `text`: `string`, required.
                         pub text: ::std::string::String,
+                        /// Keys the docs do not describe (custom fields such as
+                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                        /// after the documented ones.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl Fields {
                         /// The object with its required parameters: `taskId`, `text`.
@@ -1524,7 +3116,17 @@ pub mod v3 {
                             Self {
                                 task_id: task_id.into(),
                                 text: text.into(),
+                                extra: ::std::default::Default::default(),
                             }
+                        }
+                        /// Adds a key the docs do not describe, sent as it is.
+                        pub fn extra(
+                            mut self,
+                            key: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::serde_json::Value>,
+                        ) -> Self {
+                            self.extra.insert(key.into(), value.into());
+                            self
                         }
                     }
                     impl ::serde::Serialize for Fields {
@@ -1537,6 +3139,7 @@ pub mod v3 {
                                 .serialize_map(::std::option::Option::None)?;
                             map.serialize_entry("taskId", &self.task_id)?;
                             map.serialize_entry("text", &self.text)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
                     }
@@ -1549,6 +3152,7 @@ pub mod v3 {
                             ::std::result::Result::Ok(Self {
                                 task_id: object.field("taskId")?,
                                 text: object.field("text")?,
+                                extra: object.rest()?,
                             })
                         }
                     }
@@ -1655,6 +3259,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -1664,6 +3275,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -1678,6 +3290,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -1688,6 +3309,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1700,6 +3322,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1719,12 +3342,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -1739,6 +3370,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -1748,6 +3388,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1759,6 +3400,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1798,6 +3440,115 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `tasks.task.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `description`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub description: ::std::option::Option<::std::string::String>,
+                    /// `validationRules`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                    /// `requiredGroups`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub required_groups: ::serde_json::Value,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// `editable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub editable: ::std::option::Option<bool>,
+                    /// `multiple`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// `elementType`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub element_type: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            description: object.soft("description"),
+                            validation_rules: object.soft("validationRules"),
+                            required_groups: object.soft("requiredGroups"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            editable: object.soft("editable"),
+                            multiple: object.soft("multiple"),
+                            element_type: object.soft("elementType"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `tasks.task.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
@@ -1805,7 +3556,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -1833,7 +3584,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -1939,6 +3690,13 @@ pub mod v3 {
                 pub task_id: i64,
                 /// `fileIds`: `integer[]`, required.
                 pub file_ids: ::std::vec::Vec<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Attach {
                 /// The call with its required parameters: `taskId`, `fileIds`.
@@ -1954,7 +3712,17 @@ pub mod v3 {
                             .into_iter()
                             .map(::std::convert::Into::into)
                             .collect(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Attach {
@@ -1966,6 +3734,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("taskId", &self.task_id)?;
                     map.serialize_entry("fileIds", &self.file_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1978,6 +3747,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         task_id: object.field("taskId")?,
                         file_ids: object.field("fileIds")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2029,6 +3799,13 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Get {
                     /// The call with its required parameters: `name`.
@@ -2038,6 +3815,7 @@ pub mod v3 {
                         Self {
                             name: name.into(),
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -2052,6 +3830,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for Get {
                     fn serialize<S: ::serde::Serializer>(
@@ -2063,6 +3850,7 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("name", &self.name)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2075,6 +3863,7 @@ pub mod v3 {
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2094,12 +3883,20 @@ pub mod v3 {
                     pub select: ::std::option::Option<
                         ::std::vec::Vec<::std::string::String>,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl List {
                     /// The call; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             select: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Sets `select`.
@@ -2114,6 +3911,15 @@ pub mod v3 {
                         );
                         self
                     }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
+                    }
                 }
                 impl ::serde::Serialize for List {
                     fn serialize<S: ::serde::Serializer>(
@@ -2124,6 +3930,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::opt_entry(&mut map, "select", &self.select)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2135,6 +3942,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             select: object.field("select")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2174,6 +3982,95 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.item` of `tasks.task.file.field.get`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItem {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `description`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub description: ::serde_json::Value,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// `multiple`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub multiple: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItem {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                description: object.soft("description"),
+                                filterable: object.soft("filterable"),
+                                sortable: object.soft("sortable"),
+                                multiple: object.soft("multiple"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            map.serialize_entry("description", &self.description)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `tasks.task.file.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
@@ -2181,7 +4078,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::serde_json::Value,
+                        pub item: ::std::option::Option<OutputItem>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -2209,7 +4106,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("item", &self.item)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -2249,14 +4146,103 @@ pub mod v3 {
                         "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                     );
                     error_code!(Error);
+                    /// The object `result.items` of `tasks.task.file.field.list`: `object[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct OutputItems {
+                        /// `name`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `type`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub type_: ::std::option::Option<::std::string::String>,
+                        /// `title`: `string`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `description`: `any`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub description: ::serde_json::Value,
+                        /// `filterable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub filterable: ::std::option::Option<bool>,
+                        /// `sortable`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub sortable: ::std::option::Option<bool>,
+                        /// `multiple`: `boolean`, optional.
+                        ///
+                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                        pub multiple: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for OutputItems {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                name: object.soft("name"),
+                                type_: object.soft("type"),
+                                title: object.soft("title"),
+                                description: object.soft("description"),
+                                filterable: object.soft("filterable"),
+                                sortable: object.soft("sortable"),
+                                multiple: object.soft("multiple"),
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            map.serialize_entry("description", &self.description)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The object `result` of `tasks.task.file.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `array`, optional.
-                        pub items: ::std::vec::Vec<::serde_json::Value>,
+                        /// `items`: `object[]`, optional.
+                        pub items: ::std::vec::Vec<OutputItems>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -2326,6 +4312,979 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION" }
             );
             error_code!(Error);
+            /// The object `result.item.responsible` of `tasks.task.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemResponsible {
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemResponsible {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        name: object.soft("name"),
+                        email: object.soft("email"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemResponsible {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.item.rights` of `tasks.task.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemRights {
+                /// `read`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub read: ::std::option::Option<bool>,
+                /// `watch`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub watch: ::std::option::Option<bool>,
+                /// `mute`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mute: ::std::option::Option<bool>,
+                /// `createResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub create_result: ::std::option::Option<bool>,
+                /// `edit`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub edit: ::std::option::Option<bool>,
+                /// `remove`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub remove: ::std::option::Option<bool>,
+                /// `complete`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub complete: ::std::option::Option<bool>,
+                /// `approve`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub approve: ::std::option::Option<bool>,
+                /// `disapprove`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub disapprove: ::std::option::Option<bool>,
+                /// `start`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start: ::std::option::Option<bool>,
+                /// `take`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub take: ::std::option::Option<bool>,
+                /// `delegate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub delegate: ::std::option::Option<bool>,
+                /// `defer`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub defer: ::std::option::Option<bool>,
+                /// `renew`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub renew: ::std::option::Option<bool>,
+                /// `deadline`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline: ::std::option::Option<bool>,
+                /// `datePlan`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub date_plan: ::std::option::Option<bool>,
+                /// `changeDirector`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_director: ::std::option::Option<bool>,
+                /// `changeResponsible`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_responsible: ::std::option::Option<bool>,
+                /// `changeAccomplices`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_accomplices: ::std::option::Option<bool>,
+                /// `pause`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub pause: ::std::option::Option<bool>,
+                /// `timeTracking`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub time_tracking: ::std::option::Option<bool>,
+                /// `mark`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mark: ::std::option::Option<bool>,
+                /// `changeStatus`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub change_status: ::std::option::Option<bool>,
+                /// `reminder`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub reminder: ::std::option::Option<bool>,
+                /// `addAuditors`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub add_auditors: ::std::option::Option<bool>,
+                /// `elapsedTime`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub elapsed_time: ::std::option::Option<bool>,
+                /// `favorite`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub favorite: ::std::option::Option<bool>,
+                /// `checklistAdd`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_add: ::std::option::Option<bool>,
+                /// `checklistEdit`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_edit: ::std::option::Option<bool>,
+                /// `checklistSave`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_save: ::std::option::Option<bool>,
+                /// `checklistToggle`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist_toggle: ::std::option::Option<bool>,
+                /// `automate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub automate: ::std::option::Option<bool>,
+                /// `resultEdit`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub result_edit: ::std::option::Option<bool>,
+                /// `completeResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub complete_result: ::std::option::Option<bool>,
+                /// `removeResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub remove_result: ::std::option::Option<bool>,
+                /// `resultRead`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub result_read: ::std::option::Option<bool>,
+                /// `admin`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub admin: ::std::option::Option<bool>,
+                /// `createSubtask`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub create_subtask: ::std::option::Option<bool>,
+                /// `copy`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub copy: ::std::option::Option<bool>,
+                /// `saveAsTemplate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub save_as_template: ::std::option::Option<bool>,
+                /// `attachFile`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub attach_file: ::std::option::Option<bool>,
+                /// `detachFile`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub detach_file: ::std::option::Option<bool>,
+                /// `detachParent`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub detach_parent: ::std::option::Option<bool>,
+                /// `createGanttDependence`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub create_gantt_dependence: ::std::option::Option<bool>,
+                /// `sort`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub sort: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemRights {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        read: object.soft("read"),
+                        watch: object.soft("watch"),
+                        mute: object.soft("mute"),
+                        create_result: object.soft("createResult"),
+                        edit: object.soft("edit"),
+                        remove: object.soft("remove"),
+                        complete: object.soft("complete"),
+                        approve: object.soft("approve"),
+                        disapprove: object.soft("disapprove"),
+                        start: object.soft("start"),
+                        take: object.soft("take"),
+                        delegate: object.soft("delegate"),
+                        defer: object.soft("defer"),
+                        renew: object.soft("renew"),
+                        deadline: object.soft("deadline"),
+                        date_plan: object.soft("datePlan"),
+                        change_director: object.soft("changeDirector"),
+                        change_responsible: object.soft("changeResponsible"),
+                        change_accomplices: object.soft("changeAccomplices"),
+                        pause: object.soft("pause"),
+                        time_tracking: object.soft("timeTracking"),
+                        mark: object.soft("mark"),
+                        change_status: object.soft("changeStatus"),
+                        reminder: object.soft("reminder"),
+                        add_auditors: object.soft("addAuditors"),
+                        elapsed_time: object.soft("elapsedTime"),
+                        favorite: object.soft("favorite"),
+                        checklist_add: object.soft("checklistAdd"),
+                        checklist_edit: object.soft("checklistEdit"),
+                        checklist_save: object.soft("checklistSave"),
+                        checklist_toggle: object.soft("checklistToggle"),
+                        automate: object.soft("automate"),
+                        result_edit: object.soft("resultEdit"),
+                        complete_result: object.soft("completeResult"),
+                        remove_result: object.soft("removeResult"),
+                        result_read: object.soft("resultRead"),
+                        admin: object.soft("admin"),
+                        create_subtask: object.soft("createSubtask"),
+                        copy: object.soft("copy"),
+                        save_as_template: object.soft("saveAsTemplate"),
+                        attach_file: object.soft("attachFile"),
+                        detach_file: object.soft("detachFile"),
+                        detach_parent: object.soft("detachParent"),
+                        create_gantt_dependence: object.soft("createGanttDependence"),
+                        sort: object.soft("sort"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemRights {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "read", &self.read)?;
+                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createResult",
+                        &self.create_result,
+                    )?;
+                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "take", &self.take)?;
+                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeDirector",
+                        &self.change_director,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeResponsible",
+                        &self.change_responsible,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeAccomplices",
+                        &self.change_accomplices,
+                    )?;
+                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timeTracking",
+                        &self.time_tracking,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeStatus",
+                        &self.change_status,
+                    )?;
+                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "addAuditors",
+                        &self.add_auditors,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "elapsedTime",
+                        &self.elapsed_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistAdd",
+                        &self.checklist_add,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistEdit",
+                        &self.checklist_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistSave",
+                        &self.checklist_save,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistToggle",
+                        &self.checklist_toggle,
+                    )?;
+                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultEdit",
+                        &self.result_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "completeResult",
+                        &self.complete_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "removeResult",
+                        &self.remove_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultRead",
+                        &self.result_read,
+                    )?;
+                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createSubtask",
+                        &self.create_subtask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "saveAsTemplate",
+                        &self.save_as_template,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "attachFile",
+                        &self.attach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachFile",
+                        &self.detach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachParent",
+                        &self.detach_parent,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createGanttDependence",
+                        &self.create_gantt_dependence,
+                    )?;
+                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.item` of `tasks.task.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItem {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `description`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `responsible`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub responsible: ::std::option::Option<OutputItemResponsible>,
+                /// `deadline`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline: ::std::option::Option<::std::string::String>,
+                /// `needsControl`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub needs_control: ::std::option::Option<bool>,
+                /// `startPlan`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start_plan: ::serde_json::Value,
+                /// `endPlan`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub end_plan: ::serde_json::Value,
+                /// `fileIds`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub file_ids: ::serde_json::Value,
+                /// `checklist`: `integer[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub checklist: ::std::vec::Vec<i64>,
+                /// `epicId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub epic_id: ::serde_json::Value,
+                /// `storyPoints`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub story_points: ::serde_json::Value,
+                /// `priority`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub priority: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `statusChanged`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status_changed: ::std::option::Option<::std::string::String>,
+                /// `parentId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub parent_id: ::serde_json::Value,
+                /// `containsChecklist`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_checklist: ::std::option::Option<bool>,
+                /// `containsSubTasks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_sub_tasks: ::std::option::Option<bool>,
+                /// `containsRelatedTasks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_related_tasks: ::std::option::Option<bool>,
+                /// `containsGanttLinks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_gantt_links: ::std::option::Option<bool>,
+                /// `containsPlacements`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_placements: ::std::option::Option<bool>,
+                /// `containsResults`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub contains_results: ::std::option::Option<bool>,
+                /// `numberOfReminders`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub number_of_reminders: ::std::option::Option<i64>,
+                /// `chatId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `plannedDuration`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub planned_duration: ::std::option::Option<i64>,
+                /// `actualDuration`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub actual_duration: ::std::option::Option<i64>,
+                /// `durationType`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration_type: ::std::option::Option<::std::string::String>,
+                /// `started`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub started: ::serde_json::Value,
+                /// `estimatedTime`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub estimated_time: ::std::option::Option<i64>,
+                /// `replicate`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub replicate: ::std::option::Option<bool>,
+                /// `changed`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub changed: ::std::option::Option<::std::string::String>,
+                /// `closed`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub closed: ::serde_json::Value,
+                /// `activity`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub activity: ::std::option::Option<::std::string::String>,
+                /// `guid`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub guid: ::std::option::Option<::std::string::String>,
+                /// `xmlId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub xml_id: ::serde_json::Value,
+                /// `exchangeId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub exchange_id: ::serde_json::Value,
+                /// `exchangeModified`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub exchange_modified: ::serde_json::Value,
+                /// `outlookVersion`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub outlook_version: ::std::option::Option<i64>,
+                /// `mark`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mark: ::std::option::Option<::std::string::String>,
+                /// `allowsChangeDeadline`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub allows_change_deadline: ::std::option::Option<bool>,
+                /// `allowsTimeTracking`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub allows_time_tracking: ::std::option::Option<bool>,
+                /// `matchesWorkTime`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub matches_work_time: ::std::option::Option<bool>,
+                /// `addInReport`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub add_in_report: ::serde_json::Value,
+                /// `isMultitask`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub is_multitask: ::std::option::Option<bool>,
+                /// `siteId`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub site_id: ::std::option::Option<::std::string::String>,
+                /// `deadlineCount`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline_count: ::serde_json::Value,
+                /// `declineReason`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub decline_reason: ::serde_json::Value,
+                /// `forumTopicId`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub forum_topic_id: ::serde_json::Value,
+                /// `link`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub link: ::std::option::Option<::std::string::String>,
+                /// `rights`: `object`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub rights: ::std::option::Option<OutputItemRights>,
+                /// `archiveLink`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub archive_link: ::std::option::Option<::std::string::String>,
+                /// `crmItemIds`: `string[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub crm_item_ids: ::std::vec::Vec<::std::string::String>,
+                /// `requireResult`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub require_result: ::std::option::Option<bool>,
+                /// `matchesSubTasksTime`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub matches_sub_tasks_time: ::std::option::Option<bool>,
+                /// `autocompleteSubTasks`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub autocomplete_sub_tasks: ::std::option::Option<bool>,
+                /// `allowsChangeDatePlan`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub allows_change_date_plan: ::std::option::Option<bool>,
+                /// `maxDeadlineChangeDate`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub max_deadline_change_date: ::serde_json::Value,
+                /// `maxDeadlineChanges`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub max_deadline_changes: ::serde_json::Value,
+                /// `requireDeadlineChangeReason`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub require_deadline_change_reason: ::std::option::Option<bool>,
+                /// `inFavorite`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_favorite: ::std::vec::Vec<::serde_json::Value>,
+                /// `inPin`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_pin: ::std::vec::Vec<::serde_json::Value>,
+                /// `inGroupPin`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_group_pin: ::std::vec::Vec<::serde_json::Value>,
+                /// `inMute`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub in_mute: ::std::vec::Vec<::serde_json::Value>,
+                /// `dependsOn`: `array`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub depends_on: ::std::vec::Vec<::serde_json::Value>,
+                /// `scenarios`: `string[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub scenarios: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItem {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        title: object.soft("title"),
+                        description: object.soft("description"),
+                        responsible: object.soft("responsible"),
+                        deadline: object.soft("deadline"),
+                        needs_control: object.soft("needsControl"),
+                        start_plan: object.soft("startPlan"),
+                        end_plan: object.soft("endPlan"),
+                        file_ids: object.soft("fileIds"),
+                        checklist: object.soft("checklist"),
+                        epic_id: object.soft("epicId"),
+                        story_points: object.soft("storyPoints"),
+                        priority: object.soft("priority"),
+                        status: object.soft("status"),
+                        status_changed: object.soft("statusChanged"),
+                        parent_id: object.soft("parentId"),
+                        contains_checklist: object.soft("containsChecklist"),
+                        contains_sub_tasks: object.soft("containsSubTasks"),
+                        contains_related_tasks: object.soft("containsRelatedTasks"),
+                        contains_gantt_links: object.soft("containsGanttLinks"),
+                        contains_placements: object.soft("containsPlacements"),
+                        contains_results: object.soft("containsResults"),
+                        number_of_reminders: object.soft("numberOfReminders"),
+                        chat_id: object.soft("chatId"),
+                        planned_duration: object.soft("plannedDuration"),
+                        actual_duration: object.soft("actualDuration"),
+                        duration_type: object.soft("durationType"),
+                        started: object.soft("started"),
+                        estimated_time: object.soft("estimatedTime"),
+                        replicate: object.soft("replicate"),
+                        changed: object.soft("changed"),
+                        closed: object.soft("closed"),
+                        activity: object.soft("activity"),
+                        guid: object.soft("guid"),
+                        xml_id: object.soft("xmlId"),
+                        exchange_id: object.soft("exchangeId"),
+                        exchange_modified: object.soft("exchangeModified"),
+                        outlook_version: object.soft("outlookVersion"),
+                        mark: object.soft("mark"),
+                        allows_change_deadline: object.soft("allowsChangeDeadline"),
+                        allows_time_tracking: object.soft("allowsTimeTracking"),
+                        matches_work_time: object.soft("matchesWorkTime"),
+                        add_in_report: object.soft("addInReport"),
+                        is_multitask: object.soft("isMultitask"),
+                        site_id: object.soft("siteId"),
+                        deadline_count: object.soft("deadlineCount"),
+                        decline_reason: object.soft("declineReason"),
+                        forum_topic_id: object.soft("forumTopicId"),
+                        link: object.soft("link"),
+                        rights: object.soft("rights"),
+                        archive_link: object.soft("archiveLink"),
+                        crm_item_ids: object.soft("crmItemIds"),
+                        require_result: object.soft("requireResult"),
+                        matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
+                        autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
+                        allows_change_date_plan: object.soft("allowsChangeDatePlan"),
+                        max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
+                        max_deadline_changes: object.soft("maxDeadlineChanges"),
+                        require_deadline_change_reason: object
+                            .soft("requireDeadlineChangeReason"),
+                        in_favorite: object.soft("inFavorite"),
+                        in_pin: object.soft("inPin"),
+                        in_group_pin: object.soft("inGroupPin"),
+                        in_mute: object.soft("inMute"),
+                        depends_on: object.soft("dependsOn"),
+                        scenarios: object.soft("scenarios"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "responsible",
+                        &self.responsible,
+                    )?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "needsControl",
+                        &self.needs_control,
+                    )?;
+                    map.serialize_entry("startPlan", &self.start_plan)?;
+                    map.serialize_entry("endPlan", &self.end_plan)?;
+                    map.serialize_entry("fileIds", &self.file_ids)?;
+                    map.serialize_entry("checklist", &self.checklist)?;
+                    map.serialize_entry("epicId", &self.epic_id)?;
+                    map.serialize_entry("storyPoints", &self.story_points)?;
+                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "statusChanged",
+                        &self.status_changed,
+                    )?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsChecklist",
+                        &self.contains_checklist,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsSubTasks",
+                        &self.contains_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsRelatedTasks",
+                        &self.contains_related_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsGanttLinks",
+                        &self.contains_gantt_links,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsPlacements",
+                        &self.contains_placements,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsResults",
+                        &self.contains_results,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "numberOfReminders",
+                        &self.number_of_reminders,
+                    )?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "plannedDuration",
+                        &self.planned_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "actualDuration",
+                        &self.actual_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "durationType",
+                        &self.duration_type,
+                    )?;
+                    map.serialize_entry("started", &self.started)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "estimatedTime",
+                        &self.estimated_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
+                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
+                    map.serialize_entry("closed", &self.closed)?;
+                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
+                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    map.serialize_entry("exchangeId", &self.exchange_id)?;
+                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "outlookVersion",
+                        &self.outlook_version,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDeadline",
+                        &self.allows_change_deadline,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsTimeTracking",
+                        &self.allows_time_tracking,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesWorkTime",
+                        &self.matches_work_time,
+                    )?;
+                    map.serialize_entry("addInReport", &self.add_in_report)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMultitask",
+                        &self.is_multitask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
+                    map.serialize_entry("declineReason", &self.decline_reason)?;
+                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
+                    crate::support::opt_entry(&mut map, "link", &self.link)?;
+                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "archiveLink",
+                        &self.archive_link,
+                    )?;
+                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireResult",
+                        &self.require_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesSubTasksTime",
+                        &self.matches_sub_tasks_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "autocompleteSubTasks",
+                        &self.autocomplete_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDatePlan",
+                        &self.allows_change_date_plan,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChangeDate",
+                        &self.max_deadline_change_date,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChanges",
+                        &self.max_deadline_changes,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireDeadlineChangeReason",
+                        &self.require_deadline_change_reason,
+                    )?;
+                    map.serialize_entry("inFavorite", &self.in_favorite)?;
+                    map.serialize_entry("inPin", &self.in_pin)?;
+                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
+                    map.serialize_entry("inMute", &self.in_mute)?;
+                    map.serialize_entry("dependsOn", &self.depends_on)?;
+                    map.serialize_entry("scenarios", &self.scenarios)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -2333,7 +5292,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
+                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2360,7 +5319,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -2417,12 +5376,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -2434,6 +5401,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -2443,6 +5419,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2454,6 +5431,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2472,12 +5450,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::std::string::String,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -2489,6 +5475,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -2498,6 +5493,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2509,19 +5505,88 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// The object `result.items` of `tasks.task.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `responsibleId`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub responsible_id: ::std::option::Option<i64>,
+                /// `deadline`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub deadline: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        title: object.soft("title"),
+                        responsible_id: object.soft("responsibleId"),
+                        deadline: object.soft("deadline"),
+                        status: object.soft("status"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "responsibleId",
+                        &self.responsible_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2576,11 +5641,30 @@ pub mod v3 {
             pub struct Add {
                 /// `fields`: `object`, required.
                 pub fields: add::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Add {
                 /// The call with its required parameters: `fields`.
                 pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                    Self { fields: fields.into() }
+                    Self {
+                        fields: fields.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Add {
@@ -2591,6 +5675,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2602,6 +5687,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2619,13 +5705,32 @@ pub mod v3 {
             pub struct Addfromchatmessage {
                 /// `fields`: `object`, required.
                 pub fields: addfromchatmessage::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Addfromchatmessage {
                 /// The call with its required parameters: `fields`.
                 pub fn new(
                     fields: impl ::std::convert::Into<addfromchatmessage::Fields>,
                 ) -> Self {
-                    Self { fields: fields.into() }
+                    Self {
+                        fields: fields.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Addfromchatmessage {
@@ -2636,6 +5741,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2647,6 +5753,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2664,11 +5771,30 @@ pub mod v3 {
             pub struct Delete {
                 /// `id`: `integer`, required.
                 pub id: i64,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Delete {
                 /// The call with its required parameters: `id`.
                 pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self { id: id.into() }
+                    Self {
+                        id: id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Delete {
@@ -2679,6 +5805,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2688,7 +5815,10 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -2715,6 +5845,13 @@ pub mod v3 {
                 >,
                 /// `pagination`: `object`, optional.
                 pub pagination: ::std::option::Option<::serde_json::Value>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call with its required parameters: `filter`.
@@ -2724,6 +5861,7 @@ pub mod v3 {
                         filter: filter.into(),
                         select: ::std::default::Default::default(),
                         pagination: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `order`.
@@ -2754,6 +5892,15 @@ pub mod v3 {
                     self.pagination = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -2766,6 +5913,7 @@ pub mod v3 {
                     map.serialize_entry("filter", &self.filter)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
                     crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2780,6 +5928,7 @@ pub mod v3 {
                         filter: object.field("filter")?,
                         select: object.field("select")?,
                         pagination: object.field("pagination")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2799,6 +5948,13 @@ pub mod v3 {
                 pub id: i64,
                 /// `fields`: `object`, required.
                 pub fields: update::Fields,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Update {
                 /// The call with its required parameters: `id`, `fields`.
@@ -2809,7 +5965,17 @@ pub mod v3 {
                     Self {
                         id: id.into(),
                         fields: fields.into(),
+                        extra: ::std::default::Default::default(),
                     }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Update {
@@ -2821,6 +5987,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("id", &self.id)?;
                     map.serialize_entry("fields", &self.fields)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2833,6 +6000,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         fields: object.field("fields")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2874,6 +6042,13 @@ pub mod v3 {
                     pub task_id: i64,
                     /// `text`: `string`, required.
                     pub text: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `taskId`, `text`.
@@ -2884,7 +6059,17 @@ pub mod v3 {
                         Self {
                             task_id: task_id.into(),
                             text: text.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Fields {
@@ -2897,6 +6082,7 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("taskId", &self.task_id)?;
                         map.serialize_entry("text", &self.text)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2909,6 +6095,7 @@ pub mod v3 {
                         ::std::result::Result::Ok(Self {
                             task_id: object.field("taskId")?,
                             text: object.field("text")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -3149,13 +6336,30 @@ pub mod v3 {
                 pub struct Fields {
                     /// `messageId`: `integer`, required.
                     pub message_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `messageId`.
                     pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
                         Self {
                             message_id: message_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Fields {
@@ -3167,6 +6371,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("messageId", &self.message_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -3178,11 +6383,166 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             message_id: object.field("messageId")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
+                /// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItemRights {
+                    /// `edit`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub edit: ::std::option::Option<bool>,
+                    /// `remove`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub remove: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItemRights {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            edit: object.soft("edit"),
+                            remove: object.soft("remove"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemRights {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `taskId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub task_id: ::std::option::Option<i64>,
+                    /// `text`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub text: ::std::option::Option<::std::string::String>,
+                    /// `authorId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub author_id: ::std::option::Option<i64>,
+                    /// `createdAt`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                    /// `updatedAt`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub updated_at: ::serde_json::Value,
+                    /// `status`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub status: ::std::option::Option<::std::string::String>,
+                    /// `fileIds`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
+                    /// `rights`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub rights: ::std::option::Option<OutputItemRights>,
+                    /// `messageId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub message_id: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            task_id: object.soft("taskId"),
+                            text: object.soft("text"),
+                            author_id: object.soft("authorId"),
+                            created_at: object.soft("createdAt"),
+                            updated_at: object.soft("updatedAt"),
+                            status: object.soft("status"),
+                            file_ids: object.soft("fileIds"),
+                            rights: object.soft("rights"),
+                            message_id: object.soft("messageId"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "authorId",
+                            &self.author_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        map.serialize_entry("updatedAt", &self.updated_at)?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("fileIds", &self.file_ids)?;
+                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "messageId",
+                            &self.message_id,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -3190,7 +6550,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3218,7 +6578,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -3362,12 +6722,20 @@ pub mod v3 {
                         ::std::string::String,
                         ::std::string::String,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Order {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             field: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Adds an entry for `<field>` under `key`.
@@ -3377,6 +6745,15 @@ pub mod v3 {
                         value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.field.insert(key.into(), value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -3389,6 +6766,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::rest_entries(&mut map, &self.field)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -3400,6 +6778,7 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             field: object.pattern("*")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -3418,12 +6797,20 @@ pub mod v3 {
                         ::std::string::String,
                         ::serde_json::Value,
                     >,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Filter {
                     /// The object; every parameter is optional.
                     pub fn new() -> Self {
                         Self {
                             field: ::std::default::Default::default(),
+                            extra: ::std::default::Default::default(),
                         }
                     }
                     /// Adds an entry for `<field>` under `key`.
@@ -3433,6 +6820,15 @@ pub mod v3 {
                         value: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         self.field.insert(key.into(), value.into());
+                        self
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
                         self
                     }
                 }
@@ -3445,6 +6841,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         crate::support::rest_entries(&mut map, &self.field)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -3456,19 +6853,105 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             field: object.pattern("*")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Filter);
+                /// The object `result.items` of `tasks.task.result.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `taskId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub task_id: ::std::option::Option<i64>,
+                    /// `text`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub text: ::std::option::Option<::std::string::String>,
+                    /// `authorId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub author_id: ::std::option::Option<i64>,
+                    /// `createdAt`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                    /// `status`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub status: ::std::option::Option<::std::string::String>,
+                    /// `messageId`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub message_id: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            task_id: object.soft("taskId"),
+                            text: object.soft("text"),
+                            author_id: object.soft("authorId"),
+                            created_at: object.soft("createdAt"),
+                            status: object.soft("status"),
+                            message_id: object.soft("messageId"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "authorId",
+                            &self.author_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("messageId", &self.message_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `tasks.task.result.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3548,13 +7031,32 @@ pub mod v3 {
                 pub struct Fields {
                     /// `text`: `string`, required.
                     pub text: ::std::string::String,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Fields {
                     /// The object with its required parameters: `text`.
                     pub fn new(
                         text: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
-                        Self { text: text.into() }
+                        Self {
+                            text: text.into(),
+                            extra: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Fields {
@@ -3566,6 +7068,7 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("text", &self.text)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -3577,11 +7080,166 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             text: object.field("text")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
+                /// The object `result.item.rights` of `tasks.task.result.update`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItemRights {
+                    /// `edit`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub edit: ::std::option::Option<bool>,
+                    /// `remove`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub remove: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItemRights {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            edit: object.soft("edit"),
+                            remove: object.soft("remove"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemRights {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.item` of `tasks.task.result.update`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `taskId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub task_id: ::std::option::Option<i64>,
+                    /// `text`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub text: ::std::option::Option<::std::string::String>,
+                    /// `authorId`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub author_id: ::std::option::Option<i64>,
+                    /// `createdAt`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                    /// `updatedAt`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub updated_at: ::std::option::Option<::std::string::String>,
+                    /// `status`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub status: ::std::option::Option<::std::string::String>,
+                    /// `fileIds`: `array`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
+                    /// `rights`: `object`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub rights: ::std::option::Option<OutputItemRights>,
+                    /// `messageId`: `any`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub message_id: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            task_id: object.soft("taskId"),
+                            text: object.soft("text"),
+                            author_id: object.soft("authorId"),
+                            created_at: object.soft("createdAt"),
+                            updated_at: object.soft("updatedAt"),
+                            status: object.soft("status"),
+                            file_ids: object.soft("fileIds"),
+                            rights: object.soft("rights"),
+                            message_id: object.soft("messageId"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "authorId",
+                            &self.author_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "updatedAt",
+                            &self.updated_at,
+                        )?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("fileIds", &self.file_ids)?;
+                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                        map.serialize_entry("messageId", &self.message_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `tasks.task.result.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -3589,7 +7247,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3617,7 +7275,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }

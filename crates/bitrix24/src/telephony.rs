@@ -18,9 +18,16 @@ pub mod call {
         /// `MESSAGES`: `array`, required.
         pub messages: ::std::vec::Vec<attach_transcription::Messages>,
         /// `COST`: `double`, optional.
-        pub cost: ::std::option::Option<f64>,
+        pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `COST_CURRENCY`: `string`, optional.
         pub cost_currency: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AttachTranscription {
         /// The call with its required parameters: `CALL_ID`, `MESSAGES`.
@@ -35,10 +42,14 @@ pub mod call {
                 messages: messages.into_iter().map(::std::convert::Into::into).collect(),
                 cost: ::std::default::Default::default(),
                 cost_currency: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `COST`.
-        pub fn cost(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+        pub fn cost(
+            mut self,
+            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+        ) -> Self {
             self.cost = ::std::option::Option::Some(value.into());
             self
         }
@@ -48,6 +59,15 @@ pub mod call {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.cost_currency = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -62,6 +82,7 @@ pub mod call {
             map.serialize_entry("MESSAGES", &self.messages)?;
             crate::support::opt_entry(&mut map, "COST", &self.cost)?;
             crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -75,7 +96,8 @@ pub mod call {
                 call_id: object.field("CALL_ID")?,
                 messages: object.field("MESSAGES")?,
                 cost: object.field("COST")?,
-                cost_currency: object.field("COST_CURRENCY")?,
+                cost_currency: object.exact_str("COST_CURRENCY")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -124,6 +146,13 @@ pub mod call {
             pub stop_time: i64,
             /// `MESSAGE`: `string`, required.
             pub message: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Messages {
             /// The object with its required parameters: `SIDE`, `START_TIME`, `STOP_TIME`, `MESSAGE`.
@@ -138,7 +167,17 @@ pub mod call {
                     start_time: start_time.into(),
                     stop_time: stop_time.into(),
                     message: message.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Messages {
@@ -152,6 +191,7 @@ pub mod call {
                 map.serialize_entry("START_TIME", &self.start_time)?;
                 map.serialize_entry("STOP_TIME", &self.stop_time)?;
                 map.serialize_entry("MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -166,6 +206,7 @@ pub mod call {
                     start_time: object.field("START_TIME")?,
                     stop_time: object.field("STOP_TIME")?,
                     message: object.field("MESSAGE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -244,6 +285,13 @@ pub mod external_call {
         pub filename: ::std::option::Option<::std::string::String>,
         /// `FILE_CONTENT`: `string`, optional.
         pub file_content: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AttachRecord {
         /// The call with its required parameters: `CALL_ID`.
@@ -253,6 +301,7 @@ pub mod external_call {
                 record_url: ::std::default::Default::default(),
                 filename: ::std::default::Default::default(),
                 file_content: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `RECORD_URL`.
@@ -279,6 +328,15 @@ pub mod external_call {
             self.file_content = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for AttachRecord {
         fn serialize<S: ::serde::Serializer>(
@@ -291,6 +349,7 @@ pub mod external_call {
             crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
             crate::support::opt_entry(&mut map, "FILENAME", &self.filename)?;
             crate::support::opt_entry(&mut map, "FILE_CONTENT", &self.file_content)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -302,9 +361,10 @@ pub mod external_call {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 call_id: object.field("CALL_ID")?,
-                record_url: object.field("RECORD_URL")?,
-                filename: object.field("FILENAME")?,
-                file_content: object.field("FILE_CONTENT")?,
+                record_url: object.exact_str("RECORD_URL")?,
+                filename: object.exact_str("FILENAME")?,
+                file_content: object.exact_str("FILE_CONTENT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -329,7 +389,7 @@ pub mod external_call {
         /// `DURATION`: `integer`, optional.
         pub duration: ::std::option::Option<i64>,
         /// `COST`: `double`, optional.
-        pub cost: ::std::option::Option<f64>,
+        pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `COST_CURRENCY`: `string`, optional.
         pub cost_currency: ::std::option::Option<::std::string::String>,
         /// `STATUS_CODE`: `string`, optional.
@@ -348,6 +408,13 @@ pub mod external_call {
         ///
         /// Values: `0`, `1`.
         pub add_to_chat: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Finish {
         /// The call with its required parameters: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`.
@@ -368,6 +435,7 @@ pub mod external_call {
                 record_url: ::std::default::Default::default(),
                 vote: ::std::default::Default::default(),
                 add_to_chat: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DURATION`.
@@ -376,7 +444,10 @@ pub mod external_call {
             self
         }
         /// Sets `COST`.
-        pub fn cost(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+        pub fn cost(
+            mut self,
+            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+        ) -> Self {
             self.cost = ::std::option::Option::Some(value.into());
             self
         }
@@ -422,6 +493,15 @@ pub mod external_call {
             self.add_to_chat = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Finish {
         fn serialize<S: ::serde::Serializer>(
@@ -441,6 +521,7 @@ pub mod external_call {
             crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
             crate::support::opt_entry(&mut map, "VOTE", &self.vote)?;
             crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -456,12 +537,13 @@ pub mod external_call {
                 user_phone_inner: object.field("USER_PHONE_INNER")?,
                 duration: object.field("DURATION")?,
                 cost: object.field("COST")?,
-                cost_currency: object.field("COST_CURRENCY")?,
+                cost_currency: object.exact_str("COST_CURRENCY")?,
                 status_code: object.field("STATUS_CODE")?,
-                failed_reason: object.field("FAILED_REASON")?,
-                record_url: object.field("RECORD_URL")?,
+                failed_reason: object.exact_str("FAILED_REASON")?,
+                record_url: object.exact_str("RECORD_URL")?,
                 vote: object.field("VOTE")?,
                 add_to_chat: object.field("ADD_TO_CHAT")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -481,6 +563,13 @@ pub mod external_call {
         pub call_id: ::std::string::String,
         /// `USER_ID`: `integer | integer[]`, optional.
         pub user_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Hide {
         /// The call with its required parameters: `CALL_ID`.
@@ -488,6 +577,7 @@ pub mod external_call {
             Self {
                 call_id: call_id.into(),
                 user_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USER_ID`.
@@ -496,6 +586,15 @@ pub mod external_call {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -508,6 +607,7 @@ pub mod external_call {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CALL_ID", &self.call_id)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -520,6 +620,7 @@ pub mod external_call {
             ::std::result::Result::Ok(Self {
                 call_id: object.field("CALL_ID")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -573,6 +674,13 @@ pub mod external_call {
         pub line_number: ::std::option::Option<::std::string::String>,
         /// `EXTERNAL_CALL_ID`: `string`, optional.
         pub external_call_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Register {
         /// The call with its required parameters: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`.
@@ -597,6 +705,7 @@ pub mod external_call {
                 call_list_id: ::std::default::Default::default(),
                 line_number: ::std::default::Default::default(),
                 external_call_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `CALL_START_DATE`.
@@ -664,6 +773,15 @@ pub mod external_call {
             self.external_call_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Register {
         fn serialize<S: ::serde::Serializer>(
@@ -698,6 +816,7 @@ pub mod external_call {
                 "EXTERNAL_CALL_ID",
                 &self.external_call_id,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -712,16 +831,17 @@ pub mod external_call {
                 user_phone_inner: object.field("USER_PHONE_INNER")?,
                 phone_number: object.field("PHONE_NUMBER")?,
                 type_: object.field("TYPE")?,
-                call_start_date: object.field("CALL_START_DATE")?,
+                call_start_date: object.exact_str("CALL_START_DATE")?,
                 crm_create: object.field("CRM_CREATE")?,
-                crm_source: object.field("CRM_SOURCE")?,
+                crm_source: object.exact_str("CRM_SOURCE")?,
                 crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                 crm_entity_id: object.field("CRM_ENTITY_ID")?,
                 show: object.field("SHOW")?,
                 add_to_chat: object.field("ADD_TO_CHAT")?,
                 call_list_id: object.field("CALL_LIST_ID")?,
-                line_number: object.field("LINE_NUMBER")?,
-                external_call_id: object.field("EXTERNAL_CALL_ID")?,
+                line_number: object.exact_str("LINE_NUMBER")?,
+                external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -733,12 +853,19 @@ pub mod external_call {
     ///
     /// Required: `PHONE_NUMBER`. Optional: none.
     ///
-    /// Result: `array` ([`search_crm_entities::Output`]). Errors: `ERROR_CORE` ([`search_crm_entities::Error`]).
+    /// Result: `object[]` ([`search_crm_entities::Output`]). Errors: `ERROR_CORE` ([`search_crm_entities::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct SearchCrmEntities {
         /// `PHONE_NUMBER`: `string`, required.
         pub phone_number: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl SearchCrmEntities {
         /// The call with its required parameters: `PHONE_NUMBER`.
@@ -747,7 +874,17 @@ pub mod external_call {
         ) -> Self {
             Self {
                 phone_number: phone_number.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for SearchCrmEntities {
@@ -758,6 +895,7 @@ pub mod external_call {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -769,6 +907,7 @@ pub mod external_call {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 phone_number: object.field("PHONE_NUMBER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -788,6 +927,13 @@ pub mod external_call {
         pub call_id: ::std::string::String,
         /// `USER_ID`: `integer | integer[]`, optional.
         pub user_id: ::std::option::Option<::serde_json::Value>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Show {
         /// The call with its required parameters: `CALL_ID`.
@@ -795,6 +941,7 @@ pub mod external_call {
             Self {
                 call_id: call_id.into(),
                 user_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USER_ID`.
@@ -803,6 +950,15 @@ pub mod external_call {
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -815,6 +971,7 @@ pub mod external_call {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CALL_ID", &self.call_id)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -827,6 +984,7 @@ pub mod external_call {
             ::std::result::Result::Ok(Self {
                 call_id: object.field("CALL_ID")?,
                 user_id: object.field("USER_ID")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1054,7 +1212,7 @@ pub mod external_call {
             /// `CALL_VOTE`: `integer`, optional.
             pub call_vote: ::std::option::Option<i64>,
             /// `COST`: `double`, optional.
-            pub cost: ::std::option::Option<f64>,
+            pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
             /// `COST_CURRENCY`: `string`, optional.
             pub cost_currency: ::std::option::Option<::std::string::String>,
             /// `CALL_FAILED_CODE`: `string`, optional.
@@ -1437,8 +1595,162 @@ pub mod external_call {
         }
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result.ASSIGNED_BY` of `telephony.externalCall.searchCrmEntities`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemAssignedBy {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TIMEMAN_STATUS`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timeman_status: ::std::option::Option<::std::string::String>,
+            /// `USER_PHONE_INNER`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub user_phone_inner: ::serde_json::Value,
+            /// `WORK_PHONE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub work_phone: ::serde_json::Value,
+            /// `PERSONAL_PHONE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub personal_phone: ::serde_json::Value,
+            /// `PERSONAL_MOBILE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub personal_mobile: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemAssignedBy {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    timeman_status: object.soft("TIMEMAN_STATUS"),
+                    user_phone_inner: object.soft("USER_PHONE_INNER"),
+                    work_phone: object.soft("WORK_PHONE"),
+                    personal_phone: object.soft("PERSONAL_PHONE"),
+                    personal_mobile: object.soft("PERSONAL_MOBILE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemAssignedBy {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TIMEMAN_STATUS",
+                    &self.timeman_status,
+                )?;
+                map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
+                map.serialize_entry("WORK_PHONE", &self.work_phone)?;
+                map.serialize_entry("PERSONAL_PHONE", &self.personal_phone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PERSONAL_MOBILE",
+                    &self.personal_mobile,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `telephony.externalCall.searchCrmEntities`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `CRM_ENTITY_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub crm_entity_type: ::std::option::Option<::std::string::String>,
+            /// `CRM_ENTITY_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub crm_entity_id: ::std::option::Option<i64>,
+            /// `ASSIGNED_BY_ID`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub assigned_by_id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `ASSIGNED_BY`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub assigned_by: ::std::option::Option<ItemAssignedBy>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
+                    crm_entity_id: object.soft("CRM_ENTITY_ID"),
+                    assigned_by_id: object.soft("ASSIGNED_BY_ID"),
+                    name: object.soft("NAME"),
+                    assigned_by: object.soft("ASSIGNED_BY"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ENTITY_TYPE",
+                    &self.crm_entity_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ENTITY_ID",
+                    &self.crm_entity_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ASSIGNED_BY_ID",
+                    &self.assigned_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "ASSIGNED_BY", &self.assigned_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::SearchCrmEntities {
             const NAME: &'static str = "telephony.externalCall.searchCrmEntities";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1446,6 +1758,7 @@ pub mod external_call {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `telephony.externalCall.show`.
     ///
@@ -1484,6 +1797,13 @@ pub mod external_line {
         ///
         /// Values: `Y`, `N`.
         pub crm_auto_create: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `NUMBER`.
@@ -1492,6 +1812,7 @@ pub mod external_line {
                 number: number.into(),
                 name: ::std::default::Default::default(),
                 crm_auto_create: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -1510,6 +1831,15 @@ pub mod external_line {
             self.crm_auto_create = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -1525,6 +1855,7 @@ pub mod external_line {
                 "CRM_AUTO_CREATE",
                 &self.crm_auto_create.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1536,8 +1867,9 @@ pub mod external_line {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 number: object.field("NUMBER")?,
-                name: object.field("NAME")?,
+                name: object.exact_str("NAME")?,
                 crm_auto_create: object.field("CRM_AUTO_CREATE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1555,11 +1887,30 @@ pub mod external_line {
     pub struct Delete {
         /// `NUMBER`: `string`, required.
         pub number: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Delete {
         /// The call with its required parameters: `NUMBER`.
         pub fn new(number: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { number: number.into() }
+            Self {
+                number: number.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Delete {
@@ -1570,6 +1921,7 @@ pub mod external_line {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("NUMBER", &self.number)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1581,6 +1933,7 @@ pub mod external_line {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 number: object.field("NUMBER")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1592,14 +1945,33 @@ pub mod external_line {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
+    /// Result: `object[]` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -1608,7 +1980,9 @@ pub mod external_line {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1616,8 +1990,8 @@ pub mod external_line {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -1640,6 +2014,13 @@ pub mod external_line {
         ///
         /// Values: `Y`, `N`.
         pub crm_auto_create: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Update {
         /// The call with its required parameters: `NUMBER`.
@@ -1648,6 +2029,7 @@ pub mod external_line {
                 number: number.into(),
                 name: ::std::default::Default::default(),
                 crm_auto_create: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `NAME`.
@@ -1666,6 +2048,15 @@ pub mod external_line {
             self.crm_auto_create = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -1681,6 +2072,7 @@ pub mod external_line {
                 "CRM_AUTO_CREATE",
                 &self.crm_auto_create.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1692,8 +2084,9 @@ pub mod external_line {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 number: object.field("NUMBER")?,
-                name: object.field("NAME")?,
+                name: object.exact_str("NAME")?,
                 crm_auto_create: object.field("CRM_AUTO_CREATE")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1810,8 +2203,64 @@ pub mod external_line {
         }
         string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
         error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `telephony.externalLine.get`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `NUMBER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub number: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CRM_AUTO_CREATE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub crm_auto_create: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    number: object.soft("NUMBER"),
+                    name: object.soft("NAME"),
+                    crm_auto_create: object.soft("CRM_AUTO_CREATE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "NUMBER", &self.number)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_AUTO_CREATE",
+                    &self.crm_auto_create,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "telephony.externalLine.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1819,6 +2268,7 @@ pub mod external_line {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `telephony.externalLine.update`.
     ///
@@ -1910,6 +2360,13 @@ pub mod voximplant {
             pub text_to_pronounce: ::std::string::String,
             /// `VOICE`: `string`, optional.
             pub voice: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Start {
             /// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
@@ -1923,6 +2380,7 @@ pub mod voximplant {
                     to_number: to_number.into(),
                     text_to_pronounce: text_to_pronounce.into(),
                     voice: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `VOICE`.
@@ -1931,6 +2389,15 @@ pub mod voximplant {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.voice = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1945,6 +2412,7 @@ pub mod voximplant {
                 map.serialize_entry("TO_NUMBER", &self.to_number)?;
                 map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
                 crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1958,7 +2426,8 @@ pub mod voximplant {
                     from_line: object.field("FROM_LINE")?,
                     to_number: object.field("TO_NUMBER")?,
                     text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
-                    voice: object.field("VOICE")?,
+                    voice: object.exact_str("VOICE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2054,6 +2523,13 @@ pub mod voximplant {
             pub to_number: ::std::string::String,
             /// `URL`: `string`, required.
             pub url: ::std::string::String,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Startwithsound {
             /// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `URL`.
@@ -2066,7 +2542,17 @@ pub mod voximplant {
                     from_line: from_line.into(),
                     to_number: to_number.into(),
                     url: url.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Startwithsound {
@@ -2079,6 +2565,7 @@ pub mod voximplant {
                 map.serialize_entry("FROM_LINE", &self.from_line)?;
                 map.serialize_entry("TO_NUMBER", &self.to_number)?;
                 map.serialize_entry("URL", &self.url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2092,6 +2579,7 @@ pub mod voximplant {
                     from_line: object.field("FROM_LINE")?,
                     to_number: object.field("TO_NUMBER")?,
                     url: object.field("URL")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2115,6 +2603,13 @@ pub mod voximplant {
             pub text_to_pronounce: ::std::string::String,
             /// `VOICE`: `string`, optional.
             pub voice: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Startwithtext {
             /// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
@@ -2128,6 +2623,7 @@ pub mod voximplant {
                     to_number: to_number.into(),
                     text_to_pronounce: text_to_pronounce.into(),
                     voice: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `VOICE`.
@@ -2136,6 +2632,15 @@ pub mod voximplant {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.voice = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2150,6 +2655,7 @@ pub mod voximplant {
                 map.serialize_entry("TO_NUMBER", &self.to_number)?;
                 map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
                 crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2163,7 +2669,8 @@ pub mod voximplant {
                     from_line: object.field("FROM_LINE")?,
                     to_number: object.field("TO_NUMBER")?,
                     text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
-                    voice: object.field("VOICE")?,
+                    voice: object.exact_str("VOICE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2323,11 +2830,30 @@ pub mod voximplant {
         /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -2336,7 +2862,9 @@ pub mod voximplant {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -2344,8 +2872,8 @@ pub mod voximplant {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -2437,11 +2965,30 @@ pub mod voximplant {
             /// Result: `string` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct Get {}
+            pub struct Get {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl Get {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -2450,7 +2997,9 @@ pub mod voximplant {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -2458,8 +3007,8 @@ pub mod voximplant {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -2476,13 +3025,32 @@ pub mod voximplant {
             pub struct Set {
                 /// `LINE_ID`: `string`, required.
                 pub line_id: ::std::string::String,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Set {
                 /// The call with its required parameters: `LINE_ID`.
                 pub fn new(
                     line_id: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
-                    Self { line_id: line_id.into() }
+                    Self {
+                        line_id: line_id.into(),
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Set {
@@ -2493,6 +3061,7 @@ pub mod voximplant {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("LINE_ID", &self.line_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -2504,6 +3073,7 @@ pub mod voximplant {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         line_id: object.field("LINE_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -2573,13 +3143,30 @@ pub mod voximplant {
                 pub struct Set {
                     /// `CONFIG_ID`: `integer`, required.
                     pub config_id: i64,
+                    /// Keys the docs do not describe (custom fields such as
+                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                    /// after the documented ones.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl Set {
                     /// The call with its required parameters: `CONFIG_ID`.
                     pub fn new(config_id: impl ::std::convert::Into<i64>) -> Self {
                         Self {
                             config_id: config_id.into(),
+                            extra: ::std::default::Default::default(),
                         }
+                    }
+                    /// Adds a key the docs do not describe, sent as it is.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value.into());
+                        self
                     }
                 }
                 impl ::serde::Serialize for Set {
@@ -2591,6 +3178,7 @@ pub mod voximplant {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("CONFIG_ID", &self.config_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
                 }
@@ -2602,6 +3190,7 @@ pub mod voximplant {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             config_id: object.field("CONFIG_ID")?,
+                            extra: object.rest()?,
                         })
                     }
                 }
@@ -2664,6 +3253,13 @@ pub mod voximplant {
             pub type_: ::std::option::Option<add::Type>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `SERVER`, `LOGIN`.
@@ -2677,6 +3273,7 @@ pub mod voximplant {
                     password: ::std::default::Default::default(),
                     type_: ::std::default::Default::default(),
                     title: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `PASSWORD`.
@@ -2700,6 +3297,15 @@ pub mod voximplant {
                 self.title = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -2713,6 +3319,7 @@ pub mod voximplant {
                 crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2725,9 +3332,10 @@ pub mod voximplant {
                 ::std::result::Result::Ok(Self {
                     server: object.field("SERVER")?,
                     login: object.field("LOGIN")?,
-                    password: object.field("PASSWORD")?,
+                    password: object.exact_str("PASSWORD")?,
                     type_: object.field("TYPE")?,
-                    title: object.field("TITLE")?,
+                    title: object.exact_str("TITLE")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2745,13 +3353,30 @@ pub mod voximplant {
         pub struct Delete {
             /// `CONFIG_ID`: `integer`, required.
             pub config_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `CONFIG_ID`.
             pub fn new(config_id: impl ::std::convert::Into<i64>) -> Self {
                 Self {
                     config_id: config_id.into(),
+                    extra: ::std::default::Default::default(),
                 }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -2762,6 +3387,7 @@ pub mod voximplant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CONFIG_ID", &self.config_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2773,6 +3399,7 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     config_id: object.field("CONFIG_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2800,6 +3427,13 @@ pub mod voximplant {
             pub order: ::std::option::Option<get::Order>,
             /// `start`: `integer`, optional.
             pub start: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -2809,6 +3443,7 @@ pub mod voximplant {
                     sort: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     start: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FILTER`.
@@ -2840,6 +3475,15 @@ pub mod voximplant {
                 self.start = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -2852,6 +3496,7 @@ pub mod voximplant {
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
                 crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2863,9 +3508,10 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     filter: object.field("FILTER")?,
-                    sort: object.field("SORT")?,
+                    sort: object.exact_str("SORT")?,
                     order: object.field("ORDER")?,
                     start: object.field("start")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2883,11 +3529,30 @@ pub mod voximplant {
         pub struct Status {
             /// `REG_ID`: `integer`, required.
             pub reg_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Status {
             /// The call with its required parameters: `REG_ID`.
             pub fn new(reg_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { reg_id: reg_id.into() }
+                Self {
+                    reg_id: reg_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Status {
@@ -2898,6 +3563,7 @@ pub mod voximplant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("REG_ID", &self.reg_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2909,6 +3575,7 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     reg_id: object.field("REG_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2934,6 +3601,13 @@ pub mod voximplant {
             pub login: ::std::option::Option<::std::string::String>,
             /// `PASSWORD`: `string`, optional.
             pub password: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `CONFIG_ID`.
@@ -2944,6 +3618,7 @@ pub mod voximplant {
                     server: ::std::default::Default::default(),
                     login: ::std::default::Default::default(),
                     password: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `TITLE`.
@@ -2978,6 +3653,15 @@ pub mod voximplant {
                 self.password = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Update {
             fn serialize<S: ::serde::Serializer>(
@@ -2991,6 +3675,7 @@ pub mod voximplant {
                 crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
                 crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
                 crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3002,10 +3687,11 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     config_id: object.field("CONFIG_ID")?,
-                    title: object.field("TITLE")?,
-                    server: object.field("SERVER")?,
-                    login: object.field("LOGIN")?,
-                    password: object.field("PASSWORD")?,
+                    title: object.exact_str("TITLE")?,
+                    server: object.exact_str("SERVER")?,
+                    login: object.exact_str("LOGIN")?,
+                    password: object.exact_str("PASSWORD")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3234,11 +3920,30 @@ pub mod voximplant {
             /// Result: `object` ([`status::Output`]). Errors: `ACCESS_DENIED` ([`status::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct Status {}
+            pub struct Status {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl Status {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Status {
@@ -3247,7 +3952,9 @@ pub mod voximplant {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -3255,8 +3962,8 @@ pub mod voximplant {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -3451,6 +4158,13 @@ pub mod voximplant {
                 pub registration_error_message: ::std::option::Option<
                     ::std::string::String,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -3474,6 +4188,7 @@ pub mod voximplant {
                         line_detect_header_order: ::std::default::Default::default(),
                         registration_status_code: ::std::default::Default::default(),
                         registration_error_message: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -3620,6 +4335,15 @@ pub mod voximplant {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -3678,6 +4402,7 @@ pub mod voximplant {
                         "REGISTRATION_ERROR_MESSAGE",
                         &self.registration_error_message,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3690,25 +4415,26 @@ pub mod voximplant {
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         type_: object.field("TYPE")?,
-                        title: object.field("TITLE")?,
+                        title: object.exact_str("TITLE")?,
                         config_id: object.field("CONFIG_ID")?,
                         reg_id: object.field("REG_ID")?,
-                        app_id: object.field("APP_ID")?,
-                        server: object.field("SERVER")?,
-                        login: object.field("LOGIN")?,
-                        password: object.field("PASSWORD")?,
-                        incoming_server: object.field("INCOMING_SERVER")?,
-                        incoming_login: object.field("INCOMING_LOGIN")?,
-                        incoming_password: object.field("INCOMING_PASSWORD")?,
-                        auth_user: object.field("AUTH_USER")?,
-                        outbound_proxy: object.field("OUTBOUND_PROXY")?,
+                        app_id: object.exact_str("APP_ID")?,
+                        server: object.exact_str("SERVER")?,
+                        login: object.exact_str("LOGIN")?,
+                        password: object.exact_str("PASSWORD")?,
+                        incoming_server: object.exact_str("INCOMING_SERVER")?,
+                        incoming_login: object.exact_str("INCOMING_LOGIN")?,
+                        incoming_password: object.exact_str("INCOMING_PASSWORD")?,
+                        auth_user: object.exact_str("AUTH_USER")?,
+                        outbound_proxy: object.exact_str("OUTBOUND_PROXY")?,
                         detect_line_number: object.field("DETECT_LINE_NUMBER")?,
                         line_detect_header_order: object
-                            .field("LINE_DETECT_HEADER_ORDER")?,
+                            .exact_str("LINE_DETECT_HEADER_ORDER")?,
                         registration_status_code: object
                             .field("REGISTRATION_STATUS_CODE")?,
                         registration_error_message: object
-                            .field("REGISTRATION_ERROR_MESSAGE")?,
+                            .exact_str("REGISTRATION_ERROR_MESSAGE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3764,6 +4490,18 @@ pub mod voximplant {
                 >,
                 /// `TITLE`: `string`, optional.
                 pub title: ::std::option::Option<::std::string::String>,
+                /// `INCOMING_SERVER`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub incoming_server: ::std::option::Option<::std::string::String>,
+                /// `INCOMING_LOGIN`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub incoming_login: ::std::option::Option<::std::string::String>,
+                /// `INCOMING_PASSWORD`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub incoming_password: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3792,6 +4530,9 @@ pub mod voximplant {
                                 "REGISTRATION_STATUS_CODE",
                                 "REGISTRATION_ERROR_MESSAGE",
                                 "TITLE",
+                                "INCOMING_SERVER",
+                                "INCOMING_LOGIN",
+                                "INCOMING_PASSWORD",
                             ],
                             &[],
                         )?;
@@ -3812,6 +4553,9 @@ pub mod voximplant {
                         registration_error_message: object
                             .field("REGISTRATION_ERROR_MESSAGE")?,
                         title: object.field("TITLE")?,
+                        incoming_server: object.soft("INCOMING_SERVER"),
+                        incoming_login: object.soft("INCOMING_LOGIN"),
+                        incoming_password: object.soft("INCOMING_PASSWORD"),
                         extra: object.rest()?,
                     })
                 }
@@ -3856,6 +4600,21 @@ pub mod voximplant {
                         &self.registration_error_message,
                     )?;
                     crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INCOMING_SERVER",
+                        &self.incoming_server,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INCOMING_LOGIN",
+                        &self.incoming_login,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INCOMING_PASSWORD",
+                        &self.incoming_password,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -4052,7 +4811,7 @@ pub mod voximplant {
         ///
         /// Required: none. Optional: `FILTER`, `SORT`, `ORDER`, `start`.
         ///
-        /// Result: `array` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
+        /// Result: `object[]` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
         ///
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
@@ -4068,6 +4827,13 @@ pub mod voximplant {
             pub order: ::std::option::Option<get::Order>,
             /// `start`: `integer`, optional.
             pub start: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -4077,6 +4843,7 @@ pub mod voximplant {
                     sort: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     start: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `FILTER`.
@@ -4108,6 +4875,15 @@ pub mod voximplant {
                 self.start = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Get {
             fn serialize<S: ::serde::Serializer>(
@@ -4120,6 +4896,7 @@ pub mod voximplant {
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                 crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
                 crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -4131,9 +4908,10 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     filter: object.field("FILTER")?,
-                    sort: object.field("SORT")?,
+                    sort: object.exact_str("SORT")?,
                     order: object.field("ORDER")?,
                     start: object.field("start")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -4246,7 +5024,7 @@ pub mod voximplant {
                 /// Values: `1`.
                 pub call_vote: ::std::option::Option<i64>,
                 /// `COST`: `double`, optional.
-                pub cost: ::std::option::Option<f64>,
+                pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
                 /// `COST_CURRENCY`: `string`, optional.
                 pub cost_currency: ::std::option::Option<::std::string::String>,
                 /// `CALL_FAILED_CODE`: `string`, optional.
@@ -4281,6 +5059,13 @@ pub mod voximplant {
                 pub comment: ::std::option::Option<::std::string::String>,
                 /// `RECORD_DURATION`: `integer`, optional.
                 pub record_duration: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
@@ -4314,6 +5099,7 @@ pub mod voximplant {
                         redial_attempt: ::std::default::Default::default(),
                         comment: ::std::default::Default::default(),
                         record_duration: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ID`.
@@ -4418,7 +5204,10 @@ pub mod voximplant {
                     self
                 }
                 /// Sets `COST`.
-                pub fn cost(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+                pub fn cost(
+                    mut self,
+                    value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+                ) -> Self {
                     self.cost = ::std::option::Option::Some(value.into());
                     self
                 }
@@ -4532,6 +5321,15 @@ pub mod voximplant {
                     value: impl ::std::convert::Into<i64>,
                 ) -> Self {
                     self.record_duration = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -4650,6 +5448,7 @@ pub mod voximplant {
                         "RECORD_DURATION",
                         &self.record_duration,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4661,33 +5460,34 @@ pub mod voximplant {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
-                        call_id: object.field("CALL_ID")?,
-                        external_call_id: object.field("EXTERNAL_CALL_ID")?,
-                        call_category: object.field("CALL_CATEGORY")?,
+                        call_id: object.exact_str("CALL_ID")?,
+                        external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
+                        call_category: object.exact_str("CALL_CATEGORY")?,
                         portal_user_id: object.field("PORTAL_USER_ID")?,
-                        portal_number: object.field("PORTAL_NUMBER")?,
-                        phone_number: object.field("PHONE_NUMBER")?,
+                        portal_number: object.exact_str("PORTAL_NUMBER")?,
+                        phone_number: object.exact_str("PHONE_NUMBER")?,
                         call_type: object.field("CALL_TYPE")?,
                         call_duration: object.field("CALL_DURATION")?,
                         call_start_date: object.field("CALL_START_DATE")?,
-                        call_log: object.field("CALL_LOG")?,
-                        call_record_url: object.field("CALL_RECORD_URL")?,
+                        call_log: object.exact_str("CALL_LOG")?,
+                        call_record_url: object.exact_str("CALL_RECORD_URL")?,
                         call_vote: object.field("CALL_VOTE")?,
                         cost: object.field("COST")?,
-                        cost_currency: object.field("COST_CURRENCY")?,
+                        cost_currency: object.exact_str("COST_CURRENCY")?,
                         call_failed_code: object.field("CALL_FAILED_CODE")?,
-                        call_failed_reason: object.field("CALL_FAILED_REASON")?,
+                        call_failed_reason: object.exact_str("CALL_FAILED_REASON")?,
                         crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                         crm_entity_id: object.field("CRM_ENTITY_ID")?,
                         crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
                         rest_app_id: object.field("REST_APP_ID")?,
-                        rest_app_name: object.field("REST_APP_NAME")?,
+                        rest_app_name: object.exact_str("REST_APP_NAME")?,
                         transcript_id: object.field("TRANSCRIPT_ID")?,
                         transcript_pending: object.field("TRANSCRIPT_PENDING")?,
                         session_id: object.field("SESSION_ID")?,
                         redial_attempt: object.field("REDIAL_ATTEMPT")?,
-                        comment: object.field("COMMENT")?,
+                        comment: object.exact_str("COMMENT")?,
                         record_duration: object.field("RECORD_DURATION")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4705,8 +5505,288 @@ pub mod voximplant {
                 Unknown(::std::string::String),
             }
             string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
+            /// The object `result` of `voximplant.statistic.get`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `PORTAL_USER_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub portal_user_id: ::std::option::Option<::std::string::String>,
+                /// `PORTAL_NUMBER`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub portal_number: ::std::option::Option<::std::string::String>,
+                /// `PHONE_NUMBER`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub phone_number: ::std::option::Option<::std::string::String>,
+                /// `CALL_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_id: ::std::option::Option<::std::string::String>,
+                /// `EXTERNAL_CALL_ID`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub external_call_id: ::serde_json::Value,
+                /// `CALL_CATEGORY`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_category: ::std::option::Option<::std::string::String>,
+                /// `CALL_LOG`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_log: ::std::option::Option<::std::string::String>,
+                /// `CALL_DURATION`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_duration: ::std::option::Option<::std::string::String>,
+                /// `CALL_START_DATE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_start_date: ::std::option::Option<::std::string::String>,
+                /// `CALL_RECORD_URL`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_record_url: ::std::option::Option<::std::string::String>,
+                /// `CALL_VOTE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_vote: ::std::option::Option<::std::string::String>,
+                /// `COST`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub cost: ::std::option::Option<::std::string::String>,
+                /// `COST_CURRENCY`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub cost_currency: ::std::option::Option<::std::string::String>,
+                /// `CALL_FAILED_CODE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_failed_code: ::std::option::Option<::std::string::String>,
+                /// `CALL_FAILED_REASON`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_failed_reason: ::std::option::Option<::std::string::String>,
+                /// `CRM_ENTITY_TYPE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub crm_entity_type: ::std::option::Option<::std::string::String>,
+                /// `CRM_ENTITY_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub crm_entity_id: ::std::option::Option<::std::string::String>,
+                /// `CRM_ACTIVITY_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub crm_activity_id: ::std::option::Option<::std::string::String>,
+                /// `REST_APP_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub rest_app_id: ::std::option::Option<::std::string::String>,
+                /// `REST_APP_NAME`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub rest_app_name: ::std::option::Option<::std::string::String>,
+                /// `TRANSCRIPT_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub transcript_id: ::std::option::Option<::std::string::String>,
+                /// `TRANSCRIPT_PENDING`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub transcript_pending: ::std::option::Option<::std::string::String>,
+                /// `SESSION_ID`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub session_id: ::std::option::Option<::std::string::String>,
+                /// `REDIAL_ATTEMPT`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub redial_attempt: ::serde_json::Value,
+                /// `COMMENT`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub comment: ::serde_json::Value,
+                /// `RECORD_DURATION`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub record_duration: ::serde_json::Value,
+                /// `RECORD_FILE_ID`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub record_file_id: ::std::option::Option<i64>,
+                /// `CALL_TYPE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub call_type: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("ID"),
+                        portal_user_id: object.soft("PORTAL_USER_ID"),
+                        portal_number: object.soft("PORTAL_NUMBER"),
+                        phone_number: object.soft("PHONE_NUMBER"),
+                        call_id: object.soft("CALL_ID"),
+                        external_call_id: object.soft("EXTERNAL_CALL_ID"),
+                        call_category: object.soft("CALL_CATEGORY"),
+                        call_log: object.soft("CALL_LOG"),
+                        call_duration: object.soft("CALL_DURATION"),
+                        call_start_date: object.soft("CALL_START_DATE"),
+                        call_record_url: object.soft("CALL_RECORD_URL"),
+                        call_vote: object.soft("CALL_VOTE"),
+                        cost: object.soft("COST"),
+                        cost_currency: object.soft("COST_CURRENCY"),
+                        call_failed_code: object.soft("CALL_FAILED_CODE"),
+                        call_failed_reason: object.soft("CALL_FAILED_REASON"),
+                        crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
+                        crm_entity_id: object.soft("CRM_ENTITY_ID"),
+                        crm_activity_id: object.soft("CRM_ACTIVITY_ID"),
+                        rest_app_id: object.soft("REST_APP_ID"),
+                        rest_app_name: object.soft("REST_APP_NAME"),
+                        transcript_id: object.soft("TRANSCRIPT_ID"),
+                        transcript_pending: object.soft("TRANSCRIPT_PENDING"),
+                        session_id: object.soft("SESSION_ID"),
+                        redial_attempt: object.soft("REDIAL_ATTEMPT"),
+                        comment: object.soft("COMMENT"),
+                        record_duration: object.soft("RECORD_DURATION"),
+                        record_file_id: object.soft("RECORD_FILE_ID"),
+                        call_type: object.soft("CALL_TYPE"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PORTAL_USER_ID",
+                        &self.portal_user_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PORTAL_NUMBER",
+                        &self.portal_number,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PHONE_NUMBER",
+                        &self.phone_number,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+                    map.serialize_entry("EXTERNAL_CALL_ID", &self.external_call_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CALL_CATEGORY",
+                        &self.call_category,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CALL_DURATION",
+                        &self.call_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CALL_START_DATE",
+                        &self.call_start_date,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CALL_RECORD_URL",
+                        &self.call_record_url,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
+                    crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "COST_CURRENCY",
+                        &self.cost_currency,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CALL_FAILED_CODE",
+                        &self.call_failed_code,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CALL_FAILED_REASON",
+                        &self.call_failed_reason,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_ENTITY_TYPE",
+                        &self.crm_entity_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_ENTITY_ID",
+                        &self.crm_entity_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_ACTIVITY_ID",
+                        &self.crm_activity_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "REST_APP_ID",
+                        &self.rest_app_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "REST_APP_NAME",
+                        &self.rest_app_name,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TRANSCRIPT_ID",
+                        &self.transcript_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TRANSCRIPT_PENDING",
+                        &self.transcript_pending,
+                    )?;
+                    crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
+                    map.serialize_entry("REDIAL_ATTEMPT", &self.redial_attempt)?;
+                    map.serialize_entry("COMMENT", &self.comment)?;
+                    map.serialize_entry("RECORD_DURATION", &self.record_duration)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RECORD_FILE_ID",
+                        &self.record_file_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The `result` of the call: `object[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.statistic.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4715,11 +5795,12 @@ pub mod voximplant {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::Get {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output.0
                 }
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `voximplant::tts`.
@@ -4735,11 +5816,30 @@ pub mod voximplant {
             /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct Get {}
+            pub struct Get {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl Get {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -4748,7 +5848,9 @@ pub mod voximplant {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -4756,8 +5858,8 @@ pub mod voximplant {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -5211,11 +6313,30 @@ pub mod voximplant {
         /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -5224,7 +6345,9 @@ pub mod voximplant {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5232,8 +6355,8 @@ pub mod voximplant {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -5340,11 +6463,30 @@ pub mod voximplant {
         pub struct ActivatePhone {
             /// `USER_ID`: `integer`, required.
             pub user_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ActivatePhone {
             /// The call with its required parameters: `USER_ID`.
             pub fn new(user_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { user_id: user_id.into() }
+                Self {
+                    user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for ActivatePhone {
@@ -5355,6 +6497,7 @@ pub mod voximplant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5366,6 +6509,7 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5383,11 +6527,30 @@ pub mod voximplant {
         pub struct DeactivatePhone {
             /// `USER_ID`: `integer`, required.
             pub user_id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl DeactivatePhone {
             /// The call with its required parameters: `USER_ID`.
             pub fn new(user_id: impl ::std::convert::Into<i64>) -> Self {
-                Self { user_id: user_id.into() }
+                Self {
+                    user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for DeactivatePhone {
@@ -5398,6 +6561,7 @@ pub mod voximplant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5409,6 +6573,7 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -5426,11 +6591,30 @@ pub mod voximplant {
         pub struct Get {
             /// `USER_ID`: `integer | integer[]`, required.
             pub user_id: ::serde_json::Value,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `USER_ID`.
             pub fn new(user_id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-                Self { user_id: user_id.into() }
+                Self {
+                    user_id: user_id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -5441,6 +6625,7 @@ pub mod voximplant {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("USER_ID", &self.user_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -5452,6 +6637,7 @@ pub mod voximplant {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("USER_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }

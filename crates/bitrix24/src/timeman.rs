@@ -18,9 +18,13 @@ pub struct Close {
     /// `REPORT`: `string`, optional.
     pub report: ::std::option::Option<::std::string::String>,
     /// `LAT`: `double`, optional.
-    pub lat: ::std::option::Option<f64>,
+    pub lat: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `LON`: `double`, optional.
-    pub lon: ::std::option::Option<f64>,
+    pub lon: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Close {
     /// The call; every parameter is optional.
@@ -31,6 +35,7 @@ impl Close {
             report: ::std::default::Default::default(),
             lat: ::std::default::Default::default(),
             lon: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `USER_ID`.
@@ -55,13 +60,28 @@ impl Close {
         self
     }
     /// Sets `LAT`.
-    pub fn lat(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+    pub fn lat(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+    ) -> Self {
         self.lat = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LON`.
-    pub fn lon(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+    pub fn lon(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+    ) -> Self {
         self.lon = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -77,6 +97,7 @@ impl ::serde::Serialize for Close {
         crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
         crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
         crate::support::opt_entry(&mut map, "LON", &self.lon)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -89,9 +110,10 @@ impl crate::support::FromValue for Close {
         ::std::result::Result::Ok(Self {
             user_id: object.field("USER_ID")?,
             time: object.field("TIME")?,
-            report: object.field("REPORT")?,
+            report: object.exact_str("REPORT")?,
             lat: object.field("LAT")?,
             lon: object.field("LON")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -114,9 +136,13 @@ pub struct Open {
     /// `REPORT`: `string`, optional.
     pub report: ::std::option::Option<::std::string::String>,
     /// `LAT`: `double`, optional.
-    pub lat: ::std::option::Option<f64>,
+    pub lat: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `LON`: `double`, optional.
-    pub lon: ::std::option::Option<f64>,
+    pub lon: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Open {
     /// The call; every parameter is optional.
@@ -127,6 +153,7 @@ impl Open {
             report: ::std::default::Default::default(),
             lat: ::std::default::Default::default(),
             lon: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `USER_ID`.
@@ -151,13 +178,28 @@ impl Open {
         self
     }
     /// Sets `LAT`.
-    pub fn lat(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+    pub fn lat(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+    ) -> Self {
         self.lat = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LON`.
-    pub fn lon(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+    pub fn lon(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
+    ) -> Self {
         self.lon = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -173,6 +215,7 @@ impl ::serde::Serialize for Open {
         crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
         crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
         crate::support::opt_entry(&mut map, "LON", &self.lon)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -185,9 +228,10 @@ impl crate::support::FromValue for Open {
         ::std::result::Result::Ok(Self {
             user_id: object.field("USER_ID")?,
             time: object.field("TIME")?,
-            report: object.field("REPORT")?,
+            report: object.exact_str("REPORT")?,
             lat: object.field("LAT")?,
             lon: object.field("LON")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -205,17 +249,31 @@ deserialize_via_from_value!(Open);
 pub struct Pause {
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Pause {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
         Self {
             user_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `USER_ID`.
     pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.user_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -227,6 +285,7 @@ impl ::serde::Serialize for Pause {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -238,6 +297,7 @@ impl crate::support::FromValue for Pause {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             user_id: object.field("USER_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -255,17 +315,31 @@ deserialize_via_from_value!(Pause);
 pub struct Settings {
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Settings {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
         Self {
             user_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `USER_ID`.
     pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.user_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -277,6 +351,7 @@ impl ::serde::Serialize for Settings {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -288,6 +363,7 @@ impl crate::support::FromValue for Settings {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             user_id: object.field("USER_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -305,17 +381,31 @@ deserialize_via_from_value!(Settings);
 pub struct Status {
     /// `USER_ID`: `integer`, optional.
     pub user_id: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Status {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
         Self {
             user_id: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `USER_ID`.
     pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.user_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -327,6 +417,7 @@ impl ::serde::Serialize for Status {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -338,6 +429,7 @@ impl crate::support::FromValue for Status {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             user_id: object.field("USER_ID")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -404,13 +496,13 @@ pub mod close {
         /// `IP_CLOSE`: `string`, optional.
         pub ip_close: ::std::option::Option<::std::string::String>,
         /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<f64>,
+        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<f64>,
+        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<f64>,
+        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<f64>,
+        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
@@ -518,12 +610,20 @@ pub mod networkrange {
     pub struct Check {
         /// `IP`: `string`, optional.
         pub ip: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Check {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 ip: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `IP`.
@@ -532,6 +632,15 @@ pub mod networkrange {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.ip = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -543,6 +652,7 @@ pub mod networkrange {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "IP", &self.ip)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -552,7 +662,10 @@ pub mod networkrange {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { ip: object.field("IP")? })
+            ::std::result::Result::Ok(Self {
+                ip: object.exact_str("IP")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -566,11 +679,30 @@ pub mod networkrange {
     /// Result: `array` ([`get::Output`]). Errors: `ACCESS_ERROR` ([`get::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct Get {}
+    pub struct Get {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -579,7 +711,9 @@ pub mod networkrange {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -587,8 +721,8 @@ pub mod networkrange {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -605,11 +739,30 @@ pub mod networkrange {
     pub struct Set {
         /// `RANGES`: `string`, required.
         pub ranges: ::std::string::String,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Set {
         /// The call with its required parameters: `RANGES`.
         pub fn new(ranges: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self { ranges: ranges.into() }
+            Self {
+                ranges: ranges.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Set {
@@ -620,6 +773,7 @@ pub mod networkrange {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("RANGES", &self.ranges)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -631,6 +785,7 @@ pub mod networkrange {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 ranges: object.field("RANGES")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -869,13 +1024,13 @@ pub mod open {
         /// `IP_CLOSE`: `string`, optional.
         pub ip_close: ::std::option::Option<::std::string::String>,
         /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<f64>,
+        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<f64>,
+        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<f64>,
+        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<f64>,
+        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
@@ -1021,13 +1176,13 @@ pub mod pause {
         /// `IP_CLOSE`: `string`, optional.
         pub ip_close: ::std::option::Option<::std::string::String>,
         /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<f64>,
+        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<f64>,
+        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<f64>,
+        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<f64>,
+        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
@@ -1135,17 +1290,34 @@ pub mod schedule {
     pub struct Get {
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
         pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
             self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -1157,6 +1329,7 @@ pub mod schedule {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1166,7 +1339,10 @@ pub mod schedule {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("id")? })
+            ::std::result::Result::Ok(Self {
+                id: object.field("id")?,
+                extra: object.rest()?,
+            })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -2002,13 +2178,13 @@ pub mod status {
         /// `IP_CLOSE`: `string`, optional.
         pub ip_close: ::std::option::Option<::std::string::String>,
         /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<f64>,
+        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<f64>,
+        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<f64>,
+        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<f64>,
+        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
@@ -2128,6 +2304,13 @@ pub mod timecontrol {
             ///
             /// Values: `Y`, `N`.
             pub calendar: ::std::option::Option<bool>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `REPORT_ID`, `TEXT`.
@@ -2141,6 +2324,7 @@ pub mod timecontrol {
                     text: text.into(),
                     type_: ::std::default::Default::default(),
                     calendar: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `USER_ID`.
@@ -2161,6 +2345,15 @@ pub mod timecontrol {
                 self.calendar = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Add {
             fn serialize<S: ::serde::Serializer>(
@@ -2178,6 +2371,7 @@ pub mod timecontrol {
                     "CALENDAR",
                     &self.calendar.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2191,8 +2385,9 @@ pub mod timecontrol {
                     report_id: object.field("REPORT_ID")?,
                     user_id: object.field("USER_ID")?,
                     text: object.field("TEXT")?,
-                    type_: object.field("TYPE")?,
+                    type_: object.exact_str("TYPE")?,
                     calendar: object.field("CALENDAR")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2250,6 +2445,13 @@ pub mod timecontrol {
             pub idle_minutes: ::std::option::Option<i64>,
             /// `WORKDAY_HOURS`: `integer`, optional.
             pub workday_hours: ::std::option::Option<i64>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Get {
             /// The call with its required parameters: `USER_ID`, `MONTH`, `YEAR`.
@@ -2264,6 +2466,7 @@ pub mod timecontrol {
                     year: year.into(),
                     idle_minutes: ::std::default::Default::default(),
                     workday_hours: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `IDLE_MINUTES`.
@@ -2280,6 +2483,15 @@ pub mod timecontrol {
                 value: impl ::std::convert::Into<i64>,
             ) -> Self {
                 self.workday_hours = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -2299,6 +2511,7 @@ pub mod timecontrol {
                     "WORKDAY_HOURS",
                     &self.workday_hours,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -2314,6 +2527,7 @@ pub mod timecontrol {
                     year: object.field("YEAR")?,
                     idle_minutes: object.field("IDLE_MINUTES")?,
                     workday_hours: object.field("WORKDAY_HOURS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -2884,11 +3098,30 @@ pub mod timecontrol {
             /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct Get {}
+            pub struct Get {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl Get {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -2897,7 +3130,9 @@ pub mod timecontrol {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -2905,8 +3140,8 @@ pub mod timecontrol {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -3092,18 +3327,26 @@ pub mod timecontrol {
             ///
             /// Required: none. Optional: `DEPARTMENT_ID`.
             ///
-            /// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct Get {
                 /// `DEPARTMENT_ID`: `integer`, optional.
                 pub department_id: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         department_id: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DEPARTMENT_ID`.
@@ -3112,6 +3355,15 @@ pub mod timecontrol {
                     value: impl ::std::convert::Into<i64>,
                 ) -> Self {
                     self.department_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -3127,6 +3379,7 @@ pub mod timecontrol {
                         "DEPARTMENT_ID",
                         &self.department_id,
                     )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3138,6 +3391,7 @@ pub mod timecontrol {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         department_id: object.field("DEPARTMENT_ID")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3149,8 +3403,111 @@ pub mod timecontrol {
             pub mod get {
                 /// Error codes of `timeman.timecontrol.reports.users.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<::serde_json::Value>;
+                /// The object `result` of `timeman.timecontrol.reports.users.get`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub id: ::std::option::Option<i64>,
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `first_name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub first_name: ::std::option::Option<::std::string::String>,
+                    /// `last_name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub last_name: ::std::option::Option<::std::string::String>,
+                    /// `work_position`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub work_position: ::std::option::Option<::std::string::String>,
+                    /// `avatar`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub avatar: ::std::option::Option<::std::string::String>,
+                    /// `personal_gender`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub personal_gender: ::std::option::Option<::std::string::String>,
+                    /// `last_activity_date`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub last_activity_date: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.soft("id"),
+                            name: object.soft("name"),
+                            first_name: object.soft("first_name"),
+                            last_name: object.soft("last_name"),
+                            work_position: object.soft("work_position"),
+                            avatar: object.soft("avatar"),
+                            personal_gender: object.soft("personal_gender"),
+                            last_activity_date: object.soft("last_activity_date"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "first_name",
+                            &self.first_name,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "last_name",
+                            &self.last_name,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "work_position",
+                            &self.work_position,
+                        )?;
+                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "personal_gender",
+                            &self.personal_gender,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "last_activity_date",
+                            &self.last_activity_date,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The `result` of the call: `object[]`.
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "timeman.timecontrol.reports.users.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3158,6 +3515,7 @@ pub mod timecontrol {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
         }
     }
@@ -3172,11 +3530,30 @@ pub mod timecontrol {
         /// Result: `object` ([`get::Output`]). Errors: `ACCESS_ERROR` ([`get::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct Get {}
+        pub struct Get {
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
         impl Get {
             /// The call; every parameter is optional.
             pub fn new() -> Self {
-                Self {}
+                Self {
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Get {
@@ -3185,7 +3562,9 @@ pub mod timecontrol {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -3193,8 +3572,8 @@ pub mod timecontrol {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let _ = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {})
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self { extra: object.rest()? })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -3226,24 +3605,25 @@ pub mod timecontrol {
             /// Values: `all`, `user`, `none`.
             pub report_request_type: ::std::option::Option<set::ReportRequestType>,
             /// `REPORT_REQUEST_USERS`: `array`, optional.
-            pub report_request_users: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub report_request_users: ::std::option::Option<::serde_json::Value>,
             /// `REPORT_SIMPLE_TYPE`: `string`, optional.
             ///
             /// Values: `all`, `user`, `none`.
             pub report_simple_type: ::std::option::Option<set::ReportSimpleType>,
             /// `REPORT_SIMPLE_USERS`: `array`, optional.
-            pub report_simple_users: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
-            >,
+            pub report_simple_users: ::std::option::Option<::serde_json::Value>,
             /// `REPORT_FULL_TYPE`: `string`, optional.
             ///
             /// Values: `all`, `user`, `none`.
             pub report_full_type: ::std::option::Option<set::ReportFullType>,
             /// `REPORT_FULL_USERS`: `array`, optional.
-            pub report_full_users: ::std::option::Option<
-                ::std::vec::Vec<::serde_json::Value>,
+            pub report_full_users: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl Set {
@@ -3261,6 +3641,7 @@ pub mod timecontrol {
                     report_simple_users: ::std::default::Default::default(),
                     report_full_type: ::std::default::Default::default(),
                     report_full_users: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `ACTIVE`.
@@ -3314,13 +3695,9 @@ pub mod timecontrol {
             /// Sets `REPORT_REQUEST_USERS`.
             pub fn report_request_users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.report_request_users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.report_request_users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `REPORT_SIMPLE_TYPE`.
@@ -3334,13 +3711,9 @@ pub mod timecontrol {
             /// Sets `REPORT_SIMPLE_USERS`.
             pub fn report_simple_users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.report_simple_users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.report_simple_users = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `REPORT_FULL_TYPE`.
@@ -3354,13 +3727,18 @@ pub mod timecontrol {
             /// Sets `REPORT_FULL_USERS`.
             pub fn report_full_users(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.report_full_users = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.report_full_users = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -3422,6 +3800,7 @@ pub mod timecontrol {
                     "REPORT_FULL_USERS",
                     &self.report_full_users,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3443,6 +3822,7 @@ pub mod timecontrol {
                     report_simple_users: object.field("REPORT_SIMPLE_USERS")?,
                     report_full_type: object.field("REPORT_FULL_TYPE")?,
                     report_full_users: object.field("REPORT_FULL_USERS")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3763,6 +4143,13 @@ pub mod v3 {
             pub order: ::std::option::Option<list::Order>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call with its required parameters: `filter`.
@@ -3772,6 +4159,7 @@ pub mod v3 {
                     select: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `select`.
@@ -3802,6 +4190,15 @@ pub mod v3 {
                 self.pagination = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -3814,6 +4211,7 @@ pub mod v3 {
                 crate::support::opt_entry(&mut map, "select", &self.select)?;
                 crate::support::opt_entry(&mut map, "order", &self.order)?;
                 crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -3828,6 +4226,7 @@ pub mod v3 {
                     select: object.field("select")?,
                     order: object.field("order")?,
                     pagination: object.field("pagination")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -3851,6 +4250,13 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3860,6 +4266,7 @@ pub mod v3 {
                     Self {
                         name: name.into(),
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3874,6 +4281,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Get {
                 fn serialize<S: ::serde::Serializer>(
@@ -3884,6 +4300,7 @@ pub mod v3 {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("name", &self.name)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3896,6 +4313,7 @@ pub mod v3 {
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3915,12 +4333,20 @@ pub mod v3 {
                 pub select: ::std::option::Option<
                     ::std::vec::Vec<::std::string::String>,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         select: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `select`.
@@ -3935,6 +4361,15 @@ pub mod v3 {
                     );
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for List {
                 fn serialize<S: ::serde::Serializer>(
@@ -3944,6 +4379,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "select", &self.select)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -3955,6 +4391,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         select: object.field("select")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -3994,6 +4431,75 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.item` of `timeman.record.field.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItem {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItem {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `timeman.record.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
@@ -4001,7 +4507,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::serde_json::Value,
+                    pub item: ::std::option::Option<OutputItem>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4029,7 +4535,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("item", &self.item)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -4069,14 +4575,83 @@ pub mod v3 {
                     "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
                 );
                 error_code!(Error);
+                /// The object `result.items` of `timeman.record.field.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputItems {
+                    /// `name`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub type_: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `filterable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub filterable: ::std::option::Option<bool>,
+                    /// `sortable`: `boolean`, optional.
+                    ///
+                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                    pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            name: object.soft("name"),
+                            type_: object.soft("type"),
+                            title: object.soft("title"),
+                            filterable: object.soft("filterable"),
+                            sortable: object.soft("sortable"),
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `timeman.record.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// `items`: `object[]`, optional.
+                    pub items: ::std::vec::Vec<OutputItems>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4162,12 +4737,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -4179,6 +4762,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -4188,6 +4780,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4199,6 +4792,7 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -4217,12 +4811,20 @@ pub mod v3 {
                     ::std::string::String,
                     ::std::string::String,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -4234,6 +4836,15 @@ pub mod v3 {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -4243,6 +4854,7 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -4254,19 +4866,78 @@ pub mod v3 {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// The object `result.items` of `timeman.record.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `startTime`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub start_time: ::std::option::Option<::std::string::String>,
+                /// `endTime`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub end_time: ::std::option::Option<::std::string::String>,
+                /// `duration`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub duration: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        start_time: object.soft("startTime"),
+                        end_time: object.soft("endTime"),
+                        duration: object.soft("duration"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "startTime", &self.start_time)?;
+                    crate::support::opt_entry(&mut map, "endTime", &self.end_time)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `timeman.record.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<

@@ -28,7 +28,7 @@ pub struct Add {
     /// `PERSONAL_BIRTHDAY`: `string`, optional.
     pub personal_birthday: ::std::option::Option<::std::string::String>,
     /// `PERSONAL_PHOTO`: `array`, optional.
-    pub personal_photo: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub personal_photo: ::std::option::Option<::serde_json::Value>,
     /// `PERSONAL_ICQ`: `string`, optional.
     pub personal_icq: ::std::option::Option<::std::string::String>,
     /// `PERSONAL_PHONE`: `string`, optional.
@@ -82,7 +82,7 @@ pub struct Add {
     /// `WORK_PROFILE`: `string`, optional.
     pub work_profile: ::std::option::Option<::std::string::String>,
     /// `WORK_LOGO`: `array`, optional.
-    pub work_logo: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub work_logo: ::std::option::Option<::serde_json::Value>,
     /// `WORK_NOTES`: `string`, optional.
     pub work_notes: ::std::option::Option<::std::string::String>,
     /// `UF_SKYPE_LINK`: `string`, optional.
@@ -111,6 +111,10 @@ pub struct Add {
     pub uf_district: ::std::option::Option<::std::string::String>,
     /// `UF_PHONE_INNER`: `string`, optional.
     pub uf_phone_inner: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Add {
     /// The call with its required parameters: `EMAIL`.
@@ -166,6 +170,7 @@ impl Add {
             uf_skype: ::std::default::Default::default(),
             uf_district: ::std::default::Default::default(),
             uf_phone_inner: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `NAME`.
@@ -227,13 +232,9 @@ impl Add {
     /// Sets `PERSONAL_PHOTO`.
     pub fn personal_photo(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.personal_photo = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.personal_photo = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `PERSONAL_ICQ`.
@@ -447,13 +448,9 @@ impl Add {
     /// Sets `WORK_LOGO`.
     pub fn work_logo(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.work_logo = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.work_logo = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `WORK_NOTES`.
@@ -568,6 +565,15 @@ impl Add {
         self.uf_phone_inner = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Add {
     fn serialize<S: ::serde::Serializer>(
@@ -634,6 +640,7 @@ impl ::serde::Serialize for Add {
         crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
         crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
         crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -645,55 +652,56 @@ impl crate::support::FromValue for Add {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             email: object.field("EMAIL")?,
-            name: object.field("NAME")?,
-            last_name: object.field("LAST_NAME")?,
-            second_name: object.field("SECOND_NAME")?,
-            personal_gender: object.field("PERSONAL_GENDER")?,
-            personal_profession: object.field("PERSONAL_PROFESSION")?,
-            personal_www: object.field("PERSONAL_WWW")?,
-            personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
+            name: object.exact_str("NAME")?,
+            last_name: object.exact_str("LAST_NAME")?,
+            second_name: object.exact_str("SECOND_NAME")?,
+            personal_gender: object.exact_str("PERSONAL_GENDER")?,
+            personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
+            personal_www: object.exact_str("PERSONAL_WWW")?,
+            personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
             personal_photo: object.field("PERSONAL_PHOTO")?,
-            personal_icq: object.field("PERSONAL_ICQ")?,
-            personal_phone: object.field("PERSONAL_PHONE")?,
-            personal_fax: object.field("PERSONAL_FAX")?,
-            personal_mobile: object.field("PERSONAL_MOBILE")?,
-            personal_pager: object.field("PERSONAL_PAGER")?,
-            personal_street: object.field("PERSONAL_STREET")?,
-            personal_city: object.field("PERSONAL_CITY")?,
-            personal_state: object.field("PERSONAL_STATE")?,
-            personal_zip: object.field("PERSONAL_ZIP")?,
-            personal_country: object.field("PERSONAL_COUNTRY")?,
-            personal_mailbox: object.field("PERSONAL_MAILBOX")?,
-            personal_notes: object.field("PERSONAL_NOTES")?,
-            work_phone: object.field("WORK_PHONE")?,
-            work_company: object.field("WORK_COMPANY")?,
-            work_position: object.field("WORK_POSITION")?,
-            work_department: object.field("WORK_DEPARTMENT")?,
-            work_www: object.field("WORK_WWW")?,
-            work_fax: object.field("WORK_FAX")?,
-            work_pager: object.field("WORK_PAGER")?,
-            work_street: object.field("WORK_STREET")?,
-            work_mailbox: object.field("WORK_MAILBOX")?,
-            work_city: object.field("WORK_CITY")?,
-            work_state: object.field("WORK_STATE")?,
-            work_zip: object.field("WORK_ZIP")?,
-            work_country: object.field("WORK_COUNTRY")?,
-            work_profile: object.field("WORK_PROFILE")?,
+            personal_icq: object.exact_str("PERSONAL_ICQ")?,
+            personal_phone: object.exact_str("PERSONAL_PHONE")?,
+            personal_fax: object.exact_str("PERSONAL_FAX")?,
+            personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
+            personal_pager: object.exact_str("PERSONAL_PAGER")?,
+            personal_street: object.exact_str("PERSONAL_STREET")?,
+            personal_city: object.exact_str("PERSONAL_CITY")?,
+            personal_state: object.exact_str("PERSONAL_STATE")?,
+            personal_zip: object.exact_str("PERSONAL_ZIP")?,
+            personal_country: object.exact_str("PERSONAL_COUNTRY")?,
+            personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
+            personal_notes: object.exact_str("PERSONAL_NOTES")?,
+            work_phone: object.exact_str("WORK_PHONE")?,
+            work_company: object.exact_str("WORK_COMPANY")?,
+            work_position: object.exact_str("WORK_POSITION")?,
+            work_department: object.exact_str("WORK_DEPARTMENT")?,
+            work_www: object.exact_str("WORK_WWW")?,
+            work_fax: object.exact_str("WORK_FAX")?,
+            work_pager: object.exact_str("WORK_PAGER")?,
+            work_street: object.exact_str("WORK_STREET")?,
+            work_mailbox: object.exact_str("WORK_MAILBOX")?,
+            work_city: object.exact_str("WORK_CITY")?,
+            work_state: object.exact_str("WORK_STATE")?,
+            work_zip: object.exact_str("WORK_ZIP")?,
+            work_country: object.exact_str("WORK_COUNTRY")?,
+            work_profile: object.exact_str("WORK_PROFILE")?,
             work_logo: object.field("WORK_LOGO")?,
-            work_notes: object.field("WORK_NOTES")?,
-            uf_skype_link: object.field("UF_SKYPE_LINK")?,
-            uf_zoom: object.field("UF_ZOOM")?,
-            uf_department: object.field("UF_DEPARTMENT")?,
-            uf_interests: object.field("UF_INTERESTS")?,
-            uf_skills: object.field("UF_SKILLS")?,
-            uf_web_sites: object.field("UF_WEB_SITES")?,
-            uf_xing: object.field("UF_XING")?,
-            uf_linkedin: object.field("UF_LINKEDIN")?,
-            uf_facebook: object.field("UF_FACEBOOK")?,
-            uf_twitter: object.field("UF_TWITTER")?,
-            uf_skype: object.field("UF_SKYPE")?,
-            uf_district: object.field("UF_DISTRICT")?,
-            uf_phone_inner: object.field("UF_PHONE_INNER")?,
+            work_notes: object.exact_str("WORK_NOTES")?,
+            uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
+            uf_zoom: object.exact_str("UF_ZOOM")?,
+            uf_department: object.exact_str("UF_DEPARTMENT")?,
+            uf_interests: object.exact_str("UF_INTERESTS")?,
+            uf_skills: object.exact_str("UF_SKILLS")?,
+            uf_web_sites: object.exact_str("UF_WEB_SITES")?,
+            uf_xing: object.exact_str("UF_XING")?,
+            uf_linkedin: object.exact_str("UF_LINKEDIN")?,
+            uf_facebook: object.exact_str("UF_FACEBOOK")?,
+            uf_twitter: object.exact_str("UF_TWITTER")?,
+            uf_skype: object.exact_str("UF_SKYPE")?,
+            uf_district: object.exact_str("UF_DISTRICT")?,
+            uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -708,11 +716,27 @@ deserialize_via_from_value!(Add);
 /// Result: `object` ([`current::Output`]). Errors: none documented ([`current::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Current {}
+pub struct Current {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Current {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Current {
@@ -721,7 +745,9 @@ impl ::serde::Serialize for Current {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -729,8 +755,8 @@ impl crate::support::FromValue for Current {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -744,11 +770,27 @@ deserialize_via_from_value!(Current);
 /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Fields {}
+pub struct Fields {
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
 impl Fields {
     /// The call; every parameter is optional.
     pub fn new() -> Self {
-        Self {}
+        Self {
+            extra: ::std::default::Default::default(),
+        }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Fields {
@@ -757,7 +799,9 @@ impl ::serde::Serialize for Fields {
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
-        serializer.serialize_map(::std::option::Option::Some(0))?.end()
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
+        map.end()
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -765,8 +809,8 @@ impl crate::support::FromValue for Fields {
     fn from_value(
         value: ::serde_json::Value,
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let _ = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {})
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { extra: object.rest()? })
     }
 }
 #[cfg(feature = "deserialize-params")]
@@ -799,6 +843,10 @@ pub struct Get {
     pub image_resize: ::std::option::Option<::std::string::String>,
     /// `start`: `integer`, optional.
     pub start: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
     /// The call; every parameter is optional.
@@ -811,6 +859,7 @@ impl Get {
             select: ::std::default::Default::default(),
             image_resize: ::std::default::Default::default(),
             start: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `sort`.
@@ -864,6 +913,15 @@ impl Get {
         self.start = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Get {
     fn serialize<S: ::serde::Serializer>(
@@ -879,6 +937,7 @@ impl ::serde::Serialize for Get {
         crate::support::opt_entry(&mut map, "select", &self.select)?;
         crate::support::opt_entry(&mut map, "IMAGE_RESIZE", &self.image_resize)?;
         crate::support::opt_entry(&mut map, "start", &self.start)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -889,13 +948,14 @@ impl crate::support::FromValue for Get {
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
-            sort: object.field("sort")?,
+            sort: object.exact_str("sort")?,
             order: object.field("order")?,
-            filter: object.field("FILTER")?,
+            filter: object.exact_str("FILTER")?,
             admin_mode: object.field("ADMIN_MODE")?,
             select: object.field("select")?,
-            image_resize: object.field("IMAGE_RESIZE")?,
+            image_resize: object.exact_str("IMAGE_RESIZE")?,
             start: object.field("start")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -927,6 +987,10 @@ pub struct Search {
     pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `start`: `integer`, optional.
     pub start: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Search {
     /// The call; every parameter is optional.
@@ -938,6 +1002,7 @@ impl Search {
             admin_mode: ::std::default::Default::default(),
             select: ::std::default::Default::default(),
             start: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `FILTER`.
@@ -983,6 +1048,15 @@ impl Search {
         self.start = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Search {
     fn serialize<S: ::serde::Serializer>(
@@ -997,6 +1071,7 @@ impl ::serde::Serialize for Search {
         crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
         crate::support::opt_entry(&mut map, "select", &self.select)?;
         crate::support::opt_entry(&mut map, "start", &self.start)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -1007,12 +1082,13 @@ impl crate::support::FromValue for Search {
     ) -> ::std::result::Result<Self, ::serde_json::Error> {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
-            filter: object.field("FILTER")?,
-            sort: object.field("sort")?,
+            filter: object.exact_str("FILTER")?,
+            sort: object.exact_str("sort")?,
             order: object.field("order")?,
             admin_mode: object.field("ADMIN_MODE")?,
             select: object.field("select")?,
             start: object.field("start")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -1051,7 +1127,7 @@ pub struct Update {
     /// `PERSONAL_BIRTHDAY`: `string`, optional.
     pub personal_birthday: ::std::option::Option<::std::string::String>,
     /// `PERSONAL_PHOTO`: `array`, optional.
-    pub personal_photo: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub personal_photo: ::std::option::Option<::serde_json::Value>,
     /// `PERSONAL_ICQ`: `string`, optional.
     pub personal_icq: ::std::option::Option<::std::string::String>,
     /// `PERSONAL_PHONE`: `string`, optional.
@@ -1105,7 +1181,7 @@ pub struct Update {
     /// `WORK_PROFILE`: `string`, optional.
     pub work_profile: ::std::option::Option<::std::string::String>,
     /// `WORK_LOGO`: `array`, optional.
-    pub work_logo: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub work_logo: ::std::option::Option<::serde_json::Value>,
     /// `WORK_NOTES`: `string`, optional.
     pub work_notes: ::std::option::Option<::std::string::String>,
     /// `UF_SKYPE_LINK`: `string`, optional.
@@ -1134,6 +1210,10 @@ pub struct Update {
     pub uf_district: ::std::option::Option<::std::string::String>,
     /// `UF_PHONE_INNER`: `string`, optional.
     pub uf_phone_inner: ::std::option::Option<::std::string::String>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `ID`.
@@ -1191,6 +1271,7 @@ impl Update {
             uf_skype: ::std::default::Default::default(),
             uf_district: ::std::default::Default::default(),
             uf_phone_inner: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `ACTIVE`.
@@ -1265,13 +1346,9 @@ impl Update {
     /// Sets `PERSONAL_PHOTO`.
     pub fn personal_photo(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.personal_photo = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.personal_photo = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `PERSONAL_ICQ`.
@@ -1485,13 +1562,9 @@ impl Update {
     /// Sets `WORK_LOGO`.
     pub fn work_logo(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.work_logo = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.work_logo = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `WORK_NOTES`.
@@ -1606,6 +1679,15 @@ impl Update {
         self.uf_phone_inner = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for Update {
     fn serialize<S: ::serde::Serializer>(
@@ -1678,6 +1760,7 @@ impl ::serde::Serialize for Update {
         crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
         crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
         crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -1690,56 +1773,57 @@ impl crate::support::FromValue for Update {
         ::std::result::Result::Ok(Self {
             id: object.field("ID")?,
             active: object.field("ACTIVE")?,
-            email: object.field("EMAIL")?,
-            name: object.field("NAME")?,
-            last_name: object.field("LAST_NAME")?,
-            second_name: object.field("SECOND_NAME")?,
-            personal_gender: object.field("PERSONAL_GENDER")?,
-            personal_profession: object.field("PERSONAL_PROFESSION")?,
-            personal_www: object.field("PERSONAL_WWW")?,
-            personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
+            email: object.exact_str("EMAIL")?,
+            name: object.exact_str("NAME")?,
+            last_name: object.exact_str("LAST_NAME")?,
+            second_name: object.exact_str("SECOND_NAME")?,
+            personal_gender: object.exact_str("PERSONAL_GENDER")?,
+            personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
+            personal_www: object.exact_str("PERSONAL_WWW")?,
+            personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
             personal_photo: object.field("PERSONAL_PHOTO")?,
-            personal_icq: object.field("PERSONAL_ICQ")?,
-            personal_phone: object.field("PERSONAL_PHONE")?,
-            personal_fax: object.field("PERSONAL_FAX")?,
-            personal_mobile: object.field("PERSONAL_MOBILE")?,
-            personal_pager: object.field("PERSONAL_PAGER")?,
-            personal_street: object.field("PERSONAL_STREET")?,
-            personal_city: object.field("PERSONAL_CITY")?,
-            personal_state: object.field("PERSONAL_STATE")?,
-            personal_zip: object.field("PERSONAL_ZIP")?,
-            personal_country: object.field("PERSONAL_COUNTRY")?,
-            personal_mailbox: object.field("PERSONAL_MAILBOX")?,
-            personal_notes: object.field("PERSONAL_NOTES")?,
-            work_phone: object.field("WORK_PHONE")?,
-            work_company: object.field("WORK_COMPANY")?,
-            work_position: object.field("WORK_POSITION")?,
-            work_department: object.field("WORK_DEPARTMENT")?,
-            work_www: object.field("WORK_WWW")?,
-            work_fax: object.field("WORK_FAX")?,
-            work_pager: object.field("WORK_PAGER")?,
-            work_street: object.field("WORK_STREET")?,
-            work_mailbox: object.field("WORK_MAILBOX")?,
-            work_city: object.field("WORK_CITY")?,
-            work_state: object.field("WORK_STATE")?,
-            work_zip: object.field("WORK_ZIP")?,
-            work_country: object.field("WORK_COUNTRY")?,
-            work_profile: object.field("WORK_PROFILE")?,
+            personal_icq: object.exact_str("PERSONAL_ICQ")?,
+            personal_phone: object.exact_str("PERSONAL_PHONE")?,
+            personal_fax: object.exact_str("PERSONAL_FAX")?,
+            personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
+            personal_pager: object.exact_str("PERSONAL_PAGER")?,
+            personal_street: object.exact_str("PERSONAL_STREET")?,
+            personal_city: object.exact_str("PERSONAL_CITY")?,
+            personal_state: object.exact_str("PERSONAL_STATE")?,
+            personal_zip: object.exact_str("PERSONAL_ZIP")?,
+            personal_country: object.exact_str("PERSONAL_COUNTRY")?,
+            personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
+            personal_notes: object.exact_str("PERSONAL_NOTES")?,
+            work_phone: object.exact_str("WORK_PHONE")?,
+            work_company: object.exact_str("WORK_COMPANY")?,
+            work_position: object.exact_str("WORK_POSITION")?,
+            work_department: object.exact_str("WORK_DEPARTMENT")?,
+            work_www: object.exact_str("WORK_WWW")?,
+            work_fax: object.exact_str("WORK_FAX")?,
+            work_pager: object.exact_str("WORK_PAGER")?,
+            work_street: object.exact_str("WORK_STREET")?,
+            work_mailbox: object.exact_str("WORK_MAILBOX")?,
+            work_city: object.exact_str("WORK_CITY")?,
+            work_state: object.exact_str("WORK_STATE")?,
+            work_zip: object.exact_str("WORK_ZIP")?,
+            work_country: object.exact_str("WORK_COUNTRY")?,
+            work_profile: object.exact_str("WORK_PROFILE")?,
             work_logo: object.field("WORK_LOGO")?,
-            work_notes: object.field("WORK_NOTES")?,
-            uf_skype_link: object.field("UF_SKYPE_LINK")?,
-            uf_zoom: object.field("UF_ZOOM")?,
-            uf_department: object.field("UF_DEPARTMENT")?,
-            uf_interests: object.field("UF_INTERESTS")?,
-            uf_skills: object.field("UF_SKILLS")?,
-            uf_web_sites: object.field("UF_WEB_SITES")?,
-            uf_xing: object.field("UF_XING")?,
-            uf_linkedin: object.field("UF_LINKEDIN")?,
-            uf_facebook: object.field("UF_FACEBOOK")?,
-            uf_twitter: object.field("UF_TWITTER")?,
-            uf_skype: object.field("UF_SKYPE")?,
-            uf_district: object.field("UF_DISTRICT")?,
-            uf_phone_inner: object.field("UF_PHONE_INNER")?,
+            work_notes: object.exact_str("WORK_NOTES")?,
+            uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
+            uf_zoom: object.exact_str("UF_ZOOM")?,
+            uf_department: object.exact_str("UF_DEPARTMENT")?,
+            uf_interests: object.exact_str("UF_INTERESTS")?,
+            uf_skills: object.exact_str("UF_SKILLS")?,
+            uf_web_sites: object.exact_str("UF_WEB_SITES")?,
+            uf_xing: object.exact_str("UF_XING")?,
+            uf_linkedin: object.exact_str("UF_LINKEDIN")?,
+            uf_facebook: object.exact_str("UF_FACEBOOK")?,
+            uf_twitter: object.exact_str("UF_TWITTER")?,
+            uf_skype: object.exact_str("UF_SKYPE")?,
+            uf_district: object.exact_str("UF_DISTRICT")?,
+            uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
+            extra: object.rest()?,
         })
     }
 }

@@ -17,11 +17,30 @@ pub mod user {
         pub struct Add {
             /// `fields`: `object`, required.
             pub fields: add::Fields,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Add {
             /// The call with its required parameters: `fields`.
             pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self { fields: fields.into() }
+                Self {
+                    fields: fields.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Add {
@@ -32,6 +51,7 @@ pub mod user {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -43,6 +63,7 @@ pub mod user {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -60,11 +81,30 @@ pub mod user {
         pub struct Delete {
             /// `id`: `integer`, required.
             pub id: i64,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Delete {
             /// The call with its required parameters: `id`.
             pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self { id: id.into() }
+                Self {
+                    id: id.into(),
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
             }
         }
         impl ::serde::Serialize for Delete {
@@ -75,6 +115,7 @@ pub mod user {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -84,7 +125,10 @@ pub mod user {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -109,6 +153,13 @@ pub mod user {
             ///
             /// Values: `field_N`.
             pub filter: ::std::option::Option<list::Filter>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -116,6 +167,7 @@ pub mod user {
                 Self {
                     order: ::std::default::Default::default(),
                     filter: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `order`.
@@ -134,6 +186,15 @@ pub mod user {
                 self.filter = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for List {
             fn serialize<S: ::serde::Serializer>(
@@ -144,6 +205,7 @@ pub mod user {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "order", &self.order)?;
                 crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -156,6 +218,7 @@ pub mod user {
                 ::std::result::Result::Ok(Self {
                     order: object.field("order")?,
                     filter: object.field("filter")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -175,6 +238,13 @@ pub mod user {
             pub id: i64,
             /// `fields`: `object`, optional.
             pub fields: ::std::option::Option<update::Fields>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Update {
             /// The call with its required parameters: `id`.
@@ -182,6 +252,7 @@ pub mod user {
                 Self {
                     id: id.into(),
                     fields: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `fields`.
@@ -190,6 +261,15 @@ pub mod user {
                 value: impl ::std::convert::Into<update::Fields>,
             ) -> Self {
                 self.fields = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -202,6 +282,7 @@ pub mod user {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("id", &self.id)?;
                 crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -214,6 +295,7 @@ pub mod user {
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -297,6 +379,13 @@ pub mod user {
                 pub default_value: ::std::option::Option<::std::string::String>,
                 /// `ROWS`: `integer`, optional.
                 pub rows: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsSettings {
                 /// The object; every parameter is optional.
@@ -304,6 +393,7 @@ pub mod user {
                     Self {
                         default_value: ::std::default::Default::default(),
                         rows: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DEFAULT_VALUE`.
@@ -317,6 +407,15 @@ pub mod user {
                 /// Sets `ROWS`.
                 pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.rows = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -333,6 +432,7 @@ pub mod user {
                         &self.default_value,
                     )?;
                     crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -343,8 +443,9 @@ pub mod user {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        default_value: object.field("DEFAULT_VALUE")?,
+                        default_value: object.exact_str("DEFAULT_VALUE")?,
                         rows: object.field("ROWS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -404,6 +505,13 @@ pub mod user {
                 pub help_message: ::std::option::Option<::std::string::String>,
                 /// `LABEL`: `string`, optional.
                 pub label: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object with its required parameters: `FIELD_NAME`, `USER_TYPE_ID`.
@@ -429,6 +537,7 @@ pub mod user {
                         error_message: ::std::default::Default::default(),
                         help_message: ::std::default::Default::default(),
                         label: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `XML_ID`.
@@ -548,6 +657,15 @@ pub mod user {
                     self.label = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -617,6 +735,7 @@ pub mod user {
                         &self.help_message,
                     )?;
                     crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -629,7 +748,7 @@ pub mod user {
                     ::std::result::Result::Ok(Self {
                         field_name: object.field("FIELD_NAME")?,
                         user_type_id: object.field("USER_TYPE_ID")?,
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
                         sort: object.field("SORT")?,
                         multiple: object.field("MULTIPLE")?,
                         mandatory: object.field("MANDATORY")?,
@@ -638,12 +757,13 @@ pub mod user {
                         edit_in_list: object.field("EDIT_IN_LIST")?,
                         is_searchable: object.field("IS_SEARCHABLE")?,
                         settings: object.field("SETTINGS")?,
-                        edit_form_label: object.field("EDIT_FORM_LABEL")?,
-                        list_column_label: object.field("LIST_COLUMN_LABEL")?,
-                        list_filter_label: object.field("LIST_FILTER_LABEL")?,
-                        error_message: object.field("ERROR_MESSAGE")?,
-                        help_message: object.field("HELP_MESSAGE")?,
-                        label: object.field("LABEL")?,
+                        edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
+                        list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
+                        list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
+                        error_message: object.exact_str("ERROR_MESSAGE")?,
+                        help_message: object.exact_str("HELP_MESSAGE")?,
+                        label: object.exact_str("LABEL")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -688,11 +808,30 @@ pub mod user {
             /// Result: not described ([`get::Output`]). Errors: none documented ([`get::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct Get {}
+            pub struct Get {
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
             impl Get {
                 /// The call; every parameter is optional.
                 pub fn new() -> Self {
-                    Self {}
+                    Self {
+                        extra: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
                 }
             }
             impl ::serde::Serialize for Get {
@@ -701,7 +840,9 @@ pub mod user {
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -709,8 +850,8 @@ pub mod user {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let _ = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {})
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { extra: object.rest()? })
                 }
             }
             #[cfg(feature = "deserialize-params")]
@@ -753,12 +894,20 @@ pub mod user {
                     ::std::string::String,
                     ::std::string::String,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Order {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -770,6 +919,15 @@ pub mod user {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Order {
                 fn serialize<S: ::serde::Serializer>(
@@ -779,6 +937,7 @@ pub mod user {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -790,6 +949,7 @@ pub mod user {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -808,12 +968,20 @@ pub mod user {
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Filter {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         field: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Adds an entry for `<field>` under `key`.
@@ -825,6 +993,15 @@ pub mod user {
                     self.field.insert(key.into(), value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
@@ -834,6 +1011,7 @@ pub mod user {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::rest_entries(&mut map, &self.field)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -845,6 +1023,7 @@ pub mod user {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
                         field: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -864,6 +1043,10 @@ pub mod user {
                 pub caption_no_value: ::std::option::Option<::std::string::String>,
                 /// `SHOW_NO_VALUE`: `string`, optional.
                 pub show_no_value: ::std::option::Option<::std::string::String>,
+                /// `DEFAULT_VALUE`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub default_value: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -881,6 +1064,7 @@ pub mod user {
                         list_height: object.field("LIST_HEIGHT")?,
                         caption_no_value: object.field("CAPTION_NO_VALUE")?,
                         show_no_value: object.field("SHOW_NO_VALUE")?,
+                        default_value: object.soft("DEFAULT_VALUE"),
                         extra: object.rest()?,
                     })
                 }
@@ -907,6 +1091,11 @@ pub mod user {
                         &mut map,
                         "SHOW_NO_VALUE",
                         &self.show_no_value,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DEFAULT_VALUE",
+                        &self.default_value,
                     )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
@@ -1131,6 +1320,13 @@ pub mod user {
                 pub default_value: ::std::option::Option<::std::string::String>,
                 /// `ROWS`: `integer`, optional.
                 pub rows: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl FieldsSettings {
                 /// The object; every parameter is optional.
@@ -1138,6 +1334,7 @@ pub mod user {
                     Self {
                         default_value: ::std::default::Default::default(),
                         rows: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `DEFAULT_VALUE`.
@@ -1151,6 +1348,15 @@ pub mod user {
                 /// Sets `ROWS`.
                 pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.rows = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1167,6 +1373,7 @@ pub mod user {
                         &self.default_value,
                     )?;
                     crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1177,8 +1384,9 @@ pub mod user {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        default_value: object.field("DEFAULT_VALUE")?,
+                        default_value: object.exact_str("DEFAULT_VALUE")?,
                         rows: object.field("ROWS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1228,6 +1436,13 @@ pub mod user {
                 pub help_message: ::std::option::Option<::std::string::String>,
                 /// `LABEL`: `string`, optional.
                 pub label: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl Fields {
                 /// The object; every parameter is optional.
@@ -1247,6 +1462,7 @@ pub mod user {
                         error_message: ::std::default::Default::default(),
                         help_message: ::std::default::Default::default(),
                         label: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `XML_ID`.
@@ -1358,6 +1574,15 @@ pub mod user {
                     self.label = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for Fields {
                 fn serialize<S: ::serde::Serializer>(
@@ -1420,6 +1645,7 @@ pub mod user {
                         &self.help_message,
                     )?;
                     crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1430,7 +1656,7 @@ pub mod user {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        xml_id: object.field("XML_ID")?,
+                        xml_id: object.exact_str("XML_ID")?,
                         sort: object.field("SORT")?,
                         mandatory: object.field("MANDATORY")?,
                         show_filter: object.field("SHOW_FILTER")?,
@@ -1438,12 +1664,13 @@ pub mod user {
                         edit_in_list: object.field("EDIT_IN_LIST")?,
                         is_searchable: object.field("IS_SEARCHABLE")?,
                         settings: object.field("SETTINGS")?,
-                        edit_form_label: object.field("EDIT_FORM_LABEL")?,
-                        list_column_label: object.field("LIST_COLUMN_LABEL")?,
-                        list_filter_label: object.field("LIST_FILTER_LABEL")?,
-                        error_message: object.field("ERROR_MESSAGE")?,
-                        help_message: object.field("HELP_MESSAGE")?,
-                        label: object.field("LABEL")?,
+                        edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
+                        list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
+                        list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
+                        error_message: object.exact_str("ERROR_MESSAGE")?,
+                        help_message: object.exact_str("HELP_MESSAGE")?,
+                        label: object.exact_str("LABEL")?,
+                        extra: object.rest()?,
                     })
                 }
             }

@@ -9,14 +9,33 @@ pub mod agreement {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+    /// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
-    pub struct List {}
+    pub struct List {
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
     impl List {
         /// The call; every parameter is optional.
         pub fn new() -> Self {
-            Self {}
+            Self {
+                extra: ::std::default::Default::default(),
+            }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for List {
@@ -25,7 +44,9 @@ pub mod agreement {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
-            serializer.serialize_map(::std::option::Option::Some(0))?.end()
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -33,8 +54,8 @@ pub mod agreement {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let _ = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {})
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self { extra: object.rest()? })
         }
     }
     #[cfg(feature = "deserialize-params")]
@@ -45,7 +66,7 @@ pub mod agreement {
     ///
     /// Required: `id`. Optional: `replace`.
     ///
-    /// Result: `array` ([`text::Output`]). Errors: `ERROR_ARGUMENT` ([`text::Error`]).
+    /// Result: `object` ([`text::Output`]). Errors: `ERROR_ARGUMENT` ([`text::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Text {
@@ -53,6 +74,13 @@ pub mod agreement {
         pub id: i64,
         /// `replace`: `object`, optional.
         pub replace: ::std::option::Option<text::Replace>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Text {
         /// The call with its required parameters: `id`.
@@ -60,6 +88,7 @@ pub mod agreement {
             Self {
                 id: id.into(),
                 replace: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `replace`.
@@ -68,6 +97,15 @@ pub mod agreement {
             value: impl ::std::convert::Into<text::Replace>,
         ) -> Self {
             self.replace = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -80,6 +118,7 @@ pub mod agreement {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("id", &self.id)?;
             crate::support::opt_entry(&mut map, "replace", &self.replace)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -92,6 +131,7 @@ pub mod agreement {
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 replace: object.field("replace")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -103,8 +143,66 @@ pub mod agreement {
     pub mod list {
         /// Error codes of `userconsent.agreement.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `userconsent.agreement.list`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `LANGUAGE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub language_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    name: object.soft("NAME"),
+                    active: object.soft("ACTIVE"),
+                    language_id: object.soft("LANGUAGE_ID"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "userconsent.agreement.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -112,6 +210,7 @@ pub mod agreement {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `userconsent.agreement.text`.
     ///
@@ -144,6 +243,13 @@ pub mod agreement {
             pub third_parties: ::std::option::Option<::std::string::String>,
             /// `EMAIL`: `string`, optional.
             pub email: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Replace {
             /// The object; every parameter is optional.
@@ -154,6 +260,7 @@ pub mod agreement {
                     purposes: ::std::default::Default::default(),
                     third_parties: ::std::default::Default::default(),
                     email: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `COMPANY_NAME`.
@@ -196,6 +303,15 @@ pub mod agreement {
                 self.email = ::std::option::Option::Some(value.into());
                 self
             }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
         }
         impl ::serde::Serialize for Replace {
             fn serialize<S: ::serde::Serializer>(
@@ -217,6 +333,7 @@ pub mod agreement {
                     &self.third_parties,
                 )?;
                 crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -227,18 +344,63 @@ pub mod agreement {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    company_name: object.field("COMPANY_NAME")?,
-                    company_address: object.field("COMPANY_ADDRESS")?,
-                    purposes: object.field("PURPOSES")?,
-                    third_parties: object.field("THIRD_PARTIES")?,
-                    email: object.field("EMAIL")?,
+                    company_name: object.exact_str("COMPANY_NAME")?,
+                    company_address: object.exact_str("COMPANY_ADDRESS")?,
+                    purposes: object.exact_str("PURPOSES")?,
+                    third_parties: object.exact_str("THIRD_PARTIES")?,
+                    email: object.exact_str("EMAIL")?,
+                    extra: object.rest()?,
                 })
             }
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Replace);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
+        /// The object `result` of `userconsent.agreement.text`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `LABEL`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub label: ::std::option::Option<::std::string::String>,
+            /// `TEXT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub text: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    label: object.soft("LABEL"),
+                    text: object.soft("TEXT"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+                crate::support::opt_entry(&mut map, "TEXT", &self.text)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Text {
             const NAME: &'static str = "userconsent.agreement.text";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -246,6 +408,7 @@ pub mod agreement {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `consent`.
@@ -272,6 +435,13 @@ pub mod consent {
         pub origin_id: ::std::option::Option<::std::string::String>,
         /// `ORIGINATOR_ID`: `string`, optional.
         pub originator_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Add {
         /// The call with its required parameters: `AGREEMENT_ID`, `IP`.
@@ -286,6 +456,7 @@ pub mod consent {
                 url: ::std::default::Default::default(),
                 origin_id: ::std::default::Default::default(),
                 originator_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `USER_ID`.
@@ -317,6 +488,15 @@ pub mod consent {
             self.originator_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Add {
         fn serialize<S: ::serde::Serializer>(
@@ -331,6 +511,7 @@ pub mod consent {
             crate::support::opt_entry(&mut map, "URL", &self.url)?;
             crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
             crate::support::opt_entry(&mut map, "ORIGINATOR_ID", &self.originator_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -344,9 +525,10 @@ pub mod consent {
                 agreement_id: object.field("AGREEMENT_ID")?,
                 ip: object.field("IP")?,
                 user_id: object.field("USER_ID")?,
-                url: object.field("URL")?,
-                origin_id: object.field("ORIGIN_ID")?,
-                originator_id: object.field("ORIGINATOR_ID")?,
+                url: object.exact_str("URL")?,
+                origin_id: object.exact_str("ORIGIN_ID")?,
+                originator_id: object.exact_str("ORIGINATOR_ID")?,
+                extra: object.rest()?,
             })
         }
     }

@@ -15,6 +15,10 @@ pub struct Add {
     pub module_id: ::std::string::String,
     /// `field`: `object`, required.
     pub field: add::Field,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Add {
     /// The call with its required parameters: `moduleId`, `field`.
@@ -25,7 +29,17 @@ impl Add {
         Self {
             module_id: module_id.into(),
             field: field.into(),
+            extra: ::std::default::Default::default(),
         }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Add {
@@ -37,6 +51,7 @@ impl ::serde::Serialize for Add {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("moduleId", &self.module_id)?;
         map.serialize_entry("field", &self.field)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -49,6 +64,7 @@ impl crate::support::FromValue for Add {
         ::std::result::Result::Ok(Self {
             module_id: object.field("moduleId")?,
             field: object.field("field")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -68,6 +84,10 @@ pub struct Delete {
     pub module_id: ::std::string::String,
     /// `id`: `integer`, required.
     pub id: i64,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Delete {
     /// The call with its required parameters: `moduleId`, `id`.
@@ -78,7 +98,17 @@ impl Delete {
         Self {
             module_id: module_id.into(),
             id: id.into(),
+            extra: ::std::default::Default::default(),
         }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Delete {
@@ -90,6 +120,7 @@ impl ::serde::Serialize for Delete {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("moduleId", &self.module_id)?;
         map.serialize_entry("id", &self.id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -102,6 +133,7 @@ impl crate::support::FromValue for Delete {
         ::std::result::Result::Ok(Self {
             module_id: object.field("moduleId")?,
             id: object.field("id")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -121,6 +153,10 @@ pub struct Get {
     pub module_id: ::std::string::String,
     /// `id`: `integer`, required.
     pub id: i64,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
     /// The call with its required parameters: `moduleId`, `id`.
@@ -131,7 +167,17 @@ impl Get {
         Self {
             module_id: module_id.into(),
             id: id.into(),
+            extra: ::std::default::Default::default(),
         }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for Get {
@@ -143,6 +189,7 @@ impl ::serde::Serialize for Get {
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("moduleId", &self.module_id)?;
         map.serialize_entry("id", &self.id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -155,6 +202,7 @@ impl crate::support::FromValue for Get {
         ::std::result::Result::Ok(Self {
             module_id: object.field("moduleId")?,
             id: object.field("id")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -172,13 +220,27 @@ deserialize_via_from_value!(Get);
 pub struct GetTypes {
     /// `moduleId`: `string`, required.
     pub module_id: ::std::string::String,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl GetTypes {
     /// The call with its required parameters: `moduleId`.
     pub fn new(module_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             module_id: module_id.into(),
+            extra: ::std::default::Default::default(),
         }
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 }
 impl ::serde::Serialize for GetTypes {
@@ -189,6 +251,7 @@ impl ::serde::Serialize for GetTypes {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("moduleId", &self.module_id)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -200,6 +263,7 @@ impl crate::support::FromValue for GetTypes {
         let mut object = crate::support::Object::new(value)?;
         ::std::result::Result::Ok(Self {
             module_id: object.field("moduleId")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -227,6 +291,10 @@ pub struct List {
     pub filter: ::std::option::Option<list::Filter>,
     /// `start`: `integer`, optional.
     pub start: ::std::option::Option<i64>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl List {
     /// The call with its required parameters: `moduleId`.
@@ -237,6 +305,7 @@ impl List {
             order: ::std::default::Default::default(),
             filter: ::std::default::Default::default(),
             start: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `select`.
@@ -259,6 +328,15 @@ impl List {
         self.start = ::std::option::Option::Some(value.into());
         self
     }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
 }
 impl ::serde::Serialize for List {
     fn serialize<S: ::serde::Serializer>(
@@ -272,6 +350,7 @@ impl ::serde::Serialize for List {
         crate::support::opt_entry(&mut map, "order", &self.order)?;
         crate::support::opt_entry(&mut map, "filter", &self.filter)?;
         crate::support::opt_entry(&mut map, "start", &self.start)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -287,6 +366,7 @@ impl crate::support::FromValue for List {
             order: object.field("order")?,
             filter: object.field("filter")?,
             start: object.field("start")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -308,6 +388,10 @@ pub struct Update {
     pub id: i64,
     /// `field`: `object`, optional.
     pub field: ::std::option::Option<update::Field>,
+    /// Keys the docs do not describe (custom fields such as
+    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+    /// after the documented ones.
+    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
 impl Update {
     /// The call with its required parameters: `moduleId`, `id`.
@@ -319,11 +403,21 @@ impl Update {
             module_id: module_id.into(),
             id: id.into(),
             field: ::std::default::Default::default(),
+            extra: ::std::default::Default::default(),
         }
     }
     /// Sets `field`.
     pub fn field(mut self, value: impl ::std::convert::Into<update::Field>) -> Self {
         self.field = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a key the docs do not describe, sent as it is.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 }
@@ -337,6 +431,7 @@ impl ::serde::Serialize for Update {
         map.serialize_entry("moduleId", &self.module_id)?;
         map.serialize_entry("id", &self.id)?;
         crate::support::opt_entry(&mut map, "field", &self.field)?;
+        crate::support::rest_entries(&mut map, &self.extra)?;
         map.end()
     }
 }
@@ -350,6 +445,7 @@ impl crate::support::FromValue for Update {
             module_id: object.field("moduleId")?,
             id: object.field("id")?,
             field: object.field("field")?,
+            extra: object.rest()?,
         })
     }
 }
@@ -381,6 +477,13 @@ pub mod add {
         pub min_length: ::std::option::Option<i64>,
         /// `MAX_LENGTH`: `integer`, optional.
         pub max_length: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FieldSettings {
         /// The object; every parameter is optional.
@@ -392,6 +495,7 @@ pub mod add {
                 regexp: ::std::default::Default::default(),
                 min_length: ::std::default::Default::default(),
                 max_length: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DEFAULT_VALUE`.
@@ -430,6 +534,15 @@ pub mod add {
             self.max_length = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for FieldSettings {
         fn serialize<S: ::serde::Serializer>(
@@ -444,6 +557,7 @@ pub mod add {
             crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
             crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
             crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -454,12 +568,13 @@ pub mod add {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                default_value: object.field("DEFAULT_VALUE")?,
+                default_value: object.exact_str("DEFAULT_VALUE")?,
                 rows: object.field("ROWS")?,
                 size: object.field("SIZE")?,
-                regexp: object.field("REGEXP")?,
+                regexp: object.exact_str("REGEXP")?,
                 min_length: object.field("MIN_LENGTH")?,
                 max_length: object.field("MAX_LENGTH")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -481,6 +596,13 @@ pub mod add {
         pub sort: ::std::option::Option<i64>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FieldEnum {
         /// The object with its required parameters: `value`.
@@ -490,6 +612,7 @@ pub mod add {
                 def: ::std::default::Default::default(),
                 sort: ::std::default::Default::default(),
                 xml_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `def`.
@@ -510,6 +633,15 @@ pub mod add {
             self.xml_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for FieldEnum {
         fn serialize<S: ::serde::Serializer>(
@@ -526,6 +658,7 @@ pub mod add {
             )?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -539,7 +672,8 @@ pub mod add {
                 value: object.field("value")?,
                 def: object.field("def")?,
                 sort: object.field("sort")?,
-                xml_id: object.field("xmlId")?,
+                xml_id: object.exact_str("xmlId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -589,6 +723,13 @@ pub mod add {
         pub help_message: ::std::option::Option<::serde_json::Value>,
         /// `enum`: `uf_enum_element[]`, optional.
         pub enum_: ::std::option::Option<::std::vec::Vec<FieldEnum>>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Field {
         /// The object with its required parameters: `entityId`, `fieldName`, `userTypeId`.
@@ -612,6 +753,7 @@ pub mod add {
                 edit_form_label: ::std::default::Default::default(),
                 help_message: ::std::default::Default::default(),
                 enum_: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `xmlId`.
@@ -688,6 +830,15 @@ pub mod add {
             );
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Field {
         fn serialize<S: ::serde::Serializer>(
@@ -730,6 +881,7 @@ pub mod add {
             crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
             crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
             crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -743,7 +895,7 @@ pub mod add {
                 entity_id: object.field("entityId")?,
                 field_name: object.field("fieldName")?,
                 user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
+                xml_id: object.exact_str("xmlId")?,
                 sort: object.field("sort")?,
                 multiple: object.field("multiple")?,
                 mandatory: object.field("mandatory")?,
@@ -754,6 +906,7 @@ pub mod add {
                 edit_form_label: object.field("editFormLabel")?,
                 help_message: object.field("helpMessage")?,
                 enum_: object.field("enum")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -777,6 +930,22 @@ pub mod add {
         pub min_length: ::std::option::Option<i64>,
         /// `MAX_LENGTH`: `integer`, optional.
         pub max_length: ::std::option::Option<i64>,
+        /// `DISPLAY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub display: ::std::option::Option<::std::string::String>,
+        /// `LIST_HEIGHT`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub list_height: ::std::option::Option<i64>,
+        /// `CAPTION_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub caption_no_value: ::std::option::Option<::std::string::String>,
+        /// `SHOW_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub show_no_value: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -796,6 +965,10 @@ pub mod add {
                 regexp: object.field("REGEXP")?,
                 min_length: object.field("MIN_LENGTH")?,
                 max_length: object.field("MAX_LENGTH")?,
+                display: object.soft("DISPLAY"),
+                list_height: object.soft("LIST_HEIGHT"),
+                caption_no_value: object.soft("CAPTION_NO_VALUE"),
+                show_no_value: object.soft("SHOW_NO_VALUE"),
                 extra: object.rest()?,
             })
         }
@@ -813,6 +986,354 @@ pub mod add {
             crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
             crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
             crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+            crate::support::opt_entry(
+                &mut map,
+                "CAPTION_NO_VALUE",
+                &self.caption_no_value,
+            )?;
+            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.languageId` of `userfieldconfig.add`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldLanguageId {
+        /// `en`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<::std::string::String>,
+        /// `ru`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ru: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldLanguageId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                ru: object.soft("ru"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldLanguageId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::opt_entry(&mut map, "ru", &self.ru)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.editFormLabel` of `userfieldconfig.add`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldEditFormLabel {
+        /// `en`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldEditFormLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldEditFormLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.listColumnLabel` of `userfieldconfig.add`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldListColumnLabel {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `ru`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ru: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldListColumnLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                ru: object.soft("ru"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldListColumnLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("ru", &self.ru)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.listFilterLabel` of `userfieldconfig.add`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldListFilterLabel {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `ru`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ru: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldListFilterLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                ru: object.soft("ru"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldListFilterLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("ru", &self.ru)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.errorMessage` of `userfieldconfig.add`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldErrorMessage {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `ru`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ru: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldErrorMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                ru: object.soft("ru"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldErrorMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("ru", &self.ru)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.helpMessage` of `userfieldconfig.add`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldHelpMessage {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `ru`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub ru: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldHelpMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                ru: object.soft("ru"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldHelpMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("ru", &self.ru)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.enum` of `userfieldconfig.add`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldEnum {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `userFieldId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_field_id: ::std::option::Option<::std::string::String>,
+        /// `value`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<::std::string::String>,
+        /// `def`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub def: ::std::option::Option<::std::string::String>,
+        /// `sort`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `xmlId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub xml_id: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldEnum {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                user_field_id: object.soft("userFieldId"),
+                value: object.soft("value"),
+                def: object.soft("def"),
+                sort: object.soft("sort"),
+                xml_id: object.soft("xmlId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldEnum {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::opt_entry(&mut map, "def", &self.def)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -854,19 +1375,19 @@ pub mod add {
         /// `settings`: `object`, optional.
         pub settings: ::std::option::Option<OutputFieldSettings>,
         /// `languageId`: `object`, optional.
-        pub language_id: ::serde_json::Value,
+        pub language_id: ::std::option::Option<OutputFieldLanguageId>,
         /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::serde_json::Value,
+        pub edit_form_label: ::std::option::Option<OutputFieldEditFormLabel>,
         /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::serde_json::Value,
+        pub list_column_label: ::std::option::Option<OutputFieldListColumnLabel>,
         /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::serde_json::Value,
+        pub list_filter_label: ::std::option::Option<OutputFieldListFilterLabel>,
         /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::serde_json::Value,
+        pub error_message: ::std::option::Option<OutputFieldErrorMessage>,
         /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::serde_json::Value,
+        pub help_message: ::std::option::Option<OutputFieldHelpMessage>,
         /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        pub enum_: ::std::vec::Vec<OutputFieldEnum>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -932,12 +1453,20 @@ pub mod add {
             crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
             crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            map.serialize_entry("languageId", &self.language_id)?;
-            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
-            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
-            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
-            map.serialize_entry("errorMessage", &self.error_message)?;
-            map.serialize_entry("helpMessage", &self.help_message)?;
+            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+            crate::support::opt_entry(
+                &mut map,
+                "listColumnLabel",
+                &self.list_column_label,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "listFilterLabel",
+                &self.list_filter_label,
+            )?;
+            crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
+            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
             map.serialize_entry("enum", &self.enum_)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
@@ -1017,6 +1546,414 @@ pub mod get {
     ///
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
+    /// The object `result.field.settings` of `userfieldconfig.get`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldSettings {
+        /// `DISPLAY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub display: ::std::option::Option<::std::string::String>,
+        /// `LIST_HEIGHT`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub list_height: ::std::option::Option<i64>,
+        /// `CAPTION_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub caption_no_value: ::std::option::Option<::std::string::String>,
+        /// `SHOW_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub show_no_value: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldSettings {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                display: object.soft("DISPLAY"),
+                list_height: object.soft("LIST_HEIGHT"),
+                caption_no_value: object.soft("CAPTION_NO_VALUE"),
+                show_no_value: object.soft("SHOW_NO_VALUE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+            crate::support::opt_entry(
+                &mut map,
+                "CAPTION_NO_VALUE",
+                &self.caption_no_value,
+            )?;
+            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.languageId` of `userfieldconfig.get`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldLanguageId {
+        /// `en`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<::std::string::String>,
+        /// `de`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldLanguageId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldLanguageId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::opt_entry(&mut map, "de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.editFormLabel` of `userfieldconfig.get`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldEditFormLabel {
+        /// `en`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<::std::string::String>,
+        /// `de`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldEditFormLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldEditFormLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::opt_entry(&mut map, "de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.listColumnLabel` of `userfieldconfig.get`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldListColumnLabel {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `de`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldListColumnLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldListColumnLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.listFilterLabel` of `userfieldconfig.get`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldListFilterLabel {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `de`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldListFilterLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldListFilterLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.errorMessage` of `userfieldconfig.get`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldErrorMessage {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `de`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldErrorMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldErrorMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.helpMessage` of `userfieldconfig.get`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldHelpMessage {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// `de`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldHelpMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldHelpMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            map.serialize_entry("de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.enum` of `userfieldconfig.get`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldEnum {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `userFieldId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_field_id: ::std::option::Option<::std::string::String>,
+        /// `value`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<::std::string::String>,
+        /// `def`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub def: ::std::option::Option<::std::string::String>,
+        /// `sort`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `xmlId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub xml_id: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldEnum {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                user_field_id: object.soft("userFieldId"),
+                value: object.soft("value"),
+                def: object.soft("def"),
+                sort: object.soft("sort"),
+                xml_id: object.soft("xmlId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldEnum {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::opt_entry(&mut map, "def", &self.def)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `result.field` of `userfieldconfig.get`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1052,21 +1989,21 @@ pub mod get {
         /// `isSearchable`: `boolean`, optional.
         pub is_searchable: ::std::option::Option<bool>,
         /// `settings`: `object`, optional.
-        pub settings: ::serde_json::Value,
+        pub settings: ::std::option::Option<OutputFieldSettings>,
         /// `languageId`: `object`, optional.
-        pub language_id: ::serde_json::Value,
+        pub language_id: ::std::option::Option<OutputFieldLanguageId>,
         /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::serde_json::Value,
+        pub edit_form_label: ::std::option::Option<OutputFieldEditFormLabel>,
         /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::serde_json::Value,
+        pub list_column_label: ::std::option::Option<OutputFieldListColumnLabel>,
         /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::serde_json::Value,
+        pub list_filter_label: ::std::option::Option<OutputFieldListFilterLabel>,
         /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::serde_json::Value,
+        pub error_message: ::std::option::Option<OutputFieldErrorMessage>,
         /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::serde_json::Value,
+        pub help_message: ::std::option::Option<OutputFieldHelpMessage>,
         /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        pub enum_: ::std::vec::Vec<OutputFieldEnum>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1131,13 +2068,21 @@ pub mod get {
             crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
             crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
             crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-            map.serialize_entry("settings", &self.settings)?;
-            map.serialize_entry("languageId", &self.language_id)?;
-            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
-            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
-            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
-            map.serialize_entry("errorMessage", &self.error_message)?;
-            map.serialize_entry("helpMessage", &self.help_message)?;
+            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+            crate::support::opt_entry(
+                &mut map,
+                "listColumnLabel",
+                &self.list_column_label,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "listFilterLabel",
+                &self.list_filter_label,
+            )?;
+            crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
+            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
             map.serialize_entry("enum", &self.enum_)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
@@ -1199,6 +2144,924 @@ pub mod get_types {
     ///
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
+    /// The object `result.types.crm` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesCrm {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesCrm {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesCrm {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.crm_status` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesCrmStatus {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesCrmStatus {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesCrmStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.money` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesMoney {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesMoney {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesMoney {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.employee` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesEmployee {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesEmployee {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesEmployee {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.rest_219_test` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesRest219Test {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesRest219Test {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesRest219Test {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.string` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesString {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesString {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesString {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.integer` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesInteger {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesInteger {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesInteger {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.double` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesDouble {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesDouble {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesDouble {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.datetime` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesDatetime {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesDatetime {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesDatetime {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.date` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesDate {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesDate {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesDate {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.boolean` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesBoolean {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesBoolean {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesBoolean {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.address` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesAddress {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesAddress {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesAddress {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.url` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesUrl {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesUrl {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesUrl {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.file` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesFile {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesFile {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesFile {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.enumeration` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesEnumeration {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesEnumeration {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesEnumeration {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.iblock_section` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesIblockSection {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesIblockSection {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesIblockSection {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types.iblock_element` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypesIblockElement {
+        /// `userTypeId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// `description`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypesIblockElement {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                user_type_id: object.soft("userTypeId"),
+                description: object.soft("description"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypesIblockElement {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "description", &self.description)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.types` of `userfieldconfig.getTypes`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputTypes {
+        /// `crm`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub crm: ::std::option::Option<OutputTypesCrm>,
+        /// `crm_status`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub crm_status: ::std::option::Option<OutputTypesCrmStatus>,
+        /// `money`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub money: ::std::option::Option<OutputTypesMoney>,
+        /// `employee`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub employee: ::std::option::Option<OutputTypesEmployee>,
+        /// `rest_219_test`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub rest_219_test: ::std::option::Option<OutputTypesRest219Test>,
+        /// `string`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub string: ::std::option::Option<OutputTypesString>,
+        /// `integer`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub integer: ::std::option::Option<OutputTypesInteger>,
+        /// `double`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub double: ::std::option::Option<OutputTypesDouble>,
+        /// `datetime`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub datetime: ::std::option::Option<OutputTypesDatetime>,
+        /// `date`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub date: ::std::option::Option<OutputTypesDate>,
+        /// `boolean`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub boolean: ::std::option::Option<OutputTypesBoolean>,
+        /// `address`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub address: ::std::option::Option<OutputTypesAddress>,
+        /// `url`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub url: ::std::option::Option<OutputTypesUrl>,
+        /// `file`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub file: ::std::option::Option<OutputTypesFile>,
+        /// `enumeration`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub enumeration: ::std::option::Option<OutputTypesEnumeration>,
+        /// `iblock_section`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub iblock_section: ::std::option::Option<OutputTypesIblockSection>,
+        /// `iblock_element`: `object`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub iblock_element: ::std::option::Option<OutputTypesIblockElement>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputTypes {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                crm: object.soft("crm"),
+                crm_status: object.soft("crm_status"),
+                money: object.soft("money"),
+                employee: object.soft("employee"),
+                rest_219_test: object.soft("rest_219_test"),
+                string: object.soft("string"),
+                integer: object.soft("integer"),
+                double: object.soft("double"),
+                datetime: object.soft("datetime"),
+                date: object.soft("date"),
+                boolean: object.soft("boolean"),
+                address: object.soft("address"),
+                url: object.soft("url"),
+                file: object.soft("file"),
+                enumeration: object.soft("enumeration"),
+                iblock_section: object.soft("iblock_section"),
+                iblock_element: object.soft("iblock_element"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputTypes {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "crm", &self.crm)?;
+            crate::support::opt_entry(&mut map, "crm_status", &self.crm_status)?;
+            crate::support::opt_entry(&mut map, "money", &self.money)?;
+            crate::support::opt_entry(&mut map, "employee", &self.employee)?;
+            crate::support::opt_entry(&mut map, "rest_219_test", &self.rest_219_test)?;
+            crate::support::opt_entry(&mut map, "string", &self.string)?;
+            crate::support::opt_entry(&mut map, "integer", &self.integer)?;
+            crate::support::opt_entry(&mut map, "double", &self.double)?;
+            crate::support::opt_entry(&mut map, "datetime", &self.datetime)?;
+            crate::support::opt_entry(&mut map, "date", &self.date)?;
+            crate::support::opt_entry(&mut map, "boolean", &self.boolean)?;
+            crate::support::opt_entry(&mut map, "address", &self.address)?;
+            crate::support::opt_entry(&mut map, "url", &self.url)?;
+            crate::support::opt_entry(&mut map, "file", &self.file)?;
+            crate::support::opt_entry(&mut map, "enumeration", &self.enumeration)?;
+            crate::support::opt_entry(&mut map, "iblock_section", &self.iblock_section)?;
+            crate::support::opt_entry(&mut map, "iblock_element", &self.iblock_element)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `result` of `userfieldconfig.getTypes`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -1206,7 +3069,7 @@ pub mod get_types {
     #[non_exhaustive]
     pub struct Output {
         /// `types`: `object`, optional.
-        pub types: ::serde_json::Value,
+        pub types: ::std::option::Option<OutputTypes>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -1233,7 +3096,7 @@ pub mod get_types {
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("types", &self.types)?;
+            crate::support::opt_entry(&mut map, "types", &self.types)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -1319,6 +3182,13 @@ pub mod list {
         pub settings: ::std::option::Option<::std::string::String>,
         /// `languageId`: `string`, optional.
         pub language_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Select {
         /// The object; every parameter is optional.
@@ -1339,6 +3209,7 @@ pub mod list {
                 is_searchable: ::std::default::Default::default(),
                 settings: ::std::default::Default::default(),
                 language_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `language`.
@@ -1446,6 +3317,15 @@ pub mod list {
             self.language_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Select {
         fn serialize<S: ::serde::Serializer>(
@@ -1489,6 +3369,7 @@ pub mod list {
             )?;
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
             crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1499,21 +3380,22 @@ pub mod list {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                language: object.field("language")?,
-                id: object.field("id")?,
-                entity_id: object.field("entityId")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
-                sort: object.field("sort")?,
+                language: object.exact_str("language")?,
+                id: object.exact_str("id")?,
+                entity_id: object.exact_str("entityId")?,
+                field_name: object.exact_str("fieldName")?,
+                user_type_id: object.exact_str("userTypeId")?,
+                xml_id: object.exact_str("xmlId")?,
+                sort: object.exact_str("sort")?,
                 multiple: object.field("multiple")?,
                 mandatory: object.field("mandatory")?,
                 show_filter: object.field("showFilter")?,
                 show_in_list: object.field("showInList")?,
                 edit_in_list: object.field("editInList")?,
                 is_searchable: object.field("isSearchable")?,
-                settings: object.field("settings")?,
-                language_id: object.field("languageId")?,
+                settings: object.exact_str("settings")?,
+                language_id: object.exact_str("languageId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1532,12 +3414,20 @@ pub mod list {
             ::std::string::String,
             ::std::string::String,
         >,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Order {
         /// The object; every parameter is optional.
         pub fn new() -> Self {
             Self {
                 field: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Adds an entry for `<field>` under `key`.
@@ -1549,6 +3439,15 @@ pub mod list {
             self.field.insert(key.into(), value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Order {
         fn serialize<S: ::serde::Serializer>(
@@ -1558,6 +3457,7 @@ pub mod list {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::rest_entries(&mut map, &self.field)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1569,6 +3469,7 @@ pub mod list {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 field: object.pattern("*")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1630,6 +3531,13 @@ pub mod list {
         ///
         /// Values: `Y`, `N`.
         pub is_searchable: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Filter {
         /// The object; every parameter is optional.
@@ -1646,6 +3554,7 @@ pub mod list {
                 show_in_list: ::std::default::Default::default(),
                 edit_in_list: ::std::default::Default::default(),
                 is_searchable: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -1715,6 +3624,15 @@ pub mod list {
             self.is_searchable = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Filter {
         fn serialize<S: ::serde::Serializer>(
@@ -1754,6 +3672,7 @@ pub mod list {
                 "isSearchable",
                 &self.is_searchable.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -1765,9 +3684,9 @@ pub mod list {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
+                field_name: object.exact_str("fieldName")?,
+                user_type_id: object.exact_str("userTypeId")?,
+                xml_id: object.exact_str("xmlId")?,
                 sort: object.field("sort")?,
                 multiple: object.field("multiple")?,
                 mandatory: object.field("mandatory")?,
@@ -1775,6 +3694,7 @@ pub mod list {
                 show_in_list: object.field("showInList")?,
                 edit_in_list: object.field("editInList")?,
                 is_searchable: object.field("isSearchable")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -1796,6 +3716,148 @@ pub mod list {
         Unknown(::std::string::String),
     }
     string_enum!(OutputFieldsShowFilter { N = "N", I = "I", E = "E", S = "S" });
+    /// The object `result.fields.settings` of `userfieldconfig.list`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldsSettings {
+        /// `DISPLAY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub display: ::std::option::Option<::std::string::String>,
+        /// `LIST_HEIGHT`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub list_height: ::std::option::Option<i64>,
+        /// `CAPTION_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub caption_no_value: ::std::option::Option<::std::string::String>,
+        /// `SHOW_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub show_no_value: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldsSettings {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                display: object.soft("DISPLAY"),
+                list_height: object.soft("LIST_HEIGHT"),
+                caption_no_value: object.soft("CAPTION_NO_VALUE"),
+                show_no_value: object.soft("SHOW_NO_VALUE"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldsSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+            crate::support::opt_entry(
+                &mut map,
+                "CAPTION_NO_VALUE",
+                &self.caption_no_value,
+            )?;
+            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.fields.languageId` of `userfieldconfig.list`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldsLanguageId {
+        /// `de`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldsLanguageId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldsLanguageId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.fields.editFormLabel` of `userfieldconfig.list`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldsEditFormLabel {
+        /// `de`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub de: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldsEditFormLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                de: object.soft("de"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldsEditFormLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "de", &self.de)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
     /// The object `result.fields` of `userfieldconfig.list`: `object[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -1839,11 +3901,11 @@ pub mod list {
         /// Values: `Y`, `N`.
         pub is_searchable: ::std::option::Option<bool>,
         /// `settings`: `object`, optional.
-        pub settings: ::serde_json::Value,
+        pub settings: ::std::option::Option<OutputFieldsSettings>,
         /// `languageId`: `object`, optional.
-        pub language_id: ::serde_json::Value,
+        pub language_id: ::std::option::Option<OutputFieldsLanguageId>,
         /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::serde_json::Value,
+        pub edit_form_label: ::std::option::Option<OutputFieldsEditFormLabel>,
         /// `listColumnLabel`: `lang_map`, optional.
         pub list_column_label: ::serde_json::Value,
         /// `listFilterLabel`: `lang_map`, optional.
@@ -1930,9 +3992,9 @@ pub mod list {
                 "isSearchable",
                 &self.is_searchable.map(crate::support::yes_no),
             )?;
-            map.serialize_entry("settings", &self.settings)?;
-            map.serialize_entry("languageId", &self.language_id)?;
-            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
+            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
             map.serialize_entry("listColumnLabel", &self.list_column_label)?;
             map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
             map.serialize_entry("errorMessage", &self.error_message)?;
@@ -2023,6 +4085,13 @@ pub mod update {
         pub min_length: ::std::option::Option<i64>,
         /// `MAX_LENGTH`: `integer`, optional.
         pub max_length: ::std::option::Option<i64>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FieldSettings {
         /// The object; every parameter is optional.
@@ -2034,6 +4103,7 @@ pub mod update {
                 regexp: ::std::default::Default::default(),
                 min_length: ::std::default::Default::default(),
                 max_length: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `DEFAULT_VALUE`.
@@ -2072,6 +4142,15 @@ pub mod update {
             self.max_length = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for FieldSettings {
         fn serialize<S: ::serde::Serializer>(
@@ -2086,6 +4165,7 @@ pub mod update {
             crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
             crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
             crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2096,12 +4176,13 @@ pub mod update {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                default_value: object.field("DEFAULT_VALUE")?,
+                default_value: object.exact_str("DEFAULT_VALUE")?,
                 rows: object.field("ROWS")?,
                 size: object.field("SIZE")?,
-                regexp: object.field("REGEXP")?,
+                regexp: object.exact_str("REGEXP")?,
                 min_length: object.field("MIN_LENGTH")?,
                 max_length: object.field("MAX_LENGTH")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2129,6 +4210,13 @@ pub mod update {
         ///
         /// Values: `Y`, `N`.
         pub del: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FieldEnum {
         /// The object; every parameter is optional.
@@ -2140,6 +4228,7 @@ pub mod update {
                 sort: ::std::default::Default::default(),
                 xml_id: ::std::default::Default::default(),
                 del: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `id`.
@@ -2178,6 +4267,15 @@ pub mod update {
             self.del = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for FieldEnum {
         fn serialize<S: ::serde::Serializer>(
@@ -2200,6 +4298,7 @@ pub mod update {
                 "del",
                 &self.del.map(crate::support::yes_no),
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2211,11 +4310,12 @@ pub mod update {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
-                value: object.field("value")?,
+                value: object.exact_str("value")?,
                 def: object.field("def")?,
                 sort: object.field("sort")?,
-                xml_id: object.field("xmlId")?,
+                xml_id: object.exact_str("xmlId")?,
                 del: object.field("del")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2253,6 +4353,13 @@ pub mod update {
         pub enum_: ::std::option::Option<::std::vec::Vec<FieldEnum>>,
         /// `userTypeId`: `string`, optional.
         pub user_type_id: ::std::option::Option<::std::string::String>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Field {
         /// The object; every parameter is optional.
@@ -2268,6 +4375,7 @@ pub mod update {
                 settings: ::std::default::Default::default(),
                 enum_: ::std::default::Default::default(),
                 user_type_id: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `xmlId`.
@@ -2342,6 +4450,15 @@ pub mod update {
             self.user_type_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Field {
         fn serialize<S: ::serde::Serializer>(
@@ -2372,6 +4489,7 @@ pub mod update {
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
             crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
             crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -2382,7 +4500,7 @@ pub mod update {
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
-                xml_id: object.field("xmlId")?,
+                xml_id: object.exact_str("xmlId")?,
                 sort: object.field("sort")?,
                 mandatory: object.field("mandatory")?,
                 show_filter: object.field("showFilter")?,
@@ -2391,7 +4509,8 @@ pub mod update {
                 help_message: object.field("helpMessage")?,
                 settings: object.field("settings")?,
                 enum_: object.field("enum")?,
-                user_type_id: object.field("userTypeId")?,
+                user_type_id: object.exact_str("userTypeId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -2415,6 +4534,22 @@ pub mod update {
         pub min_length: ::std::option::Option<i64>,
         /// `MAX_LENGTH`: `integer`, optional.
         pub max_length: ::std::option::Option<i64>,
+        /// `DISPLAY`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub display: ::std::option::Option<::std::string::String>,
+        /// `LIST_HEIGHT`: `integer`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub list_height: ::std::option::Option<i64>,
+        /// `CAPTION_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub caption_no_value: ::std::option::Option<::std::string::String>,
+        /// `SHOW_NO_VALUE`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub show_no_value: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2434,6 +4569,10 @@ pub mod update {
                 regexp: object.field("REGEXP")?,
                 min_length: object.field("MIN_LENGTH")?,
                 max_length: object.field("MAX_LENGTH")?,
+                display: object.soft("DISPLAY"),
+                list_height: object.soft("LIST_HEIGHT"),
+                caption_no_value: object.soft("CAPTION_NO_VALUE"),
+                show_no_value: object.soft("SHOW_NO_VALUE"),
                 extra: object.rest()?,
             })
         }
@@ -2451,6 +4590,324 @@ pub mod update {
             crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
             crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
             crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+            crate::support::opt_entry(
+                &mut map,
+                "CAPTION_NO_VALUE",
+                &self.caption_no_value,
+            )?;
+            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.languageId` of `userfieldconfig.update`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldLanguageId {
+        /// `en`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldLanguageId {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldLanguageId {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.editFormLabel` of `userfieldconfig.update`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldEditFormLabel {
+        /// `en`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldEditFormLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldEditFormLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.listColumnLabel` of `userfieldconfig.update`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldListColumnLabel {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldListColumnLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldListColumnLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.listFilterLabel` of `userfieldconfig.update`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldListFilterLabel {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldListFilterLabel {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldListFilterLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.errorMessage` of `userfieldconfig.update`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldErrorMessage {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldErrorMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldErrorMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.helpMessage` of `userfieldconfig.update`: `lang_map`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldHelpMessage {
+        /// `en`: `any`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub en: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldHelpMessage {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                en: object.soft("en"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldHelpMessage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("en", &self.en)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
+        }
+    }
+    /// The object `result.field.enum` of `userfieldconfig.update`: `object[]`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct OutputFieldEnum {
+        /// `id`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub id: ::std::option::Option<::std::string::String>,
+        /// `userFieldId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub user_field_id: ::std::option::Option<::std::string::String>,
+        /// `value`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub value: ::std::option::Option<::std::string::String>,
+        /// `def`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub def: ::std::option::Option<::std::string::String>,
+        /// `sort`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub sort: ::std::option::Option<::std::string::String>,
+        /// `xmlId`: `string`, optional.
+        ///
+        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+        pub xml_id: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+    }
+    impl crate::support::FromValue for OutputFieldEnum {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                id: object.soft("id"),
+                user_field_id: object.soft("userFieldId"),
+                value: object.soft("value"),
+                def: object.soft("def"),
+                sort: object.soft("sort"),
+                xml_id: object.soft("xmlId"),
+                extra: object.rest()?,
+            })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldEnum {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
+            crate::support::opt_entry(&mut map, "value", &self.value)?;
+            crate::support::opt_entry(&mut map, "def", &self.def)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -2492,19 +4949,19 @@ pub mod update {
         /// `settings`: `object`, optional.
         pub settings: ::std::option::Option<OutputFieldSettings>,
         /// `languageId`: `object`, optional.
-        pub language_id: ::serde_json::Value,
+        pub language_id: ::std::option::Option<OutputFieldLanguageId>,
         /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::serde_json::Value,
+        pub edit_form_label: ::std::option::Option<OutputFieldEditFormLabel>,
         /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::serde_json::Value,
+        pub list_column_label: ::std::option::Option<OutputFieldListColumnLabel>,
         /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::serde_json::Value,
+        pub list_filter_label: ::std::option::Option<OutputFieldListFilterLabel>,
         /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::serde_json::Value,
+        pub error_message: ::std::option::Option<OutputFieldErrorMessage>,
         /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::serde_json::Value,
+        pub help_message: ::std::option::Option<OutputFieldHelpMessage>,
         /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        pub enum_: ::std::vec::Vec<OutputFieldEnum>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2570,12 +5027,20 @@ pub mod update {
             crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
             crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            map.serialize_entry("languageId", &self.language_id)?;
-            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
-            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
-            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
-            map.serialize_entry("errorMessage", &self.error_message)?;
-            map.serialize_entry("helpMessage", &self.help_message)?;
+            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+            crate::support::opt_entry(
+                &mut map,
+                "listColumnLabel",
+                &self.list_column_label,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "listFilterLabel",
+                &self.list_filter_label,
+            )?;
+            crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
+            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
             map.serialize_entry("enum", &self.enum_)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()

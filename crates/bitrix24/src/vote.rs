@@ -15,13 +15,30 @@ pub mod attached_vote {
     pub struct Download {
         /// `attachId`: `integer`, required.
         pub attach_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Download {
         /// The call with its required parameters: `attachId`.
         pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 attach_id: attach_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Download {
@@ -32,6 +49,7 @@ pub mod attached_vote {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("attachId", &self.attach_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -43,6 +61,7 @@ pub mod attached_vote {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 attach_id: object.field("attachId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -60,13 +79,30 @@ pub mod attached_vote {
     pub struct Get {
         /// `attachId`: `integer`, required.
         pub attach_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Get {
         /// The call with its required parameters: `attachId`.
         pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 attach_id: attach_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Get {
@@ -77,6 +113,7 @@ pub mod attached_vote {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("attachId", &self.attach_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -88,6 +125,7 @@ pub mod attached_vote {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 attach_id: object.field("attachId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -113,6 +151,13 @@ pub mod attached_vote {
         pub page_navigation: ::std::option::Option<::serde_json::Value>,
         /// `userForMobileFormat`: `boolean`, optional.
         pub user_for_mobile_format: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetAnswerVoted {
         /// The call with its required parameters: `attachId`, `answerId`.
@@ -125,6 +170,7 @@ pub mod attached_vote {
                 answer_id: answer_id.into(),
                 page_navigation: ::std::default::Default::default(),
                 user_for_mobile_format: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `pageNavigation`.
@@ -141,6 +187,15 @@ pub mod attached_vote {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.user_for_mobile_format = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -163,6 +218,7 @@ pub mod attached_vote {
                 "userForMobileFormat",
                 &self.user_for_mobile_format,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -177,6 +233,7 @@ pub mod attached_vote {
                 answer_id: object.field("answerId")?,
                 page_navigation: object.field("pageNavigation")?,
                 user_for_mobile_format: object.field("userForMobileFormat")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -204,6 +261,13 @@ pub mod attached_vote {
         ///
         /// Values: `id`.
         pub entity_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetMany {
         /// The call with its required parameters: `moduleId`, `entityType`, `entityId`.
@@ -216,7 +280,17 @@ pub mod attached_vote {
                 module_id: module_id.into(),
                 entity_type: entity_type.into(),
                 entity_id: entity_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for GetMany {
@@ -229,6 +303,7 @@ pub mod attached_vote {
             map.serialize_entry("moduleId", &self.module_id)?;
             map.serialize_entry("entityType", &self.entity_type)?;
             map.serialize_entry("entityId", &self.entity_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -242,6 +317,7 @@ pub mod attached_vote {
                 module_id: object.field("moduleId")?,
                 entity_type: object.field("entityType")?,
                 entity_id: object.field("entityId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -263,6 +339,13 @@ pub mod attached_vote {
         pub page_size: ::std::option::Option<i64>,
         /// `userForMobileFormat`: `boolean`, optional.
         pub user_for_mobile_format: ::std::option::Option<bool>,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GetWithVoted {
         /// The call with its required parameters: `attachId`.
@@ -271,6 +354,7 @@ pub mod attached_vote {
                 attach_id: attach_id.into(),
                 page_size: ::std::default::Default::default(),
                 user_for_mobile_format: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
             }
         }
         /// Sets `pageSize`.
@@ -284,6 +368,15 @@ pub mod attached_vote {
             value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.user_for_mobile_format = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
             self
         }
     }
@@ -301,6 +394,7 @@ pub mod attached_vote {
                 "userForMobileFormat",
                 &self.user_for_mobile_format,
             )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -314,6 +408,7 @@ pub mod attached_vote {
                 attach_id: object.field("attachId")?,
                 page_size: object.field("pageSize")?,
                 user_for_mobile_format: object.field("userForMobileFormat")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -331,13 +426,30 @@ pub mod attached_vote {
     pub struct Recall {
         /// `attachId`: `integer`, required.
         pub attach_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Recall {
         /// The call with its required parameters: `attachId`.
         pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 attach_id: attach_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Recall {
@@ -348,6 +460,7 @@ pub mod attached_vote {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("attachId", &self.attach_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -359,6 +472,7 @@ pub mod attached_vote {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 attach_id: object.field("attachId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -376,13 +490,30 @@ pub mod attached_vote {
     pub struct Resume {
         /// `attachId`: `integer`, required.
         pub attach_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Resume {
         /// The call with its required parameters: `attachId`.
         pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 attach_id: attach_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Resume {
@@ -393,6 +524,7 @@ pub mod attached_vote {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("attachId", &self.attach_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -404,6 +536,7 @@ pub mod attached_vote {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 attach_id: object.field("attachId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -421,13 +554,30 @@ pub mod attached_vote {
     pub struct Stop {
         /// `attachId`: `integer`, required.
         pub attach_id: i64,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Stop {
         /// The call with its required parameters: `attachId`.
         pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 attach_id: attach_id.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Stop {
@@ -438,6 +588,7 @@ pub mod attached_vote {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("attachId", &self.attach_id)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -449,6 +600,7 @@ pub mod attached_vote {
             let mut object = crate::support::Object::new(value)?;
             ::std::result::Result::Ok(Self {
                 attach_id: object.field("attachId")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -468,6 +620,13 @@ pub mod attached_vote {
         pub attach_id: i64,
         /// `ballot`: `object`, required.
         pub ballot: ::serde_json::Value,
+        /// Keys the docs do not describe (custom fields such as
+        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+        /// after the documented ones.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Vote {
         /// The call with its required parameters: `attachId`, `ballot`.
@@ -478,7 +637,17 @@ pub mod attached_vote {
             Self {
                 attach_id: attach_id.into(),
                 ballot: ballot.into(),
+                extra: ::std::default::Default::default(),
             }
+        }
+        /// Adds a key the docs do not describe, sent as it is.
+        pub fn extra(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.extra.insert(key.into(), value.into());
+            self
         }
     }
     impl ::serde::Serialize for Vote {
@@ -490,6 +659,7 @@ pub mod attached_vote {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("attachId", &self.attach_id)?;
             map.serialize_entry("ballot", &self.ballot)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
     }
@@ -502,6 +672,7 @@ pub mod attached_vote {
             ::std::result::Result::Ok(Self {
                 attach_id: object.field("attachId")?,
                 ballot: object.field("ballot")?,
+                extra: object.rest()?,
             })
         }
     }
@@ -854,6 +1025,460 @@ pub mod attached_vote {
             BitrixVoteAttachmentBlogPostConnector =
             "Bitrix\\\\Vote\\\\Attachment\\\\BlogPostConnector" }
         );
+        /// The object `result.items.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getMany`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsQuestionsAnswersKey {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_type: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_WIDTH`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_width: ::std::option::Option<::std::string::String>,
+            /// `FIELD_HEIGHT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_height: ::std::option::Option<::std::string::String>,
+            /// `FIELD_PARAM`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_param: ::serde_json::Value,
+            /// `COLOR`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `REACTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reaction: ::std::option::Option<::std::string::String>,
+            /// `~FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_field_name: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_field_name: ::std::option::Option<::std::string::String>,
+            /// `~PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_percent: ::std::option::Option<i64>,
+            /// `PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub percent: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputItemsQuestionsAnswersKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    question_id: object.soft("QUESTION_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    image_id: object.soft("IMAGE_ID"),
+                    message: object.soft("MESSAGE"),
+                    message_type: object.soft("MESSAGE_TYPE"),
+                    counter: object.soft("COUNTER"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_width: object.soft("FIELD_WIDTH"),
+                    field_height: object.soft("FIELD_HEIGHT"),
+                    field_param: object.soft("FIELD_PARAM"),
+                    color: object.soft("COLOR"),
+                    reaction: object.soft("REACTION"),
+                    tilde_field_name: object.soft("~FIELD_NAME"),
+                    field_name: object.soft("FIELD_NAME"),
+                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+                    tilde_percent: object.soft("~PERCENT"),
+                    percent: object.soft("PERCENT"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputItemsQuestionsAnswersKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~FIELD_NAME",
+                    &self.tilde_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MESSAGE_FIELD_NAME",
+                    &self.message_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.QUESTIONS.ANSWERS` of `vote.AttachedVote.getMany`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsQuestionsAnswers {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputItemsQuestionsAnswersKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputItemsQuestionsAnswers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputItemsQuestionsAnswers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.QUESTIONS` of `vote.AttachedVote.getMany`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsQuestions {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `VOTE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub vote_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<::std::string::String>,
+            /// `QUESTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_type: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `DIAGRAM`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram: ::std::option::Option<::std::string::String>,
+            /// `DIAGRAM_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram_type: ::std::option::Option<::std::string::String>,
+            /// `REQUIRED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `IMAGE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image: ::serde_json::Value,
+            /// `ANSWERS`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answers: ::std::option::Option<OutputItemsQuestionsAnswers>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputItemsQuestions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    vote_id: object.soft("VOTE_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    counter: object.soft("COUNTER"),
+                    question: object.soft("QUESTION"),
+                    question_type: object.soft("QUESTION_TYPE"),
+                    image_id: object.soft("IMAGE_ID"),
+                    diagram: object.soft("DIAGRAM"),
+                    diagram_type: object.soft("DIAGRAM_TYPE"),
+                    required: object.soft("REQUIRED"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_name: object.soft("FIELD_NAME"),
+                    image: object.soft("IMAGE"),
+                    answers: object.soft("ANSWERS"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputItemsQuestions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUESTION_TYPE",
+                    &self.question_type,
+                )?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                map.serialize_entry("IMAGE", &self.image)?;
+                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.userAnswerMap.<key>` of `vote.AttachedVote.getMany`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsUserAnswerMapKey {
+            /// `EVENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub event_id: ::std::option::Option<::std::string::String>,
+            /// `EVENT_QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub event_question_id: ::std::option::Option<::std::string::String>,
+            /// `ANSWER_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answer_id: ::std::option::Option<::std::string::String>,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputItemsUserAnswerMapKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    event_id: object.soft("EVENT_ID"),
+                    event_question_id: object.soft("EVENT_QUESTION_ID"),
+                    answer_id: object.soft("ANSWER_ID"),
+                    id: object.soft("ID"),
+                    message: object.soft("MESSAGE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputItemsUserAnswerMapKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EVENT_QUESTION_ID",
+                    &self.event_question_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.items.userAnswerMap` of `vote.AttachedVote.getMany`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsUserAnswerMap {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputItemsUserAnswerMapKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputItemsUserAnswerMap {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputItemsUserAnswerMap {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.items` of `vote.AttachedVote.getMany`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -866,14 +1491,14 @@ pub mod attached_vote {
             pub vote_id: ::std::option::Option<i64>,
             /// `COUNTER`: `integer`, optional.
             pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `array`, optional.
-            pub questions: ::std::vec::Vec<::serde_json::Value>,
+            /// `QUESTIONS`: `object[]`, optional.
+            pub questions: ::std::vec::Vec<OutputItemsQuestions>,
             /// `ANONYMITY`: `integer`, optional.
             pub anonymity: ::std::option::Option<i64>,
             /// `OPTIONS`: `integer`, optional.
             pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `array`, optional.
-            pub user_answer_map: ::std::vec::Vec<::serde_json::Value>,
+            /// `userAnswerMap`: `object[]`, optional.
+            pub user_answer_map: ::std::vec::Vec<OutputItemsUserAnswerMap>,
             /// `canEdit`: `boolean`, optional.
             pub can_edit: ::std::option::Option<bool>,
             /// `canVote`: `boolean`, optional.
@@ -1024,6 +1649,460 @@ pub mod attached_vote {
             "ATTACH_READ_ACCESS_DENIED" }
         );
         error_code!(Error);
+        /// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestionsAnswersKey {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_type: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_WIDTH`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_width: ::std::option::Option<::std::string::String>,
+            /// `FIELD_HEIGHT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_height: ::std::option::Option<::std::string::String>,
+            /// `FIELD_PARAM`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_param: ::serde_json::Value,
+            /// `COLOR`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `REACTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reaction: ::std::option::Option<::std::string::String>,
+            /// `~FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_field_name: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_field_name: ::std::option::Option<::std::string::String>,
+            /// `~PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_percent: ::std::option::Option<i64>,
+            /// `PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub percent: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    question_id: object.soft("QUESTION_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    image_id: object.soft("IMAGE_ID"),
+                    message: object.soft("MESSAGE"),
+                    message_type: object.soft("MESSAGE_TYPE"),
+                    counter: object.soft("COUNTER"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_width: object.soft("FIELD_WIDTH"),
+                    field_height: object.soft("FIELD_HEIGHT"),
+                    field_param: object.soft("FIELD_PARAM"),
+                    color: object.soft("COLOR"),
+                    reaction: object.soft("REACTION"),
+                    tilde_field_name: object.soft("~FIELD_NAME"),
+                    field_name: object.soft("FIELD_NAME"),
+                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+                    tilde_percent: object.soft("~PERCENT"),
+                    percent: object.soft("PERCENT"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~FIELD_NAME",
+                    &self.tilde_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MESSAGE_FIELD_NAME",
+                    &self.message_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.getWithVoted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestionsAnswers {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputAttachQuestionsAnswersKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestionsAnswers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestionsAnswers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.QUESTIONS` of `vote.AttachedVote.getWithVoted`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestions {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `VOTE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub vote_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<::std::string::String>,
+            /// `QUESTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_type: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `DIAGRAM`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram: ::std::option::Option<::std::string::String>,
+            /// `DIAGRAM_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram_type: ::std::option::Option<::std::string::String>,
+            /// `REQUIRED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `IMAGE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image: ::serde_json::Value,
+            /// `ANSWERS`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answers: ::std::option::Option<OutputAttachQuestionsAnswers>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    vote_id: object.soft("VOTE_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    counter: object.soft("COUNTER"),
+                    question: object.soft("QUESTION"),
+                    question_type: object.soft("QUESTION_TYPE"),
+                    image_id: object.soft("IMAGE_ID"),
+                    diagram: object.soft("DIAGRAM"),
+                    diagram_type: object.soft("DIAGRAM_TYPE"),
+                    required: object.soft("REQUIRED"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_name: object.soft("FIELD_NAME"),
+                    image: object.soft("IMAGE"),
+                    answers: object.soft("ANSWERS"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUESTION_TYPE",
+                    &self.question_type,
+                )?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                map.serialize_entry("IMAGE", &self.image)?;
+                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachUserAnswerMapKey {
+            /// `EVENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub event_id: ::std::option::Option<::std::string::String>,
+            /// `EVENT_QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub event_question_id: ::std::option::Option<::std::string::String>,
+            /// `ANSWER_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answer_id: ::std::option::Option<::std::string::String>,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    event_id: object.soft("EVENT_ID"),
+                    event_question_id: object.soft("EVENT_QUESTION_ID"),
+                    answer_id: object.soft("ANSWER_ID"),
+                    id: object.soft("ID"),
+                    message: object.soft("MESSAGE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EVENT_QUESTION_ID",
+                    &self.event_question_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.userAnswerMap` of `vote.AttachedVote.getWithVoted`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachUserAnswerMap {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputAttachUserAnswerMapKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachUserAnswerMap {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachUserAnswerMap {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.attach` of `vote.AttachedVote.getWithVoted`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -1036,14 +2115,14 @@ pub mod attached_vote {
             pub vote_id: ::std::option::Option<i64>,
             /// `COUNTER`: `integer`, optional.
             pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `array`, optional.
-            pub questions: ::std::vec::Vec<::serde_json::Value>,
+            /// `QUESTIONS`: `object[]`, optional.
+            pub questions: ::std::vec::Vec<OutputAttachQuestions>,
             /// `ANONYMITY`: `integer`, optional.
             pub anonymity: ::std::option::Option<i64>,
             /// `OPTIONS`: `integer`, optional.
             pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `array`, optional.
-            pub user_answer_map: ::std::vec::Vec<::serde_json::Value>,
+            /// `userAnswerMap`: `object[]`, optional.
+            pub user_answer_map: ::std::vec::Vec<OutputAttachUserAnswerMap>,
             /// `canEdit`: `boolean`, optional.
             pub can_edit: ::std::option::Option<bool>,
             /// `canVote`: `boolean`, optional.
@@ -1295,6 +2374,347 @@ pub mod attached_vote {
             "ATTACH_READ_ACCESS_DENIED" }
         );
         error_code!(Error);
+        /// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.recall`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestionsAnswersKey {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_type: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_WIDTH`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_width: ::std::option::Option<::std::string::String>,
+            /// `FIELD_HEIGHT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_height: ::std::option::Option<::std::string::String>,
+            /// `FIELD_PARAM`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_param: ::serde_json::Value,
+            /// `COLOR`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `REACTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reaction: ::std::option::Option<::std::string::String>,
+            /// `~FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_field_name: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_field_name: ::std::option::Option<::std::string::String>,
+            /// `~PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_percent: ::std::option::Option<i64>,
+            /// `PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub percent: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    question_id: object.soft("QUESTION_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    image_id: object.soft("IMAGE_ID"),
+                    message: object.soft("MESSAGE"),
+                    message_type: object.soft("MESSAGE_TYPE"),
+                    counter: object.soft("COUNTER"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_width: object.soft("FIELD_WIDTH"),
+                    field_height: object.soft("FIELD_HEIGHT"),
+                    field_param: object.soft("FIELD_PARAM"),
+                    color: object.soft("COLOR"),
+                    reaction: object.soft("REACTION"),
+                    tilde_field_name: object.soft("~FIELD_NAME"),
+                    field_name: object.soft("FIELD_NAME"),
+                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+                    tilde_percent: object.soft("~PERCENT"),
+                    percent: object.soft("PERCENT"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~FIELD_NAME",
+                    &self.tilde_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MESSAGE_FIELD_NAME",
+                    &self.message_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.recall`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestionsAnswers {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputAttachQuestionsAnswersKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestionsAnswers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestionsAnswers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.QUESTIONS` of `vote.AttachedVote.recall`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestions {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `VOTE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub vote_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<i64>,
+            /// `QUESTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_type: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `DIAGRAM`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram: ::std::option::Option<::std::string::String>,
+            /// `DIAGRAM_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram_type: ::std::option::Option<::std::string::String>,
+            /// `REQUIRED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `IMAGE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image: ::serde_json::Value,
+            /// `ANSWERS`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answers: ::std::option::Option<OutputAttachQuestionsAnswers>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    vote_id: object.soft("VOTE_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    counter: object.soft("COUNTER"),
+                    question: object.soft("QUESTION"),
+                    question_type: object.soft("QUESTION_TYPE"),
+                    image_id: object.soft("IMAGE_ID"),
+                    diagram: object.soft("DIAGRAM"),
+                    diagram_type: object.soft("DIAGRAM_TYPE"),
+                    required: object.soft("REQUIRED"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_name: object.soft("FIELD_NAME"),
+                    image: object.soft("IMAGE"),
+                    answers: object.soft("ANSWERS"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUESTION_TYPE",
+                    &self.question_type,
+                )?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                map.serialize_entry("IMAGE", &self.image)?;
+                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.attach` of `vote.AttachedVote.recall`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
@@ -1307,8 +2727,8 @@ pub mod attached_vote {
             pub vote_id: ::std::option::Option<i64>,
             /// `COUNTER`: `integer`, optional.
             pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `array`, optional.
-            pub questions: ::std::vec::Vec<::serde_json::Value>,
+            /// `QUESTIONS`: `object[]`, optional.
+            pub questions: ::std::vec::Vec<OutputAttachQuestions>,
             /// `ANONYMITY`: `integer`, optional.
             pub anonymity: ::std::option::Option<i64>,
             /// `OPTIONS`: `integer`, optional.
@@ -1527,6 +2947,460 @@ pub mod attached_vote {
             N403 = "403" }
         );
         error_code!(Error);
+        /// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.vote`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestionsAnswersKey {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_type: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_WIDTH`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_width: ::std::option::Option<::std::string::String>,
+            /// `FIELD_HEIGHT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_height: ::std::option::Option<::std::string::String>,
+            /// `FIELD_PARAM`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_param: ::serde_json::Value,
+            /// `COLOR`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `REACTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub reaction: ::std::option::Option<::std::string::String>,
+            /// `~FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_field_name: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE_FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message_field_name: ::std::option::Option<::std::string::String>,
+            /// `~PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub tilde_percent: ::std::option::Option<i64>,
+            /// `PERCENT`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub percent: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    question_id: object.soft("QUESTION_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    image_id: object.soft("IMAGE_ID"),
+                    message: object.soft("MESSAGE"),
+                    message_type: object.soft("MESSAGE_TYPE"),
+                    counter: object.soft("COUNTER"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_width: object.soft("FIELD_WIDTH"),
+                    field_height: object.soft("FIELD_HEIGHT"),
+                    field_param: object.soft("FIELD_PARAM"),
+                    color: object.soft("COLOR"),
+                    reaction: object.soft("REACTION"),
+                    tilde_field_name: object.soft("~FIELD_NAME"),
+                    field_name: object.soft("FIELD_NAME"),
+                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+                    tilde_percent: object.soft("~PERCENT"),
+                    percent: object.soft("PERCENT"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~FIELD_NAME",
+                    &self.tilde_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MESSAGE_FIELD_NAME",
+                    &self.message_field_name,
+                )?;
+                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.vote`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestionsAnswers {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputAttachQuestionsAnswersKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestionsAnswers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestionsAnswers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.QUESTIONS` of `vote.AttachedVote.vote`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachQuestions {
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `VOTE_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub vote_id: ::std::option::Option<::std::string::String>,
+            /// `C_SORT`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub c_sort: ::std::option::Option<::std::string::String>,
+            /// `COUNTER`: `integer`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub counter: ::std::option::Option<i64>,
+            /// `QUESTION`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question: ::std::option::Option<::std::string::String>,
+            /// `QUESTION_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub question_type: ::std::option::Option<::std::string::String>,
+            /// `IMAGE_ID`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image_id: ::serde_json::Value,
+            /// `DIAGRAM`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram: ::std::option::Option<::std::string::String>,
+            /// `DIAGRAM_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub diagram_type: ::std::option::Option<::std::string::String>,
+            /// `REQUIRED`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub required: ::std::option::Option<::std::string::String>,
+            /// `FIELD_TYPE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_type: ::std::option::Option<::std::string::String>,
+            /// `FIELD_NAME`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub field_name: ::std::option::Option<::std::string::String>,
+            /// `IMAGE`: `any`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub image: ::serde_json::Value,
+            /// `ANSWERS`: `object`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answers: ::std::option::Option<OutputAttachQuestionsAnswers>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachQuestions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.soft("ID"),
+                    active: object.soft("ACTIVE"),
+                    timestamp_x: object.soft("TIMESTAMP_X"),
+                    vote_id: object.soft("VOTE_ID"),
+                    c_sort: object.soft("C_SORT"),
+                    counter: object.soft("COUNTER"),
+                    question: object.soft("QUESTION"),
+                    question_type: object.soft("QUESTION_TYPE"),
+                    image_id: object.soft("IMAGE_ID"),
+                    diagram: object.soft("DIAGRAM"),
+                    diagram_type: object.soft("DIAGRAM_TYPE"),
+                    required: object.soft("REQUIRED"),
+                    field_type: object.soft("FIELD_TYPE"),
+                    field_name: object.soft("FIELD_NAME"),
+                    image: object.soft("IMAGE"),
+                    answers: object.soft("ANSWERS"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachQuestions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUESTION_TYPE",
+                    &self.question_type,
+                )?;
+                map.serialize_entry("IMAGE_ID", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                map.serialize_entry("IMAGE", &self.image)?;
+                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.vote`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachUserAnswerMapKey {
+            /// `EVENT_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub event_id: ::std::option::Option<::std::string::String>,
+            /// `EVENT_QUESTION_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub event_question_id: ::std::option::Option<::std::string::String>,
+            /// `ANSWER_ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub answer_id: ::std::option::Option<::std::string::String>,
+            /// `ID`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `MESSAGE`: `string`, optional.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub message: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    event_id: object.soft("EVENT_ID"),
+                    event_question_id: object.soft("EVENT_QUESTION_ID"),
+                    answer_id: object.soft("ANSWER_ID"),
+                    id: object.soft("ID"),
+                    message: object.soft("MESSAGE"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EVENT_QUESTION_ID",
+                    &self.event_question_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attach.userAnswerMap` of `vote.AttachedVote.vote`: `object[]`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachUserAnswerMap {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            ///
+            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputAttachUserAnswerMapKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachUserAnswerMap {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.soft_pattern("*"),
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachUserAnswerMap {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.attach` of `vote.AttachedVote.vote`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -1539,14 +3413,14 @@ pub mod attached_vote {
             pub vote_id: ::std::option::Option<i64>,
             /// `COUNTER`: `integer`, optional.
             pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `array`, optional.
-            pub questions: ::std::vec::Vec<::serde_json::Value>,
+            /// `QUESTIONS`: `object[]`, optional.
+            pub questions: ::std::vec::Vec<OutputAttachQuestions>,
             /// `ANONYMITY`: `integer`, optional.
             pub anonymity: ::std::option::Option<i64>,
             /// `OPTIONS`: `integer`, optional.
             pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `array`, optional.
-            pub user_answer_map: ::std::vec::Vec<::serde_json::Value>,
+            /// `userAnswerMap`: `object[]`, optional.
+            pub user_answer_map: ::std::vec::Vec<OutputAttachUserAnswerMap>,
             /// `canEdit`: `boolean`, optional.
             pub can_edit: ::std::option::Option<bool>,
             /// `canVote`: `boolean`, optional.
@@ -1698,6 +3572,13 @@ pub mod integration {
             pub im_message_vote_data: send::ImMessageVoteData,
             /// `templateId`: `string`, optional.
             pub template_id: ::std::option::Option<::std::string::String>,
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl Send {
             /// The call with its required parameters: `chatId`, `IM_MESSAGE_VOTE_DATA`.
@@ -1709,6 +3590,7 @@ pub mod integration {
                     chat_id: chat_id.into(),
                     im_message_vote_data: im_message_vote_data.into(),
                     template_id: ::std::default::Default::default(),
+                    extra: ::std::default::Default::default(),
                 }
             }
             /// Sets `templateId`.
@@ -1717,6 +3599,15 @@ pub mod integration {
                 value: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 self.template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn extra(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
                 self
             }
         }
@@ -1730,6 +3621,7 @@ pub mod integration {
                 map.serialize_entry("chatId", &self.chat_id)?;
                 map.serialize_entry("IM_MESSAGE_VOTE_DATA", &self.im_message_vote_data)?;
                 crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
@@ -1742,7 +3634,8 @@ pub mod integration {
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("chatId")?,
                     im_message_vote_data: object.field("IM_MESSAGE_VOTE_DATA")?,
-                    template_id: object.field("templateId")?,
+                    template_id: object.exact_str("templateId")?,
+                    extra: object.rest()?,
                 })
             }
         }
@@ -1756,7 +3649,7 @@ pub mod integration {
             ///
             /// The docs also list errors without a code: `Creating a survey is not available` (HTTP 403), `Please enter a question and answer options` (HTTP 400), `Maximum number of questions: 1` (HTTP 400), `Minimum number of answers: 2` (HTTP 400), `Maximum number of answers: 10` (HTTP 400), `Failed to save survey data. Please try again` (HTTP 400), `Insufficient rights to create a survey` (HTTP 403).
             pub type Error = crate::SystemError;
-            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS.ANSWERS` of `vote.Integration.Im.send`: `array`.
+            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS.ANSWERS` of `vote.Integration.Im.send`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
             #[derive(Debug, Clone, Default)]
@@ -1764,12 +3657,20 @@ pub mod integration {
             pub struct ImMessageVoteDataQuestionsAnswers {
                 /// `MESSAGE`: `string`, optional.
                 pub message: ::std::option::Option<::std::string::String>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ImMessageVoteDataQuestionsAnswers {
                 /// The object; every parameter is optional.
                 pub fn new() -> Self {
                     Self {
                         message: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `MESSAGE`.
@@ -1778,6 +3679,15 @@ pub mod integration {
                     value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1789,6 +3699,7 @@ pub mod integration {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1799,13 +3710,14 @@ pub mod integration {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        message: object.field("MESSAGE")?,
+                        message: object.exact_str("MESSAGE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ImMessageVoteDataQuestionsAnswers);
-            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `array`.
+            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
             #[derive(Debug, Clone, Default)]
@@ -1817,9 +3729,14 @@ pub mod integration {
                 ///
                 /// Values: `0`, `1`.
                 pub field_type: ::std::option::Option<i64>,
-                /// `ANSWERS`: `array`, optional.
-                pub answers: ::std::option::Option<
-                    ::std::vec::Vec<ImMessageVoteDataQuestionsAnswers>,
+                /// `ANSWERS`: `object`, optional.
+                pub answers: ::std::option::Option<ImMessageVoteDataQuestionsAnswers>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl ImMessageVoteDataQuestions {
@@ -1829,6 +3746,7 @@ pub mod integration {
                         question: ::std::default::Default::default(),
                         field_type: ::std::default::Default::default(),
                         answers: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `QUESTION`.
@@ -1850,15 +3768,18 @@ pub mod integration {
                 /// Sets `ANSWERS`.
                 pub fn answers(
                     mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<
-                            ImMessageVoteDataQuestionsAnswers,
-                        >,
-                    >,
+                    value: impl ::std::convert::Into<ImMessageVoteDataQuestionsAnswers>,
                 ) -> Self {
-                    self.answers = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
+                    self.answers = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
                     self
                 }
             }
@@ -1872,6 +3793,7 @@ pub mod integration {
                     crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
                     crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
                     crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1882,9 +3804,10 @@ pub mod integration {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        question: object.field("QUESTION")?,
+                        question: object.exact_str("QUESTION")?,
                         field_type: object.field("FIELD_TYPE")?,
                         answers: object.field("ANSWERS")?,
+                        extra: object.rest()?,
                     })
                 }
             }
@@ -1896,8 +3819,8 @@ pub mod integration {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct ImMessageVoteData {
-                /// `QUESTIONS`: `array`, required.
-                pub questions: ::std::vec::Vec<ImMessageVoteDataQuestions>,
+                /// `QUESTIONS`: `object`, required.
+                pub questions: ImMessageVoteDataQuestions,
                 /// `ANONYMITY`: `integer`, optional.
                 ///
                 /// Values: `0`, `1`.
@@ -1906,21 +3829,24 @@ pub mod integration {
                 ///
                 /// Values: `0`, `1`.
                 pub options: ::std::option::Option<i64>,
+                /// Keys the docs do not describe (custom fields such as
+                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+                /// after the documented ones.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl ImMessageVoteData {
                 /// The object with its required parameters: `QUESTIONS`.
                 pub fn new(
-                    questions: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ImMessageVoteDataQuestions>,
-                    >,
+                    questions: impl ::std::convert::Into<ImMessageVoteDataQuestions>,
                 ) -> Self {
                     Self {
-                        questions: questions
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        questions: questions.into(),
                         anonymity: ::std::default::Default::default(),
                         options: ::std::default::Default::default(),
+                        extra: ::std::default::Default::default(),
                     }
                 }
                 /// Sets `ANONYMITY`.
@@ -1936,6 +3862,15 @@ pub mod integration {
                     self.options = ::std::option::Option::Some(value.into());
                     self
                 }
+                /// Adds a key the docs do not describe, sent as it is.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.extra.insert(key.into(), value.into());
+                    self
+                }
             }
             impl ::serde::Serialize for ImMessageVoteData {
                 fn serialize<S: ::serde::Serializer>(
@@ -1947,6 +3882,7 @@ pub mod integration {
                     map.serialize_entry("QUESTIONS", &self.questions)?;
                     crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
                     crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
@@ -1960,6 +3896,7 @@ pub mod integration {
                         questions: object.field("QUESTIONS")?,
                         anonymity: object.field("ANONYMITY")?,
                         options: object.field("OPTIONS")?,
+                        extra: object.rest()?,
                     })
                 }
             }

@@ -149,6 +149,9 @@ pub fn lib_rs(
         pub mod entities;
 
         pub use support::List;
+        #[cfg(feature = "deserialize-params")]
+        #[doc(hidden)]
+        pub use support::coverage;
 
         #system_errors
 

@@ -51,6 +51,9 @@ struct FieldDef {
     pattern: Option<String>,
     /// A boolean spelled `Y`/`N` on the wire.
     yes_no: bool,
+    /// A result field read off the docs' example response, not a table:
+    /// decoded softly (a value of another type stays in `extra`).
+    soft: bool,
     doc: Vec<String>,
 }
 
@@ -423,9 +426,7 @@ impl Defs<'_> {
     ) -> Result<Vec<FieldDef>> {
         let mut out = Vec::new();
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-        if side == Side::Result {
-            seen.insert(EXTRA.to_string(), "(the keys not modelled)");
-        }
+        seen.insert(EXTRA.to_string(), "(the keys not modelled)");
         for f in fields {
             let (ident, taken) = unique(snake_ident(&f.name), "_", &seen);
             seen.insert(ident.clone(), &f.name);
@@ -463,6 +464,15 @@ impl Defs<'_> {
                     docs::code(p)
                 ));
             }
+            let soft = side == Side::Result && f.from_example;
+            if soft {
+                doc.push(String::new());
+                doc.push(
+                    "Read off the docs' example response (no table describes it): \
+                     a value of another type is kept in `extra`."
+                        .to_string(),
+                );
+            }
             out.push(FieldDef {
                 wire: f.name.clone(),
                 ident: format_ident!("{}", ident),
@@ -470,6 +480,7 @@ impl Defs<'_> {
                 ctor: side == Side::Params && f.required && !placeholder,
                 pattern,
                 yes_no: is_yes_no(f),
+                soft,
                 doc,
             });
         }
@@ -496,6 +507,10 @@ impl Defs<'_> {
             Type::Array(inner) if **inner == Type::Any && !f.fields.is_empty() => {
                 Ty::Vec(Box::new(self.struct_def(f, name, path, side)?))
             }
+            // A PHP "array" the docs say nothing more of is a list or an
+            // object: a parameter takes any JSON value (`complete.rs` made
+            // those the examples show as objects `object`).
+            Type::Array(inner) if **inner == Type::Any && side == Side::Params => Ty::Value,
             Type::Array(inner) => Ty::Vec(Box::new(self.ty(inner, f, name, path, side)?)),
             Type::Ref(_) if !f.fields.is_empty() => self.struct_def(f, name, path, side)?,
             Type::Ref(r) => rust_type::reference(r),
@@ -549,8 +564,8 @@ impl Defs<'_> {
             return self.enum_def(f, name, path);
         }
         let tys: Vec<Ty> = scalars.iter().map(|s| rust_type::scalar(*s)).collect();
-        Ok(if tys.iter().all(|t| matches!(t, Ty::Int | Ty::Float)) {
-            Ty::Float
+        Ok(if tys.iter().all(|t| matches!(t, Ty::Int | Ty::Decimal)) {
+            Ty::Decimal
         } else if tys.iter().all(|t| *t == Ty::DateTime) {
             Ty::DateTime
         } else if tys.iter().any(|t| matches!(t, Ty::Str | Ty::DateTime))
@@ -688,6 +703,8 @@ pub fn entity(
         result: None,
         errors: Vec::new(),
         diagnostics: Vec::new(),
+        example: None,
+        bodies: Vec::new(),
     };
     // The struct's own doc: the entity, where it comes from, who returns it.
     let shown: Vec<&str> = users.iter().take(8).map(String::as_str).collect();
@@ -860,15 +877,21 @@ fn params_struct(
         let i = &f.ident;
         quote!(#i: #t)
     });
-    let inits = fields.iter().map(|f| {
-        let i = &f.ident;
-        if f.ctor {
-            let (_, conv) = arg(&f.ty, prefix, &f.ident);
-            quote!(#i: #conv)
-        } else {
-            quote!(#i: ::std::default::Default::default())
-        }
-    });
+    let extra = format_ident!("{}", EXTRA);
+    let inits = fields
+        .iter()
+        .map(|f| {
+            let i = &f.ident;
+            if f.ctor {
+                let (_, conv) = arg(&f.ty, prefix, &f.ident);
+                quote!(#i: #conv)
+            } else {
+                quote!(#i: ::std::default::Default::default())
+            }
+        })
+        .chain(std::iter::once(
+            quote!(#extra: ::std::default::Default::default()),
+        ));
     let what = if is_method { "call" } else { "object" };
     let new_doc = if ctor.is_empty() {
         format!(" The {what}; every parameter is optional.")
@@ -921,14 +944,18 @@ fn params_struct(
             }
         }
     });
-    let ser = serialize_impl(ident, fields, false);
-    let de = from_value_impl(ident, fields, false, false);
+    let ser = serialize_impl(ident, fields, true);
+    let de = from_value_impl(ident, fields, true, false, true);
     quote! {
         #doc
         #derive
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
+            /// Keys the docs do not describe (custom fields such as
+            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
+            /// after the documented ones.
+            pub #extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
         }
 
         impl #ident {
@@ -939,6 +966,12 @@ fn params_struct(
             }
 
             #(#setters)*
+
+            /// Adds a key the docs do not describe, sent as it is.
+            pub fn #extra(mut self, key: impl ::std::convert::Into<::std::string::String>, value: impl ::std::convert::Into<::serde_json::Value>) -> Self {
+                self.#extra.insert(key.into(), value.into());
+                self
+            }
         }
 
         #ser
@@ -998,21 +1031,41 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStrea
 /// ones is an error, not a value of `None`s; nested objects are not checked,
 /// since the docs often describe one variant of them (a user field's
 /// `SETTINGS` differ by field type).
-fn from_value_impl(ident: &Ident, fields: &[FieldDef], extra: bool, root: bool) -> TokenStream {
+/// `params` decodes a request body (test-only) exactly: an optional string
+/// sent as `""` is `Some("")`, since a call may send it to clear a value.
+fn from_value_impl(
+    ident: &Ident,
+    fields: &[FieldDef],
+    extra: bool,
+    root: bool,
+    params: bool,
+) -> TokenStream {
     let named: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_none()).collect();
     let mut patterned: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_some()).collect();
     patterned.sort_by_key(|f| f.pattern.as_deref() == Some("*"));
     let takes = named.iter().map(|f| {
         let i = &f.ident;
         let w = &f.wire;
-        quote!(#i: object.field(#w)?,)
+        if f.soft {
+            quote!(#i: object.soft(#w),)
+        } else if params && matches!(&f.ty, Ty::Option(inner) if **inner == Ty::Str) {
+            quote!(#i: object.exact_str(#w)?,)
+        } else {
+            quote!(#i: object.field(#w)?,)
+        }
     });
     let rest = patterned.iter().map(|f| {
         let i = &f.ident;
         let p = f.pattern.as_deref().unwrap_or("*");
-        quote!(#i: object.pattern(#p)?,)
+        if f.soft {
+            quote!(#i: object.soft_pattern(#p),)
+        } else {
+            quote!(#i: object.pattern(#p)?,)
+        }
     });
-    let check = (root && !named.is_empty()).then(|| {
+    // Fields read off an example only say what one example had: the check
+    // needs at least one field a table documents.
+    let check = (root && named.iter().any(|f| !f.soft)).then(|| {
         let keys = named.iter().map(|f| f.wire.as_str());
         let globs = patterned.iter().filter_map(|f| f.pattern.as_deref());
         quote!(object.fits(&[#(#keys),*], &[#(#globs),*])?;)
@@ -1047,7 +1100,7 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
         quote!(#d pub #i: #t,)
     });
     let extra = format_ident!("{}", EXTRA);
-    let de = from_value_impl(ident, fields, true, root);
+    let de = from_value_impl(ident, fields, true, root, false);
     let ser = serialize_impl(ident, fields, true);
     quote! {
         #doc

@@ -11,8 +11,8 @@ use crate::types::{Reference, Scalar};
 pub enum Ty {
     /// `i64`
     Int,
-    /// `f64`
-    Float,
+    /// `bitrix24_runtime::Decimal`: a number kept digit for digit as sent.
+    Decimal,
     /// `bool`
     Bool,
     /// `String`
@@ -40,7 +40,7 @@ impl Ty {
     pub fn tokens(&self, prefix: Option<&Ident>) -> TokenStream {
         match self {
             Ty::Int => quote!(i64),
-            Ty::Float => quote!(f64),
+            Ty::Decimal => quote!(::bitrix24_runtime::Decimal),
             Ty::Bool => quote!(bool),
             Ty::Str => quote!(::std::string::String),
             Ty::DateTime => quote!(::bitrix24_runtime::DateTime),
@@ -77,7 +77,6 @@ impl Ty {
     pub fn output_tokens(&self) -> TokenStream {
         match self {
             Ty::Int => quote!(::bitrix24_runtime::lenient::Int),
-            Ty::Float => quote!(::bitrix24_runtime::lenient::Float),
             Ty::Bool => quote!(::bitrix24_runtime::lenient::Bool),
             Ty::Str => quote!(::bitrix24_runtime::lenient::Str),
             Ty::Vec(inner) => {
@@ -92,7 +91,9 @@ impl Ty {
                 let inner = inner.output_tokens();
                 quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
             }
-            Ty::Value | Ty::Named(_) | Ty::Entity(_) | Ty::DateTime => self.tokens(None),
+            Ty::Value | Ty::Named(_) | Ty::Entity(_) | Ty::DateTime | Ty::Decimal => {
+                self.tokens(None)
+            }
         }
     }
 
@@ -115,7 +116,7 @@ impl Ty {
 pub fn scalar(s: Scalar) -> Ty {
     match s {
         Scalar::Integer => Ty::Int,
-        Scalar::Double => Ty::Float,
+        Scalar::Double => Ty::Decimal,
         Scalar::Boolean => Ty::Bool,
         // Dates keep the text as sent beside the parsed value: formats vary
         // between methods. Timestamps vary too (seconds, or a date-time).

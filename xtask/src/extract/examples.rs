@@ -326,15 +326,9 @@ mod tests {
 
     fn field(name: &str, required: bool, ty: &str, fields: Vec<Field>) -> Field {
         Field {
-            name: name.to_string(),
             required,
-            ty: Type::parse(ty).ty,
-            pattern: None,
-            values: Vec::new(),
-            value_patterns: Vec::new(),
-            entity: None,
-            link: None,
             fields,
+            ..Field::new(name, Type::parse(ty).ty)
         }
     }
 

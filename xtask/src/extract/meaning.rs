@@ -348,15 +348,8 @@ mod tests {
 
     fn field(name: &str, ty: Type, values: &[&str]) -> Field {
         Field {
-            name: name.to_string(),
-            required: false,
-            ty,
-            pattern: None,
             values: values.iter().map(|v| v.to_string()).collect(),
-            value_patterns: Vec::new(),
-            entity: None,
-            link: None,
-            fields: Vec::new(),
+            ..Field::new(name, ty)
         }
     }
 

@@ -168,6 +168,8 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
             result,
             errors,
             diagnostics,
+            example: cx.example.as_ref().and_then(|v| v.get("result")).cloned(),
+            bodies: examples.bodies.clone(),
         }),
         system_errors,
         entities,
