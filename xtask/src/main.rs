@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::bail;
-use anyhow::Result;
+use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
+use xtask::source::archive::{self, ArchiveOptions};
+use xtask::source::githost::Repo;
 use xtask::source::pin::{self, Pin, SourceKind};
 use xtask::source::{http, markdown};
 use xtask::{output, regen};
@@ -67,10 +68,22 @@ struct RegenArgs {
     /// Fetch the published pages from this base URL (cached, resumable), and pin it.
     #[arg(long, group = "source")]
     http: Option<String>,
-    /// The docs revision to record in the pin [default: the folder's COMMIT file or git HEAD]
+    /// Fetch this docs repository's archive (OWNER/REPO on the git host,
+    /// $BITRIX24_DOCS_GIT_BASE or https://github.com) at --revision or
+    /// --latest, and pin it.
+    #[arg(long, group = "source", value_name = "OWNER/REPO")]
+    git: Option<String>,
+    /// Regenerate from the newest revision of the pinned (or --git)
+    /// repository's default branch, and move the pin to it.
+    #[arg(long, conflicts_with_all = ["html", "md", "http", "revision"])]
+    latest: bool,
+    /// The docs revision: for a git source the commit to fetch (moves the
+    /// pin); for a folder, the revision to record [default: its COMMIT file
+    /// or git HEAD]
     #[arg(long)]
     revision: Option<String>,
-    /// HTTP only: the page cache [default: target/docs-cache/<host>]
+    /// The download cache [default: target/docs-cache/<host> for --http,
+    /// target/docs-cache/git for git archives]
     #[arg(long)]
     cache: Option<PathBuf>,
     /// HTTP only: requests in flight at once.
@@ -114,7 +127,7 @@ fn main() -> ExitCode {
 
 fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let root = xtask::workspace_root();
+    let root = xtask::try_workspace_root()?;
     let specs_dir = args.specs.clone().unwrap_or_else(|| root.join("specs"));
     let crate_dir = args
         .out
@@ -179,6 +192,21 @@ fn read_source(
     root: &std::path::Path,
     specs_dir: &std::path::Path,
 ) -> Result<(Vec<regen::Page>, Pin)> {
+    let pinned = Pin::read(specs_dir)?;
+    let local_flag = args.html.is_some() || args.md.is_some() || args.http.is_some();
+    let git_repo = match (&args.git, &pinned) {
+        (Some(repo), _) => Some(Repo::parse(repo)?),
+        (None, Some(p)) if p.source == SourceKind::Git && !local_flag => {
+            Some(Repo::parse(&p.location).context("the location of the git pin in specs/PIN.toml")?)
+        }
+        _ if args.latest => bail!(
+            "--latest needs a git source: specs/PIN.toml does not name a repository; pass --git OWNER/REPO (the English docs: bitrix24/b24restdocs)"
+        ),
+        _ => None,
+    };
+    if let Some(repo) = git_repo {
+        return read_git(args, &repo, pinned.as_ref());
+    }
     let flagged = if let Some(dir) = &args.html {
         Some((SourceKind::Html, relative_to(root, dir)))
     } else if let Some(dir) = &args.md {
@@ -188,7 +216,6 @@ fn read_source(
             .as_ref()
             .map(|url| (SourceKind::Http, url.clone()))
     };
-    let pinned = Pin::read(specs_dir)?;
     let (kind, location) = match (&flagged, &pinned) {
         (Some(f), _) => f.clone(),
         (None, Some(p)) => (p.source, p.location.clone()),
@@ -223,12 +250,13 @@ fn read_source(
                     "fetched {} pages ({} from cache, {} retries, {} missing)",
                     report.pages,
                     report.cached,
-                    report.fetched.min(report.pages),
+                    report.retries,
                     report.missing.len()
                 );
             }
             (pages, None)
         }
+        SourceKind::Git => bail!("internal: a git pin is read by read_git"),
     };
     let revision = args
         .revision
@@ -241,7 +269,7 @@ fn read_source(
     if let (None, Some(p)) = (&flagged, &pinned) {
         if p.revision.is_some() && revision != p.revision {
             bail!(
-                "specs/ is pinned to docs revision {} but {} is at {}; name the source (--html, --md or --http) to move the pin",
+                "specs/ is pinned to docs revision {} but {} is at {}; name the source (--html, --md, --http or --git) to move the pin",
                 p.revision.as_deref().unwrap_or_default(),
                 p.location,
                 revision.as_deref().unwrap_or("an unknown revision")
@@ -249,6 +277,115 @@ fn read_source(
         }
     }
     Ok((pages, Pin::new(kind, location, revision)))
+}
+
+/// The docs from the git host's archive of the repository (`--git`, or the
+/// pin), at `--latest`, `--revision` or the pinned revision; or, when
+/// `$BITRIX24_DOCS` is set and nothing asks to move the pin, from that local
+/// corpus, which must be at the pinned revision.
+fn read_git(
+    args: &RegenArgs,
+    repo: &Repo,
+    pinned: Option<&Pin>,
+) -> Result<(Vec<regen::Page>, Pin)> {
+    let same = pinned.filter(|p| p.source == SourceKind::Git && p.location == repo.to_string());
+    let moving = args.git.is_some() || args.latest || args.revision.is_some();
+    if let (false, Some(p)) = (moving, same) {
+        if let Some(docs) = std::env::var_os("BITRIX24_DOCS").filter(|d| !d.is_empty()) {
+            return read_local_for_pin(args, p, &PathBuf::from(docs));
+        }
+    }
+    let mut opts = ArchiveOptions::from_env()?;
+    if let Some(cache) = &args.cache {
+        opts.cache_root = cache.clone();
+    }
+    let revision = if args.latest {
+        let head = archive::latest(&opts, repo)?;
+        if !args.quiet {
+            eprintln!(
+                "newest revision of {repo} ({}): {}",
+                head.branch.as_deref().unwrap_or("default branch"),
+                head.revision
+            );
+        }
+        head.revision
+    } else if let Some(rev) = &args.revision {
+        rev.clone()
+    } else if let Some(rev) = same.and_then(|p| p.revision.clone()) {
+        rev
+    } else {
+        bail!("no docs revision for {repo}: pass --revision COMMIT or --latest");
+    };
+    // The pinned digest binds the pinned revision, unless --revision asks
+    // to record what the host serves now.
+    let expected = same
+        .filter(|p| p.revision.as_deref() == Some(revision.as_str()) && args.revision.is_none())
+        .and_then(|p| p.sha256.clone());
+    let fetched = archive::fetch(&opts, repo, &revision, expected.as_deref())?;
+    if !args.quiet {
+        if fetched.cached {
+            eprintln!(
+                "docs {repo} at {revision}: {} pages from the cache {}",
+                fetched.marker.pages,
+                fetched.dir.display()
+            );
+        } else {
+            eprintln!(
+                "fetched {}: {} pages, sha256 {}, cached in {}",
+                fetched.marker.url,
+                fetched.marker.pages,
+                fetched.marker.sha256,
+                fetched.dir.display()
+            );
+        }
+    }
+    let pages = markdown::read_markdown_dir(&fetched.md_dir())?;
+    let mut pin = Pin::new(SourceKind::Git, repo.to_string(), Some(revision));
+    pin.sha256 = Some(fetched.marker.sha256);
+    Ok((pages, pin))
+}
+
+/// The pinned git revision read from a local corpus (`md/`, else `html/`,
+/// with a `COMMIT` file): refused unless it is at the pinned revision.
+fn read_local_for_pin(
+    args: &RegenArgs,
+    pin: &Pin,
+    docs: &std::path::Path,
+) -> Result<(Vec<regen::Page>, Pin)> {
+    let (dir, pages) = if docs.join("md").is_dir() {
+        let dir = docs.join("md");
+        let pages = markdown::read_markdown_dir(&dir)?;
+        (dir, pages)
+    } else if docs.join("html").is_dir() {
+        let dir = docs.join("html");
+        let pages = regen::read_html_dir(&dir)?;
+        (dir, pages)
+    } else {
+        bail!(
+            "$BITRIX24_DOCS = {} holds neither md/ nor html/; unset it to fetch {} at {} from the git host",
+            docs.display(),
+            pin.location,
+            pin.revision.as_deref().unwrap_or("the pinned revision")
+        );
+    };
+    let found = pin::docs_revision(&dir);
+    if pin.revision.is_some() && found != pin.revision {
+        bail!(
+            "specs/ is pinned to docs revision {} but $BITRIX24_DOCS ({}) is at {}; unset BITRIX24_DOCS to fetch the pinned revision, or move the pin (--latest, --revision, --md, --html)",
+            pin.revision.as_deref().unwrap_or_default(),
+            dir.display(),
+            found.as_deref().unwrap_or("an unknown revision (no COMMIT file)")
+        );
+    }
+    if !args.quiet {
+        eprintln!(
+            "reading {} ($BITRIX24_DOCS) for {} at {}",
+            dir.display(),
+            pin.location,
+            pin.revision.as_deref().unwrap_or("an unknown revision")
+        );
+    }
+    Ok((pages, pin.clone()))
 }
 
 /// `path` as the pin records it: relative to the workspace root when it
@@ -317,7 +454,7 @@ fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
             ),
         }
     }
-    let outcome = xtask::diff::run(&args.old, &args.new, &xtask::workspace_root())?;
+    let outcome = xtask::diff::run(&args.old, &args.new, &xtask::try_workspace_root()?)?;
     match &args.out {
         Some(path) => output::write_atomic(path, outcome.report.as_bytes())?,
         None => print!("{}", outcome.report),

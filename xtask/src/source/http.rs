@@ -1,8 +1,11 @@
 //! The published docs pages over HTTP: `<base>/<rel>` for every page,
 //! cached on disk, resumable, polite.
 //!
-//! Pages are found from what the site serves: `sitemap.xml` (`<loc>`
-//! entries under the base), the docs' `toc.yaml` files (`href:` pages and
+//! Pages are found from what the site serves: its sitemaps (`sitemap.xml`
+//! and every `Sitemap:` that `robots.txt` names; sitemap indexes are
+//! followed, gzipped sitemaps read; every `<loc>` below the base is a page,
+//! `dir/` read as `dir/index.html` and a path with no extension as
+//! `path.html`), the docs' `toc.yaml` files (`href:` pages and
 //! `include: path:` tables of contents), the seed pages given, and then the
 //! links of every page fetched (`.md` links are read as `.html`, the way the
 //! site publishes them). Each page is saved under the cache folder at its
@@ -155,7 +158,7 @@ pub async fn fetch_pages_async(opts: &FetchOptions) -> Result<(Vec<Page>, FetchR
             frontier.insert(rel);
         }
     }
-    frontier.extend(fetcher.sitemap().await?);
+    frontier.extend(fetcher.sitemaps().await?);
     frontier.extend(fetcher.tocs().await?);
 
     let bar = if opts.progress {
@@ -244,9 +247,10 @@ struct Fetcher {
     backoff: Backoff,
 }
 
-/// A GET's result after retries.
+/// A GET's result after retries: the body as text (UTF-8, lossy) and as
+/// bytes, and the retries it took.
 enum Got {
-    Body(String, usize),
+    Body(String, Vec<u8>, usize),
     NotFound,
 }
 
@@ -257,7 +261,7 @@ impl Fetcher {
         }
         match self.get(rel).await? {
             Got::NotFound => Ok(Outcome::Missing),
-            Got::Body(html, retries) => {
+            Got::Body(html, _, retries) => {
                 write_atomic(cache, &html)?;
                 Ok(Outcome::Fetched(html, retries))
             }
@@ -274,8 +278,14 @@ impl Fetcher {
                 Ok(resp) => {
                     let status = resp.status();
                     if status.is_success() {
-                        match resp.text().await {
-                            Ok(body) => return Ok(Got::Body(body, attempt as usize)),
+                        match resp.bytes().await {
+                            Ok(body) => {
+                                return Ok(Got::Body(
+                                    String::from_utf8_lossy(&body).into_owned(),
+                                    body.to_vec(),
+                                    attempt as usize,
+                                ))
+                            }
                             Err(e) => format!("reading the body: {e}"),
                         }
                     } else if status == reqwest::StatusCode::NOT_FOUND
@@ -301,20 +311,60 @@ impl Fetcher {
         }
     }
 
-    /// Pages listed in `sitemap.xml`, if the site serves one.
-    async fn sitemap(&self) -> Result<Vec<String>> {
-        let Got::Body(xml, _) = self.get("sitemap.xml").await? else {
-            return Ok(Vec::new());
-        };
+    /// Pages listed in the site's sitemaps: `sitemap.xml` and those that
+    /// `robots.txt` names, sitemap indexes followed (at most
+    /// [`MAX_SITEMAPS`]), `.gz` sitemaps unpacked.
+    async fn sitemaps(&self) -> Result<Vec<String>> {
+        let mut todo = vec!["sitemap.xml".to_string()];
+        if let Got::Body(robots, _, _) = self.get("robots.txt").await? {
+            for line in robots.lines() {
+                let line = line.trim();
+                let Some((key, value)) = line.split_once(':') else {
+                    continue;
+                };
+                if key.trim().eq_ignore_ascii_case("sitemap") {
+                    if let Some(rel) = self.rel_of(value.trim()) {
+                        todo.push(rel);
+                    }
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        for part in xml.split("<loc>").skip(1) {
-            let loc = part.split("</loc>").next().unwrap_or_default().trim();
-            let loc = loc.replace("&amp;", "&");
-            if let Some(rel) = loc.strip_prefix(&self.base).and_then(page_rel) {
-                out.push(rel);
+        while let Some(map) = todo.pop() {
+            if seen.len() >= MAX_SITEMAPS || !seen.insert(map.clone()) {
+                continue;
+            }
+            let Got::Body(_, bytes, _) = self.get(&map).await? else {
+                continue;
+            };
+            let xml = sitemap_text(&bytes)
+                .with_context(|| format!("reading the sitemap {}{map}", self.base))?;
+            let is_index = xml.contains("<sitemapindex");
+            for loc in locs(&xml) {
+                let Some(rel) = self.rel_of(&loc) else {
+                    continue;
+                };
+                if is_index {
+                    todo.push(rel);
+                } else if let Some(page) = sitemap_page(&rel) {
+                    out.push(page);
+                }
             }
         }
         Ok(out)
+    }
+
+    /// A sitemap URL as a path below the base: a URL under the base, or
+    /// one on another host whose path lies under the base's path (a mirror
+    /// serving the published site's sitemap); `None` otherwise.
+    fn rel_of(&self, url: &str) -> Option<String> {
+        if let Some(rel) = url.strip_prefix(&self.base) {
+            return Some(rel.to_string());
+        }
+        let base_path = reqwest::Url::parse(&self.base).ok()?.path().to_string();
+        let path = reqwest::Url::parse(url).ok()?.path().to_string();
+        path.strip_prefix(&base_path).map(str::to_string)
     }
 
     /// Pages listed in the docs' `toc.yaml` files, if the site serves them.
@@ -326,7 +376,7 @@ impl Fetcher {
             if !seen.insert(toc.clone()) || seen.len() > 10_000 {
                 continue;
             }
-            let Got::Body(yaml, _) = self.get(&toc).await? else {
+            let Got::Body(yaml, _, _) = self.get(&toc).await? else {
                 continue;
             };
             for (key, value) in toc_entries(&yaml) {
@@ -347,6 +397,61 @@ impl Fetcher {
         }
         Ok(out)
     }
+}
+
+/// Sitemaps read at most, indexes included.
+const MAX_SITEMAPS: usize = 1_000;
+
+/// A sitemap's text: gunzipped when it is gzip (at most 256 MiB), UTF-8.
+fn sitemap_text(bytes: &[u8]) -> Result<String> {
+    use std::io::Read as _;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(String::from_utf8_lossy(bytes).into_owned());
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(256 << 20)
+        .read_to_end(&mut out)
+        .context("not a valid gzip stream")?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The `<loc>` values of a sitemap, entities decoded.
+fn locs(xml: &str) -> Vec<String> {
+    xml.split("<loc>")
+        .skip(1)
+        .map(|part| {
+            let loc = part.split("</loc>").next().unwrap_or_default().trim();
+            let loc = loc
+                .trim_start_matches("<![CDATA[")
+                .trim_end_matches("]]>")
+                .trim();
+            loc.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// A page path from a sitemap entry below the base: as [`page_rel`], and
+/// also the site root and `dir/` as `index.html` below them, and a last
+/// segment with no extension as `.html` (sites that publish pretty URLs).
+fn sitemap_page(rel: &str) -> Option<String> {
+    let t = rel.split(['#', '?']).next().unwrap_or_default();
+    let t = t.trim_start_matches('/');
+    if t.contains("://") || t.split('/').any(|s| s == "..") {
+        return None;
+    }
+    if t.is_empty() || t.ends_with('/') {
+        return Some(format!("{t}index.html"));
+    }
+    let last = t.rsplit('/').next().unwrap_or_default();
+    if !last.contains('.') {
+        return Some(format!("{t}.html"));
+    }
+    page_rel(t)
 }
 
 /// `href:` and `path:` values of a `toc.yaml` (a line scan; the format is
@@ -427,6 +532,21 @@ mod tests {
         assert_eq!(page_rel("../x.html"), None);
         let html = r##"<a href="./c.md">c</a><a href="/d/e.html">e</a><a href="#x">x</a><a href="https://x.org/y.html">y</a>"##;
         assert_eq!(links("a/b.html", html), vec!["a/c.html", "d/e.html"]);
+    }
+
+    #[test]
+    fn sitemap_entries() {
+        assert_eq!(sitemap_page("").as_deref(), Some("index.html"));
+        assert_eq!(sitemap_page("a/").as_deref(), Some("a/index.html"));
+        assert_eq!(sitemap_page("a/b").as_deref(), Some("a/b.html"));
+        assert_eq!(sitemap_page("a/b.html").as_deref(), Some("a/b.html"));
+        assert_eq!(sitemap_page("a/b.pdf"), None);
+        assert_eq!(sitemap_page("../b"), None);
+        assert_eq!(
+            locs("<urlset><url><loc> https://x/a?p=1&amp;q=2 </loc></url><url><loc><![CDATA[https://x/b]]></loc></url></urlset>"),
+            vec!["https://x/a?p=1&q=2", "https://x/b"]
+        );
+        assert!(sitemap_text(&[0x1f, 0x8b, 0, 0]).is_err());
     }
 
     #[test]

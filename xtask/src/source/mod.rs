@@ -6,12 +6,18 @@
 //!
 //! - a folder of rendered HTML pages: [`crate::regen::read_html_dir`];
 //! - the docs' Markdown source (YFM): [`markdown::read_markdown_dir`];
-//! - the published pages over HTTP: [`http::fetch_pages`].
+//! - the published pages over HTTP: [`http::fetch_pages`];
+//! - the docs repository's archive at a revision, from its git host
+//!   ([`githost`]), verified and cached ([`archive::fetch`]), then read as
+//!   Markdown; [`refs`] finds the newest revision.
 //!
 //! [`pin`] records which source and revision made `specs/`.
 
+pub mod archive;
+pub mod githost;
 pub mod http;
 pub mod markdown;
 pub mod pin;
+pub mod refs;
 
 pub use crate::regen::Page;

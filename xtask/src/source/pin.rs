@@ -4,11 +4,17 @@
 //! removal never touches it), read and written with the `toml` crate.
 //!
 //! ```toml
-//! source = "markdown"
-//! location = "../shared/bitrix24-docs/md"
+//! source = "git"
+//! location = "bitrix24/b24restdocs"
 //! revision = "5988ed130d13802764a555edbfe12d0fc81e7d7a"
+//! sha256 = "…"
 //! generator = "0.1.0"
 //! ```
+//!
+//! A `git` pin names the docs repository on its git host (`owner/repo`) and
+//! the commit; `sha256` is the content digest of its Markdown pages
+//! ([`crate::source::archive::tree_digest`]), checked on every download.
+//! Local pins (`html`, `markdown`) name a folder, `http` a base URL.
 
 use std::fmt;
 use std::fs;
@@ -30,6 +36,8 @@ pub enum SourceKind {
     Markdown,
     /// The published pages, fetched over HTTP from a base URL.
     Http,
+    /// The docs repository's archive at a revision, from its git host.
+    Git,
 }
 
 impl SourceKind {
@@ -39,6 +47,7 @@ impl SourceKind {
             SourceKind::Html => "html",
             SourceKind::Markdown => "markdown",
             SourceKind::Http => "http",
+            SourceKind::Git => "git",
         }
     }
 
@@ -48,6 +57,7 @@ impl SourceKind {
             "html" => Some(SourceKind::Html),
             "markdown" => Some(SourceKind::Markdown),
             "http" => Some(SourceKind::Http),
+            "git" => Some(SourceKind::Git),
             _ => None,
         }
     }
@@ -65,13 +75,16 @@ impl fmt::Display for SourceKind {
 pub struct Pin {
     /// The kind of source.
     pub source: SourceKind,
-    /// The folder (as given, best relative to the workspace root) or the
-    /// base URL.
+    /// The folder (as given, best relative to the workspace root), the
+    /// base URL, or the repository (`owner/repo`).
     pub location: String,
     /// The docs' git revision, when known (the corpus's `COMMIT` file, or
     /// the checkout's `HEAD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// `git` only: the content digest of the revision's Markdown pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// The generator's version (`xtask`'s package version).
     #[serde(default)]
     pub generator: String,
@@ -84,6 +97,7 @@ impl Pin {
             source,
             location: location.into(),
             revision,
+            sha256: None,
             generator: generator_version().to_string(),
         }
     }
@@ -185,6 +199,9 @@ mod tests {
             Some("abc".into()),
         );
         assert_eq!(Pin::parse(&pin.to_toml()).expect("parse"), pin);
+        let mut git = Pin::new(SourceKind::Git, "o/r", Some("abc".into()));
+        git.sha256 = Some("0123".into());
+        assert_eq!(Pin::parse(&git.to_toml()).expect("parse"), git);
         let no_rev = Pin::new(SourceKind::Markdown, "docs/md", None);
         assert_eq!(Pin::parse(&no_rev.to_toml()).expect("parse"), no_rev);
     }
