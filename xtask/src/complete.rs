@@ -311,10 +311,16 @@ fn complete_field(
                     f.fields.len() - 1
                 }
                 None => {
+                    // A numbered key (`UF_CRM_1700000001`) stands for its
+                    // family, named as the docs name one (`UF_CRM_...`).
+                    let pattern = crate::naming::key_pattern(k);
+                    let name = pattern
+                        .as_ref()
+                        .map_or_else(|| k.clone(), |p| p.replace('*', "..."));
                     f.fields.push(Field {
-                        pattern: crate::naming::key_pattern(k),
+                        pattern,
                         from_example: true,
-                        ..Field::new(k.clone(), Type::Any)
+                        ..Field::new(name, Type::Any)
                     });
                     note(added, path, k);
                     f.fields.len() - 1
@@ -433,6 +439,29 @@ fn php_array(
             ));
         }
     }
+    // One object in the docs that every example sends as a list: a list of
+    // such objects, or, when the items are not objects (a REST 3.0 filter,
+    // `[["id", ">", 1]]`), any JSON value.
+    if matches!(&f.ty, Type::Object | Type::Ref(_))
+        && !values.is_empty()
+        && values.iter().all(|v| v.is_array())
+    {
+        let items: Vec<&Value> = values
+            .iter()
+            .filter_map(|v| v.as_array())
+            .flatten()
+            .filter(|i| !i.is_null())
+            .collect();
+        if !items.is_empty() && items.iter().all(|i| i.is_object()) {
+            f.ty = Type::Array(Box::new(f.ty.clone()));
+            notes.push((path.to_string(), "list".to_string()));
+        } else if !items.is_empty() {
+            f.ty = Type::Any;
+            f.fields.clear();
+            f.entity = None;
+            notes.push((path.to_string(), "any (a list of lists)".to_string()));
+        }
+    }
     for sub in f.fields.iter_mut() {
         let inner: Vec<&Value> = values
             .iter()
@@ -496,10 +525,7 @@ mod tests {
         complete(&mut specs);
         let r = specs[0].result.as_ref().unwrap();
         let names: Vec<&str> = r.fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["ID", "owner", "PRICE", "checklist", "UF_CRM_1700000001"]
-        );
+        assert_eq!(names, ["ID", "owner", "PRICE", "checklist", "UF_CRM_..."]);
         assert!(
             !r.fields[0].from_example,
             "documented fields stay as documented"

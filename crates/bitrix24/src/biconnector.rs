@@ -2355,10 +2355,10 @@ pub mod dataset {
         pub struct Update {
             /// `id`: `integer`, required.
             pub id: i64,
-            /// `add`: `object`, optional.
-            pub add: ::std::option::Option<::serde_json::Value>,
-            /// `update`: `object`, optional.
-            pub update: ::std::option::Option<::serde_json::Value>,
+            /// `add`: `object[]`, optional.
+            pub add: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `update`: `object[]`, optional.
+            pub update: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `delete`: `integer[]`, optional.
             pub delete: ::std::option::Option<::std::vec::Vec<i64>>,
             /// Keys the docs do not describe (custom fields such as
@@ -2383,17 +2383,25 @@ pub mod dataset {
             /// Sets `add`.
             pub fn add(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
             ) -> Self {
-                self.add = ::std::option::Option::Some(value.into());
+                self.add = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
                 self
             }
             /// Sets `update`.
             pub fn update(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
             ) -> Self {
-                self.update = ::std::option::Option::Some(value.into());
+                self.update = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
                 self
             }
             /// Sets `delete`.

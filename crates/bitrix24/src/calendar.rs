@@ -5765,8 +5765,8 @@ pub mod section {
         pub color: ::std::option::Option<::std::string::String>,
         /// `text_color`: `string`, optional.
         pub text_color: ::std::option::Option<::std::string::String>,
-        /// `export`: `object`, optional.
-        pub export: ::std::option::Option<update::Export>,
+        /// `export`: `object[]`, optional.
+        pub export: ::std::option::Option<::std::vec::Vec<update::Export>>,
         /// Keys the docs do not describe (custom fields such as
         /// `UF_CRM_*`, parameters newer than the docs), sent as they are
         /// after the documented ones.
@@ -5829,9 +5829,13 @@ pub mod section {
         /// Sets `export`.
         pub fn export(
             mut self,
-            value: impl ::std::convert::Into<update::Export>,
+            value: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<update::Export>,
+            >,
         ) -> Self {
-            self.export = ::std::option::Option::Some(value.into());
+            self.export = ::std::option::Option::Some(
+                value.into_iter().map(::std::convert::Into::into).collect(),
+            );
             self
         }
         /// Adds a key the docs do not describe, sent as it is.
@@ -6075,7 +6079,7 @@ pub mod section {
             Unknown(::std::string::String),
         }
         string_enum!(ExportSet { All = "all", N39 = "3_9", N612 = "6_12" });
-        /// The object `params.export` of `calendar.section.update`: `object`.
+        /// The object `params.export` of `calendar.section.update`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
         #[derive(Debug, Clone, Default)]

@@ -15770,12 +15770,12 @@ pub mod product {
                 map.end()
             }
         }
-        /// The object `result.product.property258` of `catalog.product.getFieldsByFilter`: `object`.
+        /// The object `result.product.property...` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputProductProperty258 {
+        pub struct OutputProductProperty {
             /// `isDynamic`: `boolean`, optional.
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
@@ -15819,7 +15819,7 @@ pub mod product {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputProductProperty258 {
+        impl crate::support::FromValue for OutputProductProperty {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -15838,7 +15838,7 @@ pub mod product {
                 })
             }
         }
-        impl ::serde::Serialize for OutputProductProperty258 {
+        impl ::serde::Serialize for OutputProductProperty {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -16866,14 +16866,14 @@ pub mod product {
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
             pub price_type: ::std::option::Option<OutputProductPriceType>,
-            /// `property258`: `object`, optional.
+            /// `property...`: `object`, optional.
             ///
             /// Stands for every key matching `property*`: one entry per key.
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub property258: ::std::collections::BTreeMap<
+            pub property: ::std::collections::BTreeMap<
                 ::std::string::String,
-                OutputProductProperty258,
+                OutputProductProperty,
             >,
             /// `purchasingCurrency`: `object`, optional.
             ///
@@ -16985,7 +16985,7 @@ pub mod product {
                     weight: object.soft("weight"),
                     width: object.soft("width"),
                     xml_id: object.soft("xmlId"),
-                    property258: object.soft_pattern("property*"),
+                    property: object.soft_pattern("property*"),
                     extra: object.rest()?,
                 })
             }
@@ -17054,7 +17054,7 @@ pub mod product {
                     &self.preview_text_type,
                 )?;
                 crate::support::opt_entry(&mut map, "priceType", &self.price_type)?;
-                crate::support::rest_entries(&mut map, &self.property258)?;
+                crate::support::rest_entries(&mut map, &self.property)?;
                 crate::support::opt_entry(
                     &mut map,
                     "purchasingCurrency",
@@ -21015,12 +21015,12 @@ pub mod product {
                     map.end()
                 }
             }
-            /// The object `result.offer.property261` of `catalog.product.offer.getFieldsByFilter`: `object`.
+            /// The object `result.offer.property...` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputOfferProperty261 {
+            pub struct OutputOfferProperty {
                 /// `isDynamic`: `boolean`, optional.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
@@ -21064,7 +21064,7 @@ pub mod product {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputOfferProperty261 {
+            impl crate::support::FromValue for OutputOfferProperty {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -21083,7 +21083,7 @@ pub mod product {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputOfferProperty261 {
+            impl ::serde::Serialize for OutputOfferProperty {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -22299,14 +22299,14 @@ pub mod product {
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
                 pub price_type: ::std::option::Option<OutputOfferPriceType>,
-                /// `property261`: `object`, optional.
+                /// `property...`: `object`, optional.
                 ///
                 /// Stands for every key matching `property*`: one entry per key.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub property261: ::std::collections::BTreeMap<
+                pub property: ::std::collections::BTreeMap<
                     ::std::string::String,
-                    OutputOfferProperty261,
+                    OutputOfferProperty,
                 >,
                 /// `purchasingCurrency`: `object`, optional.
                 ///
@@ -22421,7 +22421,7 @@ pub mod product {
                         weight: object.soft("weight"),
                         width: object.soft("width"),
                         xml_id: object.soft("xmlId"),
-                        property261: object.soft_pattern("property*"),
+                        property: object.soft_pattern("property*"),
                         extra: object.rest()?,
                     })
                 }
@@ -22511,7 +22511,7 @@ pub mod product {
                         &self.preview_text_type,
                     )?;
                     crate::support::opt_entry(&mut map, "priceType", &self.price_type)?;
-                    crate::support::rest_entries(&mut map, &self.property261)?;
+                    crate::support::rest_entries(&mut map, &self.property)?;
                     crate::support::opt_entry(
                         &mut map,
                         "purchasingCurrency",
@@ -26495,12 +26495,12 @@ pub mod product {
                     map.end()
                 }
             }
-            /// The object `result.service.property258` of `catalog.product.service.getFieldsByFilter`: `object`.
+            /// The object `result.service.property...` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputServiceProperty258 {
+            pub struct OutputServiceProperty {
                 /// `isDynamic`: `boolean`, optional.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
@@ -26544,7 +26544,7 @@ pub mod product {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputServiceProperty258 {
+            impl crate::support::FromValue for OutputServiceProperty {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -26563,7 +26563,7 @@ pub mod product {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputServiceProperty258 {
+            impl ::serde::Serialize for OutputServiceProperty {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -27149,14 +27149,14 @@ pub mod product {
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
                 pub price_type: ::std::option::Option<OutputServicePriceType>,
-                /// `property258`: `object`, optional.
+                /// `property...`: `object`, optional.
                 ///
                 /// Stands for every key matching `property*`: one entry per key.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub property258: ::std::collections::BTreeMap<
+                pub property: ::std::collections::BTreeMap<
                     ::std::string::String,
-                    OutputServiceProperty258,
+                    OutputServiceProperty,
                 >,
                 /// `sort`: `object`, optional.
                 ///
@@ -27221,7 +27221,7 @@ pub mod product {
                         vat_id: object.soft("vatId"),
                         vat_included: object.soft("vatIncluded"),
                         xml_id: object.soft("xmlId"),
-                        property258: object.soft_pattern("property*"),
+                        property: object.soft_pattern("property*"),
                         extra: object.rest()?,
                     })
                 }
@@ -27297,7 +27297,7 @@ pub mod product {
                         &self.preview_text_type,
                     )?;
                     crate::support::opt_entry(&mut map, "priceType", &self.price_type)?;
-                    crate::support::rest_entries(&mut map, &self.property258)?;
+                    crate::support::rest_entries(&mut map, &self.property)?;
                     crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -31378,12 +31378,12 @@ pub mod product {
                     map.end()
                 }
             }
-            /// The object `result.sku.property258` of `catalog.product.sku.getFieldsByFilter`: `object`.
+            /// The object `result.sku.property...` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputSkuProperty258 {
+            pub struct OutputSkuProperty {
                 /// `isDynamic`: `boolean`, optional.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
@@ -31427,7 +31427,7 @@ pub mod product {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputSkuProperty258 {
+            impl crate::support::FromValue for OutputSkuProperty {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -31446,7 +31446,7 @@ pub mod product {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputSkuProperty258 {
+            impl ::serde::Serialize for OutputSkuProperty {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -32500,14 +32500,14 @@ pub mod product {
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
                 pub price_type: ::std::option::Option<OutputSkuPriceType>,
-                /// `property258`: `object`, optional.
+                /// `property...`: `object`, optional.
                 ///
                 /// Stands for every key matching `property*`: one entry per key.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub property258: ::std::collections::BTreeMap<
+                pub property: ::std::collections::BTreeMap<
                     ::std::string::String,
-                    OutputSkuProperty258,
+                    OutputSkuProperty,
                 >,
                 /// `purchasingCurrency`: `object`, optional.
                 ///
@@ -32608,7 +32608,7 @@ pub mod product {
                         weight: object.soft("weight"),
                         width: object.soft("width"),
                         xml_id: object.soft("xmlId"),
-                        property258: object.soft_pattern("property*"),
+                        property: object.soft_pattern("property*"),
                         extra: object.rest()?,
                     })
                 }
@@ -32692,7 +32692,7 @@ pub mod product {
                         &self.preview_text_type,
                     )?;
                     crate::support::opt_entry(&mut map, "priceType", &self.price_type)?;
-                    crate::support::rest_entries(&mut map, &self.property258)?;
+                    crate::support::rest_entries(&mut map, &self.property)?;
                     crate::support::opt_entry(
                         &mut map,
                         "purchasingCurrency",

@@ -1133,12 +1133,12 @@ pub mod catalog_product {
         pub without_order: ::std::option::Option<bool>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
-        /// `property258`: `any`, optional.
+        /// `property...`: `any`, optional.
         ///
         /// Stands for every key matching `property*`: one entry per key.
         ///
         /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub property258: ::std::collections::BTreeMap<
+        pub property: ::std::collections::BTreeMap<
             ::std::string::String,
             ::serde_json::Value,
         >,
@@ -1198,7 +1198,7 @@ pub mod catalog_product {
                 trial_price_id: object.field("trialPriceId")?,
                 without_order: object.field("withoutOrder")?,
                 property_n: object.field("propertyN")?,
-                property258: object.soft_pattern("property*"),
+                property: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -1321,7 +1321,7 @@ pub mod catalog_product {
                 &self.without_order.map(crate::support::yes_no),
             )?;
             map.serialize_entry("propertyN", &self.property_n)?;
-            crate::support::rest_entries(&mut map, &self.property258)?;
+            crate::support::rest_entries(&mut map, &self.property)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -1755,12 +1755,12 @@ pub mod catalog_product_offer {
         ///
         /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
         pub parent_id: ::std::option::Option<CatalogProductOfferParentId>,
-        /// `property261`: `any`, optional.
+        /// `property...`: `any`, optional.
         ///
         /// Stands for every key matching `property*`: one entry per key.
         ///
         /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub property261: ::std::collections::BTreeMap<
+        pub property: ::std::collections::BTreeMap<
             ::std::string::String,
             ::serde_json::Value,
         >,
@@ -1821,7 +1821,7 @@ pub mod catalog_product_offer {
                 without_order: object.field("withoutOrder")?,
                 property_n: object.field("propertyN")?,
                 parent_id: object.soft("parentId"),
-                property261: object.soft_pattern("property*"),
+                property: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -1945,7 +1945,7 @@ pub mod catalog_product_offer {
             )?;
             map.serialize_entry("propertyN", &self.property_n)?;
             crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-            crate::support::rest_entries(&mut map, &self.property261)?;
+            crate::support::rest_entries(&mut map, &self.property)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -2668,12 +2668,12 @@ pub mod catalog_product_service {
         pub type_: ::std::option::Option<i64>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
-        /// `property258`: `any`, optional.
+        /// `property...`: `any`, optional.
         ///
         /// Stands for every key matching `property*`: one entry per key.
         ///
         /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub property258: ::std::collections::BTreeMap<
+        pub property: ::std::collections::BTreeMap<
             ::std::string::String,
             ::serde_json::Value,
         >,
@@ -2717,7 +2717,7 @@ pub mod catalog_product_service {
                 vat_included: object.field("vatIncluded")?,
                 type_: object.field("type")?,
                 property_n: object.field("propertyN")?,
-                property258: object.soft_pattern("property*"),
+                property: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -2792,7 +2792,7 @@ pub mod catalog_product_service {
             )?;
             crate::support::opt_entry(&mut map, "type", &self.type_)?;
             map.serialize_entry("propertyN", &self.property_n)?;
-            crate::support::rest_entries(&mut map, &self.property258)?;
+            crate::support::rest_entries(&mut map, &self.property)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -3044,12 +3044,12 @@ pub mod catalog_product_sku {
         pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
         /// `propertyN`: `object | array`, optional.
         pub property_n: ::serde_json::Value,
-        /// `property258`: `any`, optional.
+        /// `property...`: `any`, optional.
         ///
         /// Stands for every key matching `property*`: one entry per key.
         ///
         /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub property258: ::std::collections::BTreeMap<
+        pub property: ::std::collections::BTreeMap<
             ::std::string::String,
             ::serde_json::Value,
         >,
@@ -3102,7 +3102,7 @@ pub mod catalog_product_sku {
                 purchasing_price: object.field("purchasingPrice")?,
                 quantity: object.field("quantity")?,
                 property_n: object.field("propertyN")?,
-                property258: object.soft_pattern("property*"),
+                property: object.soft_pattern("property*"),
                 extra: object.rest()?,
             })
         }
@@ -3198,7 +3198,7 @@ pub mod catalog_product_sku {
             )?;
             crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
             map.serialize_entry("propertyN", &self.property_n)?;
-            crate::support::rest_entries(&mut map, &self.property258)?;
+            crate::support::rest_entries(&mut map, &self.property)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -3719,12 +3719,12 @@ pub mod catalog_userfield_document {
         pub document_type: ::std::option::Option<::std::string::String>,
         /// `fieldN`: `any`, optional.
         pub field_n: ::serde_json::Value,
-        /// `field7097`: `string`, optional.
+        /// `field...`: `string`, optional.
         ///
         /// Stands for every key matching `field*`: one entry per key.
         ///
         /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub field7097: ::std::collections::BTreeMap<
+        pub field: ::std::collections::BTreeMap<
             ::std::string::String,
             ::std::string::String,
         >,
@@ -3744,7 +3744,7 @@ pub mod catalog_userfield_document {
                 document_id: object.field("documentId")?,
                 document_type: object.field("documentType")?,
                 field_n: object.field("fieldN")?,
-                field7097: object.soft_pattern("field*"),
+                field: object.soft_pattern("field*"),
                 extra: object.rest()?,
             })
         }
@@ -3759,7 +3759,7 @@ pub mod catalog_userfield_document {
             crate::support::opt_entry(&mut map, "documentId", &self.document_id)?;
             crate::support::opt_entry(&mut map, "documentType", &self.document_type)?;
             map.serialize_entry("fieldN", &self.field_n)?;
-            crate::support::rest_entries(&mut map, &self.field7097)?;
+            crate::support::rest_entries(&mut map, &self.field)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }

@@ -2920,8 +2920,8 @@ pub mod command {
         pub attach: ::std::option::Option<::serde_json::Value>,
         /// `KEYBOARD`: `object`, optional.
         pub keyboard: ::std::option::Option<::serde_json::Value>,
-        /// `MENU`: `object`, optional.
-        pub menu: ::std::option::Option<::serde_json::Value>,
+        /// `MENU`: `object[]`, optional.
+        pub menu: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `SYSTEM`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
@@ -2986,9 +2986,13 @@ pub mod command {
         /// Sets `MENU`.
         pub fn menu(
             mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
+            value: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<::serde_json::Value>,
+            >,
         ) -> Self {
-            self.menu = ::std::option::Option::Some(value.into());
+            self.menu = ::std::option::Option::Some(
+                value.into_iter().map(::std::convert::Into::into).collect(),
+            );
             self
         }
         /// Sets `SYSTEM`.

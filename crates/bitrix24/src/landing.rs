@@ -8873,12 +8873,12 @@ pub mod demos {
             OutputKeyDataType { Page = "page", Store = "store", Knowledge = "knowledge",
             Group = "group", Mainpage = "mainpage" }
         );
-        /// The object `result.<key>.DATA.items.#block3430` of `landing.demos.getPageList`: `object`.
+        /// The object `result.<key>.DATA.items.#block...` of `landing.demos.getPageList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputKeyDataItemsHashBlock3430 {
+        pub struct OutputKeyDataItemsHashBlock {
             /// `code`: `string`, optional.
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
@@ -8890,7 +8890,7 @@ pub mod demos {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputKeyDataItemsHashBlock3430 {
+        impl crate::support::FromValue for OutputKeyDataItemsHashBlock {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -8901,7 +8901,7 @@ pub mod demos {
                 })
             }
         }
-        impl ::serde::Serialize for OutputKeyDataItemsHashBlock3430 {
+        impl ::serde::Serialize for OutputKeyDataItemsHashBlock {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -8919,14 +8919,14 @@ pub mod demos {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct OutputKeyDataItems {
-            /// `#block3430`: `object`, optional.
+            /// `#block...`: `object`, optional.
             ///
             /// Stands for every key matching `#block*`: one entry per key.
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub hash_block3430: ::std::collections::BTreeMap<
+            pub hash_block: ::std::collections::BTreeMap<
                 ::std::string::String,
-                OutputKeyDataItemsHashBlock3430,
+                OutputKeyDataItemsHashBlock,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -8941,7 +8941,7 @@ pub mod demos {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    hash_block3430: object.soft_pattern("#block*"),
+                    hash_block: object.soft_pattern("#block*"),
                     extra: object.rest()?,
                 })
             }
@@ -8953,7 +8953,7 @@ pub mod demos {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.hash_block3430)?;
+                crate::support::rest_entries(&mut map, &self.hash_block)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

@@ -1350,12 +1350,12 @@ pub mod element {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// The object `result.PROPERTY_951` of `lists.element.get`: `object`.
+        /// The object `result.PROPERTY_...` of `lists.element.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct ItemProperty951 {
+        pub struct ItemProperty {
             /// `<key>`: `string`, optional.
             ///
             /// Stands for every key matching `*`: one entry per key.
@@ -1372,7 +1372,7 @@ pub mod element {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for ItemProperty951 {
+        impl crate::support::FromValue for ItemProperty {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -1383,7 +1383,7 @@ pub mod element {
                 })
             }
         }
-        impl ::serde::Serialize for ItemProperty951 {
+        impl ::serde::Serialize for ItemProperty {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1421,14 +1421,14 @@ pub mod element {
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
             pub code: ::std::option::Option<::std::string::String>,
-            /// `PROPERTY_951`: `object`, optional.
+            /// `PROPERTY_...`: `object`, optional.
             ///
             /// Stands for every key matching `PROPERTY_*`: one entry per key.
             ///
             /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub property_951: ::std::collections::BTreeMap<
+            pub property: ::std::collections::BTreeMap<
                 ::std::string::String,
-                ItemProperty951,
+                ItemProperty,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -1448,7 +1448,7 @@ pub mod element {
                     iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
                     created_by: object.soft("CREATED_BY"),
                     code: object.soft("CODE"),
-                    property_951: object.soft_pattern("PROPERTY_*"),
+                    property: object.soft_pattern("PROPERTY_*"),
                     extra: object.rest()?,
                 })
             }
@@ -1465,7 +1465,7 @@ pub mod element {
                 map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
                 crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.property_951)?;
+                crate::support::rest_entries(&mut map, &self.property)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

@@ -98,8 +98,8 @@ pub mod v3 {
         pub struct List {
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<list::Filter>,
+            /// `filter`: `any`, optional.
+            pub filter: ::std::option::Option<::serde_json::Value>,
             /// `order`: `object`, optional.
             ///
             /// Values: `ASC`, `DESC`.
@@ -140,7 +140,7 @@ pub mod v3 {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::convert::Into<list::Filter>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(value.into());
                 self
@@ -1134,80 +1134,6 @@ pub mod v3 {
                 "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
             );
             error_code!(Error);
-            /// The object `params.filter` of `main.eventlog.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `<field>`: `any`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
             /// The object `params.order` of `main.eventlog.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>

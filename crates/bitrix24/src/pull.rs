@@ -380,12 +380,12 @@ pub mod application {
                     map.end()
                 }
             }
-            /// The object `result.publicChannels.<user_id>` of `pull.application.config.get`: `object`.
+            /// The object `result.publicChannels....` of `pull.application.config.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputPublicChannelsUserId {
+            pub struct OutputPublicChannelsEmpty {
                 /// `user_id`: `integer`, optional.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
@@ -413,7 +413,7 @@ pub mod application {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputPublicChannelsUserId {
+            impl crate::support::FromValue for OutputPublicChannelsEmpty {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -428,7 +428,7 @@ pub mod application {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputPublicChannelsUserId {
+            impl ::serde::Serialize for OutputPublicChannelsEmpty {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -450,14 +450,14 @@ pub mod application {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct OutputPublicChannels {
-                /// `<user_id>`: `object`, optional.
+                /// `...`: `object`, optional.
                 ///
                 /// Stands for every key matching `*`: one entry per key.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::collections::BTreeMap<
+                pub empty: ::std::collections::BTreeMap<
                     ::std::string::String,
-                    OutputPublicChannelsUserId,
+                    OutputPublicChannelsEmpty,
                 >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -472,7 +472,7 @@ pub mod application {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        user_id: object.soft_pattern("*"),
+                        empty: object.soft_pattern("*"),
                         extra: object.rest()?,
                     })
                 }
@@ -484,7 +484,7 @@ pub mod application {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.empty)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

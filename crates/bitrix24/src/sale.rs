@@ -6309,7 +6309,7 @@ pub mod delivery {
                 SettingsConfigType { String = "STRING", YN = "Y/N", Number = "NUMBER",
                 Enum = "ENUM", Date = "DATE", Location = "LOCATION" }
             );
-            /// The object `params.SETTINGS.CONFIG` of `sale.delivery.handler.update`: `object`.
+            /// The object `params.SETTINGS.CONFIG` of `sale.delivery.handler.update`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
             #[derive(Debug, Clone)]
@@ -6418,8 +6418,8 @@ pub mod delivery {
                 ///
                 /// Values: `Y`, `N`.
                 pub has_callback_tracking_support: ::std::option::Option<bool>,
-                /// `CONFIG`: `object`, optional.
-                pub config: ::std::option::Option<SettingsConfig>,
+                /// `CONFIG`: `object[]`, optional.
+                pub config: ::std::option::Option<::std::vec::Vec<SettingsConfig>>,
                 /// Keys the docs do not describe (custom fields such as
                 /// `UF_CRM_*`, parameters newer than the docs), sent as they are
                 /// after the documented ones.
@@ -6475,9 +6475,13 @@ pub mod delivery {
                 /// Sets `CONFIG`.
                 pub fn config(
                     mut self,
-                    value: impl ::std::convert::Into<SettingsConfig>,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<SettingsConfig>,
+                    >,
                 ) -> Self {
-                    self.config = ::std::option::Option::Some(value.into());
+                    self.config = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
                     self
                 }
                 /// Adds a key the docs do not describe, sent as it is.

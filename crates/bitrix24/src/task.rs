@@ -20207,9 +20207,9 @@ pub mod tasks {
                     pub planned_completion_time: i64,
                     /// `distributionType`: `string`, required.
                     pub distribution_type: ::std::string::String,
-                    /// `responsibleList`: `object`, required.
+                    /// `responsibleList`: `any`, required.
                     pub responsible_list: ::serde_json::Value,
-                    /// `taskCreators`: `object`, optional.
+                    /// `taskCreators`: `any`, optional.
                     pub task_creators: ::std::option::Option<::serde_json::Value>,
                     /// `matchWorkTime`: `integer`, optional.
                     pub match_work_time: ::std::option::Option<i64>,
@@ -21156,7 +21156,7 @@ pub mod tasks {
                     pub distribution_type: ::std::string::String,
                     /// `responsibleList`: `array`, required.
                     pub responsible_list: ::serde_json::Value,
-                    /// `taskCreators`: `object`, optional.
+                    /// `taskCreators`: `any`, optional.
                     pub task_creators: ::std::option::Option<::serde_json::Value>,
                     /// `matchWorkTime`: `integer`, optional.
                     pub match_work_time: ::std::option::Option<i64>,
