@@ -47,8 +47,10 @@ pub fn complete(specs: &mut [MethodSpec]) {
     // that holds them, in spec order.
     let mut entities: BTreeMap<String, Vec<Field>> = BTreeMap::new();
     for spec in specs.iter() {
-        if let (Some(r), Some(v)) = (&spec.result, &spec.example) {
-            collect_entities(r, v, &mut entities, 0);
+        if let Some(r) = &spec.result {
+            for v in &spec.examples {
+                collect_entities(r, v, &mut entities, 0);
+            }
         }
     }
     for spec in specs.iter_mut() {
@@ -56,11 +58,10 @@ pub fn complete(specs: &mut [MethodSpec]) {
             continue;
         };
         replace_entities(r, &entities, 0);
-        let Some(v) = spec.example.clone() else {
-            continue;
-        };
         let mut added = Vec::new();
-        complete_field(r, &v, "result", &mut added, 0);
+        for v in &spec.examples {
+            complete_field(r, v, "result", &mut added, 0);
+        }
         for (at, keys) in added {
             spec.diagnostics.push(Diagnostic {
                 kind: DiagnosticKind::FieldsFromExample,
@@ -494,7 +495,7 @@ mod tests {
             result: Some(result),
             errors: vec![],
             diagnostics: vec![],
-            example: Some(example),
+            examples: vec![example],
             bodies,
         }
     }

@@ -47,10 +47,11 @@ pub struct MethodSpec {
     /// What the page did not say clearly, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<Diagnostic>,
-    /// The `result` of the page's first example response. Read by the
-    /// completion step of regen (`complete.rs`), never written to a spec.
+    /// The `result` of each of the page's example responses, in page order.
+    /// Read by the completion step of regen (`complete.rs`), never written
+    /// to a spec.
     #[serde(skip)]
-    pub example: Option<serde_json::Value>,
+    pub examples: Vec<serde_json::Value>,
     /// The JSON bodies of the page's cURL examples, read by the same step
     /// for the shape of `array` parameters; never written to a spec.
     #[serde(skip)]

@@ -46,7 +46,7 @@ fn spec_with_params(params: Vec<Field>) -> MethodSpec {
         result: None,
         errors: vec![],
         diagnostics: vec![],
-        example: None,
+        examples: Vec::new(),
         bodies: vec![],
     }
 }

@@ -2617,6 +2617,228 @@ pub mod department {
                     map.end()
                 }
             }
+            /// The object `result.<key>` of `im.department.employees.get`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputKey {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub idle: ::std::option::Option<bool>,
+                /// `last_activity_date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mobile_last_date: ::std::option::Option<bool>,
+                /// `desktop_last_date`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub desktop_last_date: ::std::option::Option<bool>,
+                /// `absent`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub absent: ::std::option::Option<bool>,
+                /// `departments`: `integer[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub departments: ::std::vec::Vec<i64>,
+                /// `phones`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub phones: ::serde_json::Value,
+                /// `bot_data`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputKey {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        active: object.soft("active"),
+                        name: object.soft("name"),
+                        first_name: object.soft("first_name"),
+                        last_name: object.soft("last_name"),
+                        work_position: object.soft("work_position"),
+                        color: object.soft("color"),
+                        avatar: object.soft("avatar"),
+                        avatar_hr: object.soft("avatar_hr"),
+                        gender: object.soft("gender"),
+                        birthday: object.soft("birthday"),
+                        extranet: object.soft("extranet"),
+                        network: object.soft("network"),
+                        bot: object.soft("bot"),
+                        connector: object.soft("connector"),
+                        external_auth_id: object.soft("external_auth_id"),
+                        status: object.soft("status"),
+                        idle: object.soft("idle"),
+                        last_activity_date: object.soft("last_activity_date"),
+                        mobile_last_date: object.soft("mobile_last_date"),
+                        desktop_last_date: object.soft("desktop_last_date"),
+                        absent: object.soft("absent"),
+                        departments: object.soft("departments"),
+                        phones: object.soft("phones"),
+                        bot_data: object.soft("bot_data"),
+                        type_: object.soft("type"),
+                        website: object.soft("website"),
+                        email: object.soft("email"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputKey {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
+                    crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "work_position",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "color", &self.color)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
+                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                    crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
+                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                    crate::support::opt_entry(&mut map, "network", &self.network)?;
+                    crate::support::opt_entry(&mut map, "bot", &self.bot)?;
+                    crate::support::opt_entry(&mut map, "connector", &self.connector)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "external_auth_id",
+                        &self.external_auth_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(&mut map, "idle", &self.idle)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "last_activity_date",
+                        &self.last_activity_date,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "mobile_last_date",
+                        &self.mobile_last_date,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "desktop_last_date",
+                        &self.desktop_last_date,
+                    )?;
+                    crate::support::opt_entry(&mut map, "absent", &self.absent)?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    map.serialize_entry("phones", &self.phones)?;
+                    map.serialize_entry("bot_data", &self.bot_data)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "website", &self.website)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `im.department.employees.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
@@ -2685,14 +2907,14 @@ pub mod department {
                 pub website: ::std::option::Option<::std::string::String>,
                 /// `email`: `string`, optional.
                 pub email: ::std::option::Option<::std::string::String>,
-                /// `<key>`: `integer[]`, optional.
+                /// `<key>`: `object[]`, optional.
                 ///
                 /// Stands for every key matching `*`: one entry per key.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
                 pub key: ::std::collections::BTreeMap<
                     ::std::string::String,
-                    ::std::vec::Vec<i64>,
+                    ::std::vec::Vec<OutputKey>,
                 >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -3308,6 +3530,228 @@ pub mod department {
                     map.end()
                 }
             }
+            /// The object `result.<key>` of `im.department.managers.get`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputKey {
+                /// `id`: `integer`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub idle: ::std::option::Option<bool>,
+                /// `last_activity_date`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub mobile_last_date: ::std::option::Option<bool>,
+                /// `desktop_last_date`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub desktop_last_date: ::std::option::Option<bool>,
+                /// `absent`: `boolean`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub absent: ::std::option::Option<bool>,
+                /// `departments`: `integer[]`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub departments: ::std::vec::Vec<i64>,
+                /// `phones`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub phones: ::serde_json::Value,
+                /// `bot_data`: `any`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                ///
+                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputKey {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.soft("id"),
+                        active: object.soft("active"),
+                        name: object.soft("name"),
+                        first_name: object.soft("first_name"),
+                        last_name: object.soft("last_name"),
+                        work_position: object.soft("work_position"),
+                        color: object.soft("color"),
+                        avatar: object.soft("avatar"),
+                        avatar_hr: object.soft("avatar_hr"),
+                        gender: object.soft("gender"),
+                        birthday: object.soft("birthday"),
+                        extranet: object.soft("extranet"),
+                        network: object.soft("network"),
+                        bot: object.soft("bot"),
+                        connector: object.soft("connector"),
+                        external_auth_id: object.soft("external_auth_id"),
+                        status: object.soft("status"),
+                        idle: object.soft("idle"),
+                        last_activity_date: object.soft("last_activity_date"),
+                        mobile_last_date: object.soft("mobile_last_date"),
+                        desktop_last_date: object.soft("desktop_last_date"),
+                        absent: object.soft("absent"),
+                        departments: object.soft("departments"),
+                        phones: object.soft("phones"),
+                        bot_data: object.soft("bot_data"),
+                        type_: object.soft("type"),
+                        website: object.soft("website"),
+                        email: object.soft("email"),
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputKey {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
+                    crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "work_position",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "color", &self.color)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
+                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                    crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
+                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                    crate::support::opt_entry(&mut map, "network", &self.network)?;
+                    crate::support::opt_entry(&mut map, "bot", &self.bot)?;
+                    crate::support::opt_entry(&mut map, "connector", &self.connector)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "external_auth_id",
+                        &self.external_auth_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(&mut map, "idle", &self.idle)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "last_activity_date",
+                        &self.last_activity_date,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "mobile_last_date",
+                        &self.mobile_last_date,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "desktop_last_date",
+                        &self.desktop_last_date,
+                    )?;
+                    crate::support::opt_entry(&mut map, "absent", &self.absent)?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    map.serialize_entry("phones", &self.phones)?;
+                    map.serialize_entry("bot_data", &self.bot_data)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "website", &self.website)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `im.department.managers.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
@@ -3376,14 +3820,14 @@ pub mod department {
                 pub website: ::std::option::Option<::std::string::String>,
                 /// `email`: `string`, optional.
                 pub email: ::std::option::Option<::std::string::String>,
-                /// `<key>`: `integer[]`, optional.
+                /// `<key>`: `object[]`, optional.
                 ///
                 /// Stands for every key matching `*`: one entry per key.
                 ///
                 /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
                 pub key: ::std::collections::BTreeMap<
                     ::std::string::String,
-                    ::std::vec::Vec<i64>,
+                    ::std::vec::Vec<OutputKey>,
                 >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.

@@ -15245,6 +15245,8 @@ where
     if name == "serde_json::value::Value" || name.ends_with("<serde_json::value::Value>")
     {
         untyped = keys;
+    } else if keys > 0 && untyped >= keys {
+        return Err("every key went to `extra`: no documented field is set".to_string());
     }
     Ok(Coverage {
         keys,

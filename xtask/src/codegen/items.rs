@@ -703,7 +703,7 @@ pub fn entity(
         result: None,
         errors: Vec::new(),
         diagnostics: Vec::new(),
-        example: None,
+        examples: Vec::new(),
         bodies: Vec::new(),
     };
     // The struct's own doc: the entity, where it comes from, who returns it.

@@ -169,7 +169,12 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
             result,
             errors,
             diagnostics,
-            example: cx.example.as_ref().and_then(|v| v.get("result")).cloned(),
+            examples: cx
+                .examples
+                .iter()
+                .filter_map(|v| v.get("result"))
+                .cloned()
+                .collect(),
             bodies: examples.bodies.clone(),
         }),
         system_errors,
@@ -718,6 +723,9 @@ struct Context<'a> {
     diagnostics: Vec<Diagnostic>,
     /// The example response, once `result` has looked for it.
     example: Option<Value>,
+    /// Every example response of that section, in page order (the first is
+    /// `example`).
+    examples: Vec<Value>,
 }
 
 impl<'a> Context<'a> {
@@ -736,6 +744,7 @@ impl<'a> Context<'a> {
             anchors,
             diagnostics: Vec::new(),
             example: None,
+            examples: Vec::new(),
         }
     }
 
@@ -1096,6 +1105,7 @@ impl<'a> Context<'a> {
         let blocks = self.blocks();
         let range = section.map_or(0..blocks.len(), |h| self.section(h));
         let mut invalid = false;
+        let mut found: Vec<Value> = Vec::new();
         for i in range {
             if let Block::Code { lang, text } = &blocks[i] {
                 if !(lang.is_empty() || lang == "json" || lang == "js" || lang == "javascript") {
@@ -1105,19 +1115,18 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 match serde_json::from_str::<Value>(text) {
-                    Ok(v) if v.get("result").is_some() => {
-                        self.example = Some(v.clone());
-                        return Some(v);
-                    }
+                    Ok(v) if v.get("result").is_some() => found.push(v),
                     Ok(_) => {}
                     Err(_) => invalid = true,
                 }
             }
         }
-        if invalid {
+        if found.is_empty() && invalid {
             self.diag(DiagnosticKind::InvalidExampleJson, "result", "");
         }
-        None
+        self.example = found.first().cloned();
+        self.examples = found;
+        self.example.clone()
     }
 
     /// Method-specific errors, and the rows of the system-error table.
