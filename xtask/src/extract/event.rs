@@ -219,22 +219,26 @@ fn complete_from_example(fields: &mut Vec<Field>, example: &Value) -> Vec<String
         return added;
     };
     for (key, value) in map {
-        if let Some(f) = fields.iter_mut().find(|f| f.name == *key) {
-            if f.fields.is_empty() {
-                if let (Value::Object(_), true) = (value, f.ty.has_object()) {
-                    let inner = complete_from_example(&mut f.fields, value);
-                    added.extend(inner.into_iter().map(|k| format!("{key}.{k}")));
-                }
+        if let Some(i) = crate::complete::describing_index(fields, key) {
+            let f = &mut fields[i];
+            if let (Value::Object(_), true) = (value, f.ty.has_object()) {
+                let inner = complete_from_example(&mut f.fields, value);
+                added.extend(inner.into_iter().map(|k| format!("{key}.{k}")));
             }
             continue;
         }
+        // A numbered key (`UF_CRM_1700000001`) is one sample of its family:
+        // the field is the family's pattern, as for results.
+        let pattern = crate::naming::key_pattern(key);
+        let name = pattern.clone().unwrap_or_else(|| key.clone());
         let (ty, sub) = super::infer::infer(value);
         fields.push(Field {
             fields: sub,
             from_example: true,
-            ..Field::new(key.clone(), ty)
+            pattern,
+            ..Field::new(name.clone(), ty)
         });
-        added.push(key.clone());
+        added.push(name);
     }
     added
 }
