@@ -155,3 +155,78 @@ fn diff_reports_event_changes() {
     assert!(new.methods.is_empty());
     assert_eq!(new.events.len(), 2);
 }
+
+/// Whether `spec` describes every key of `value` (an example's `data`),
+/// at every depth the spec describes; the keys it does not, as paths.
+fn undescribed(fields: &[xtask::spec::Field], value: &serde_json::Value, at: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let serde_json::Value::Object(map) = value else {
+        return out;
+    };
+    for (k, v) in map {
+        let path = format!("{at}.{k}");
+        match xtask::complete::describing_index(fields, k) {
+            None => out.push(path),
+            Some(i) if !fields[i].fields.is_empty() => {
+                out.extend(undescribed(&fields[i].fields, v, &path));
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// Over the real corpus (`../shared/bitrix24-docs` or `$BITRIX24_DOCS`):
+/// every example payload on an event page names its spec's event, and every
+/// key of its `data` is described by the spec (nothing an example sends is
+/// unknown to the spec). Prints every failure; fails below 99%.
+#[test]
+fn corpus_example_payloads_are_described() {
+    let root = xtask::docs_root().join("html");
+    if !root.is_dir() {
+        eprintln!(
+            "skipped: no docs corpus at {} (set BITRIX24_DOCS)",
+            root.display()
+        );
+        return;
+    }
+    let pages = xtask::regen::read_html_dir(&root).expect("docs pages");
+    let ex = xtask::regen::extract_pages(&pages, &indicatif::ProgressBar::hidden());
+    let (mut total, mut ok) = (0usize, 0usize);
+    let mut failures = Vec::new();
+    for e in &ex.events {
+        for payload in &e.examples {
+            total += 1;
+            let name = payload
+                .get("event")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let mut problems = Vec::new();
+            if !name.eq_ignore_ascii_case(&e.event) {
+                problems.push(format!("event `{name}`"));
+            }
+            if let Some(data) = payload.get("data") {
+                problems.extend(undescribed(&e.data, data, "data"));
+            }
+            if problems.is_empty() {
+                ok += 1;
+            } else {
+                failures.push(format!("{} ({}): {}", e.event, e.url, problems.join(", ")));
+            }
+        }
+    }
+    for f in &failures {
+        eprintln!("not described: {f}");
+    }
+    let pct = if total == 0 {
+        100.0
+    } else {
+        ok as f64 * 100.0 / total as f64
+    };
+    eprintln!(
+        "event example payloads described by their spec: {ok} of {total} ({pct:.2}%), {} events",
+        ex.events.len()
+    );
+    assert!(total > 0, "no example payloads found on event pages");
+    assert!(pct >= 99.0, "{ok} of {total} payloads described");
+}

@@ -142,19 +142,21 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
             _ => false,
         });
 
-    let mut data = data_fields(&mut cx, raw.blocks.len());
+    let data = data_fields(&mut cx, raw.blocks.len());
     let example_data = examples.iter().find_map(|v| v.get("data"));
     match (&data, example_data) {
         (None, None) => cx.diag(DiagnosticKind::NoParamsSection, "data", ""),
         (None, Some(_)) => cx.diag(DiagnosticKind::ResultFromExample, "data", ""),
         _ => {}
     }
-    let mut data = data.take().unwrap_or_default();
-    if let Some(example) = example_data {
-        let added = complete_from_example(&mut data, example);
-        if !added.is_empty() {
-            cx.diag(DiagnosticKind::FieldsFromExample, "data", added.join(", "));
-        }
+    let mut data = data.unwrap_or_default();
+    // Every example payload completes `data` (pages show one per variant).
+    let mut added = Vec::new();
+    for example in examples.iter().filter_map(|v| v.get("data")) {
+        added.extend(complete_from_example(&mut data, example));
+    }
+    if !added.is_empty() {
+        cx.diag(DiagnosticKind::FieldsFromExample, "data", added.join(", "));
     }
     super::meaning::refine(&mut data, None);
 
