@@ -291,6 +291,10 @@ pub struct EventSpec {
     /// The page sits in an outdated/deprecated folder or carries a deprecation note.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
+    /// The type of `data` itself where the page documents it as something
+    /// other than an object (`integer`: an ID alone; `array`: sent empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<Type>,
     /// The fields of `data`, in the docs' order.
     pub data: Vec<Field>,
     /// What the page did not say clearly, sorted.

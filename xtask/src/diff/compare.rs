@@ -379,6 +379,14 @@ fn diff_event(o: &EventSpec, n: &EventSpec) -> Vec<Change> {
     if o.url != n.url {
         out.push(Class::Docs, "", format!("docs page → {}", n.url));
     }
+    if o.data_type != n.data_type {
+        let show = |t: &Option<Type>| t.as_ref().map_or("object".to_string(), |t| t.to_string());
+        out.push(
+            Class::Breaking,
+            "data",
+            format!("type `{}` → `{}`", show(&o.data_type), show(&n.data_type)),
+        );
+    }
     diff_fields(Side::Result, "data", &o.data, &n.data, &mut out);
     out.sorted()
 }

@@ -15,6 +15,7 @@ use super::dom::{Block, RawPage};
 use super::page::{self, Context, TableKind};
 use super::words::{self as vocab, Lang};
 use crate::spec::{DiagnosticKind, EventSpec, Field};
+use crate::types::Type;
 
 /// A cheap look at the raw HTML: could this be an event page?
 pub fn is_candidate(html: &str) -> bool {
@@ -142,7 +143,10 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
             _ => false,
         });
 
-    let data = data_fields(&mut cx, raw.blocks.len());
+    let (data, data_type) = match data_fields(&mut cx, raw.blocks.len()) {
+        Some((fields, ty)) => (Some(fields), ty),
+        None => (None, None),
+    };
     let example_data = examples.iter().find_map(|v| v.get("data"));
     match (&data, example_data) {
         (None, None) => cx.diag(DiagnosticKind::NoParamsSection, "data", ""),
@@ -169,15 +173,17 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
         subscribers,
         url: format!("{}{rel_path}", lang.site()),
         deprecated,
+        data_type,
         data,
         diagnostics,
         examples,
     })
 }
 
-/// The fields of `data` from the page's tables; `None` when no table
+/// The fields of `data` from the page's tables, and the type of `data`
+/// where the table gives it one that is no object; `None` when no table
 /// describes them.
-fn data_fields(cx: &mut Context<'_>, blocks: usize) -> Option<Vec<Field>> {
+fn data_fields(cx: &mut Context<'_>, blocks: usize) -> Option<(Vec<Field>, Option<Type>)> {
     // The table under "What the Handler Receives", else under a
     // "Parameters" heading, else (older pages) before any heading.
     let handler = cx.find_heading(|level, t| level <= 3 && vocab::is_handler_heading(t));
@@ -207,10 +213,11 @@ fn data_fields(cx: &mut Context<'_>, blocks: usize) -> Option<Vec<Field>> {
         .iter()
         .any(|f| matches!(f.name.as_str(), "event" | "data" | "auth" | "ts"));
     if !envelope {
-        return Some(fields);
+        return Some((fields, None));
     }
     let data = fields.into_iter().find(|f| f.name == "data")?;
-    Some(data.fields)
+    let ty = (!matches!(data.ty, Type::Object)).then_some(data.ty);
+    Some((data.fields, ty))
 }
 
 /// Add the keys of the example's `data` that no table documents, typed
