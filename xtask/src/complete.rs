@@ -160,7 +160,9 @@ fn describing<'f>(fields: &'f [Field], k: &str) -> Option<&'f Field> {
     Some(&fields[i])
 }
 
-fn describing_index(fields: &[Field], k: &str) -> Option<usize> {
+/// The field that describes key `k` of an object: the one of that literal
+/// name, else the first whose key pattern matches (`*` last).
+pub fn describing_index(fields: &[Field], k: &str) -> Option<usize> {
     if let Some(i) = fields
         .iter()
         .position(|f| f.pattern.is_none() && f.name == k)

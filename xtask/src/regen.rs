@@ -11,7 +11,10 @@ use rayon::prelude::*;
 
 use crate::extract::{self, Lang, SITE};
 use crate::output::Tree;
-use crate::spec::{to_pretty_json, Diagnostic, DiagnosticKind, Field, MethodSpec, SystemErrors};
+use crate::spec::{
+    is_event_path, to_pretty_json, Diagnostic, DiagnosticKind, EventSpec, Field, MethodSpec,
+    SystemErrors,
+};
 
 /// The file under `specs/` that holds the errors every method can return.
 pub const SYSTEM_ERRORS_FILE: &str = "system-errors.json";
@@ -59,6 +62,8 @@ pub fn read_html_dir(root: &Path) -> Result<Vec<Page>> {
 pub struct Extraction {
     /// Method specs, sorted by path under `specs/`.
     pub specs: Vec<MethodSpec>,
+    /// Event specs, sorted by path under `specs/`.
+    pub events: Vec<EventSpec>,
     /// The shared system errors.
     pub system: SystemErrors,
     /// Figures for the summary.
@@ -88,6 +93,15 @@ pub struct Stats {
     pub concrete_results: usize,
     /// Method-specific error entries.
     pub errors: usize,
+    /// Pages recognised as event pages.
+    pub event_pages: usize,
+    /// Event pages dropped because another page documents the same event.
+    pub event_duplicates: usize,
+    /// Event specs (one per event name).
+    pub events: usize,
+    /// `data` fields of events, at every depth, and how many of them the
+    /// docs type concretely (not `any`).
+    pub event_fields: (usize, usize),
     /// Diagnostics by kind.
     pub diagnostics: BTreeMap<&'static str, usize>,
 }
@@ -123,6 +137,7 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
     };
     let mut entities: Vec<extract::page::Entity> = Vec::new();
     let mut by_key: BTreeMap<(String, crate::spec::RestVersion), Vec<MethodSpec>> = BTreeMap::new();
+    let mut events_by_name: BTreeMap<String, Vec<EventSpec>> = BTreeMap::new();
     let mut stats = Stats {
         lang,
         pages: pages.len(),
@@ -130,6 +145,10 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
     };
     for out in outcomes {
         entities.extend(out.entities);
+        if let Some(ev) = out.event {
+            stats.event_pages += 1;
+            events_by_name.entry(ev.event.clone()).or_default().push(ev);
+        }
         for e in out.system_errors {
             if !system.errors.contains(&e) {
                 system.errors.push(e);
@@ -167,6 +186,7 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         specs.push(kept);
     }
     specs.sort_by_key(MethodSpec::rel_path);
+    let events = dedup_events(events_by_name, lang, &mut stats);
     // Pages arrive in path order, so the first entity of a name wins
     // whatever the thread schedule was.
     let index = crate::link::Index::new(&entities);
@@ -184,12 +204,62 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
             *stats.diagnostics.entry(d.kind.as_str()).or_default() += 1;
         }
     }
+    stats.events = events.len();
+    for e in &events {
+        stats.event_fields.0 += count_fields(&e.data);
+        stats.event_fields.1 += count_concrete(&e.data);
+        for d in &e.diagnostics {
+            *stats.diagnostics.entry(d.kind.as_str()).or_default() += 1;
+        }
+    }
     Extraction {
         specs,
+        events,
         system,
         stats,
         lang,
     }
+}
+
+/// One spec per event name: the current page over a deprecated copy, a
+/// page under `api-reference/` over others, then the first path; the others
+/// are `duplicate_page` diagnostics of the kept one.
+fn dedup_events(
+    by_name: BTreeMap<String, Vec<EventSpec>>,
+    lang: Lang,
+    stats: &mut Stats,
+) -> Vec<EventSpec> {
+    let mut events = Vec::with_capacity(by_name.len());
+    for (_, mut candidates) in by_name {
+        candidates.sort_by_key(|s| {
+            (
+                s.deprecated,
+                !s.url.contains("/api-reference/"),
+                s.url.clone(),
+            )
+        });
+        let mut kept = candidates.remove(0);
+        for other in &candidates {
+            stats.event_duplicates += 1;
+            kept.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::DuplicatePage,
+                at: String::new(),
+                detail: other.url.trim_start_matches(lang.site()).to_string(),
+            });
+        }
+        kept.diagnostics.sort();
+        events.push(kept);
+    }
+    events.sort_by_key(EventSpec::rel_path);
+    events
+}
+
+/// Fields at every depth whose type is concrete (not `any`).
+fn count_concrete(fields: &[Field]) -> usize {
+    fields
+        .iter()
+        .map(|f| usize::from(f.ty.is_concrete()) + count_concrete(&f.fields))
+        .sum()
 }
 
 /// Below this many method pages, a corpus is too small to say that it
@@ -251,6 +321,9 @@ pub fn spec_tree(ex: &Extraction) -> Tree {
     for s in &ex.specs {
         tree.insert(PathBuf::from(s.rel_path()), to_pretty_json(s));
     }
+    for e in &ex.events {
+        tree.insert(PathBuf::from(e.rel_path()), to_pretty_json(e));
+    }
     tree.insert(
         PathBuf::from(SYSTEM_ERRORS_FILE),
         to_pretty_json(&ex.system),
@@ -273,6 +346,8 @@ pub fn load_specs(root: &Path) -> Result<(Vec<MethodSpec>, SystemErrors)> {
                 serde_json::from_str(&text)
                     .with_context(|| format!("parsing {}", path.display()))?,
             );
+        } else if is_event_path(&slashed(&rel)) {
+            continue;
         } else if rel.components().count() > 1 {
             let spec: MethodSpec = serde_json::from_str(&text)
                 .with_context(|| format!("parsing spec {}", path.display()))?;
@@ -281,6 +356,35 @@ pub fn load_specs(root: &Path) -> Result<(Vec<MethodSpec>, SystemErrors)> {
     }
     specs.sort_by_key(MethodSpec::rel_path);
     Ok((specs, system.unwrap_or_default()))
+}
+
+/// Load the event specs of a spec tree (`<scope>/events/<EVENT>.json`),
+/// sorted by path.
+pub fn load_events(root: &Path) -> Result<Vec<EventSpec>> {
+    let files =
+        crate::output::list_files(root, &|p: &Path| p.extension().is_some_and(|e| e == "json"))?;
+    let mut events = Vec::new();
+    for rel in files {
+        if !is_event_path(&slashed(&rel)) {
+            continue;
+        }
+        let path = root.join(&rel);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let spec: EventSpec = serde_json::from_str(&text)
+            .with_context(|| format!("parsing event spec {}", path.display()))?;
+        events.push(spec);
+    }
+    events.sort_by_key(EventSpec::rel_path);
+    Ok(events)
+}
+
+/// A relative path with `/` separators.
+fn slashed(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A progress bar on stderr when it is a terminal, else a hidden one.
@@ -320,6 +424,14 @@ impl Stats {
             pct(self.concrete_results, specs_written),
             self.errors,
         );
+        s.push_str(&format!(
+            "event pages: {} ({} duplicates of another page)\nevent specs: {} ({} data fields, {:.1}% with a concrete type)\n",
+            self.event_pages,
+            self.event_duplicates,
+            self.events,
+            self.event_fields.0,
+            pct(self.event_fields.1, self.event_fields.0),
+        ));
         s.push_str("diagnostics:\n");
         if self.diagnostics.is_empty() {
             s.push_str("  none\n");

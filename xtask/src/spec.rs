@@ -272,3 +272,63 @@ pub fn to_pretty_json<T: Serialize>(value: &T) -> String {
     out.push('\n');
     out
 }
+
+/// One event: what Bitrix24 sends to a handler bound with `event.bind`.
+///
+/// The envelope (`event`, `event_handler_id`, `ts`, `auth`) is the same for
+/// every event; a spec describes the event's own part, the `data` object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSpec {
+    /// The name as sent, upper case (`ONCRMDEALADD`, `CATALOG.PRICE.ON.ADD`);
+    /// `event.bind` reads it in any case.
+    pub event: String,
+    /// Permission scopes as the page lists them (may be empty).
+    pub scopes: Vec<String>,
+    /// Who may subscribe, as the page says it (`any user`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribers: Option<String>,
+    /// The page on the published docs site.
+    pub url: String,
+    /// The page sits in an outdated/deprecated folder or carries a deprecation note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    /// The type of `data` itself where the page documents it as something
+    /// other than an object (`integer`: an ID alone; `array`: sent empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<Type>,
+    /// The fields of `data`, in the docs' order.
+    pub data: Vec<Field>,
+    /// What the page did not say clearly, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<Diagnostic>,
+    /// The page's example payloads (whole envelopes), for tests; never
+    /// written to a spec.
+    #[serde(skip)]
+    pub examples: Vec<serde_json::Value>,
+}
+
+/// The folder below a scope folder that holds its event specs.
+pub const EVENTS_FOLDER: &str = "events";
+
+impl EventSpec {
+    /// The spec's path under `specs/`: `<scope>/events/<EVENT>.json`.
+    pub fn rel_path(&self) -> String {
+        format!("{}/{EVENTS_FOLDER}/{}.json", self.folder(), self.event)
+    }
+
+    /// The folder (and generated module) the event belongs to: its first
+    /// documented scope, else the docs folder below `api-reference/`.
+    pub fn folder(&self) -> String {
+        if let Some(s) = self.scopes.first() {
+            return crate::naming::folder_name(s);
+        }
+        let path = self.url.split("/api-reference/").nth(1).unwrap_or("misc");
+        crate::naming::folder_name(path.split('/').next().unwrap_or("misc"))
+    }
+}
+
+/// Whether a path below `specs/` (`/`-separated) is an event spec.
+pub fn is_event_path(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    parts.len() == 3 && parts[1] == EVENTS_FOLDER && rel.ends_with(".json")
+}

@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::spec::{
-    Diagnostic, DiagnosticKind, ErrorSpec, Field, MethodSpec, RestVersion, SystemErrors,
+    Diagnostic, DiagnosticKind, ErrorSpec, EventSpec, Field, MethodSpec, RestVersion, SystemErrors,
 };
 use crate::types::Type;
 
@@ -136,6 +136,9 @@ pub struct SpecDiff {
     pub new: String,
     /// Methods with any difference, by scope, then method, then version.
     pub methods: Vec<MethodDiff>,
+    /// Events with any difference, by scope, then name (`method` holds the
+    /// event name; the version is always REST 2).
+    pub events: Vec<MethodDiff>,
     /// Changes to the shared system errors.
     pub system_errors: Vec<Change>,
     /// Skipped files and other remarks about the inputs.
@@ -148,6 +151,7 @@ impl SpecDiff {
     pub fn count(&self, class: Class) -> usize {
         self.methods
             .iter()
+            .chain(&self.events)
             .flat_map(|m| &m.changes)
             .chain(&self.system_errors)
             .filter(|c| c.class == class)
@@ -276,9 +280,115 @@ pub fn diff(old: &SpecTree, new: &SpecTree) -> SpecDiff {
         old: old.label.clone(),
         new: new.label.clone(),
         methods,
+        events: diff_events(old, new),
         system_errors: diff_system_errors(old.system_errors.as_ref(), new.system_errors.as_ref()),
         notes,
     }
+}
+
+/// Every event that was added, removed or changed. An event's `data` is
+/// read by the caller, as a result is: a field removed or retyped breaks,
+/// a field added is additive.
+fn diff_events(old: &SpecTree, new: &SpecTree) -> Vec<MethodDiff> {
+    let names: BTreeSet<&String> = old.events.keys().chain(new.events.keys()).collect();
+    let mut out = Vec::new();
+    for name in names {
+        let o = old.events.get(name).map(|(_, s)| s);
+        let n = new.events.get(name).map(|(_, s)| s);
+        let (status, scope, changes, diagnostics) = match (o, n) {
+            (None, Some(n)) => {
+                let change = Change {
+                    class: Class::Additive,
+                    at: String::new(),
+                    what: "event added".to_string(),
+                };
+                (Status::Added, n.folder(), vec![change], Vec::new())
+            }
+            (Some(o), None) => {
+                let change = Change {
+                    class: Class::Breaking,
+                    at: String::new(),
+                    what: "event removed".to_string(),
+                };
+                (Status::Removed, o.folder(), vec![change], Vec::new())
+            }
+            (Some(o), Some(n)) => {
+                let mut changes = diff_event(o, n);
+                let diagnostics = diff_diagnostics(&o.diagnostics, &n.diagnostics);
+                if changes.is_empty() && diagnostics.is_empty() && o != n {
+                    changes.push(Change {
+                        class: Class::Docs,
+                        at: String::new(),
+                        what: "changes with no effect on the generated code (order of fields \
+                               or values)"
+                            .to_string(),
+                    });
+                }
+                if changes.is_empty() && diagnostics.is_empty() {
+                    continue;
+                }
+                (Status::Changed, n.folder(), changes, diagnostics)
+            }
+            (None, None) => continue,
+        };
+        out.push(MethodDiff {
+            scope,
+            method: name.clone(),
+            version: RestVersion::V2,
+            status,
+            renamed_from: None,
+            changes,
+            diagnostics,
+        });
+    }
+    out.sort_by(|a, b| (&a.scope, &a.method).cmp(&(&b.scope, &b.method)));
+    out
+}
+
+fn diff_event(o: &EventSpec, n: &EventSpec) -> Vec<Change> {
+    let mut out = Changes::default();
+    match (o.deprecated, n.deprecated) {
+        (false, true) => out.push(Class::Additive, "", "marked deprecated"),
+        (true, false) => out.push(Class::Additive, "", "no longer deprecated"),
+        _ => {}
+    }
+    if o.folder() != n.folder() {
+        out.push(
+            Class::Breaking,
+            "",
+            format!("moved from scope `{}` to `{}`", o.folder(), n.folder()),
+        );
+    } else if o.scopes != n.scopes {
+        out.push(
+            Class::Docs,
+            "",
+            format!("scopes {:?} → {:?}", o.scopes, n.scopes),
+        );
+    }
+    if o.subscribers != n.subscribers {
+        out.push(
+            Class::Docs,
+            "",
+            format!(
+                "who may subscribe: {} → {}",
+                o.subscribers.as_deref().unwrap_or("(not said)"),
+                n.subscribers.as_deref().unwrap_or("(not said)")
+            ),
+        );
+    }
+    if o.url != n.url {
+        out.push(Class::Docs, "", format!("docs page → {}", n.url));
+    }
+    if o.data_type != n.data_type {
+        let show = |t: &Option<Type>| t.as_ref().map_or("object".to_string(), |t| t.to_string());
+        out.push(
+            Class::Breaking,
+            "data",
+            format!("type `{}` → `{}`", show(&o.data_type), show(&n.data_type)),
+        );
+    }
+    diff_fields(Side::Result, "data", &o.data, &n.data, &mut out);
+    out.sorted()
 }
 
 /// Which side of a call a field is on: the caller writes params and reads the

@@ -19,6 +19,7 @@ pub fn render(diff: &SpecDiff) -> String {
     let shared = shared_changes(diff);
     shared_section(&mut out, &shared);
     changes(&mut out, diff, &shared);
+    events(&mut out, diff);
     diagnostics(&mut out, diff);
     notes(&mut out, diff);
     legend(&mut out);
@@ -29,7 +30,7 @@ fn summary(out: &mut String, diff: &SpecDiff) {
     let breaking = diff.count(Class::Breaking);
     let _ = writeln!(out, "## API changes: `{}` → `{}`\n", diff.old, diff.new);
     let verdict = match breaking {
-        0 if diff.methods.is_empty() && diff.system_errors.is_empty() => {
+        0 if diff.methods.is_empty() && diff.events.is_empty() && diff.system_errors.is_empty() => {
             "No API changes.".to_string()
         }
         0 => "Nothing breaks.".to_string(),
@@ -57,6 +58,10 @@ fn summary(out: &mut String, diff: &SpecDiff) {
             "{}",
             scope_row(&format!("`{scope}`"), &in_scope, &system)
         );
+    }
+    if !diff.events.is_empty() {
+        let events: Vec<&MethodDiff> = diff.events.iter().collect();
+        let _ = writeln!(out, "{}", scope_row("events (all scopes)", &events, &[]));
     }
     if !diff.system_errors.is_empty() {
         let _ = writeln!(
@@ -261,6 +266,52 @@ fn changes(out: &mut String, diff: &SpecDiff, shared: &Shared<'_>) {
         let _ = writeln!(out, "### System errors (any method)\n");
         change_lines(out, &diff.system_errors);
         out.push('\n');
+    }
+}
+
+/// Events added, removed and changed, folded per scope.
+fn events(out: &mut String, diff: &SpecDiff) {
+    let classed: Vec<&MethodDiff> = diff
+        .events
+        .iter()
+        .filter(|m| !m.changes.is_empty())
+        .collect();
+    if classed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Events\n");
+    let mut scopes: Vec<&str> = classed.iter().map(|m| m.scope.as_str()).collect();
+    scopes.dedup();
+    for scope in scopes {
+        let in_scope: Vec<&MethodDiff> = classed
+            .iter()
+            .copied()
+            .filter(|m| m.scope == scope)
+            .collect();
+        let _ = writeln!(
+            out,
+            "<details><summary><b><code>{scope}</code></b>: {} event{}</summary>\n",
+            in_scope.len(),
+            if in_scope.len() == 1 { "" } else { "s" },
+        );
+        for m in &in_scope {
+            if matches!(m.status, Status::Added | Status::Removed) {
+                for c in &m.changes {
+                    let _ = writeln!(
+                        out,
+                        "- {} · `{}`: {}",
+                        class_label(c.class),
+                        m.method,
+                        c.what
+                    );
+                }
+            } else {
+                let _ = writeln!(out, "#### `{}`\n", m.method);
+                change_lines(out, &m.changes);
+                out.push('\n');
+            }
+        }
+        let _ = writeln!(out, "\n</details>\n");
     }
 }
 

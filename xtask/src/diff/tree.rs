@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::spec::{MethodSpec, RestVersion, SystemErrors};
+use crate::spec::{is_event_path, EventSpec, MethodSpec, RestVersion, SystemErrors};
 
 /// A spec's identity: the method name and its REST version.
 pub type MethodId = (String, RestVersion);
@@ -23,6 +23,9 @@ pub struct SpecTree {
     pub label: String,
     /// Method specs by identity, with the file each came from.
     pub methods: BTreeMap<MethodId, (String, MethodSpec)>,
+    /// Event specs (`<scope>/events/<EVENT>.json`) by event name, with the
+    /// file each came from.
+    pub events: BTreeMap<String, (String, EventSpec)>,
     /// `system-errors.json`, when present.
     pub system_errors: Option<SystemErrors>,
     /// Files skipped and why, for the report's notes.
@@ -44,7 +47,8 @@ impl SpecTree {
 
     /// Build a tree from `(path relative to the tree's top, contents)` pairs.
     ///
-    /// Files in scope folders must be method specs; a top-level file that is
+    /// Files in scope folders must be method specs, and files in their
+    /// `events/` folders event specs; a top-level file that is
     /// not `system-errors.json` and does not parse as a method spec (a pin
     /// file, a README) is skipped with a note. Hidden files are skipped.
     pub fn from_files(label: &str, files: Vec<(String, Vec<u8>)>) -> Result<Self> {
@@ -67,6 +71,18 @@ impl SpecTree {
             if !path.ends_with(".json") {
                 tree.notes
                     .push(format!("{label}: skipped `{path}` (not a JSON file)"));
+                continue;
+            }
+            if is_event_path(&path) {
+                let spec: EventSpec = serde_json::from_slice(&bytes)
+                    .with_context(|| format!("{label}: {path}: not an event spec"))?;
+                if let Some((first, _)) = tree.events.get(&spec.event) {
+                    bail!(
+                        "{label}: event `{}` is specified twice: {first} and {path}",
+                        spec.event
+                    );
+                }
+                tree.events.insert(spec.event.clone(), (path, spec));
                 continue;
             }
             let spec: MethodSpec = match serde_json::from_slice(&bytes) {

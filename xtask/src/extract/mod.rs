@@ -5,13 +5,14 @@
 //! be read becomes a diagnostic in the spec.
 
 pub mod dom;
+pub mod event;
 pub mod examples;
 pub mod infer;
 pub mod meaning;
 pub mod page;
 pub mod words;
 
-use crate::spec::{ErrorSpec, MethodSpec};
+use crate::spec::{ErrorSpec, EventSpec, MethodSpec};
 
 /// The base of the published English docs site; a page `X.html` is at
 /// `SITE/X.html` ([`Lang::site`] for each language).
@@ -28,6 +29,8 @@ pub struct PageOutcome {
     pub system_errors: Vec<ErrorSpec>,
     /// Entities the page documents (data types, a fields page).
     pub entities: Vec<page::Entity>,
+    /// The event spec, if this is an event page.
+    pub event: Option<EventSpec>,
 }
 
 /// Extract one page, in the language its title is written in
@@ -41,8 +44,16 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
 /// Extract one page of a corpus in `lang` (the language gives the URL's
 /// site; headings and tables are read in either language).
 pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
+    let event_candidate = event::is_candidate(html);
     if !page::is_candidate(html) && !page::is_entity_page(rel_path) {
-        return PageOutcome::default();
+        if !event_candidate {
+            return PageOutcome::default();
+        }
+        let raw = dom::parse(html);
+        return PageOutcome {
+            event: event::interpret(lang, rel_path, &raw),
+            ..PageOutcome::default()
+        };
     }
     let raw = dom::parse(&without_code_examples(html));
     let examples = page::Examples {
@@ -52,6 +63,9 @@ pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
     let mut out = page::interpret(lang, rel_path, &raw, &examples);
     if out.spec.is_none() && page::is_entity_page(rel_path) {
         out.entities = page::entities(rel_path, &raw);
+    }
+    if out.spec.is_none() && event_candidate {
+        out.event = event::interpret(lang, rel_path, &raw);
     }
     out
 }

@@ -179,6 +179,7 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
         }),
         system_errors,
         entities,
+        event: None,
     }
 }
 
@@ -548,7 +549,7 @@ pub fn entities(rel_path: &str, raw: &RawPage) -> Vec<Entity> {
 /// Rows named by their path (`result.bot`, `result.events[].eventId`) as a
 /// tree: `result.` dropped, each row under the row its path names (made an
 /// `object`, or `object[]` for `name[]`, when the table has no row for it).
-fn nest_dotted(rows: Vec<Field>) -> Vec<Field> {
+pub(super) fn nest_dotted(rows: Vec<Field>) -> Vec<Field> {
     let mut out: Vec<Field> = Vec::new();
     for mut row in rows {
         let path = row
@@ -600,11 +601,11 @@ fn says_no_params(text: &str) -> bool {
     vocab::says_no_params(&lower(text))
 }
 
-fn is_deprecation_note(text: &str) -> bool {
+pub(super) fn is_deprecation_note(text: &str) -> bool {
     vocab::is_deprecation_note(&lower(text))
 }
 
-fn scopes(intro: &[Block]) -> Vec<String> {
+pub(super) fn scopes(intro: &[Block]) -> Vec<String> {
     for b in intro {
         if let Block::Quote(lines) = b {
             for l in lines {
@@ -632,7 +633,7 @@ fn scopes(intro: &[Block]) -> Vec<String> {
 
 /// What kind of table a header row makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TableKind {
+pub(super) enum TableKind {
     /// Name/type | Description (maybe a separate Type column); `skip` is 0
     /// for a table with no header row, else 1.
     Params {
@@ -655,7 +656,7 @@ fn header_words(row: &[Cell]) -> Vec<String> {
         .collect()
 }
 
-fn classify(rows: &[Vec<Cell>]) -> TableKind {
+pub(super) fn classify(rows: &[Vec<Cell>]) -> TableKind {
     let Some(head) = rows.first() else {
         return TableKind::Other;
     };
@@ -714,13 +715,13 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
     TableKind::Other
 }
 
-struct Context<'a> {
+pub(super) struct Context<'a> {
     raw: &'a RawPage,
     /// The page's path below the docs root, for links to other pages.
     rel_path: &'a str,
     /// Heading id → block index.
     anchors: HashMap<&'a str, usize>,
-    diagnostics: Vec<Diagnostic>,
+    pub(super) diagnostics: Vec<Diagnostic>,
     /// The example response, once `result` has looked for it.
     example: Option<Value>,
     /// Every example response of that section, in page order (the first is
@@ -729,7 +730,7 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(raw: &'a RawPage, rel_path: &'a str) -> Self {
+    pub(super) fn new(raw: &'a RawPage, rel_path: &'a str) -> Self {
         let mut anchors = HashMap::new();
         for (i, b) in raw.blocks.iter().enumerate() {
             if let Block::Heading { id, .. } = b {
@@ -748,7 +749,12 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn diag(&mut self, kind: DiagnosticKind, at: impl Into<String>, detail: impl Into<String>) {
+    pub(super) fn diag(
+        &mut self,
+        kind: DiagnosticKind,
+        at: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.diagnostics.push(Diagnostic {
             kind,
             at: at.into(),
@@ -774,7 +780,7 @@ impl<'a> Context<'a> {
 
     /// The block range of the section a heading opens: up to the next heading
     /// of the same or a higher level.
-    fn section(&self, start: usize) -> std::ops::Range<usize> {
+    pub(super) fn section(&self, start: usize) -> std::ops::Range<usize> {
         let level = match &self.blocks()[start] {
             Block::Heading { level, .. } => *level,
             _ => return start..start,
@@ -786,14 +792,17 @@ impl<'a> Context<'a> {
         start + 1..end
     }
 
-    fn find_heading(&self, pred: impl Fn(u8, &str) -> bool) -> Option<usize> {
+    pub(super) fn find_heading(&self, pred: impl Fn(u8, &str) -> bool) -> Option<usize> {
         self.headings()
             .into_iter()
             .find(|(_, level, text)| pred(*level, text))
             .map(|(i, _, _)| i)
     }
 
-    fn tables_in(&self, range: std::ops::Range<usize>) -> Vec<(usize, &'a Vec<Vec<Cell>>)> {
+    pub(super) fn tables_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> Vec<(usize, &'a Vec<Vec<Cell>>)> {
         let blocks = self.blocks();
         range
             .filter_map(|i| match &blocks[i] {
@@ -851,7 +860,7 @@ impl<'a> Context<'a> {
     }
 
     /// Rows of a parameter-style table as fields, following sub-table links.
-    fn param_rows(
+    pub(super) fn param_rows(
         &mut self,
         rows: &'a [Vec<Cell>],
         at: &str,

@@ -331,6 +331,40 @@ pub fn is_filler(w: &str) -> bool {
     FILLER.contains(&w)
 }
 
+/// The heading over what an event handler receives: "What the Handler
+/// Receives", "What Comes to the Handler", "Event Handler Parameters",
+/// "Что получает обработчик", "Что приходит в обработчик".
+pub fn is_handler_heading(t: &str) -> bool {
+    let t = t.trim();
+    t.contains("handler receives")
+        || t.contains("comes to the handler")
+        || t == "event handler parameters"
+        || t.contains("получает обработчик")
+        || t.contains("приходит в обработчик")
+        || t.contains("приходит обработчику")
+        || t == "параметры обработчика события"
+}
+
+/// The text after "Who can subscribe:" / "Кто может подписаться:" in a
+/// line of the page's introduction.
+pub fn subscribers(t: &str) -> Option<&str> {
+    let folded = lower(t);
+    if !["who can subscribe", "кто может подписаться"]
+        .iter()
+        .any(|m| folded.contains(m))
+    {
+        return None;
+    }
+    // The marker's last word in lower case in the original text, then the
+    // colon after it.
+    let at = ["ubscribe", "одписаться"]
+        .iter()
+        .find_map(|w| t.find(w).map(|i| i + w.len()))?;
+    let rest = t.get(at..)?;
+    let rest = rest.trim_start().strip_prefix(':').unwrap_or(rest).trim();
+    (!rest.is_empty()).then_some(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
